@@ -1,0 +1,310 @@
+/**
+ * The catalog: everything the service did and holds, in SQLite. The API answers from here, never
+ * by running restic per request. It can be rebuilt from the repositories (see rebuild.ts).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Metadata } from '../targets/types';
+
+export type Operation = 'backup' | 'verify' | 'restore' | 'forget';
+export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';
+export type VerificationState = 'passed' | 'failed' | 'unverified';
+
+export interface RunRecord {
+  id: number;
+  target: string;
+  operation: Operation;
+  status: RunStatus;
+  phase: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  bytesDone: number | null;
+  snapshotId: string | null;
+  error: string | null;
+  actor: string;
+  detail: Record<string, unknown>;
+}
+
+export interface SnapshotRecord {
+  id: string;
+  target: string;
+  time: string;
+  bytes: number | null;
+  version: string | null;
+  metadata: Metadata | null;
+  verification: VerificationState;
+  verifiedAt: string | null;
+  verificationDetail: string | null;
+  runId: number | null;
+  /** Repositories holding it: primary first. */
+  heldBy: string[];
+  safety: boolean;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: string;
+  result: 'ok' | 'failed' | 'started';
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     target TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     status TEXT NOT NULL,
+     phase TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     bytes_done INTEGER,
+     snapshot_id TEXT,
+     error TEXT,
+     actor TEXT NOT NULL,
+     detail TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE INDEX runs_target_op ON runs (target, operation, id DESC);
+   CREATE INDEX runs_op ON runs (operation, id DESC);
+   CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+   CREATE TABLE snapshots (
+     id TEXT PRIMARY KEY,
+     target TEXT NOT NULL,
+     time TEXT NOT NULL,
+     bytes INTEGER,
+     version TEXT,
+     metadata TEXT,
+     verification TEXT NOT NULL DEFAULT 'unverified',
+     verified_at TEXT,
+     verification_detail TEXT,
+     run_id INTEGER,
+     safety INTEGER NOT NULL DEFAULT 0,
+     forgotten_at TEXT
+   );
+   CREATE INDEX snapshots_target ON snapshots (target, time DESC);
+   CREATE TABLE snapshot_copies (
+     snapshot_id TEXT NOT NULL,
+     repository TEXT NOT NULL,
+     copy_id TEXT,
+     PRIMARY KEY (snapshot_id, repository)
+   );
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     detail TEXT NOT NULL,
+     result TEXT NOT NULL
+   );`,
+];
+
+function toRun(r: any): RunRecord {
+  return {
+    id: r.id,
+    target: r.target,
+    operation: r.operation,
+    status: r.status,
+    phase: r.phase,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    bytesDone: r.bytes_done,
+    snapshotId: r.snapshot_id,
+    error: r.error,
+    actor: r.actor,
+    detail: JSON.parse(r.detail || '{}'),
+  };
+}
+
+export class Catalog {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') {
+      mkdirSync(path.dirname(file), { recursive: true });
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // --- runs -----------------------------------------------------------------------------------
+
+  startRun(target: string, operation: Operation, actor: string, at: Date, detail: Record<string, unknown> = {}): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO runs (target, operation, status, phase, started_at, actor, detail) VALUES (?, ?, 'running', 'starting', ?, ?, ?)`
+      )
+      .run(target, operation, at.toISOString(), actor, JSON.stringify(detail));
+    return Number(r.lastInsertRowid);
+  }
+
+  progress(id: number, phase: string, bytesDone?: number): void {
+    this.db
+      .prepare(`UPDATE runs SET phase = ?, bytes_done = COALESCE(?, bytes_done) WHERE id = ?`)
+      .run(phase, bytesDone ?? null, id);
+  }
+
+  finishRun(
+    id: number,
+    at: Date,
+    result: { status: Exclude<RunStatus, 'running'>; snapshotId?: string | null; error?: string | null; bytesDone?: number | null; detail?: Record<string, unknown> }
+  ): void {
+    const current = this.run(id);
+    const detail = { ...(current?.detail ?? {}), ...(result.detail ?? {}) };
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, finished_at = ?, snapshot_id = COALESCE(?, snapshot_id), error = ?,
+           bytes_done = COALESCE(?, bytes_done), detail = ? WHERE id = ?`
+      )
+      .run(result.status, at.toISOString(), result.snapshotId ?? null, result.error ?? null, result.bytesDone ?? null, JSON.stringify(detail), id);
+  }
+
+  run(id: number): RunRecord | null {
+    const r = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id);
+    return r ? toRun(r) : null;
+  }
+
+  runs(filter: { target?: string; operation?: Operation; limit?: number; beforeId?: number } = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.target) {
+      where.push('target = ?');
+      args.push(filter.target);
+    }
+    if (filter.operation) {
+      where.push('operation = ?');
+      args.push(filter.operation);
+    }
+    if (filter.beforeId) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return this.db
+      .prepare(sql)
+      .all(...args, filter.limit ?? 100)
+      .map(toRun);
+  }
+
+  /** The newest run of a target and operation with one of these statuses. */
+  lastRun(target: string, operation: Operation, statuses?: RunStatus[]): RunRecord | null {
+    const st = statuses ?? ['success', 'failed', 'unchanged', 'running'];
+    const r = this.db
+      .prepare(
+        `SELECT * FROM runs WHERE target = ? AND operation = ? AND status IN (${st.map(() => '?').join(',')}) ORDER BY id DESC LIMIT 1`
+      )
+      .get(target, operation, ...st);
+    return r ? toRun(r) : null;
+  }
+
+  runningRuns(): RunRecord[] {
+    return this.db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY id`).all().map(toRun);
+  }
+
+  // --- snapshots ------------------------------------------------------------------------------
+
+  addSnapshot(s: Omit<SnapshotRecord, 'heldBy' | 'verification' | 'verifiedAt' | 'verificationDetail'>, repository: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO snapshots (id, target, time, bytes, version, metadata, run_id, safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(s.id, s.target, s.time, s.bytes, s.version, s.metadata ? JSON.stringify(s.metadata) : null, s.runId, s.safety ? 1 : 0);
+      this.db.prepare(`INSERT OR IGNORE INTO snapshot_copies (snapshot_id, repository, copy_id) VALUES (?, ?, ?)`).run(s.id, repository, s.id);
+    })();
+  }
+
+  markHeld(snapshotId: string, repository: string, copyId: string | null): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO snapshot_copies (snapshot_id, repository, copy_id) VALUES (?, ?, ?)`)
+      .run(snapshotId, repository, copyId);
+  }
+
+  /** Forget in the catalog what restic no longer holds in `repository`. */
+  unmarkHeld(snapshotId: string, repository: string): void {
+    this.db.prepare(`DELETE FROM snapshot_copies WHERE snapshot_id = ? AND repository = ?`).run(snapshotId, repository);
+  }
+
+  markForgotten(ids: string[], at: Date): void {
+    const stmt = this.db.prepare(`UPDATE snapshots SET forgotten_at = ? WHERE id = ?`);
+    this.db.transaction(() => ids.forEach((id) => stmt.run(at.toISOString(), id)))();
+  }
+
+  recordVerification(snapshotId: string, passed: boolean, at: Date, detail: string): void {
+    this.db
+      .prepare(`UPDATE snapshots SET verification = ?, verified_at = ?, verification_detail = ? WHERE id = ?`)
+      .run(passed ? 'passed' : 'failed', at.toISOString(), detail, snapshotId);
+  }
+
+  private toSnapshot(r: any, primary: string): SnapshotRecord {
+    const held = (this.db.prepare(`SELECT repository FROM snapshot_copies WHERE snapshot_id = ?`).all(r.id) as any[]).map(
+      (x) => x.repository as string
+    );
+    held.sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
+    return {
+      id: r.id,
+      target: r.target,
+      time: r.time,
+      bytes: r.bytes,
+      version: r.version,
+      metadata: r.metadata ? JSON.parse(r.metadata) : null,
+      verification: r.verification,
+      verifiedAt: r.verified_at,
+      verificationDetail: r.verification_detail,
+      runId: r.run_id,
+      heldBy: held,
+      safety: r.safety === 1,
+    };
+  }
+
+  /** Snapshots still held (not forgotten), newest first. */
+  snapshots(target: string, primary: string): SnapshotRecord[] {
+    return this.db
+      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL ORDER BY time DESC, rowid DESC`)
+      .all(target)
+      .map((r) => this.toSnapshot(r, primary));
+  }
+
+  /** A held snapshot by full or short id (a unique prefix). */
+  findSnapshot(target: string, idOrPrefix: string, primary: string): SnapshotRecord | null {
+    if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix)) {
+      return null;
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL AND id LIKE ? LIMIT 2`)
+      .all(target, `${idOrPrefix}%`);
+    return rows.length === 1 ? this.toSnapshot(rows[0], primary) : null;
+  }
+
+  // --- audit ----------------------------------------------------------------------------------
+
+  audit(entry: Omit<AuditRecord, 'id' | 'at'>, at: Date): void {
+    this.db
+      .prepare(`INSERT INTO audit (at, actor, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(at.toISOString(), entry.actor, entry.action, entry.target, entry.detail, entry.result);
+  }
+
+  auditEntries(limit = 100): AuditRecord[] {
+    return this.db.prepare(`SELECT * FROM audit ORDER BY id DESC LIMIT ?`).all(limit) as AuditRecord[];
+  }
+}

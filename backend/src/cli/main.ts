@@ -1,0 +1,277 @@
+/**
+ * The `backup-sla` command line: a thin layer over the engine, usable when Grafana (or the
+ * daemon) is down. Exit 0 on success; otherwise one clear line on stderr and a non-zero exit.
+ */
+import os from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError } from 'commander';
+import { loadConfig, defaultConfigPath, ConfigError } from '../config/load';
+import { Catalog } from '../catalog/catalog';
+import { Engine, RunOutcome } from '../engine/engine';
+import { BusyError, InvalidRequestError, NotFoundError } from '../engine/errors';
+import { slaState, retentionText } from '../engine/sla';
+import { formatDuration } from '../config/duration';
+import { rebuildCatalog } from '../catalog/rebuild';
+import { redact } from '../util/redact';
+import { attachProgress } from './progress';
+import { createLogger, silentLogger } from '../util/log';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, busy: 4, notFound: 5 } as const;
+
+class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly code: number
+  ) {
+    super(message);
+  }
+}
+
+const actor = () => `cli:${os.userInfo().username}`;
+
+function open(program: Command, verbose = false): Engine {
+  const file: string = program.opts().config ?? defaultConfigPath();
+  const config = loadConfig(file);
+  const catalog = new Catalog(config.catalog);
+  return new Engine(config, catalog, { log: verbose ? createLogger() : silentLogger });
+}
+
+async function withEngine<T>(program: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = open(program, program.opts().verbose);
+  const detach = attachProgress(engine);
+  try {
+    await engine.recoverInterrupted();
+    return await fn(engine);
+  } finally {
+    detach();
+    engine.catalog.close();
+  }
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function json(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
+
+function ensureOk(outcome: RunOutcome): RunOutcome {
+  if (outcome.status === 'failed') {
+    throw new ExitError(outcome.error ?? 'failed', EXIT.failed);
+  }
+  return outcome;
+}
+
+async function confirm(target: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`This overwrites the current data of ${target}. Type the target name to confirm: `);
+  rl.close();
+  return answer.trim() === target;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('backup-sla')
+    .description('Backups that follow the SLA: scheduled, verified, restorable')
+    .option('-c, --config <file>', 'configuration file (default: $BACKUP_SLA_CONFIG, then ./backup-sla.yaml)')
+    .option('-v, --verbose', 'log what happens to stderr')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('check-config')
+    .description('validate the configuration and print every target with its effective policy')
+    .action(() => {
+      const config = loadConfig(program.opts().config ?? defaultConfigPath());
+      print(`${config.file}: OK`);
+      for (const t of Object.values(config.targets)) {
+        print(
+          [
+            `${t.name} (${t.kind})`,
+            `  schedule ${t.schedule}, RPO ${t.rpoSeconds === null ? 'none (current version held)' : formatDuration(t.rpoSeconds)}, RTO ${formatDuration(t.rtoSeconds)}`,
+            `  retention ${retentionText(t.retention)}; verify ${t.verifySchedule ?? 'on demand'}`,
+            `  repository ${t.repository}${t.copies.length ? `, copies ${t.copies.join(', ')}` : ''}`,
+          ].join('\n')
+        );
+      }
+      for (const c of config.covered) {
+        print(`${c.name}: covered by ${c.coveredBy}`);
+      }
+    });
+
+  program
+    .command('backup <target>')
+    .description('back up a target now; prints the new snapshot id')
+    .action((target: string) =>
+      withEngine(program, async (engine) => {
+        const o = ensureOk(await engine.backup(target, actor()));
+        print(o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!);
+        const copyErrors = o.detail.copyErrors as string[] | undefined;
+        if (copyErrors?.length) {
+          process.stderr.write(`warning: copy failed: ${copyErrors.join('; ')}\n`);
+        }
+      })
+    );
+
+  program
+    .command('list <target>')
+    .description('list the snapshots held for a target')
+    .option('--json', 'machine-readable output')
+    .action((target: string, opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        const snaps = engine.snapshots(target);
+        if (opts.json) {
+          return json(snaps);
+        }
+        if (!snaps.length) {
+          return print(`${target}: no snapshots`);
+        }
+        for (const s of snaps) {
+          print(
+            `${s.id.slice(0, 8)}  ${s.time}  ${s.version ?? ''}  ${s.verification}${s.safety ? '  (safety)' : ''}  held by ${s.heldBy.join(', ')}`
+          );
+        }
+      })
+    );
+
+  program
+    .command('verify <target> [snapshot]')
+    .description('prove a snapshot restorable by a test restore (default: latest)')
+    .option('--json', 'machine-readable output')
+    .action((target: string, snapshot: string | undefined, opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        const o = await engine.verify(target, snapshot ?? 'latest', actor());
+        if (opts.json) {
+          json(o);
+        } else if (o.status !== 'failed') {
+          print(`verified ${o.snapshotId?.slice(0, 8)}: ${String(o.detail.result)}`);
+        }
+        ensureOk(o);
+      })
+    );
+
+  program
+    .command('restore <target> <snapshot>')
+    .description('restore a snapshot (or "latest"); takes a safety backup of the current state first')
+    .option('--to <name>', 'restore into another database / directory instead of the same place')
+    .option('--yes', 'confirm without asking')
+    .option('--no-safety-backup', 'do not back up the current state first')
+    .option('--force', 'overwrite a destination that is not empty')
+    .option('--into-live', 'prometheus: swap the restored data into the live data directory')
+    .action(
+      (target: string, snapshot: string, opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean; intoLive?: boolean }) =>
+        withEngine(program, async (engine) => {
+          engine.target(target);
+          if (!opts.yes && !(await confirm(target))) {
+            throw new ExitError(`restore of ${target} not confirmed: re-run with --yes to confirm`, EXIT.usage);
+          }
+          const o = ensureOk(
+            await engine.restore(
+              target,
+              { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force, intoLive: opts.intoLive },
+              actor()
+            )
+          );
+          print(
+            `restored ${o.snapshotId?.slice(0, 8)} to ${String(o.detail.location)}${o.detail.safetySnapshotId ? ` (safety snapshot ${String(o.detail.safetySnapshotId).slice(0, 8)})` : ''}`
+          );
+        })
+    );
+
+  program
+    .command('forget <target>')
+    .description('apply the retention policy now')
+    .action((target: string) =>
+      withEngine(program, async (engine) => {
+        const o = ensureOk(await engine.forget(target, actor()));
+        const gone = (o.detail.forgotten as string[]) ?? [];
+        print(gone.length ? `forgot ${gone.map((id) => id.slice(0, 8)).join(', ')}` : 'nothing to forget');
+      })
+    );
+
+  program
+    .command('status')
+    .description('the SLA state of every target')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        const state = slaState(engine.config, engine.catalog, engine.now());
+        if (opts.json) {
+          return json({
+            generatedAt: state.generatedAt,
+            level: state.level,
+            targets: state.targets.map(({ target: _t, snapshots: _s, ...rest }) => rest),
+            covered: state.covered,
+          });
+        }
+        for (const t of state.targets) {
+          print(`${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`);
+        }
+        for (const c of state.covered) {
+          print(`${c.level.toUpperCase().padEnd(8)} ${c.name.padEnd(12)} covered by ${c.coveredBy}`);
+        }
+        if (state.level === 'critical') {
+          process.exitCode = EXIT.failed;
+        }
+      })
+    );
+
+  program
+    .command('rebuild-catalog')
+    .description('recreate the catalog from the repositories (after losing it)')
+    .action(() =>
+      withEngine(program, async (engine) => {
+        for (const r of await rebuildCatalog(engine)) {
+          print(`${r.target}: ${r.found} snapshots in the repository, ${r.added} added to the catalog`);
+        }
+      })
+    );
+
+  program
+    .command('serve')
+    .description('run the scheduler, the HTTP API and /metrics')
+    .action(async () => {
+      const { serve } = await import('../serve');
+      await serve(program.opts().config ?? defaultConfigPath());
+    });
+
+  return program;
+}
+
+function exitCodeOf(e: unknown): number {
+  if (e instanceof ExitError) {
+    return e.code;
+  }
+  if (e instanceof ConfigError) {
+    return EXIT.config;
+  }
+  if (e instanceof BusyError) {
+    return EXIT.busy;
+  }
+  if (e instanceof NotFoundError) {
+    return EXIT.notFound;
+  }
+  if (e instanceof InvalidRequestError) {
+    return EXIT.usage;
+  }
+  return EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`backup-sla: ${redact(message)}\n`);
+    process.exitCode = exitCodeOf(e);
+  }
+}

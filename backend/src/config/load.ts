@@ -1,0 +1,188 @@
+/**
+ * Loads and validates the YAML configuration. Every problem is reported, each naming the file,
+ * the field path and what is wrong; nothing starts with a config that has one.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { apiSchema, helpers, repositorySchema, targetSchema, topSchema } from './schema';
+import { ApiConfig, Config, CoveredService, RepositoryConfig, SecretRef, TargetConfig } from './types';
+import { drivers } from '../targets/registry';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[]
+  ) {
+    super(problems.map((p) => `${file}: ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Nginx, uWSGI, Telegraf and DNS have no backup of their own: the SLA covers them by Ansible. */
+export const DEFAULT_COVERED: Array<Omit<CoveredService, 'coveredBy'>> = [
+  { name: 'nginx', note: 'configuration is built by Ansible; no manual changes' },
+  { name: 'uwsgi', note: 'static configuration installed by Ansible' },
+  { name: 'telegraf', note: 'installed and configured by Ansible; its data is in the InfluxDB backup' },
+  { name: 'dns', note: 'zones and configuration are in the Ansible code' },
+];
+
+export function defaultConfigPath(): string {
+  return process.env.BACKUP_SLA_CONFIG || path.resolve('backup-sla.yaml');
+}
+
+function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
+  const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as unknown as { keys: string[] }).keys;
+    return `${where || '(top level)'}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+    return `${where}: is required`;
+  }
+  return `${where || '(top level)'}: ${issue.message}`;
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, prefix: string, problems: string[]): T | undefined {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    problems.push(...result.error.issues.map((i) => describeIssue(prefix, i)));
+    return undefined;
+  }
+  return result.data;
+}
+
+function secretRef(fields: { passwordFile?: string; passwordEnv?: string }): SecretRef {
+  return { file: fields.passwordFile, env: fields.passwordEnv };
+}
+
+export function loadConfig(file = defaultConfigPath()): Config {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError(abs, [`cannot read the configuration: ${(e as NodeJS.ErrnoException).code ?? e}`]);
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(abs, doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]}`));
+  }
+  return parseConfig(doc.toJS(), abs);
+}
+
+export function parseConfig(raw: unknown, file: string): Config {
+  const baseDir = path.dirname(file);
+  const h = helpers(baseDir);
+  const problems: string[] = [];
+  const top = validate(topSchema(h), raw ?? {}, '', problems);
+  if (!top) {
+    throw new ConfigError(file, problems);
+  }
+
+  const repositories: Record<string, RepositoryConfig> = {};
+  for (const [name, value] of Object.entries(top.repositories)) {
+    const r = validate(repositorySchema(h), value, `repositories.${name}`, problems);
+    if (r) {
+      // A local repository path is relative to the config file; backend URLs are taken as they are.
+      const url = /^[a-z0-9]+:/.test(r.url) && !/^[A-Za-z]:\\/.test(r.url) ? r.url : path.resolve(baseDir, r.url);
+      repositories[name] = { name, url, password: secretRef(r), options: r.options ?? {} };
+    }
+  }
+  if (Object.keys(top.repositories).length === 0) {
+    problems.push('repositories: at least one repository is needed');
+  }
+  const firstRepository = Object.keys(top.repositories)[0];
+
+  const targets: Record<string, TargetConfig> = {};
+  for (const [name, value] of Object.entries(top.targets)) {
+    const prefix = `targets.${name}`;
+    const kind = (value as { kind?: unknown } | null)?.kind;
+    const driver = typeof kind === 'string' ? drivers[kind] : undefined;
+    if (!driver) {
+      problems.push(
+        `${prefix}.kind: ${kind === undefined ? 'is required' : `unknown kind '${String(kind)}'`} (one of: ${Object.keys(drivers).join(', ')})`
+      );
+      continue;
+    }
+    const t = validate(targetSchema(driver, h), value, prefix, problems) as Record<string, any> | undefined;
+    if (!t) {
+      continue;
+    }
+    const d = driver.defaults;
+    const repository = t.repository ?? firstRepository;
+    const copies: string[] = t.copies ?? [];
+    if (!top.repositories[repository]) {
+      problems.push(`${prefix}.repository: unknown repository '${repository}'`);
+    }
+    copies.forEach((c, i) => {
+      if (!top.repositories[c]) {
+        problems.push(`${prefix}.copies.${i}: unknown repository '${c}' (defined: ${Object.keys(top.repositories).join(', ')})`);
+      } else if (c === repository) {
+        problems.push(`${prefix}.copies.${i}: '${c}' is the target's own repository, not a copy`);
+      }
+    });
+    const { kind: _k, schedule, rpo, rto, retention, repository: _r, copies: _c, coverage, usability, timeout, verify, ...own } =
+      t;
+    const { schedule: verifySchedule, ...verifyOwn } = verify ?? {};
+    const rpoText = rpo === undefined ? d.rpo : rpo;
+    targets[name] = {
+      name,
+      kind: driver.kind,
+      settings: { ...own, verify: verifyOwn },
+      schedule: schedule ?? d.schedule,
+      rpoSeconds: rpoText === null ? null : parseDuration(rpoText),
+      rtoSeconds: parseDuration(rto ?? d.rto)!,
+      retention: retention ?? d.retention,
+      verifySchedule: verifySchedule === undefined ? d.verifySchedule : verifySchedule,
+      repository,
+      copies,
+      coverage: coverage ?? d.coverage,
+      usability: usability ?? d.usability,
+      timeoutSeconds: timeout ? parseDuration(timeout)! : 6 * 3600,
+    };
+  }
+
+  let covered: CoveredService[] = [];
+  if (top.covered) {
+    covered = top.covered.map((c) => ({ name: c.name, coveredBy: c.coveredBy, note: c.note ?? '' }));
+  } else {
+    const ansible = Object.values(targets).find((t) => t.kind === 'ansible');
+    covered = DEFAULT_COVERED.map((c) => ({ ...c, coveredBy: ansible?.name ?? 'ansible' }));
+  }
+  top.covered?.forEach((c, i) => {
+    if (!top.targets[c.coveredBy]) {
+      problems.push(`covered.${i}.coveredBy: unknown target '${c.coveredBy}'`);
+    }
+  });
+
+  let api: ApiConfig | null = null;
+  if (top.api !== undefined) {
+    const a = validate(apiSchema(h), top.api, 'api', problems);
+    if (a) {
+      const [host, port] = (a.listen ?? '127.0.0.1:8470').split(':');
+      api = {
+        listen: { host, port: Number(port) },
+        tokens: { viewer: { file: a.tokens.viewer }, operator: { file: a.tokens.operator }, admin: { file: a.tokens.admin } },
+        metricsAuth: a.metricsAuth ?? false,
+        bodyLimitBytes: a.bodyLimit ?? 64 * 1024,
+      };
+    }
+  }
+
+  if (problems.length) {
+    throw new ConfigError(file, problems);
+  }
+  const dataDir = path.join(baseDir, 'data');
+  return {
+    file,
+    catalog: top.catalog ?? path.join(dataDir, 'catalog.db'),
+    workDir: top.workDir ?? path.join(dataDir, 'work'),
+    repositories,
+    targets,
+    covered,
+    api,
+  };
+}

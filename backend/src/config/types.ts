@@ -1,0 +1,71 @@
+/** The validated, normalised configuration that the rest of the service works with. */
+
+export interface Retention {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  /** restic duration such as "30d" */
+  keepWithin?: string;
+}
+
+/** A secret is read from a file or an environment variable, never written in the config itself. */
+export interface SecretRef {
+  file?: string;
+  env?: string;
+}
+
+export interface RepositoryConfig {
+  name: string;
+  /** restic repository: a path, sftp:…, rest:…, s3:… */
+  url: string;
+  password: SecretRef;
+  /** extra restic `-o key=value` options, e.g. sftp.command */
+  options: Record<string, string>;
+}
+
+export interface TargetConfig<S = Record<string, unknown>> {
+  name: string;
+  kind: string;
+  /** The kind-specific part (connection, source, verify options, hooks), validated by the driver. */
+  settings: S;
+  schedule: string;
+  rpoSeconds: number | null;
+  rtoSeconds: number;
+  retention: Retention;
+  verifySchedule: string | null;
+  repository: string;
+  copies: string[];
+  coverage: string;
+  usability: string;
+  /** Upper bound for one backup / verify / restore of this target. */
+  timeoutSeconds: number;
+}
+
+export interface CoveredService {
+  name: string;
+  coveredBy: string;
+  note: string;
+}
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface ApiConfig {
+  listen: { host: string; port: number };
+  tokens: Record<Role, SecretRef>;
+  /** /metrics needs no token unless this is true (Prometheus scrapes it). */
+  metricsAuth: boolean;
+  bodyLimitBytes: number;
+}
+
+export interface Config {
+  /** The file it was read from (for messages). */
+  file: string;
+  catalog: string;
+  /** Private working space for dumps that must pass through disk (influx, prometheus, grafana). */
+  workDir: string;
+  repositories: Record<string, RepositoryConfig>;
+  targets: Record<string, TargetConfig>;
+  covered: CoveredService[];
+  api: ApiConfig | null;
+}

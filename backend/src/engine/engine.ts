@@ -1,0 +1,529 @@
+/**
+ * The engine: the one place that runs backups, verifications, restores and retention, for the CLI,
+ * the scheduler and the HTTP API alike. It owns the lifecycle and the safety rules of DESIGN §5;
+ * drivers only know their source, the repository layer only knows restic.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Catalog, Operation, RunRecord, SnapshotRecord } from '../catalog/catalog';
+import { Config, TargetConfig } from '../config/types';
+import { ResticRepository } from '../repository/restic';
+import { drivers } from '../targets/registry';
+import { BackupResult, DriverContext, SnapshotInfo, SnapshotReader, SnapshotStore, TargetDriver } from '../targets/types';
+import { redact } from '../util/redact';
+import { silentLogger } from '../util/log';
+import { BusyError, InvalidRequestError, NotFoundError } from './errors';
+import { TargetLocks } from './lock';
+import { keepDecision } from './retention';
+
+export interface EngineOptions {
+  log?: Logger;
+  /** Injected clock (tests of retention and RPO). */
+  now?: () => Date;
+}
+
+export interface RunOutcome {
+  runId: number;
+  status: 'success' | 'failed' | 'unchanged';
+  snapshotId: string | null;
+  error: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface ProgressEvent {
+  runId: number;
+  target: string;
+  operation: Operation;
+  phase: string;
+  bytesDone?: number;
+}
+
+export interface RestoreRequest {
+  snapshot: string;
+  to?: string;
+  safetyBackup: boolean;
+  force?: boolean;
+  intoLive?: boolean;
+}
+
+/** Tags every snapshot carries, so that the catalog can be rebuilt from restic alone. */
+export const tagFor = {
+  target: (t: string) => `target=${t}`,
+  run: (id: number) => `run=${id}`,
+  version: (v: string) => `version=${v.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}`,
+  safety: 'reason=safety',
+};
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return redact(msg.split('\n')[0].trim() || 'unknown error');
+}
+
+export class Engine extends EventEmitter {
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly locks: TargetLocks;
+  private readonly repos = new Map<string, ResticRepository>();
+  private readonly aborts = new Set<AbortController>();
+  private stopping = false;
+
+  constructor(
+    readonly config: Config,
+    readonly catalog: Catalog,
+    options: EngineOptions = {}
+  ) {
+    super();
+    this.log = options.log ?? silentLogger;
+    this.now = options.now ?? (() => new Date());
+    this.locks = new TargetLocks(path.join(path.dirname(config.catalog), 'locks'));
+    mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
+  }
+
+  target(name: string): TargetConfig {
+    const t = this.config.targets[name];
+    if (!t) {
+      throw new NotFoundError(`unknown target '${name}' (configured: ${Object.keys(this.config.targets).join(', ') || 'none'})`);
+    }
+    return t;
+  }
+
+  driver(t: TargetConfig): TargetDriver {
+    return drivers[t.kind];
+  }
+
+  repository(name: string): ResticRepository {
+    let r = this.repos.get(name);
+    if (!r) {
+      const cfg = this.config.repositories[name];
+      if (!cfg) {
+        throw new NotFoundError(`unknown repository '${name}'`);
+      }
+      r = new ResticRepository(cfg);
+      this.repos.set(name, r);
+    }
+    return r;
+  }
+
+  /** Snapshots held for a target, newest first. */
+  snapshots(target: string): SnapshotRecord[] {
+    const t = this.target(target);
+    return this.catalog.snapshots(t.name, t.repository);
+  }
+
+  resolveSnapshot(target: string, ref: string): SnapshotRecord {
+    const t = this.target(target);
+    if (ref === 'latest') {
+      const s = this.catalog.snapshots(t.name, t.repository).find((x) => !x.safety) ?? this.catalog.snapshots(t.name, t.repository)[0];
+      if (!s) {
+        throw new NotFoundError(`target ${target} has no snapshot yet`);
+      }
+      return s;
+    }
+    const s = this.catalog.findSnapshot(t.name, ref, t.repository);
+    if (!s) {
+      throw new NotFoundError(`target ${target} has no snapshot '${ref}'`);
+    }
+    return s;
+  }
+
+  // --- the run lifecycle ----------------------------------------------------------------------
+
+  /**
+   * Runs `work` as one recorded operation: takes the target's lock (busy → BusyError, nothing
+   * recorded), records the run, gives a private temp dir, and records the outcome in every case.
+   */
+  private async operate(
+    t: TargetConfig,
+    operation: Operation,
+    actor: string,
+    detail: Record<string, unknown>,
+    work: (runId: number, ctx: DriverContext<any>) => Promise<Omit<RunOutcome, 'runId' | 'error'>>,
+    onStarted?: (runId: number) => void
+  ): Promise<RunOutcome> {
+    if (this.stopping) {
+      throw new BusyError(t.name, 'the service is shutting down');
+    }
+    const release = this.locks.acquire(t.name, operation, this.now());
+    const runId = this.catalog.startRun(t.name, operation, actor, this.now(), { ...detail, pid: process.pid });
+    onStarted?.(runId);
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const tmpDir = mkdtempSync(path.join(this.config.workDir, `${t.name}-${operation}-`));
+    const log = this.log.child({ target: t.name, operation, run: runId });
+    const ctx: DriverContext<any> = {
+      target: t,
+      log,
+      tmpDir,
+      signal: abort.signal,
+      progress: (phase, bytesDone) => {
+        this.catalog.progress(runId, phase, bytesDone);
+        this.emit('progress', { runId, target: t.name, operation, phase, bytesDone } satisfies ProgressEvent);
+      },
+    };
+    log.info({ actor }, `${operation} started`);
+    let outcome: RunOutcome;
+    try {
+      const r = await work(runId, ctx);
+      outcome = { ...r, runId, error: null };
+      this.catalog.finishRun(runId, this.now(), { status: r.status, snapshotId: r.snapshotId, detail: r.detail });
+      log.info({ status: r.status, snapshot: r.snapshotId }, `${operation} finished`);
+    } catch (e) {
+      const error = abort.signal.aborted ? `aborted: ${oneLine(e)}` : oneLine(e);
+      outcome = { runId, status: 'failed', snapshotId: null, error, detail: {} };
+      this.catalog.finishRun(runId, this.now(), { status: 'failed', error });
+      log.error({ err: error }, `${operation} failed`);
+    } finally {
+      this.aborts.delete(abort);
+      rmSync(tmpDir, { recursive: true, force: true });
+      release();
+    }
+    this.emit('finished', outcome, t.name, operation);
+    return outcome;
+  }
+
+  private store(t: TargetConfig, runId: number, ctx: DriverContext<any>, extraTags: string[] = []): SnapshotStore {
+    const repo = this.repository(t.repository);
+    const timeoutMs = t.timeoutSeconds * 1000;
+    const opts = (version?: string) => ({
+      tags: [tagFor.target(t.name), tagFor.run(runId), ...(version ? [tagFor.version(version)] : []), ...extraTags],
+      time: this.now(),
+      signal: ctx.signal,
+      onProgress: (p: { phase: string; bytesDone: number }) => ctx.progress(p.phase, p.bytesDone),
+    });
+    return {
+      saveStream: async (producer, filename, o) => {
+        const s = await repo.backupStream(producer, filename, opts(o?.version), timeoutMs);
+        return { id: s.snapshotId, bytes: s.bytes, time: this.now().toISOString() };
+      },
+      saveDirectory: async (dir, o) => {
+        const s = await repo.backupDirectory(dir, opts(o?.version), timeoutMs);
+        return { id: s.snapshotId, bytes: s.bytes, time: this.now().toISOString() };
+      },
+    };
+  }
+
+  private reader(t: TargetConfig, snapshotId: string, signal: AbortSignal): SnapshotReader {
+    const repo = this.repository(t.repository);
+    return {
+      dump: (filename) => repo.dump(snapshotId, filename, signal),
+      restoreTo: (dir) => repo.restore(snapshotId, dir, signal),
+    };
+  }
+
+  private info(s: SnapshotRecord): SnapshotInfo {
+    return { id: s.id, time: s.time, version: s.version, metadata: s.metadata };
+  }
+
+  /**
+   * Saves one snapshot of the target through its driver. If anything fails, every snapshot the
+   * run may have committed is forgotten (rule 1): a failed backup leaves nothing behind.
+   */
+  private async takeSnapshot(t: TargetConfig, runId: number, ctx: DriverContext<any>, safety: boolean): Promise<BackupResult> {
+    const previous = this.catalog.snapshots(t.name, t.repository).find((s) => !s.safety) ?? null;
+    try {
+      ctx.progress('reading source');
+      const result = await this.driver(t).backup({
+        ...ctx,
+        store: this.store(t, runId, ctx, safety ? [tagFor.safety] : []),
+        previous: previous && this.info(previous),
+      });
+      if (result.kind === 'saved') {
+        this.catalog.addSnapshot(
+          {
+            id: result.snapshot.id,
+            target: t.name,
+            time: result.snapshot.time,
+            bytes: result.snapshot.bytes,
+            version: result.version,
+            metadata: result.metadata,
+            runId,
+            safety,
+          },
+          t.repository
+        );
+      }
+      return result;
+    } catch (e) {
+      ctx.progress('cleaning up');
+      try {
+        const removed = await this.repository(t.repository).forgetTagged(tagFor.run(runId));
+        if (removed.length) {
+          ctx.log.warn({ removed }, 'forgot the partial snapshot of the failed backup');
+        }
+      } catch (cleanup) {
+        ctx.log.error({ err: oneLine(cleanup) }, 'could not check for a partial snapshot');
+      }
+      throw e;
+    }
+  }
+
+  // --- operations -----------------------------------------------------------------------------
+
+  async backup(target: string, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+    const t = this.target(target);
+    return this.operate(
+      t,
+      'backup',
+      actor,
+      {},
+      async (runId, ctx) => {
+        const result = await this.takeSnapshot(t, runId, ctx, false);
+        const detail: Record<string, unknown> = {};
+        if (result.kind === 'unchanged') {
+          detail.version = result.version;
+          const copyErrors = await this.copy(t, ctx);
+          if (copyErrors.length) {
+            detail.copyErrors = copyErrors;
+          }
+          return { status: 'unchanged', snapshotId: null, detail };
+        }
+        detail.version = result.version;
+        detail.bytes = result.snapshot.bytes;
+        const copyErrors = await this.copy(t, ctx);
+        if (copyErrors.length) {
+          detail.copyErrors = copyErrors;
+        }
+        // Rule 2: retention runs only after a successful backup.
+        detail.forgotten = await this.applyRetention(t, ctx);
+        this.catalog.audit(
+          { actor, action: 'backup', target: t.name, detail: `snapshot ${result.snapshot.id.slice(0, 8)}`, result: 'ok' },
+          this.now()
+        );
+        return { status: 'success', snapshotId: result.snapshot.id, detail };
+      },
+      onStarted
+    );
+  }
+
+  /** Brings every copy repository up to date with the target's snapshots. Failures are reported, not fatal. */
+  private async copy(t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
+    const errors: string[] = [];
+    const primary = this.repository(t.repository);
+    for (const name of t.copies) {
+      ctx.progress(`copying to ${name}`);
+      try {
+        const repo = this.repository(name);
+        await repo.copyFrom(primary, [tagFor.target(t.name)], ctx.signal);
+        await this.refreshCopies(t, name);
+      } catch (e) {
+        errors.push(`${name}: ${oneLine(e)}`);
+        ctx.log.error({ copy: name, err: oneLine(e) }, 'copy failed');
+      }
+    }
+    return errors;
+  }
+
+  /** Records which snapshots a copy repository holds (restic marks copies with `original`). */
+  private async refreshCopies(t: TargetConfig, repoName: string): Promise<void> {
+    const held = await this.repository(repoName).snapshots([tagFor.target(t.name)]);
+    const byOriginal = new Map(held.map((s) => [s.original ?? s.id, s.id]));
+    for (const s of this.catalog.snapshots(t.name, t.repository)) {
+      const copyId = byOriginal.get(s.id);
+      if (copyId) {
+        this.catalog.markHeld(s.id, repoName, copyId);
+      } else {
+        this.catalog.unmarkHeld(s.id, repoName);
+      }
+    }
+  }
+
+  /**
+   * Retention exactly as configured, decided by restic's own policy (`forget --dry-run`), except
+   * that the newest snapshot that passed verification is never removed (rule 2). The same
+   * snapshots are then removed from every copy.
+   */
+  private async applyRetention(t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
+    ctx.progress('applying retention');
+    const repo = this.repository(t.repository);
+    const plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
+    const held = this.catalog.snapshots(t.name, t.repository);
+    const remove = keepDecision(plan.remove, held);
+    if (!remove.length) {
+      return [];
+    }
+    await repo.forget(remove);
+    for (const name of t.copies) {
+      const copyIds = remove
+        .map((id) => held.find((s) => s.id === id))
+        .filter((s): s is SnapshotRecord => !!s)
+        .flatMap((s) => (s.heldBy.includes(name) ? [s] : []));
+      try {
+        await this.refreshCopies(t, name);
+        const mapped = await this.copyIdsOf(t, name, copyIds.map((s) => s.id));
+        await this.repository(name).forget(mapped);
+      } catch (e) {
+        ctx.log.error({ copy: name, err: oneLine(e) }, 'retention on copy failed');
+      }
+    }
+    this.catalog.markForgotten(remove, this.now());
+    return remove;
+  }
+
+  private async copyIdsOf(t: TargetConfig, repoName: string, ids: string[]): Promise<string[]> {
+    const held = await this.repository(repoName).snapshots([tagFor.target(t.name)]);
+    return held.filter((s) => s.original && ids.includes(s.original)).map((s) => s.id);
+  }
+
+  /** Applies retention now (CLI `forget`), under the target's lock. */
+  async forget(target: string, actor: string): Promise<RunOutcome> {
+    const t = this.target(target);
+    return this.operate(t, 'forget', actor, {}, async (_runId, ctx) => {
+      const forgotten = await this.applyRetention(t, ctx);
+      return { status: 'success', snapshotId: null, detail: { forgotten } };
+    });
+  }
+
+  /** Proves a snapshot restorable by the driver's test restore; records result and duration. */
+  async verify(target: string, snapshotRef: string, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+    const t = this.target(target);
+    const snap = this.resolveSnapshot(target, snapshotRef);
+    return this.operate(
+      t,
+      'verify',
+      actor,
+      { snapshot: snap.id },
+      async (_runId, ctx) => {
+        const started = Date.now();
+        ctx.progress('test restore');
+        let ok: boolean;
+        let detail: string;
+        try {
+          const r = await this.driver(t).verify({ ...ctx, snapshot: this.info(snap), reader: this.reader(t, snap.id, ctx.signal) });
+          ok = r.ok;
+          detail = redact(r.detail);
+        } catch (e) {
+          ok = false;
+          detail = oneLine(e);
+        }
+        const durationSeconds = (Date.now() - started) / 1000;
+        this.catalog.recordVerification(snap.id, ok, this.now(), detail);
+        this.catalog.audit(
+          { actor, action: 'verify', target: t.name, detail: `snapshot ${snap.id.slice(0, 8)}: ${detail}`, result: ok ? 'ok' : 'failed' },
+          this.now()
+        );
+        if (!ok) {
+          throw new Error(`verification failed: ${detail}`);
+        }
+        return { status: 'success', snapshotId: snap.id, detail: { durationSeconds, result: detail } };
+      },
+      onStarted
+    );
+  }
+
+  /**
+   * Restores a snapshot (rule 4): a safety backup of the current state first unless declined,
+   * and an audit entry with who, what, when and the result. The caller has confirmed.
+   */
+  async restore(target: string, req: RestoreRequest, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+    const t = this.target(target);
+    const driver = this.driver(t);
+    if (req.to !== undefined) {
+      const problem = driver.checkRestoreTarget?.(req.to) ?? null;
+      if (problem) {
+        throw new InvalidRequestError(`restore destination '${req.to}' refused: ${problem}`);
+      }
+    }
+    const snap = this.resolveSnapshot(target, req.snapshot);
+    const what = `snapshot ${snap.id.slice(0, 8)} to ${req.to ?? 'the same place'}${req.safetyBackup ? '' : ' (no safety backup)'}`;
+    return this.operate(
+      t,
+      'restore',
+      actor,
+      { snapshot: snap.id, to: req.to ?? null },
+      async (runId, ctx) => {
+        this.catalog.audit({ actor, action: 'restore', target: t.name, detail: what, result: 'started' }, this.now());
+        const started = Date.now();
+        let safetySnapshotId: string | null = null;
+        try {
+          // The safety backup protects what the restore overwrites: needed only for the same place.
+          if (req.safetyBackup && req.to === undefined) {
+            ctx.progress('safety backup');
+            const safety = await this.takeSnapshot(t, runId, ctx, true);
+            safetySnapshotId = safety.kind === 'saved' ? safety.snapshot.id : null;
+          }
+          ctx.progress('restoring');
+          const r = await driver.restore({
+            ...ctx,
+            snapshot: this.info(snap),
+            reader: this.reader(t, snap.id, ctx.signal),
+            options: { to: req.to, force: req.force, intoLive: req.intoLive },
+          });
+          const durationSeconds = (Date.now() - started) / 1000;
+          this.catalog.audit(
+            { actor, action: 'restore', target: t.name, detail: `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}`, result: 'ok' },
+            this.now()
+          );
+          return { status: 'success', snapshotId: snap.id, detail: { durationSeconds, safetySnapshotId, location: r.location, result: redact(r.detail) } };
+        } catch (e) {
+          this.catalog.audit({ actor, action: 'restore', target: t.name, detail: `${what}: ${oneLine(e)}`, result: 'failed' }, this.now());
+          this.catalog.finishRun(runId, this.now(), { status: 'failed', detail: { safetySnapshotId } });
+          throw e;
+        }
+      },
+      onStarted
+    );
+  }
+
+  /** Starts an operation in the background and answers with its run id once it is recorded. */
+  start(op: (onStarted: (runId: number) => void) => Promise<RunOutcome>): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let started = false;
+      op((runId) => {
+        started = true;
+        resolve(runId);
+      }).catch((e) => {
+        if (!started) {
+          reject(e);
+        } else {
+          this.log.error({ err: oneLine(e) }, 'background operation failed');
+        }
+      });
+    });
+  }
+
+  /**
+   * After a crash or kill -9: runs still marked running by a dead process are closed as failed,
+   * and any snapshot such a backup may have committed is forgotten (rule 1).
+   */
+  async recoverInterrupted(): Promise<RunRecord[]> {
+    const recovered: RunRecord[] = [];
+    for (const r of this.catalog.runningRuns()) {
+      const pid = Number(r.detail.pid);
+      if (pid && pid !== process.pid && this.locks.holder(r.target)?.pid === pid) {
+        continue; // a live process (the CLI beside the daemon) is still at it
+      }
+      if (pid === process.pid) {
+        continue;
+      }
+      const t = this.config.targets[r.target];
+      if (t && (r.operation === 'backup' || r.operation === 'restore')) {
+        try {
+          await this.repository(t.repository).forgetTagged(tagFor.run(r.id));
+        } catch (e) {
+          this.log.error({ run: r.id, err: oneLine(e) }, 'could not clean up after an interrupted run');
+        }
+      }
+      this.catalog.finishRun(r.id, this.now(), { status: 'failed', error: 'interrupted: the process running it stopped' });
+      recovered.push(r);
+    }
+    return recovered;
+  }
+
+  /** Graceful shutdown: no new work; running work is aborted and cleaned up by its own path. */
+  async shutdown(graceMs = 30_000): Promise<void> {
+    this.stopping = true;
+    const deadline = Date.now() + graceMs;
+    while (this.catalog.runningRuns().some((r) => Number(r.detail.pid) === process.pid) && Date.now() < deadline) {
+      if (Date.now() > deadline - graceMs / 2) {
+        this.aborts.forEach((a) => a.abort());
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+}

@@ -1,0 +1,13 @@
+import type { SnapshotRecord } from '../catalog/catalog';
+
+/**
+ * Which of restic's proposed removals really go: everything restic would forget, except the
+ * newest snapshot that passed verification (DESIGN §5 rule 2), so that a run of bad or
+ * unverifiable backups can never push the last proven-good one out.
+ */
+export function keepDecision(proposedRemovals: string[], held: SnapshotRecord[]): string[] {
+  const newestGood = held
+    .filter((s) => s.verification === 'passed')
+    .sort((a, b) => b.time.localeCompare(a.time))[0];
+  return proposedRemovals.filter((id) => id !== newestGood?.id);
+}

@@ -1,0 +1,399 @@
+/**
+ * A restic repository, driven as a subprocess with --json (DESIGN §2: no home-made format).
+ * Storage backends (path, sftp:, rest:, s3:) are restic's; this module only knows restic's CLI.
+ */
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { RepositoryConfig, Retention } from '../config/types';
+import { readSecret } from '../config/secret';
+import { CommandError, CommandSpec, run, start, lastLine } from '../util/subprocess';
+import { redact } from '../util/redact';
+
+export interface ResticSnapshot {
+  id: string;
+  short_id: string;
+  time: string;
+  hostname: string;
+  tags?: string[];
+  paths: string[];
+  /** Set on snapshots made by `restic copy`: the id in the repository it was copied from. */
+  original?: string;
+}
+
+export interface BackupProgress {
+  phase: string;
+  bytesDone: number;
+  totalBytes?: number;
+}
+
+export interface BackupOptions {
+  tags: string[];
+  /** Snapshot time (restic --time), for imports and tests of retention. */
+  time?: Date;
+  signal?: AbortSignal;
+  onProgress?: (p: BackupProgress) => void;
+}
+
+export interface BackupSummary {
+  snapshotId: string;
+  bytes: number;
+  dataAdded: number;
+}
+
+export class RepositoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RepositoryError';
+  }
+}
+
+/** The repository is locked by a live process (rule 5: respected, never broken). */
+export class RepositoryLockedError extends RepositoryError {
+  constructor(repo: string, detail: string) {
+    super(`repository ${repo} is locked by another running process: ${detail}`);
+    this.name = 'RepositoryLockedError';
+  }
+}
+
+const LOCKED = /repository is already locked|unable to create lock/i;
+const NOT_A_REPO = /Is there a repository at the following location|does not exist|unable to open config file/i;
+/** Bounds for restic commands that are not backups (those get the target's timeout). */
+const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+
+export function resticTime(d: Date): string {
+  // restic --time takes local time "YYYY-MM-DD HH:MM:SS"
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function retentionArgs(r: Retention): string[] {
+  const args: string[] = [];
+  if (r.keepLast) {
+    args.push('--keep-last', String(r.keepLast));
+  }
+  if (r.keepDaily) {
+    args.push('--keep-daily', String(r.keepDaily));
+  }
+  if (r.keepWeekly) {
+    args.push('--keep-weekly', String(r.keepWeekly));
+  }
+  if (r.keepMonthly) {
+    args.push('--keep-monthly', String(r.keepMonthly));
+  }
+  if (r.keepWithin) {
+    args.push('--keep-within', r.keepWithin);
+  }
+  return args;
+}
+
+export class ResticRepository {
+  private initialized = false;
+  readonly host = os.hostname();
+
+  constructor(readonly config: RepositoryConfig) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Environment for restic: the password travels in the environment, never on the command line. */
+  private env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, RESTIC_PROGRESS_FPS: '2' };
+    delete env.RESTIC_PASSWORD;
+    delete env.RESTIC_PASSWORD_FILE;
+    delete env.RESTIC_REPOSITORY;
+    if (this.config.password.file) {
+      env.RESTIC_PASSWORD_FILE = this.config.password.file;
+    } else {
+      env.RESTIC_PASSWORD = readSecret(this.config.password, `repository ${this.name}`);
+    }
+    return env;
+  }
+
+  private spec(args: string[], timeoutMs = DEFAULT_TIMEOUT_MS, extraEnv: NodeJS.ProcessEnv = {}): CommandSpec {
+    const opts = Object.entries(this.config.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    return {
+      command: 'restic',
+      args: ['-r', this.config.url, ...opts, ...args],
+      env: { ...this.env(), ...extraEnv },
+      timeoutMs,
+    };
+  }
+
+  private describe(e: unknown): Error {
+    if (e instanceof CommandError) {
+      const line = lastLine(e.stderr) || e.message;
+      if (LOCKED.test(e.stderr)) {
+        return new RepositoryLockedError(this.name, redact(line));
+      }
+      return new RepositoryError(`repository ${this.name}: ${redact(line.replace(/^Fatal: /, ''))}`);
+    }
+    return e as Error;
+  }
+
+  /**
+   * Runs a restic command; if it meets a lock, clears stale locks (`restic unlock` removes only
+   * locks of dead processes on this host or older than 30 min) and tries once more.
+   */
+  private async exec(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<string> {
+    try {
+      return await run(this.spec(args, timeoutMs), { signal });
+    } catch (e) {
+      if (e instanceof CommandError && LOCKED.test(e.stderr)) {
+        await this.unlockStale();
+        try {
+          return await run(this.spec(args, timeoutMs), { signal });
+        } catch (e2) {
+          throw this.describe(e2);
+        }
+      }
+      throw this.describe(e);
+    }
+  }
+
+  /** Removes stale locks only: a live process's lock is left alone (DESIGN §5 rule 5). */
+  async unlockStale(): Promise<void> {
+    try {
+      await run(this.spec(['unlock'], 60_000));
+    } catch (e) {
+      throw this.describe(e);
+    }
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await run(this.spec(['cat', 'config'], 120_000));
+      return true;
+    } catch (e) {
+      if (e instanceof CommandError && NOT_A_REPO.test(e.stderr)) {
+        return false;
+      }
+      throw this.describe(e);
+    }
+  }
+
+  /** Creates the repository on first use (format 2: compression). */
+  async ensureInitialized(copyChunkerFrom?: ResticRepository): Promise<void> {
+    if (this.initialized) {
+      return;
+    }
+    if (!(await this.exists())) {
+      const args = ['init', '--repository-version', '2'];
+      let extraEnv: NodeJS.ProcessEnv = {};
+      if (copyChunkerFrom) {
+        // Same chunker parameters as the source, so that copies deduplicate as well as the original.
+        args.push('--copy-chunker-params', ...copyChunkerFrom.fromArgs());
+        extraEnv = copyChunkerFrom.fromEnv();
+      }
+      try {
+        await run(this.spec(args, 120_000, extraEnv));
+      } catch (e) {
+        throw this.describe(e);
+      }
+    }
+    this.initialized = true;
+  }
+
+  /** Arguments naming this repository as the source of `copy` / `init --copy-chunker-params`. */
+  private fromArgs(): string[] {
+    const args = ['--from-repo', this.config.url];
+    if (this.config.password.file) {
+      args.push('--from-password-file', this.config.password.file);
+    }
+    return args;
+  }
+
+  private fromEnv(): NodeJS.ProcessEnv {
+    return this.config.password.file
+      ? {}
+      : { RESTIC_FROM_PASSWORD: readSecret(this.config.password, `repository ${this.name}`) };
+  }
+
+  private backupArgs(opts: BackupOptions): string[] {
+    const args = ['backup', '--json', '--host', this.host];
+    for (const t of opts.tags) {
+      args.push('--tag', t);
+    }
+    if (opts.time) {
+      args.push('--time', resticTime(opts.time));
+    }
+    return args;
+  }
+
+  /**
+   * Streams a producer's stdout into a one-file snapshot, never through memory or a temp file.
+   * Rule 1: if the producer fails, restic is killed before it can commit; should it have committed
+   * anyway, the caller forgets snapshots by the run's tag.
+   */
+  async backupStream(producer: CommandSpec, filename: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
+    await this.ensureInitialized();
+    const resticProc = start(this.spec([...this.backupArgs(opts), '--stdin', '--stdin-filename', filename], timeoutMs), {
+      stdin: 'pipe',
+      signal: opts.signal,
+    });
+    const prod = start({ ...producer, timeoutMs: producer.timeoutMs ?? timeoutMs }, { signal: opts.signal });
+    let bytes = 0;
+    let summary: BackupSummary | undefined;
+    const stdin = resticProc.child.stdin!;
+    stdin.on('error', () => undefined); // EPIPE when restic dies first: reported through resticProc.done
+    prod.child.stdout!.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    prod.child.stdout!.pipe(stdin, { end: false });
+    const tick = setInterval(() => opts.onProgress?.({ phase: 'uploading', bytesDone: bytes }), 500);
+    this.readJsonLines(resticProc.child.stdout!, (msg) => {
+      if (msg.message_type === 'summary') {
+        summary = { snapshotId: msg.snapshot_id, bytes, dataAdded: msg.data_added ?? 0 };
+      }
+    });
+    // If restic dies (repository unreachable, disk full), stop the producer too.
+    let resticFailed: unknown;
+    resticProc.done.catch((e) => {
+      resticFailed = e;
+      prod.child.kill('SIGTERM');
+    });
+    try {
+      try {
+        await prod.done;
+      } catch (producerError) {
+        resticProc.child.kill('SIGKILL');
+        await resticProc.done.catch(() => undefined);
+        if (resticFailed && !(resticFailed instanceof CommandError && resticFailed.signal === 'SIGKILL')) {
+          throw this.describe(resticFailed);
+        }
+        throw producerError;
+      }
+      stdin.end();
+      try {
+        await resticProc.done;
+      } catch (e) {
+        throw this.describe(e);
+      }
+    } finally {
+      clearInterval(tick);
+    }
+    if (!summary) {
+      throw new RepositoryError(`repository ${this.name}: restic finished without a snapshot summary`);
+    }
+    opts.onProgress?.({ phase: 'uploading', bytesDone: bytes });
+    return summary;
+  }
+
+  /** Saves a directory's contents (paths inside the snapshot are relative to `dir`). */
+  async backupDirectory(dir: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
+    await this.ensureInitialized();
+    const spec = { ...this.spec([...this.backupArgs(opts), '.'], timeoutMs), cwd: dir };
+    const proc = start(spec, { signal: opts.signal });
+    let summary: BackupSummary | undefined;
+    this.readJsonLines(proc.child.stdout!, (msg) => {
+      if (msg.message_type === 'status') {
+        opts.onProgress?.({ phase: 'uploading', bytesDone: msg.bytes_done ?? 0, totalBytes: msg.total_bytes });
+      } else if (msg.message_type === 'summary') {
+        summary = { snapshotId: msg.snapshot_id, bytes: msg.total_bytes_processed ?? 0, dataAdded: msg.data_added ?? 0 };
+      }
+    });
+    try {
+      await proc.done;
+    } catch (e) {
+      throw this.describe(e);
+    }
+    if (!summary) {
+      throw new RepositoryError(`repository ${this.name}: restic finished without a snapshot summary`);
+    }
+    return summary;
+  }
+
+  private readJsonLines(stream: Readable, onMessage: (msg: any) => void): void {
+    const rl = createInterface({ input: stream });
+    rl.on('line', (line) => {
+      if (!line.startsWith('{')) {
+        return;
+      }
+      try {
+        onMessage(JSON.parse(line));
+      } catch {
+        // restic prints the odd non-JSON line even with --json; those carry nothing we need.
+      }
+    });
+  }
+
+  async snapshots(tags: string[] = []): Promise<ResticSnapshot[]> {
+    await this.ensureInitialized();
+    const args = ['snapshots', '--json', '--no-lock'];
+    if (tags.length) {
+      args.push('--tag', tags.join(','));
+    }
+    const out = await this.exec(args, 300_000);
+    return (JSON.parse(out || '[]') as ResticSnapshot[] | null) ?? [];
+  }
+
+  /** What `policy` would remove among the snapshots with `tags`, as restic decides it. */
+  async forgetPlan(tags: string[], policy: Retention): Promise<{ keep: string[]; remove: string[] }> {
+    const out = await this.exec(
+      ['forget', '--dry-run', '--json', '--tag', tags.join(','), '--group-by', '', ...retentionArgs(policy)],
+      300_000
+    );
+    const firstLine = out.split('\n').find((l) => l.startsWith('[')) ?? '[]';
+    const groups = (JSON.parse(firstLine) as Array<{ keep?: ResticSnapshot[]; remove?: ResticSnapshot[] }> | null) ?? [];
+    return {
+      keep: groups.flatMap((g) => (g.keep ?? []).map((s) => s.id)),
+      remove: groups.flatMap((g) => (g.remove ?? []).map((s) => s.id)),
+    };
+  }
+
+  /** Forgets these snapshots and prunes the data only they referenced. */
+  async forget(ids: string[], prune = true): Promise<void> {
+    if (!ids.length) {
+      return;
+    }
+    await this.exec(['forget', ...(prune ? ['--prune'] : []), ...ids], DEFAULT_TIMEOUT_MS);
+  }
+
+  /** Forgets every snapshot carrying `tag` (used to erase a snapshot of a failed run). */
+  async forgetTagged(tag: string): Promise<string[]> {
+    const found = await this.snapshots([tag]);
+    await this.forget(
+      found.map((s) => s.id),
+      false
+    );
+    return found.map((s) => s.id);
+  }
+
+  dump(snapshotId: string, filename: string, signal?: AbortSignal): { stream: Readable; done: Promise<void> } {
+    const proc = start(this.spec(['dump', '--no-lock', snapshotId, `/${filename.replace(/^\//, '')}`], DEFAULT_TIMEOUT_MS), {
+      signal,
+    });
+    return { stream: proc.child.stdout!, done: proc.done.catch((e) => Promise.reject(this.describe(e))) };
+  }
+
+  async restore(snapshotId: string, dir: string, signal?: AbortSignal): Promise<void> {
+    await this.exec(['restore', '--no-lock', snapshotId, '--target', dir], DEFAULT_TIMEOUT_MS, signal);
+  }
+
+  /** `restic check`; with readData, every pack is read and its MAC verified. */
+  async check(readData = false): Promise<void> {
+    await this.exec(['check', ...(readData ? ['--read-data'] : [])], DEFAULT_TIMEOUT_MS);
+  }
+
+  /** Copies the snapshots with `tags` from `source` that this repository does not hold yet. */
+  async copyFrom(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
+    await this.ensureInitialized(source);
+    const args = ['copy', ...source.fromArgs(), '--tag', tags.join(',')];
+    try {
+      await run(this.spec(args, DEFAULT_TIMEOUT_MS, source.fromEnv()), { signal });
+    } catch (e) {
+      if (e instanceof CommandError && LOCKED.test(e.stderr)) {
+        await this.unlockStale();
+        await source.unlockStale();
+        try {
+          await run(this.spec(args, DEFAULT_TIMEOUT_MS, source.fromEnv()), { signal });
+          return;
+        } catch (e2) {
+          throw this.describe(e2);
+        }
+      }
+      throw this.describe(e);
+    }
+  }
+}
