@@ -108,12 +108,10 @@ export function parseConfig(raw: unknown, file: string): Config {
       continue;
     }
     const t = validate(targetSchema(driver, h), value, prefix, problems) as Record<string, any> | undefined;
-    if (!t) {
-      continue;
-    }
-    const d = driver.defaults;
-    const repository = t.repository ?? firstRepository;
-    const copies: string[] = t.copies ?? [];
+    // Cross-references are checked even when other fields are wrong, so every problem shows at once.
+    const rawRef = value as { repository?: unknown; copies?: unknown };
+    const repository = typeof rawRef.repository === 'string' ? rawRef.repository : firstRepository;
+    const copies = Array.isArray(rawRef.copies) ? rawRef.copies.filter((c): c is string => typeof c === 'string') : [];
     if (!top.repositories[repository]) {
       problems.push(`${prefix}.repository: unknown repository '${repository}'`);
     }
@@ -124,6 +122,10 @@ export function parseConfig(raw: unknown, file: string): Config {
         problems.push(`${prefix}.copies.${i}: '${c}' is the target's own repository, not a copy`);
       }
     });
+    if (!t) {
+      continue;
+    }
+    const d = driver.defaults;
     const { kind: _k, schedule, rpo, rto, retention, repository: _r, copies: _c, coverage, usability, timeout, verify, ...own } =
       t;
     const { schedule: verifySchedule, ...verifyOwn } = verify ?? {};

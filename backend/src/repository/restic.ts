@@ -273,11 +273,8 @@ export class ResticRepository {
     } finally {
       clearInterval(tick);
     }
-    if (!summary) {
-      throw new RepositoryError(`repository ${this.name}: restic finished without a snapshot summary`);
-    }
     opts.onProgress?.({ phase: 'uploading', bytesDone: bytes });
-    return summary;
+    return this.withFullId(summary, opts.tags);
   }
 
   /** Saves a directory's contents (paths inside the snapshot are relative to `dir`). */
@@ -298,8 +295,20 @@ export class ResticRepository {
     } catch (e) {
       throw this.describe(e);
     }
+    return this.withFullId(summary, opts.tags);
+  }
+
+  /** restic 0.14's summary names the snapshot by its short id; the catalog keeps full ids. */
+  private async withFullId(summary: BackupSummary | undefined, tags: string[]): Promise<BackupSummary> {
     if (!summary) {
       throw new RepositoryError(`repository ${this.name}: restic finished without a snapshot summary`);
+    }
+    if (summary.snapshotId.length < 64) {
+      const full = (await this.snapshots(tags)).find((s) => s.id.startsWith(summary.snapshotId));
+      if (!full) {
+        throw new RepositoryError(`repository ${this.name}: snapshot ${summary.snapshotId} not found after backup`);
+      }
+      return { ...summary, snapshotId: full.id };
     }
     return summary;
   }

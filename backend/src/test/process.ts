@@ -1,0 +1,47 @@
+/** Finding and killing real child processes in fault tests (kill -9 of restic or a dump). */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Pids of processes whose command line contains every one of `parts`. */
+export function pidsMatching(...parts: string[]): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const cmd = readFileSync(path.join('/proc', entry, 'cmdline')).toString().split('\0').join(' ');
+      if (parts.every((p) => cmd.includes(p)) && Number(entry) !== process.pid) {
+        out.push(Number(entry));
+      }
+    } catch {
+      // process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Waits until a process matching `parts` exists, then kills it with SIGKILL. */
+export async function killWhenRunning(parts: string[], timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const [pid] = pidsMatching(...parts);
+    if (pid) {
+      process.kill(pid, 'SIGKILL');
+      return pid;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no process matching ${parts.join(' ')} appeared`);
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
