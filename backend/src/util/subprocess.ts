@@ -65,29 +65,36 @@ export interface Running {
  * Starts a process. stdout is left to the caller (a pipe), stderr is collected.
  * `done` rejects on a non-zero exit, a signal, a spawn failure or the timeout.
  */
-export function start(spec: CommandSpec, options: { stdin?: 'pipe' | 'ignore'; signal?: AbortSignal } = {}): Running {
+export function start(
+  spec: CommandSpec,
+  options: { stdin?: 'pipe' | 'ignore'; signal?: AbortSignal; processGroup?: boolean } = {}
+): Running {
   const spawnOptions: SpawnOptions = {
     cwd: spec.cwd,
     env: spec.env ?? process.env,
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     shell: false,
+    // A server started for a smoke test (uWSGI, flask) may fork: give it its own process group
+    // so that a timeout or abort ends all of it (killGroup), not only the first process.
+    detached: options.processGroup ?? false,
   };
   const child = spawn(spec.command, spec.args, spawnOptions);
   const stderr = new TailBuffer();
   child.stderr?.on('data', (d: Buffer) => stderr.push(d));
+  const kill = (sig: NodeJS.Signals) => (options.processGroup ? killGroup(child, sig) : child.kill(sig));
   let timedOut = false;
   let aborted = false;
   const timer =
     spec.timeoutMs && spec.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          kill('SIGKILL');
         }, spec.timeoutMs)
       : undefined;
   const onAbort = () => {
     aborted = true;
-    child.kill('SIGTERM');
-    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
+    kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && kill('SIGKILL'), 5000).unref();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const done = new Promise<void>((resolve, reject) => {
@@ -128,6 +135,18 @@ export function start(spec: CommandSpec, options: { stdin?: 'pipe' | 'ignore'; s
   // A consumer may never await `done` (e.g. it already failed elsewhere); never crash on that.
   done.catch(() => undefined);
   return { child, stderr, done };
+}
+
+/** Signals every process of a child started with `processGroup: true` (no-op once it is gone). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (child.pid === undefined) {
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
 }
 
 /** Runs a process to completion and returns its stdout (for small outputs only: JSON listings). */

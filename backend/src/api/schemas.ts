@@ -1,0 +1,223 @@
+/**
+ * JSON schemas of the HTTP API, one per shape of the contract in `src/api/types.ts` (the app's
+ * side). Fastify validates requests with them and serializes answers through them, so an answer
+ * carries exactly the contract's fields; the OpenAPI document is generated from them too.
+ * contract.test.ts checks that these schemas and the TypeScript contract name the same fields.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const num = { type: 'number' } as const;
+const nullableNum = { type: ['number', 'null'] } as const;
+const int = { type: 'integer' } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** An object schema whose every listed property is required unless named in `optional`. */
+function object(properties: Record<string, JsonSchema>, optional: string[] = [], extra: JsonSchema = {}): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    ...extra,
+  };
+}
+
+function nullable(schema: JsonSchema): JsonSchema {
+  return { anyOf: [schema, { type: 'null' }] };
+}
+
+export const levelSchema = { type: 'string', enum: ['ok', 'warning', 'critical', 'unknown'] } as const;
+export const roleSchema = { type: 'string', enum: ['viewer', 'operator', 'admin'] } as const;
+export const operationSchema = { type: 'string', enum: ['backup', 'verify', 'restore', 'forget'] } as const;
+export const runStatusSchema = { type: 'string', enum: ['running', 'success', 'failed', 'unchanged'] } as const;
+
+export const checkSchema = object({ level: levelSchema, reason: str });
+
+export const retentionSchema = object(
+  { keepLast: int, keepDaily: int, keepWeekly: int, keepMonthly: int, keepWithin: str },
+  ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepWithin']
+);
+
+export const policySchema = object({
+  coverage: str,
+  usability: str,
+  schedule: str,
+  verifySchedule: nullableStr,
+  rpoSeconds: nullableNum,
+  rtoSeconds: num,
+  retention: retentionSchema,
+  retentionText: str,
+  repository: str,
+  copies: { type: 'array', items: str },
+});
+
+export const runSchema = object({
+  id: int,
+  target: str,
+  operation: operationSchema,
+  status: runStatusSchema,
+  phase: nullableStr,
+  startedAt: time,
+  finishedAt: nullableTime,
+  durationSeconds: nullableNum,
+  bytesDone: nullableNum,
+  snapshotId: nullableStr,
+  error: nullableStr,
+  actor: str,
+});
+
+export const verificationSummarySchema = object({
+  at: time,
+  success: { type: 'boolean' },
+  durationSeconds: nullableNum,
+  snapshotId: nullableStr,
+});
+
+export const targetStatusSchema = object({
+  name: str,
+  kind: str,
+  policy: policySchema,
+  level: levelSchema,
+  reasons: { type: 'array', items: str },
+  checks: object({ fresh: checkSchema, versions: checkSchema, verified: checkSchema, copies: checkSchema, recovery: checkSchema }),
+  lastSuccessAt: nullableTime,
+  ageSeconds: nullableNum,
+  lastRun: nullable(runSchema),
+  versionsHeld: int,
+  versionsRequired: int,
+  lastVerification: nullable(verificationSummarySchema),
+  copiesHeld: int,
+  copiesRequired: int,
+  recoverySeconds: nullableNum,
+  nextRunAt: nullableTime,
+  nextVerifyAt: nullableTime,
+  running: nullable(runSchema),
+});
+
+export const coveredServiceSchema = object({ name: str, coveredBy: str, note: str, level: levelSchema });
+
+export const statusResponseSchema = object({
+  generatedAt: time,
+  level: levelSchema,
+  targets: { type: 'array', items: targetStatusSchema },
+  covered: { type: 'array', items: coveredServiceSchema },
+});
+
+export const verificationStateSchema = { type: 'string', enum: ['passed', 'failed', 'unverified'] } as const;
+
+export const snapshotSchema = object({
+  id: str,
+  shortId: str,
+  target: str,
+  time: time,
+  bytes: nullableNum,
+  version: nullableStr,
+  verification: verificationStateSchema,
+  verifiedAt: nullableTime,
+  verificationDetail: nullableStr,
+  heldBy: { type: 'array', items: str },
+  // Driver metadata: free-form by design (row counts, checksums, series, ...).
+  metadata: { type: 'object', additionalProperties: true },
+});
+
+export const auditEntrySchema = object({
+  id: int,
+  at: time,
+  actor: str,
+  action: str,
+  target: nullableStr,
+  detail: str,
+  result: { type: 'string', enum: ['ok', 'failed', 'started'] },
+});
+
+export const restoreSchema = object({
+  runId: int,
+  target: str,
+  snapshotId: str,
+  to: nullableStr,
+  safetySnapshotId: nullableStr,
+  status: runStatusSchema,
+  startedAt: time,
+  finishedAt: nullableTime,
+  durationSeconds: nullableNum,
+  actor: str,
+  error: nullableStr,
+});
+
+export const getSnapshotsSchema = object({ snapshots: { type: 'array', items: snapshotSchema } });
+export const getRunsSchema = object({ runs: { type: 'array', items: runSchema } });
+export const getAuditSchema = object({ entries: { type: 'array', items: auditEntrySchema } });
+export const getRestoresSchema = object({ restores: { type: 'array', items: restoreSchema } });
+export const acceptedSchema = object({ runId: int });
+export const whoAmISchema = object({ role: roleSchema });
+export const apiErrorSchema = object({ statusCode: int, error: str, message: str });
+
+// --- requests -----------------------------------------------------------------------------------
+
+/** A snapshot reference: a full or short restic id, or "latest". */
+export const snapshotRefSchema = {
+  type: 'string',
+  pattern: '^(latest|[0-9a-f]{4,64})$',
+  description: 'snapshot id (full or at least 4 hex characters) or "latest"',
+} as const;
+
+export const targetParamsSchema = object({ target: { type: 'string', minLength: 1, maxLength: 64 } });
+export const runParamsSchema = object({ id: { type: 'integer', minimum: 1 } });
+
+export const limitSchema = { type: 'integer', minimum: 1, maximum: 1000, default: 100 } as const;
+
+export const runsQuerySchema = {
+  type: 'object',
+  properties: {
+    target: { type: 'string', minLength: 1, maxLength: 64 },
+    operation: operationSchema,
+    limit: limitSchema,
+  },
+} as const;
+
+export const limitQuerySchema = { type: 'object', properties: { limit: limitSchema } } as const;
+
+/** The Grafana user, forwarded by Grafana's data proxy when `send_user_header` is on. */
+export const grafanaUserHeaderSchema = {
+  type: 'object',
+  properties: {
+    'x-grafana-user': {
+      // Checked in code (auth.ts): header bytes arrive as latin1, a UTF-8 name must be decoded first.
+      type: 'string',
+      description: 'the acting Grafana user (printable, at most 100 characters), recorded as the actor',
+    },
+  },
+} as const;
+
+export const emptyBodySchema = object({});
+
+export const verifyBodySchema = object({ snapshot: snapshotRefSchema }, ['snapshot']);
+
+/**
+ * safetyBackup has no `type` on purpose: fastify coerces typed values ("false", 0, null would all
+ * become a boolean), and declining the safety backup must be an explicit JSON `false`.
+ */
+export const restoreBodySchema = object(
+  {
+    target: { type: 'string', minLength: 1, maxLength: 64 },
+    snapshot: snapshotRefSchema,
+    to: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$',
+      description: 'another database / directory name; omitted = the same place',
+    },
+    safetyBackup: { enum: [true, false], description: 'boolean: take a safety backup of the current state first' },
+    confirm: { type: 'string', description: 'must equal `target`' },
+  },
+  ['to']
+);
+
+/** Test-connection calls send `{}`; anything else is accepted and ignored. */
+export const anyBodySchema = { type: 'object' } as const;

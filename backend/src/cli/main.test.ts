@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { makeLab, Lab } from '../test/harness';
+import { createAgama, mysqlTarget } from '../test/mysql';
+import { EXIT } from './main';
+
+const BIN = path.resolve(__dirname, '../../bin/backup-sla.js');
+
+/** Runs the built CLI as a user would; returns exit code, stdout and stderr. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [BIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (err as any).code ?? 1 : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('backup-sla CLI', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    await createAgama('agama_cli', 25);
+    lab = makeLab({ targets: { mysql: mysqlTarget('agama_cli') } });
+    lab.engine.catalog.close(); // the CLI opens its own
+  });
+  afterAll(() => lab.cleanup());
+  const c = () => ['--config', lab.configFile];
+
+  it('check-config prints the effective policy', async () => {
+    const r = await cli([...c(), 'check-config']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('mysql (mysql)');
+    expect(r.stdout).toContain('RPO 24 h, RTO 5 min');
+    expect(r.stdout).toContain('retention 4 weekly versions');
+    expect(r.stdout).toContain('dns: covered by ansible');
+  });
+
+  it('takes the config from $BACKUP_SLA_CONFIG and reports config errors with exit 3', async () => {
+    const bad = path.join(lab.dir, 'bad.yaml');
+    writeFileSync(bad, 'repositories: {}\ntargets: {}\nextra: 1\n');
+    const r = await cli(['check-config'], { BACKUP_SLA_CONFIG: bad });
+    expect(r.code).toBe(EXIT.config);
+    expect(r.stderr).toBe(`backup-sla: ${bad}: (top level): unknown field 'extra'\n`);
+  });
+
+  it('backup prints the snapshot id; list, verify, status and forget work; restore needs --yes', async () => {
+    const b = await cli([...c(), 'backup', 'mysql']);
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(0);
+    const id = b.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const list = await cli([...c(), 'list', 'mysql', '--json']);
+    expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toEqual([id]);
+
+    const v = await cli([...c(), 'verify', 'mysql', id.slice(0, 8)]);
+    expect(v.stdout).toBe(`verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match\n`);
+
+    const r = await cli([...c(), 'restore', 'mysql', 'latest']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toBe('backup-sla: restore of mysql not confirmed: re-run with --yes to confirm\n');
+
+    const r2 = await cli([...c(), 'restore', 'mysql', 'latest', '--yes', '--no-safety-backup']);
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toBe(`restored ${id.slice(0, 8)} to database agama_cli\n`);
+
+    const f = await cli([...c(), 'forget', 'mysql']);
+    expect(f.stdout).toBe('nothing to forget\n');
+
+    const s = await cli([...c(), 'status', '--json']);
+    const status = JSON.parse(s.stdout);
+    expect(status.targets[0].name).toBe('mysql');
+    expect(status.targets[0].checks.fresh.level).toBe('ok');
+    expect(status.targets[0].checks.verified.level).toBe('ok');
+    expect(status.covered.map((x: { name: string }) => x.name)).toEqual(['nginx', 'uwsgi', 'telegraf', 'dns']);
+  });
+
+  it('unknown targets and snapshots exit 5 with one line', async () => {
+    const a = await cli([...c(), 'backup', 'nope']);
+    expect(a.code).toBe(EXIT.notFound);
+    expect(a.stderr).toBe("backup-sla: unknown target 'nope' (configured: mysql)\n");
+    const b = await cli([...c(), 'verify', 'mysql', 'deadbeef']);
+    expect(b.code).toBe(EXIT.notFound);
+    expect(b.stderr).toBe("backup-sla: target mysql has no snapshot 'deadbeef'\n");
+  });
+
+  it('a failed backup exits 1 with one line', async () => {
+    const cfg = makeLab({ targets: { mysql: mysqlTarget('no_such_database_here') } });
+    cfg.engine.catalog.close();
+    const r = await cli(['--config', cfg.configFile, 'backup', 'mysql']);
+    cfg.cleanup();
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stderr).toMatch(/^backup-sla: cannot connect to MySQL at 127\.0\.0\.1:\d+: ER_BAD_DB_ERROR .*\n$/);
+  });
+});

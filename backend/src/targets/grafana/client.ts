@@ -1,0 +1,244 @@
+/**
+ * A small client for Grafana's HTTP API, authenticated with a service account token
+ * (`Authorization: Bearer …`). Every failure becomes one line that says what to do: Grafana not
+ * reachable, token refused, permission missing, or Grafana's own message. The token is never put
+ * into a message (and is registered for redaction anyway, see config/secret.ts).
+ *
+ * Endpoints and shapes: docs/sources/developers/http_api/{dashboard,folder,folder_dashboard_search,
+ * data_source,library_element,alerting_provisioning,other}.md and public/api-merged.json in
+ * grafana/grafana.
+ */
+import type { Json } from '../types';
+
+export type JsonObject = { [k: string]: Json };
+
+export class GrafanaError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or null when Grafana was not reached at all. */
+    readonly status: number | null,
+    /** Grafana's `status` field (e.g. "version-mismatch", "name-exists") when it sent one. */
+    readonly grafanaStatus: string | null = null
+  ) {
+    super(message);
+    this.name = 'GrafanaError';
+  }
+}
+
+export interface ClientOptions {
+  signal?: AbortSignal;
+  /** Per request; a hung Grafana must not hold the target's lock for the whole run timeout. */
+  timeoutMs?: number;
+  /** Page size for the paginated listings (search, folders, library elements). */
+  pageSize?: number;
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+};
+
+function oneLine(text: string, max = 300): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+export class GrafanaClient {
+  readonly base: string;
+  readonly pageSize: number;
+
+  constructor(
+    url: string,
+    private readonly token: string,
+    private readonly options: ClientOptions = {}
+  ) {
+    this.base = url.replace(/\/+$/, '');
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  /** Sends one request; answers the parsed JSON body (null for an empty body). */
+  async request<T = Json>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: {
+          Accept: 'application/json',
+          Authorization: `Bearer ${this.token}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal,
+        redirect: 'manual',
+      });
+    } catch (e) {
+      throw this.networkError(e, timeout);
+    }
+    const text = await res.text().catch(() => '');
+    let parsed: unknown = null;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+    }
+    if (res.status >= 200 && res.status < 300) {
+      if (text && parsed === null && text.trim() !== 'null') {
+        throw new GrafanaError(`Grafana ${method} ${path} answered ${res.status} with something that is not JSON (is ${this.base} really Grafana?)`, res.status);
+      }
+      return { status: res.status, body: parsed as T };
+    }
+    const msgObj = (parsed && typeof parsed === 'object' ? parsed : {}) as { message?: unknown; msg?: unknown; status?: unknown; error?: unknown };
+    const grafanaMessage = String(msgObj.message ?? msgObj.msg ?? msgObj.error ?? (text ? oneLine(text, 120) : res.statusText));
+    const grafanaStatus = typeof msgObj.status === 'string' ? msgObj.status : null;
+    if (res.status === 401) {
+      throw new GrafanaError(
+        `Grafana at ${this.base} refused the service account token (401 ${oneLine(grafanaMessage, 80)}): check connection.tokenFile`,
+        401
+      );
+    }
+    if (res.status === 403) {
+      throw new GrafanaError(
+        `Grafana at ${this.base} denied ${method} ${path} (403 ${oneLine(grafanaMessage, 80)}): the service account needs the Admin role`,
+        403
+      );
+    }
+    if (res.status >= 300 && res.status < 400) {
+      throw new GrafanaError(`Grafana ${method} ${path} redirected (${res.status}) to ${res.headers.get('location') ?? '?'}: check connection.url`, res.status);
+    }
+    throw new GrafanaError(`Grafana ${method} ${path} answered ${res.status}: ${oneLine(grafanaMessage)}`, res.status, grafanaStatus);
+  }
+
+  private networkError(e: unknown, timeout: AbortSignal): GrafanaError {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (this.options.signal?.aborted) {
+      return new GrafanaError(`request to Grafana at ${this.base} aborted`, null);
+    }
+    if (timeout.aborted || err.name === 'TimeoutError') {
+      return new GrafanaError(
+        `cannot reach Grafana at ${this.base}: no answer within ${Math.round((this.options.timeoutMs ?? 30_000) / 1000)} s`,
+        null
+      );
+    }
+    const code = err.cause?.code;
+    const why = (code && NETWORK_CODES[code]) ?? oneLine(err.cause?.message ?? err.message ?? String(e), 120);
+    return new GrafanaError(`cannot reach Grafana at ${this.base}: ${why}${code ? ` (${code})` : ''}`, null);
+  }
+
+  async get<T = Json>(path: string): Promise<T> {
+    return (await this.request<T>('GET', path)).body;
+  }
+
+  /** GET that answers null on 404 (object absent). */
+  async getOptional<T = Json>(path: string): Promise<T | null> {
+    try {
+      return await this.get<T>(path);
+    } catch (e) {
+      if (e instanceof GrafanaError && e.status === 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  // --- listings ---------------------------------------------------------------------------------
+
+  /** `GET /api/health` needs no token: it tells "not reachable" apart from "token refused". */
+  async health(): Promise<{ version: string; commit: string; database: string }> {
+    const h = await this.get<{ version?: string; commit?: string; database?: string }>('/api/health');
+    if (!h || typeof h !== 'object') {
+      throw new GrafanaError(`Grafana at ${this.base} gave no health information (is it really Grafana?)`, 200);
+    }
+    return { version: String(h.version ?? 'unknown'), commit: String(h.commit ?? ''), database: String(h.database ?? '') };
+  }
+
+  /** Every dashboard hit of `GET /api/search?type=dash-db`, page by page (folder_dashboard_search.md). */
+  async searchDashboards(): Promise<JsonObject[]> {
+    const all: JsonObject[] = [];
+    for (let page = 1; page <= 10_000; page++) {
+      const hits = await this.get<JsonObject[]>(`/api/search?type=dash-db&limit=${this.pageSize}&page=${page}`);
+      if (!Array.isArray(hits)) {
+        throw new GrafanaError('Grafana /api/search did not answer a list', 200);
+      }
+      all.push(...hits);
+      if (hits.length < this.pageSize) {
+        break;
+      }
+    }
+    // Search may list one dashboard twice when pages shift under concurrent edits.
+    const seen = new Set<string>();
+    return all.filter((h) => (seen.has(String(h.uid)) ? false : (seen.add(String(h.uid)), true)));
+  }
+
+  /**
+   * Every folder, parents before children: `GET /api/folders?parentUid=` lists the immediate
+   * subfolders when nested folders are on (folder.md); without nesting, every call lists all
+   * folders, which the visited set turns into one flat level.
+   */
+  async allFolders(): Promise<JsonObject[]> {
+    const ordered: JsonObject[] = [];
+    const seen = new Set<string>();
+    const queue: Array<string | null> = [null];
+    while (queue.length) {
+      const parent = queue.shift()!;
+      for (let page = 1; page <= 10_000; page++) {
+        const q = `limit=${this.pageSize}&page=${page}${parent ? `&parentUid=${encodeURIComponent(parent)}` : ''}`;
+        const list = await this.get<JsonObject[]>(`/api/folders?${q}`);
+        if (!Array.isArray(list)) {
+          throw new GrafanaError('Grafana /api/folders did not answer a list', 200);
+        }
+        for (const f of list) {
+          const uid = String(f.uid);
+          if (seen.has(uid)) {
+            continue;
+          }
+          seen.add(uid);
+          const full = (await this.getOptional<JsonObject>(`/api/folders/${encodeURIComponent(uid)}`)) ?? f;
+          ordered.push(full);
+          queue.push(uid);
+        }
+        if (list.length < this.pageSize) {
+          break;
+        }
+      }
+    }
+    return ordered;
+  }
+
+  /** Library panels (kind 1), page by page: `{result: {totalCount, page, perPage, elements}}`. */
+  async libraryPanels(): Promise<JsonObject[]> {
+    const all: JsonObject[] = [];
+    const perPage = Math.min(this.pageSize, 100);
+    for (let page = 1; page <= 10_000; page++) {
+      const r = await this.get<{ result?: { totalCount?: number; elements?: JsonObject[] } }>(
+        `/api/library-elements?kind=1&perPage=${perPage}&page=${page}`
+      );
+      const elements = r?.result?.elements ?? [];
+      all.push(...elements);
+      if (elements.length < perPage || all.length >= (r?.result?.totalCount ?? 0)) {
+        break;
+      }
+    }
+    return all;
+  }
+
+  /** `GET /api/v1/provisioning/templates` answers 404 when there is none (alerting_provisioning.md). */
+  async templates(): Promise<JsonObject[]> {
+    return (await this.getOptional<JsonObject[]>('/api/v1/provisioning/templates')) ?? [];
+  }
+}
