@@ -125,7 +125,7 @@ export class GrafanaClient {
   }
 
   private networkError(e: unknown, timeout: AbortSignal): GrafanaError {
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
     if (this.options.signal?.aborted) {
       return new GrafanaError(`request to Grafana at ${this.base} aborted`, null);
     }
@@ -135,7 +135,8 @@ export class GrafanaClient {
         null
       );
     }
-    const code = err.cause?.code;
+    // A host name with several addresses fails with an AggregateError: the first one's code says it.
+    const code = err.cause?.code ?? err.cause?.errors?.find((x) => x.code)?.code;
     const why = (code && NETWORK_CODES[code]) ?? oneLine(err.cause?.message ?? err.message ?? String(e), 120);
     return new GrafanaError(`cannot reach Grafana at ${this.base}: ${why}${code ? ` (${code})` : ''}`, null);
   }
