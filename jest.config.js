@@ -14,6 +14,8 @@ module.exports = {
     ...scaffold.transform,
     '^.+\\.mjs$': swcTransform,
   },
+  // Generous: the page tests render @grafana/ui tables and type into inputs, slow on a loaded machine.
+  testTimeout: 30000,
   // The frontend Jest runs src/ only: backend/ has its own Jest config and e2e/ runs in a real browser.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/backend', '<rootDir>/e2e', '<rootDir>/dist'],
   modulePathIgnorePatterns: ['<rootDir>/backend', '<rootDir>/e2e', '<rootDir>/dist'],

@@ -1,0 +1,247 @@
+/**
+ * Contract-shaped answers of the service (see src/api/types.ts), for the tests. The clock is fixed
+ * at NOW by the tests that care about ages.
+ */
+import type {
+  AuditEntry,
+  GetAudit,
+  GetRestores,
+  GetRuns,
+  GetSnapshots,
+  GetStatus,
+  Restore,
+  Run,
+  SlaCheck,
+  Snapshot,
+  TargetStatus,
+} from '../api/types';
+
+export const NOW = new Date('2025-03-10T12:00:00Z');
+const iso = (secondsAgo: number) => new Date(NOW.getTime() - secondsAgo * 1000).toISOString();
+const H = 3600;
+const D = 86400;
+
+const ok = (reason = 'within SLA'): SlaCheck => ({ level: 'ok', reason });
+
+export function makeRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: 1,
+    target: 'mysql',
+    operation: 'backup',
+    status: 'success',
+    phase: 'copying',
+    startedAt: iso(2 * H),
+    finishedAt: iso(2 * H - 14),
+    durationSeconds: 14,
+    bytesDone: 12_300_000,
+    snapshotId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    error: null,
+    actor: 'scheduler',
+    ...overrides,
+  };
+}
+
+export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus {
+  return {
+    name: 'mysql',
+    kind: 'mysql',
+    policy: {
+      coverage: 'the AGAMA database (table item)',
+      usability: 'restore into a scratch database; same tables, row counts and CHECKSUM TABLE',
+      schedule: '0 2 * * *',
+      verifySchedule: '0 4 * * 0',
+      rpoSeconds: D,
+      rtoSeconds: 300,
+      retention: { keepWeekly: 4 },
+      retentionText: '4 weekly versions',
+      repository: 'main',
+      copies: ['flash'],
+    },
+    level: 'ok',
+    reasons: [],
+    checks: {
+      fresh: ok('last good backup 2 h ago, RPO 24 h'),
+      versions: ok('4 of 4 versions held'),
+      verified: ok('last verification passed 2 d ago'),
+      copies: ok('2 of 2 copies hold the latest snapshot'),
+      recovery: ok('last restore took 1 min, RTO 5 min'),
+    },
+    lastSuccessAt: iso(2 * H),
+    ageSeconds: 2 * H,
+    lastRun: makeRun(),
+    versionsHeld: 4,
+    versionsRequired: 4,
+    lastVerification: { at: iso(2 * D), success: true, durationSeconds: 40, snapshotId: 'a1b2c3d4' },
+    copiesHeld: 2,
+    copiesRequired: 2,
+    recoverySeconds: 60,
+    nextRunAt: new Date(NOW.getTime() + 14 * H * 1000).toISOString(),
+    nextVerifyAt: new Date(NOW.getTime() + 5 * D * 1000).toISOString(),
+    running: null,
+    ...overrides,
+  };
+}
+
+/** mysql is overdue (critical), prometheus is short of versions (warning), agama has no RPO. */
+export function makeStatus(): GetStatus {
+  const mysql = makeTarget({
+    level: 'critical',
+    reasons: ['last good backup 31 h ago, RPO 24 h'],
+    checks: {
+      ...makeTarget().checks,
+      fresh: { level: 'critical', reason: 'last good backup 31 h ago, RPO 24 h' },
+    },
+    ageSeconds: 31 * H,
+    lastSuccessAt: iso(31 * H),
+  });
+  const ansible = makeTarget({
+    name: 'ansible',
+    kind: 'ansible',
+    policy: {
+      ...makeTarget().policy,
+      coverage: 'the whole Ansible repo: git history (bundle) and working tree',
+      rpoSeconds: 3 * D,
+      rtoSeconds: 20 * 60,
+      retention: { keepLast: 3 },
+      retentionText: 'current and 2 previous distinct versions',
+      copies: ['admin', 'flash'],
+    },
+    versionsHeld: 3,
+    versionsRequired: 3,
+    copiesHeld: 3,
+    copiesRequired: 3,
+  });
+  const agama = makeTarget({
+    name: 'agama',
+    kind: 'files',
+    policy: { ...makeTarget().policy, coverage: 'the installed AGAMA application files', rpoSeconds: null, copies: [] },
+    versionsHeld: 2,
+    versionsRequired: 2,
+    copiesHeld: 1,
+    copiesRequired: 1,
+  });
+  const prometheus = makeTarget({
+    name: 'prometheus',
+    kind: 'prometheus',
+    level: 'warning',
+    reasons: ['7 of 10 versions held'],
+    checks: { ...makeTarget().checks, versions: { level: 'warning', reason: '7 of 10 versions held' } },
+    versionsHeld: 7,
+    versionsRequired: 10,
+    policy: { ...makeTarget().policy, retention: { keepWeekly: 10 }, retentionText: '10 weekly versions' },
+  });
+  return {
+    generatedAt: NOW.toISOString(),
+    level: 'critical',
+    targets: [ansible, agama, mysql, prometheus],
+    covered: [
+      { name: 'Nginx', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+      { name: 'uWSGI', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+      {
+        name: 'Telegraf',
+        coveredBy: 'ansible',
+        note: 'configured only by Ansible; its data is in influxdb',
+        level: 'ok',
+      },
+      { name: 'DNS', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+    ],
+  };
+}
+
+export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  return {
+    id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    shortId: 'a1b2c3d4',
+    target: 'mysql',
+    time: iso(2 * H),
+    bytes: 12_300_000,
+    version: null,
+    verification: 'passed',
+    verifiedAt: iso(2 * H - 60),
+    verificationDetail: 'tables 1, rows 1042, checksums equal',
+    heldBy: ['main', 'flash'],
+    metadata: {},
+    ...overrides,
+  };
+}
+
+export function makeSnapshots(): GetSnapshots {
+  return {
+    snapshots: [
+      makeSnapshot(),
+      makeSnapshot({
+        id: 'ffee0011aabbccdd00112233445566778899aabbccddeeff0011223344556677',
+        shortId: 'ffee0011',
+        time: iso(8 * D),
+        verification: 'failed',
+        verificationDetail: 'row count of item differs: 1040 != 1042',
+        heldBy: ['main'],
+      }),
+    ],
+  };
+}
+
+export function makeRuns(): GetRuns {
+  return {
+    runs: [
+      makeRun({ id: 12, startedAt: iso(2 * H), actor: 'scheduler' }),
+      makeRun({
+        id: 11,
+        status: 'failed',
+        startedAt: iso(26 * H),
+        snapshotId: null,
+        bytesDone: 1_000,
+        error: "mysqldump: Got error: 2002: Can't connect to local server",
+        actor: 'alice',
+      }),
+      makeRun({ id: 10, target: 'ansible', startedAt: iso(3 * D), bytesDone: 2_000_000, durationSeconds: 5 }),
+      makeRun({ id: 9, operation: 'verify', startedAt: iso(2 * D), bytesDone: null, snapshotId: null, actor: 'bob' }),
+    ],
+  };
+}
+
+export function makeAudit(): GetAudit {
+  const entries: AuditEntry[] = [
+    {
+      id: 3,
+      at: iso(H),
+      actor: 'alice',
+      action: 'restore',
+      target: 'mysql',
+      detail: 'snapshot a1b2c3d4 to agama_restored',
+      result: 'ok',
+    },
+    {
+      id: 2,
+      at: iso(2 * H),
+      actor: 'bob',
+      action: 'backup',
+      target: 'mysql',
+      detail: 'manual backup',
+      result: 'failed',
+    },
+    { id: 1, at: iso(3 * H), actor: 'admin', action: 'config', target: null, detail: 'service started', result: 'ok' },
+  ];
+  return { entries };
+}
+
+export function makeRestore(overrides: Partial<Restore> = {}): Restore {
+  return {
+    runId: 77,
+    target: 'mysql',
+    snapshotId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    to: null,
+    safetySnapshotId: '5afe5afe00112233445566778899aabbccddeeff00112233445566778899aabb',
+    status: 'success',
+    startedAt: iso(60),
+    finishedAt: iso(0),
+    durationSeconds: 62,
+    actor: 'admin',
+    error: null,
+    ...overrides,
+  };
+}
+
+export function makeRestores(): GetRestores {
+  return { restores: [makeRestore()] };
+}
