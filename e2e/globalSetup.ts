@@ -1,0 +1,53 @@
+/**
+ * Global setup of the browser tests: the plugin and the service must be built (dist/,
+ * backend/dist/; built here only when missing), the harness's vendor bundle is built when stale,
+ * and the real MariaDB is started (`scripts/services.sh start mariadb`, idempotent) with its
+ * coordinates (`scripts/services.sh env`, BSLA_*) put into process.env for the tests.
+ *
+ * BSLA_SERVICES_STARTED=1 / BSLA_SKIP_SERVICES=1: the services are already up (scripts/test-all.sh).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ensureVendorBundle } from './harness/build.mjs';
+import { parseExports } from './support/env';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function run(cmd: string, args: string[], timeoutMs: number): string {
+  try {
+    return execFileSync(cmd, args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${e.message}\n${[e.stdout, e.stderr].filter(Boolean).join('\n').trim()}`
+    );
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'backend/dist/cli/main.js'))) {
+    run('npm', ['run', 'build', '-w', 'backend'], 300_000);
+  }
+  if (!existsSync(path.join(ROOT, 'dist/module.js'))) {
+    run('npm', ['run', 'build'], 300_000);
+  }
+  await ensureVendorBundle();
+
+  const skip = process.env.BSLA_SKIP_SERVICES === '1' || process.env.BSLA_SERVICES_STARTED === '1';
+  if (!skip) {
+    run('bash', ['scripts/services.sh', 'start', 'mariadb'], 120_000);
+  }
+  for (const [name, value] of Object.entries(parseExports(run('bash', ['scripts/services.sh', 'env'], 30_000)))) {
+    if (skip && process.env[name] !== undefined) {
+      continue;
+    }
+    process.env[name] = value;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * A throw-away lab for the browser tests: an AGAMA-like database in the real MariaDB, a local
+ * restic repository, three token files, a service config (YAML) and the REAL service started as
+ * `node backend/bin/backup-sla.js --config FILE serve` in a child process.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import YAML from 'yaml';
+import { need } from './env';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface TableState {
+  rows: number;
+  checksum: number;
+}
+
+export interface Lab {
+  dir: string;
+  configFile: string;
+  database: string;
+  serviceUrl: string;
+  tokens: { viewer: string; operator: string; admin: string };
+  tokenFiles: { viewer: string; operator: string; admin: string };
+  /** The service's stdout+stderr so far (for failure messages). */
+  serviceLog(): string;
+  /** GET/POST straight to the service (not through the proxy), with a role's token. */
+  api<T = unknown>(
+    role: 'viewer' | 'operator' | 'admin',
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown
+  ): Promise<{ status: number; body: T }>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  tableState(): Promise<TableState>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function rootQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = await mysql.createConnection({
+    socketPath: need('BSLA_MYSQL_SOCKET'),
+    user: 'root',
+    multipleStatements: true,
+  });
+  try {
+    const [rows] = await c.query(sql, params);
+    return rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  detail: () => string
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) {
+        return v;
+      }
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${detail()}`);
+}
+
+export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-e2e-'));
+  const database = `agama_e2e_${process.pid}`;
+  const rows = options.rows ?? 500;
+
+  // The AGAMA database: table `item`, as the SLA describes it.
+  await rootQuery(`DROP DATABASE IF EXISTS \`${database}\`; CREATE DATABASE \`${database}\``);
+  await rootQuery(
+    `CREATE TABLE \`${database}\`.item (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, done TINYINT NOT NULL DEFAULT 0, note TEXT)`
+  );
+  const values = Array.from({ length: rows }, (_, i) => [`task ${i}`, i % 2, `note ${i} `.repeat(8)]);
+  await rootQuery(`INSERT INTO \`${database}\`.item (name, done, note) VALUES ?`, [values]);
+
+  // A small application directory for a second target (kind files), so the overview shows more than one.
+  const appDir = path.join(dir, 'agama-app');
+  mkdirSync(appDir);
+  writeFileSync(path.join(appDir, 'VERSION'), 'AGAMA v1.4.2\n');
+  writeFileSync(
+    path.join(appDir, 'app.py'),
+    'def application(env, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n'
+  );
+
+  const tokens = {
+    viewer: `viewer-${randomBytes(12).toString('hex')}`,
+    operator: `operator-${randomBytes(12).toString('hex')}`,
+    admin: `admin-${randomBytes(12).toString('hex')}`,
+  };
+  const tokenFiles = {
+    viewer: path.join(dir, 'viewer.token'),
+    operator: path.join(dir, 'operator.token'),
+    admin: path.join(dir, 'admin.token'),
+  };
+  for (const role of ['viewer', 'operator', 'admin'] as const) {
+    writeFileSync(tokenFiles[role], `${tokens[role]}\n`, { mode: 0o600 });
+  }
+  writeFileSync(path.join(dir, 'repo.pass'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
+
+  const port = await freePort();
+  const config = {
+    catalog: './catalog.db',
+    workDir: './work',
+    repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
+    targets: {
+      mysql: {
+        kind: 'mysql',
+        connection: {
+          host: need('BSLA_MYSQL_HOST'),
+          port: Number(need('BSLA_MYSQL_PORT')),
+          user: need('BSLA_MYSQL_USER'),
+          passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
+          database,
+        },
+        schedule: '0 2 * * *',
+        rpo: '1d',
+        rto: '5m',
+        retention: { keepWeekly: 4 },
+        verify: { schedule: null },
+      },
+      agama: {
+        kind: 'files',
+        source: { paths: ['./agama-app'], versionFrom: { file: './agama-app/VERSION', pattern: 'AGAMA (v[0-9.]+)' } },
+        schedule: '15 3 * * *',
+        rto: '5m',
+        retention: { keepLast: 2 },
+        verify: { schedule: null },
+      },
+    },
+    covered: [],
+    api: {
+      listen: `127.0.0.1:${port}`,
+      tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
+    },
+  };
+  const configFile = path.join(dir, 'backup-sla.yaml');
+  writeFileSync(configFile, YAML.stringify(config));
+
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'backend/bin/backup-sla.js'), '--config', configFile, 'serve'],
+    {
+      cwd: dir,
+      env: { ...process.env, BACKUP_SLA_SHUTDOWN_GRACE: '10s' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  let exited: number | null = null;
+  child.on('exit', (code, signal) => (exited = code ?? (signal ? 128 : 0)));
+
+  const serviceUrl = `http://127.0.0.1:${port}`;
+  const api = async <T>(role: 'viewer' | 'operator' | 'admin', method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await fetch(`${serviceUrl}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${tokens[role]}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  const stop = async () => {
+    if (exited === null) {
+      child.kill('SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (exited === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (exited === null) {
+        child.kill('SIGKILL');
+      }
+    }
+    await rootQuery(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      'the service to answer GET /api/status',
+      async () => {
+        if (exited !== null) {
+          throw new Error(`backup-sla serve exited with ${exited}`);
+        }
+        const r = await api('viewer', 'GET', '/api/status');
+        return r.status === 200 ? true : undefined;
+      },
+      30_000,
+      () => `service output:\n${output}`
+    );
+    // A fresh service catches up at start (no good backup yet: back up now). Let that finish, so
+    // that what the tests start is never refused as busy.
+    await waitFor(
+      "the service's start-up catch-up backups to finish",
+      async () => {
+        const r = await api<{ targets: Array<{ running: unknown; lastRun: { status: string } | null }> }>(
+          'viewer',
+          'GET',
+          '/api/status'
+        );
+        return r.body.targets.every((t) => t.running === null && t.lastRun !== null) ? true : undefined;
+      },
+      120_000,
+      () => `service output:\n${output}`
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    dir,
+    configFile,
+    database,
+    serviceUrl,
+    tokens,
+    tokenFiles,
+    serviceLog: () => output,
+    api,
+    query: (sql, params) => rootQuery(sql, params),
+    async tableState() {
+      const [count] = await rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${database}\`.item`);
+      const [sum] = await rootQuery<{ Checksum: number }>(`CHECKSUM TABLE \`${database}\`.item`);
+      return { rows: Number(count.n), checksum: Number(sum.Checksum) };
+    },
+    stop,
+  };
+}
+
+/** Waits until fn() gives a value (not undefined), polling every 250 ms. */
+export function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  detail: () => string = () => ''
+): Promise<T> {
+  return waitFor(what, fn, timeoutMs, detail);
+}
