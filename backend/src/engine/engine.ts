@@ -167,10 +167,15 @@ export class Engine extends EventEmitter {
     try {
       const r = await work(runId, ctx);
       outcome = { ...r, runId, error: null };
-      this.catalog.finishRun(runId, this.now(), { status: r.status, snapshotId: r.snapshotId, detail: r.detail });
+      // The bytes of the snapshot as restic summed them, not the last progress tick.
+      const bytesDone = typeof r.detail.bytes === 'number' ? r.detail.bytes : undefined;
+      this.catalog.finishRun(runId, this.now(), { status: r.status, snapshotId: r.snapshotId, detail: r.detail, bytesDone });
       log.info({ status: r.status, snapshot: r.snapshotId }, `${operation} finished`);
     } catch (e) {
       const error = abort.signal.aborted ? `aborted: ${oneLine(e)}` : oneLine(e);
+      if (abort.signal.aborted) {
+        await this.clearStaleLocks(t, log);
+      }
       outcome = { runId, status: 'failed', snapshotId: null, error, detail: {} };
       this.catalog.finishRun(runId, this.now(), { status: 'failed', error });
       log.error({ err: error }, `${operation} failed`);
@@ -181,6 +186,20 @@ export class Engine extends EventEmitter {
     }
     this.emit('finished', outcome, t.name, operation);
     return outcome;
+  }
+
+  /**
+   * restic killed by SIGTERM (an abort) leaves its lock in the repository: clear it now rather
+   * than at the next run. `restic unlock` removes only locks of dead processes (rule 5).
+   */
+  private async clearStaleLocks(t: TargetConfig, log: Logger): Promise<void> {
+    await Promise.all(
+      [t.repository, ...t.copies].map((name) =>
+        this.repository(name)
+          .unlockStale()
+          .catch((e) => log.warn({ repository: name, err: oneLine(e) }, 'could not clear stale locks after the abort'))
+      )
+    );
   }
 
   private store(t: TargetConfig, runId: number, ctx: DriverContext<any>, extraTags: string[] = []): SnapshotStore {
@@ -228,6 +247,7 @@ export class Engine extends EventEmitter {
         ...ctx,
         store: this.store(t, runId, ctx, safety ? [tagFor.safety] : []),
         previous: previous && this.info(previous),
+        safety,
       });
       if (result.kind === 'saved') {
         this.catalog.addSnapshot(
@@ -440,7 +460,10 @@ export class Engine extends EventEmitter {
           // The safety backup protects what the restore overwrites: needed only for the same place.
           if (req.safetyBackup && req.to === undefined) {
             ctx.progress('safety backup');
-            const safety = await this.takeSnapshot(t, runId, ctx, true);
+            const safety = await this.takeSnapshot(t, runId, ctx, true).catch((e) => {
+              // The current state may be what is broken (a deleted app, a damaged repository).
+              throw new Error(`safety backup failed, nothing was restored: ${oneLine(e)} (restore without a safety backup to go on)`);
+            });
             safetySnapshotId = safety.kind === 'saved' ? safety.snapshot.id : null;
           }
           ctx.progress('restoring');
@@ -511,13 +534,25 @@ export class Engine extends EventEmitter {
     return recovered;
   }
 
-  /** Graceful shutdown: no new work; running work is aborted and cleaned up by its own path. */
+  /**
+   * Graceful shutdown: no new work; running work gets half of `graceMs` to finish, is then aborted,
+   * and is given the rest (at least 30 s) to clean up by its own path (forget a partial snapshot,
+   * clear locks, record the run as failed), so that nothing is left half done.
+   */
   async shutdown(graceMs = 30_000): Promise<void> {
     this.stopping = true;
-    const deadline = Date.now() + graceMs;
-    while (this.catalog.runningRuns().some((r) => Number(r.detail.pid) === process.pid) && Date.now() < deadline) {
-      if (Date.now() > deadline - graceMs / 2) {
+    const mine = () => this.catalog.runningRuns().some((r) => Number(r.detail.pid) === process.pid);
+    const abortAt = Date.now() + graceMs / 2;
+    let deadline = Date.now() + graceMs;
+    let aborted = false;
+    while (mine()) {
+      if (!aborted && Date.now() >= abortAt) {
+        aborted = true;
         this.aborts.forEach((a) => a.abort());
+        deadline = Math.max(deadline, Date.now() + 30_000);
+      }
+      if (aborted && Date.now() >= deadline) {
+        break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }

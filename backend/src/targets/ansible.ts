@@ -29,7 +29,7 @@ import { z } from 'zod';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import { findProgram } from './tools';
 import { DriverContext, Metadata, TargetDriver } from './types';
-import { contentHash, copyEntry, exists, isEmptyDir, swapInto, treeEntries, truncate, walk } from './version';
+import { contentHash, copyDirectoryModes, copyEntry, exists, isEmptyDir, swapInto, treeEntries, truncate, walk } from './version';
 
 export interface AnsibleSettings {
   source: { path: string };
@@ -382,6 +382,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     const tree = path.join(snap, TREE);
     mkdirSync(tree, { recursive: true });
     const copied = entries.filter((e) => copyEntry(dir, tree, e.path)).map((e) => e.path);
+    copyDirectoryModes(dir, tree);
     // What is saved is what was copied: hash the copy (a file edited meanwhile counts as it was copied).
     const savedEntries = await treeEntries(tree, copied);
     const treeHash = contentHash(savedEntries);

@@ -66,6 +66,8 @@ export interface BackupContext<S> extends DriverContext<S> {
   store: SnapshotStore;
   /** The newest snapshot held for this target, for drivers that only save a new *version*. */
   previous: SnapshotInfo | null;
+  /** The safety backup before a restore: the source may be partly gone (that is why one restores). */
+  safety?: boolean;
 }
 
 export type BackupResult =

@@ -11,6 +11,7 @@ import {
   chmodSync,
   copyFileSync,
   createReadStream,
+  lchownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -129,14 +130,44 @@ export function copyEntry(srcRoot: string, dstRoot: string, rel: string): boolea
   mkdirSync(path.dirname(dst), { recursive: true });
   if (s.isSymbolicLink()) {
     symlinkSync(readlinkSync(src), dst);
-    return true;
-  }
-  if (!s.isFile()) {
+  } else if (s.isFile()) {
+    copyFileSync(src, dst);
+    chmodSync(dst, s.mode & 0o7777);
+  } else {
     return false;
   }
-  copyFileSync(src, dst);
-  chmodSync(dst, s.mode & 0o7777);
+  keepOwner(dst, s);
   return true;
+}
+
+/** As root, the copy keeps the owner (an app served by www-data must come back readable by it). */
+function keepOwner(dst: string, s: Stats): void {
+  if (process.getuid?.() === 0) {
+    lchownSync(dst, s.uid, s.gid);
+  }
+}
+
+/**
+ * After copying files with copyEntry: gives every directory of the copy `dst` the mode (and, as
+ * root, the owner) of its counterpart under `src`. Done last, so a read-only directory is filled first.
+ */
+export function copyDirectoryModes(src: string, dst: string): void {
+  let s: Stats;
+  try {
+    s = lstatSync(src);
+  } catch {
+    return;
+  }
+  if (!s.isDirectory()) {
+    return;
+  }
+  for (const d of readdirSync(dst, { withFileTypes: true })) {
+    if (d.isDirectory()) {
+      copyDirectoryModes(path.join(src, d.name), path.join(dst, d.name));
+    }
+  }
+  chmodSync(dst, s.mode & 0o7777);
+  keepOwner(dst, s);
 }
 
 /** `<path>.before-restore-<timestamp>`: where a restore moves what it replaces (never deleted). */
