@@ -100,6 +100,8 @@ const MIGRATIONS = [
      detail TEXT NOT NULL,
      result TEXT NOT NULL
    );`,
+  // GET /api/runs?target=: a target's history newest first without sorting all of it.
+  `CREATE INDEX runs_target ON runs (target, id DESC);`,
 ];
 
 function toRun(r: any): RunRecord {

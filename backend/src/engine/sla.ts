@@ -168,7 +168,8 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const lastBackup = catalog.lastRun(t.name, 'backup', ['success', 'unchanged', 'failed']);
   const lastVerify = catalog.lastRun(t.name, 'verify', ['success', 'failed']);
   const lastRestore = catalog.lastRun(t.name, 'restore', ['success']);
-  const running = catalog.lastRun(t.name, 'backup', ['running']) ?? catalog.lastRun(t.name, 'verify', ['running']) ?? catalog.lastRun(t.name, 'restore', ['running']) ?? catalog.lastRun(t.name, 'forget', ['running']);
+  // From the partial index of running runs: looking for 'running' per operation scanned the whole history.
+  const running = catalog.runningRuns().filter((r) => r.target === t.name).pop() ?? null;
   const runs = [lastBackup, lastVerify, lastRestore, running].filter((r): r is RunRecord => !!r);
   const lastRun = runs.sort((a, b) => b.id - a.id)[0] ?? null;
 

@@ -89,6 +89,7 @@ export function retentionArgs(r: Retention): string[] {
 
 export class ResticRepository {
   private initialized = false;
+  private initializing: Promise<void> | null = null;
   readonly host = os.hostname();
 
   constructor(readonly config: RepositoryConfig) {}
@@ -173,11 +174,22 @@ export class ResticRepository {
     }
   }
 
-  /** Creates the repository on first use (format 2: compression). */
+  /**
+   * Creates the repository on first use (format 2: compression). Concurrent first uses (several
+   * targets' first backups at once) share one initialisation: two `restic init` on the same
+   * empty repository leave it with a config that matches neither key.
+   */
   async ensureInitialized(copyChunkerFrom?: ResticRepository): Promise<void> {
     if (this.initialized) {
       return;
     }
+    this.initializing ??= this.initialize(copyChunkerFrom).finally(() => {
+      this.initializing = null;
+    });
+    return this.initializing;
+  }
+
+  private async initialize(copyChunkerFrom?: ResticRepository): Promise<void> {
     if (!(await this.exists())) {
       const args = ['init', '--repository-version', '2'];
       let extraEnv: NodeJS.ProcessEnv = {};

@@ -1,0 +1,168 @@
+/**
+ * The auth matrix: every route of the table × every way of calling it (no token, a wrong token,
+ * each role). Weaker roles get 403, unknown tokens 401, the right role (and stronger) 2xx with
+ * real work behind it.
+ */
+import type { Role } from '../config/types';
+import { createAgama, mysqlTarget, query } from '../test/mysql';
+import { auth, finished, HttpRequest, json, makeServiceLab, request, ServiceLab, TOKENS } from '../test/service';
+import { atLeast, bearerToken, grafanaUser, ROLES, TokenAuth } from './auth';
+import { routeTable } from './server';
+
+const DB = 'agama_auth_test';
+const COPY = 'agama_auth_test_copy';
+
+/** A valid request for each route (the matrix is about who may, not about what is asked). */
+function sample(method: string, url: string, runId: number): HttpRequest {
+  const path = url.replace(':target', 'mysql').replace(':id', String(runId));
+  const bodies: Record<string, unknown> = {
+    'POST /api/restores': { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' },
+    'POST /api/targets/:target/verify': { snapshot: 'latest' },
+  };
+  return { method: method as 'GET' | 'POST', url: path, payload: method === 'POST' ? (bodies[`${method} ${url}`] ?? {}) : undefined };
+}
+
+describe('auth matrix', () => {
+  let s: ServiceLab;
+  let firstRun: number;
+  const call = (req: HttpRequest, headers: Record<string, string> = {}) =>
+    request(s.service.address!, { ...req, headers: { ...(req.headers ?? {}), ...headers } });
+
+  beforeAll(async () => {
+    await createAgama(DB, 50);
+    s = await makeServiceLab({ targets: { mysql: mysqlTarget(DB, { retention: { keepLast: 10 } }) } });
+    firstRun = (await s.lab.engine.backup('mysql', 'test')).runId;
+  });
+  afterAll(async () => {
+    await s.service.close();
+    s.lab.cleanup();
+    await query(`DROP DATABASE IF EXISTS ${COPY}`);
+  });
+
+  const routes = () => routeTable({ api: s.lab.engine.config.api!, metrics: null as never }).filter((r) => r.role !== null);
+
+  it('covers every API route (all of them need a token)', () => {
+    const table = routeTable({ api: { listen: { host: '', port: 0 }, tokens: {} as never, metricsAuth: false, bodyLimitBytes: 1024 }, metrics: null as never });
+    expect(table.filter((r) => r.role === null).map((r) => r.url)).toEqual(['/api/openapi.json', '/metrics']);
+    expect(table.filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json').every((r) => r.role !== null)).toBe(true);
+    expect(routes().map((r) => `${r.method} ${r.url} ${r.role}`)).toEqual([
+      'GET /api/status viewer',
+      'GET /api/targets/:target viewer',
+      'GET /api/targets/:target/snapshots viewer',
+      'GET /api/runs viewer',
+      'GET /api/runs/:id viewer',
+      'GET /api/audit viewer',
+      'GET /api/restores viewer',
+      'GET /api/whoami viewer',
+      'POST /api/whoami viewer',
+      'POST /api/restores/whoami viewer',
+      'POST /api/targets/:target/backup operator',
+      'POST /api/targets/:target/verify operator',
+      'POST /api/restores admin',
+    ]);
+  });
+
+  it('no token, a wrong token, a weaker role, the right role: 401, 401, 403, 2xx on every route', async () => {
+    const wrong: Array<[string, Record<string, string>]> = [
+      ['no token', {}],
+      ['unknown token', { authorization: 'Bearer not-a-token-of-this-service' }],
+      ['empty bearer', { authorization: 'Bearer ' }],
+      ['prefix of the admin token', { authorization: `Bearer ${TOKENS.admin.slice(0, -1)}` }],
+      ['admin token plus a character', { authorization: `Bearer ${TOKENS.admin}x` }],
+      ['token without the Bearer scheme', { authorization: TOKENS.admin }],
+      ['Basic scheme', { authorization: `Basic ${Buffer.from(`admin:${TOKENS.admin}`).toString('base64')}` }],
+      ['token in another header', { 'x-api-key': TOKENS.admin }],
+    ];
+    const seen: string[] = [];
+    for (const r of routes()) {
+      const req = sample(r.method, r.url, firstRun);
+      for (const [what, headers] of wrong) {
+        const res = await call(req, headers);
+        expect({ route: `${r.method} ${r.url}`, what, status: res.statusCode }).toEqual({ route: `${r.method} ${r.url}`, what, status: 401 });
+        expect(json(res)).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid token is needed: Authorization: Bearer <token>' });
+      }
+      for (const role of ROLES) {
+        const res = await call(req, auth(role));
+        const cell = `${r.method} ${r.url} as ${role}`;
+        if (!atLeast(role, r.role!)) {
+          expect({ cell, status: res.statusCode }).toEqual({ cell, status: 403 });
+          expect(json(res).message).toBe(`this needs the ${r.role} role; the token used has the ${role} role`);
+          continue;
+        }
+        expect({ cell, status: res.statusCode, body: res.statusCode < 300 ? '' : res.body }).toEqual({ cell, status: r.status ?? 200, body: '' });
+        seen.push(cell);
+        if (res.statusCode === 202) {
+          await finished(s.lab, json(res).runId);
+        }
+      }
+    }
+    // Operations started by the right roles really ran, under the role's name.
+    const runs = s.lab.engine.catalog.runs({ target: 'mysql' }).filter((r) => r.id !== firstRun);
+    expect(runs.map((r) => `${r.operation} ${r.actor}`).sort()).toEqual(
+      ['backup operator', 'backup admin', 'verify operator', 'verify admin', 'restore admin'].sort()
+    );
+    expect(seen).toHaveLength(10 * 3 + 2 * 2 + 1); // viewer routes × 3 roles, operator × 2, admin × 1
+  });
+
+  it('/api/openapi.json and /metrics need no token unless api.metricsAuth', async () => {
+    expect((await call({ method: 'GET', url: '/api/openapi.json' })).statusCode).toBe(200);
+    const m = await call({ method: 'GET', url: '/metrics' });
+    expect(m.statusCode).toBe(200);
+    expect(m.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('with api.metricsAuth: /metrics needs a token of any role', async () => {
+    const locked = await makeServiceLab({ targets: { mysql: mysqlTarget(DB) } }, { metricsAuth: true });
+    try {
+      const get = (headers: Record<string, string>) => request(locked.service.address!, { method: 'GET', url: '/metrics', headers });
+      expect((await get({})).statusCode).toBe(401);
+      expect((await get({ authorization: 'Bearer nope' })).statusCode).toBe(401);
+      for (const role of ROLES) {
+        const res = await get(auth(role));
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toMatch(/^backup_sla_rto_seconds\{target="mysql"\} 300$/m);
+      }
+    } finally {
+      await locked.service.close();
+      locked.lab.cleanup();
+    }
+  });
+});
+
+describe('TokenAuth', () => {
+  const tokens: Record<Role, string> = { viewer: 'v'.repeat(20), operator: 'o'.repeat(20), admin: 'a'.repeat(20) };
+
+  it('maps each token to its role and nothing else to anything', () => {
+    const a = new TokenAuth(tokens);
+    for (const role of ROLES) {
+      expect(a.roleOf(tokens[role])).toBe(role);
+    }
+    for (const t of [undefined, '', 'a'.repeat(19), 'a'.repeat(21), 'A'.repeat(20), ` ${tokens.admin}`]) {
+      expect(a.roleOf(t)).toBeNull();
+    }
+  });
+
+  it('refuses the same token for two roles', () => {
+    expect(() => new TokenAuth({ ...tokens, operator: tokens.admin })).toThrow(
+      'api.tokens: the operator and admin tokens are the same; each role needs its own token'
+    );
+  });
+
+  it('reads only well-formed bearer headers', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer  abc ')).toBe('abc');
+    expect(bearerToken('Bearer a b')).toBeUndefined();
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+
+  it('accepts printable Grafana users of at most 100 characters', () => {
+    expect(grafanaUser(undefined)).toEqual({ user: null, problem: null });
+    expect(grafanaUser('alice@example.org').user).toBe('alice@example.org');
+    expect(grafanaUser('ü'.repeat(100)).user).toBe('ü'.repeat(100));
+    expect(grafanaUser('x'.repeat(101)).problem).toMatch(/x-grafana-user/);
+    expect(grafanaUser('a\u0000b').problem).toMatch(/printable/);
+    expect(grafanaUser('  ').problem).toMatch(/printable/);
+    expect(grafanaUser(['a', 'b']).problem).toMatch(/once/);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * The HTTP server: the route table registered with fastify, one auth hook for the roles, the
+ * error shape of the contract, /metrics and /api/openapi.json.
+ */
+import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { ApiConfig } from '../config/types';
+import type { Engine } from '../engine/engine';
+import type { Metrics } from '../metrics/metrics';
+import { silentLogger } from '../util/log';
+import { atLeast, bearerToken, grafanaUser, TokenAuth } from './auth';
+import { errorBody, errorHandler, formatValidation, notFoundHandler } from './errors';
+import { openApiDocument } from './openapi';
+import { apiRoutes, Caller, RouteDef } from './routes';
+import * as S from './schemas';
+
+export interface ApiOptions {
+  engine: Engine;
+  api: ApiConfig;
+  auth: TokenAuth;
+  metrics: Metrics;
+  log?: Logger;
+  version?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+  interface FastifyContextConfig {
+    role?: import('../config/types').Role | null;
+  }
+}
+
+/** The whole route table: the API, its OpenAPI document and /metrics. */
+export function routeTable(options: Pick<ApiOptions, 'api' | 'metrics' | 'version'>): RouteDef[] {
+  const routes = apiRoutes();
+  const all: RouteDef[] = [
+    ...routes,
+    {
+      method: 'GET',
+      url: '/api/openapi.json',
+      role: null,
+      tag: 'meta',
+      summary: 'This document (OpenAPI 3.1), generated from the route table',
+      schema: { response: { 200: { type: 'object', additionalProperties: true } } },
+      handler: () => document,
+    },
+    {
+      method: 'GET',
+      url: '/metrics',
+      role: options.api.metricsAuth ? 'viewer' : null,
+      tag: 'meta',
+      summary: 'Prometheus metrics (backup_sla_*, label target) computed from the SLA state at scrape time',
+      produces: 'text/plain',
+      schema: {
+        response: options.api.metricsAuth
+          ? { 200: { type: 'string' }, 401: S.apiErrorSchema, 403: S.apiErrorSchema }
+          : { 200: { type: 'string' } },
+      },
+      handler: async (_req, reply) => {
+        const text = await options.metrics.render();
+        reply.type(options.metrics.contentType).send(text);
+        return reply;
+      },
+    },
+  ];
+  const document = openApiDocument(all, { version: options.version ?? '0.0.0', metricsAuth: options.api.metricsAuth });
+  return all;
+}
+
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const log = (options.log ?? silentLogger).child({ component: 'api' });
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    // Grafana polls every few seconds: requests are logged by the onResponse hook below, POSTs only.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.api.bodyLimitBytes,
+    // Unknown body fields are errors that name the field, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    schemaErrorFormatter: (errors, dataVar) => formatValidation(errors as never, dataVar),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('caller', null);
+  app.setErrorHandler(errorHandler(log));
+  app.setNotFoundHandler(notFoundHandler);
+
+  // Roles first (before the body is read): no token or a wrong one 401, a weaker one 403.
+  app.addHook('onRequest', async (req, reply) => {
+    const role = req.routeOptions.config.role;
+    if (!role) {
+      return;
+    }
+    const granted = options.auth.roleOf(bearerToken(req.headers.authorization));
+    if (!granted) {
+      log.warn({ method: req.method, url: req.routeOptions.url }, 'request without a valid token refused');
+      reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="backup-sla"')
+        .send(errorBody(401, 'a valid token is needed: Authorization: Bearer <token>'));
+      return reply;
+    }
+    if (!atLeast(granted, role)) {
+      log.warn({ method: req.method, url: req.routeOptions.url, role: granted }, 'request with too weak a role refused');
+      reply.code(403).send(errorBody(403, `this needs the ${role} role; the token used has the ${granted} role`));
+      return reply;
+    }
+    const user = grafanaUser(req.headers['x-grafana-user']);
+    if (user.problem) {
+      reply.code(400).send(errorBody(400, user.problem));
+      return reply;
+    }
+    req.caller = { role: granted, actor: user.user ?? granted };
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && req.routeOptions.url) {
+      log.info(
+        { method: req.method, url: req.routeOptions.url, status: reply.statusCode, actor: req.caller?.actor, ms: Math.round(reply.elapsedTime) },
+        'request'
+      );
+    }
+  });
+
+  const ctx = { engine: options.engine };
+  for (const r of routeTable(options)) {
+    const schema = structuredClone(r.schema) as unknown as Record<string, unknown>;
+    app.route({
+      method: r.method,
+      url: r.url,
+      schema,
+      config: { role: r.role },
+      preValidation: r.optionalBody
+        ? async (req: FastifyRequest) => {
+            if (req.body === undefined || req.body === null) {
+              req.body = {};
+            }
+          }
+        : undefined,
+      handler: async (req, reply) => {
+        const result = await r.handler(req, reply, req.caller, ctx);
+        if (result === reply) {
+          return reply;
+        }
+        if (r.status && reply.statusCode === 200) {
+          reply.code(r.status);
+        }
+        return result;
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,150 @@
+/**
+ * /metrics after real runs (real MariaDB, real restic): the values are those of the SLA state at
+ * scrape time, with the names of DESIGN §4.
+ */
+import { createAgama, mysqlTarget } from '../test/mysql';
+import { makeServiceLab, request, ServiceLab } from '../test/service';
+import { DEFINITIONS, PREFIX } from './metrics';
+
+const DB = 'agama_metrics_test';
+
+/** `name{target="x"} value` lines of an exposition, as name → target → value. */
+function parse(text: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const line of text.split('\n')) {
+    const m = line.match(/^(backup_sla_\w+)\{target="([^"]+)"\} (\S+)$/);
+    if (m) {
+      if (!out.has(m[1])) {
+        out.set(m[1], new Map());
+      }
+      out.get(m[1])!.set(m[2], Number(m[3]));
+    }
+  }
+  return out;
+}
+
+describe('/metrics', () => {
+  let s: ServiceLab;
+  const scrape = async () => {
+    const res = await request(s.service.address!, { method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    return { text: res.body, m: parse(res.body) };
+  };
+  const value = (m: Map<string, Map<string, number>>, name: string, target: string) => m.get(`${PREFIX}${name}`)?.get(target);
+
+  beforeAll(async () => {
+    await createAgama(DB, 120);
+    s = await makeServiceLab({
+      targets: {
+        good: mysqlTarget(DB, { rpo: '1d', rto: '5m', retention: { keepWeekly: 4 } }),
+        // The database does not exist: every backup fails.
+        bad: mysqlTarget('agama_metrics_test_missing', { rpo: null, rto: '20m', retention: { keepLast: 2 } }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await s.service.close();
+    s.lab.cleanup();
+  });
+
+  it('exposes every metric of DESIGN §4 with HELP/TYPE, and the process metrics', async () => {
+    const { text } = await scrape();
+    for (const d of DEFINITIONS) {
+      expect(text).toContain(`# HELP ${PREFIX}${d.name} `);
+      expect(text).toContain(`# TYPE ${PREFIX}${d.name} gauge`);
+    }
+    expect(DEFINITIONS.map((d) => d.name).sort()).toEqual(
+      [
+        'last_success_timestamp_seconds', 'last_run_timestamp_seconds', 'last_run_success', 'rpo_seconds', 'rto_seconds', 'snapshots',
+        'snapshots_required', 'last_verify_timestamp_seconds', 'last_verify_success', 'last_restore_duration_seconds', 'copies_ok',
+        'copies_required', 'last_backup_bytes', 'last_backup_duration_seconds',
+      ].sort()
+    );
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+  });
+
+  it('before any run: policy values, zero snapshots, "never" timestamps, no success values', async () => {
+    const { m } = await scrape();
+    expect(value(m, 'rpo_seconds', 'good')).toBe(86400);
+    expect(value(m, 'rpo_seconds', 'bad')).toBeUndefined(); // the SLA sets none
+    expect(value(m, 'rto_seconds', 'good')).toBe(300);
+    expect(value(m, 'rto_seconds', 'bad')).toBe(1200);
+    expect(value(m, 'snapshots', 'good')).toBe(0);
+    expect(value(m, 'snapshots_required', 'good')).toBe(4);
+    expect(value(m, 'snapshots_required', 'bad')).toBe(2);
+    expect(value(m, 'copies_required', 'good')).toBe(0);
+    expect(value(m, 'copies_ok', 'good')).toBe(0);
+    expect(value(m, 'last_success_timestamp_seconds', 'good')).toBe(0);
+    expect(value(m, 'last_verify_timestamp_seconds', 'good')).toBe(0);
+    expect(value(m, 'last_run_success', 'good')).toBeUndefined();
+    expect(value(m, 'last_verify_success', 'good')).toBeUndefined();
+    expect(value(m, 'last_restore_duration_seconds', 'good')).toBeUndefined();
+    expect(value(m, 'last_backup_bytes', 'good')).toBeUndefined();
+  });
+
+  it('a successful backup: last_run_success 1, snapshots 1, timestamps and size', async () => {
+    const o = await s.lab.engine.backup('good', 'test');
+    expect(o.status).toBe('success');
+    const { m } = await scrape();
+    const at = s.lab.clock.now.getTime() / 1000;
+    expect(value(m, 'last_run_success', 'good')).toBe(1);
+    expect(value(m, 'snapshots', 'good')).toBe(1);
+    expect(value(m, 'last_success_timestamp_seconds', 'good')).toBe(at);
+    expect(value(m, 'last_run_timestamp_seconds', 'good')).toBe(at);
+    expect(value(m, 'last_backup_bytes', 'good')).toBe(s.lab.engine.snapshots('good')[0].bytes);
+    expect(value(m, 'last_backup_bytes', 'good')).toBeGreaterThan(1000);
+    expect(value(m, 'last_backup_duration_seconds', 'good')).toBe(0); // the injected clock stands still
+  });
+
+  it('a failing backup: last_run_success 0, no snapshot, no success time', async () => {
+    const o = await s.lab.engine.backup('bad', 'test');
+    expect(o.status).toBe('failed');
+    const { m } = await scrape();
+    expect(value(m, 'last_run_success', 'bad')).toBe(0);
+    expect(value(m, 'snapshots', 'bad')).toBe(0);
+    expect(value(m, 'last_success_timestamp_seconds', 'bad')).toBe(0);
+    expect(value(m, 'last_run_timestamp_seconds', 'bad')).toBe(s.lab.clock.now.getTime() / 1000);
+    // The other target is untouched.
+    expect(value(m, 'last_run_success', 'good')).toBe(1);
+  });
+
+  it('a failed backup after a good one flips last_run_success to 0 but keeps the last success time', async () => {
+    const goodAt = s.lab.clock.now.getTime() / 1000;
+    s.lab.clock.advance(3600);
+    // Point the target at a database that is gone: the next backup fails.
+    const cfg = s.lab.engine.config.targets.good.settings as { connection: { database: string } };
+    const database = cfg.connection.database;
+    cfg.connection.database = 'agama_metrics_test_gone';
+    try {
+      expect((await s.lab.engine.backup('good', 'test')).status).toBe('failed');
+    } finally {
+      cfg.connection.database = database;
+    }
+    const { m } = await scrape();
+    expect(value(m, 'last_run_success', 'good')).toBe(0);
+    expect(value(m, 'last_success_timestamp_seconds', 'good')).toBe(goodAt);
+    expect(value(m, 'snapshots', 'good')).toBe(1);
+  });
+
+  it('a verification: last_verify_success 1, its time, and the measured recovery time', async () => {
+    const o = await s.lab.engine.verify('good', 'latest', 'test');
+    expect(o.status).toBe('success');
+    const { m } = await scrape();
+    expect(value(m, 'last_verify_success', 'good')).toBe(1);
+    expect(value(m, 'last_verify_timestamp_seconds', 'good')).toBe(s.lab.clock.now.getTime() / 1000);
+    expect(value(m, 'last_restore_duration_seconds', 'good')).toBe(o.detail.durationSeconds);
+    expect(value(m, 'last_restore_duration_seconds', 'good')).toBeGreaterThan(0);
+  });
+
+  it('values are computed at scrape time: time passing changes nothing stored, a new run shows at once', async () => {
+    const before = (await scrape()).m;
+    s.lab.clock.advance(86400);
+    const o = await s.lab.engine.backup('good', 'test');
+    expect(o.status).toBe('success');
+    const after = (await scrape()).m;
+    expect(value(after, 'snapshots', 'good')).toBe(2);
+    expect(value(after, 'last_run_success', 'good')).toBe(1);
+    expect(value(after, 'last_success_timestamp_seconds', 'good')).toBe(value(before, 'last_success_timestamp_seconds', 'good')! + 86400 + 3600);
+  });
+});

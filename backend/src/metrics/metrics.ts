@@ -1,0 +1,126 @@
+/**
+ * Prometheus metrics (DESIGN §4), computed at scrape time from the same SLA state the API and the
+ * CLI show (engine/sla.ts), so an alert rule and a page never disagree and nothing goes stale.
+ *
+ * Timestamps of something that never happened are 0 ("never"), so that an age rule such as
+ * `time() - backup_sla_last_success_timestamp_seconds > backup_sla_rpo_seconds` fires for a target
+ * that has never been backed up. Values that do not exist yet (success of a run that never ran,
+ * a recovery time never measured, an RPO the SLA does not set) are left out.
+ */
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine/engine';
+import { slaState, SlaState, TargetState } from '../engine/sla';
+
+export const PREFIX = 'backup_sla_';
+
+type Value = number | null | undefined;
+
+interface Definition {
+  name: string;
+  help: string;
+  value: (t: TargetState) => Value;
+}
+
+const epoch = (iso: string | null | undefined): number => (iso ? Date.parse(iso) / 1000 : 0);
+
+function duration(from: string | undefined, to: string | null | undefined): number | null {
+  return from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : null;
+}
+
+/** The metrics of DESIGN §4, each read off one target's SLA state. */
+export const DEFINITIONS: Definition[] = [
+  {
+    name: 'last_success_timestamp_seconds',
+    help: 'When the last good backup finished (unix seconds; 0 = never)',
+    value: (t) => epoch(t.lastSuccessAt),
+  },
+  {
+    name: 'last_run_timestamp_seconds',
+    help: 'When the last backup run finished, good or not (unix seconds; 0 = never)',
+    value: (t) => epoch(t.lastBackup?.finishedAt),
+  },
+  {
+    name: 'last_run_success',
+    help: 'Whether the last backup run succeeded (1) or failed (0); absent before the first run',
+    value: (t) => (t.lastBackup ? (t.lastBackup.status === 'failed' ? 0 : 1) : null),
+  },
+  { name: 'rpo_seconds', help: 'Recovery point objective of the SLA (absent where the SLA sets none)', value: (t) => t.target.rpoSeconds },
+  { name: 'rto_seconds', help: 'Recovery time objective of the SLA', value: (t) => t.target.rtoSeconds },
+  { name: 'snapshots', help: 'Versions (snapshots) held', value: (t) => t.versionsHeld },
+  { name: 'snapshots_required', help: 'Versions the retention policy keeps once full', value: (t) => t.versionsRequired },
+  {
+    name: 'last_verify_timestamp_seconds',
+    help: 'When the last verification (test restore) finished (unix seconds; 0 = never)',
+    value: (t) => epoch(t.lastVerification?.at),
+  },
+  {
+    name: 'last_verify_success',
+    help: 'Whether the last verification passed (1) or failed (0); absent before the first',
+    value: (t) => (t.lastVerification ? (t.lastVerification.success ? 1 : 0) : null),
+  },
+  {
+    name: 'last_restore_duration_seconds',
+    help: 'Last measured recovery time: a real restore, else a verification restore (absent until measured)',
+    value: (t) => t.recoverySeconds,
+  },
+  { name: 'copies_ok', help: 'Extra copies holding the newest version', value: (t) => t.copiesHeld },
+  { name: 'copies_required', help: 'Extra copies the SLA requires', value: (t) => t.copiesRequired },
+  {
+    name: 'last_backup_bytes',
+    help: 'Bytes read from the source by the newest backup held',
+    value: (t) => t.snapshots.find((s) => !s.safety)?.bytes ?? null,
+  },
+  {
+    name: 'last_backup_duration_seconds',
+    help: 'How long the last backup run took, good or not',
+    value: (t) => duration(t.lastBackup?.startedAt, t.lastBackup?.finishedAt),
+  },
+];
+
+export interface Metrics {
+  registry: Registry;
+  /** The exposition text (what GET /metrics answers). */
+  render(): Promise<string>;
+  contentType: string;
+}
+
+export function createMetrics(engine: Engine): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // One SLA state per scrape: the first gauge computes it, the others reuse it.
+  let cached: { at: number; state: SlaState } | null = null;
+  const state = (): SlaState => {
+    if (!cached || Date.now() - cached.at > 1000) {
+      cached = { at: Date.now(), state: slaState(engine.config, engine.catalog, engine.now()) };
+    }
+    return cached.state;
+  };
+
+  for (const d of DEFINITIONS) {
+    new Gauge({
+      name: `${PREFIX}${d.name}`,
+      help: d.help,
+      labelNames: ['target'],
+      registers: [registry],
+      collect() {
+        this.reset(); // a target gone from the config disappears instead of keeping its last value
+        for (const t of state().targets) {
+          const v = d.value(t);
+          if (v !== null && v !== undefined && Number.isFinite(v)) {
+            this.set({ target: t.name }, v);
+          }
+        }
+      },
+    });
+  }
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async render() {
+      cached = null; // every scrape tells the truth as of now
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,381 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeLab, Lab } from '../test/harness';
+import { run } from '../util/subprocess';
+import { execFileSync } from 'node:child_process';
+import { stableGzipHeader } from './influxdb';
+import { freePort } from './tools';
+
+/** The archive still is a valid gzip after the header rewrite (gunzip checks the CRC). */
+function execGunzip(file: string): Buffer {
+  return execFileSync('gzip', ['-dc', file]);
+}
+
+function influxEnv() {
+  const need = (k: string) => {
+    const v = process.env[k];
+    if (!v) {
+      throw new Error(
+        `${k} is not set: run the tests through jest (global setup) or eval "$(bash scripts/services.sh env)"`
+      );
+    }
+    return v;
+  };
+  return { url: need('BSLA_INFLUX_URL'), rpc: need('BSLA_INFLUX_RPC') };
+}
+
+async function influx(q: string, db?: string): Promise<any> {
+  const body = new URLSearchParams({ q });
+  if (db) {
+    body.set('db', db);
+  }
+  const res = await fetch(`${influxEnv().url}/query`, { method: 'POST', body });
+  const json: any = await res.json();
+  if (!res.ok || json.error || json.results?.[0]?.error) {
+    throw new Error(`influx ${q}: ${JSON.stringify(json)}`);
+  }
+  return json.results[0];
+}
+
+async function write(db: string, lines: string[], rp?: string): Promise<void> {
+  const params = new URLSearchParams({ db, precision: 'ms', ...(rp ? { rp } : {}) });
+  const res = await fetch(`${influxEnv().url}/write?${params}`, { method: 'POST', body: lines.join('\n') });
+  if (res.status !== 204) {
+    throw new Error(`write to ${db}: ${res.status} ${await res.text()}`);
+  }
+}
+
+async function databases(): Promise<string[]> {
+  const r = await influx('SHOW DATABASES');
+  return (r.series?.[0]?.values ?? []).map((v: string[]) => v[0]);
+}
+
+/** Field counts per measurement of one retention policy, as the tests see them. */
+async function counts(db: string, rp = 'autogen'): Promise<Record<string, Record<string, number>>> {
+  const r = await influx(`SELECT count(*) FROM "${db}"."${rp}"./.*/`, db);
+  const out: Record<string, Record<string, number>> = {};
+  for (const s of r.series ?? []) {
+    out[s.name] = {};
+    s.columns.forEach((c: string, i: number) => {
+      if (c !== 'time' && s.values[0][i]) {
+        out[s.name][c.replace(/^count_/, '')] = s.values[0][i];
+      }
+    });
+  }
+  return out;
+}
+
+const A = 'bsla_t_influx_a';
+const B = 'bsla_t_influx_b';
+const COPY = 'bsla_t_influx_copy';
+
+/** Telegraf-like data: cpu with two fields (and 20 points with only one), mem, disk in a second RP; net in B. */
+async function createData(): Promise<void> {
+  for (const db of [A, B, COPY]) {
+    await influx(`DROP DATABASE "${db}"`);
+  }
+  await influx(`CREATE DATABASE "${A}"`);
+  await influx(`CREATE DATABASE "${B}"`);
+  await influx(`CREATE RETENTION POLICY "long" ON "${A}" DURATION INF REPLICATION 1`);
+  const t0 = Date.now() - 6 * 3600_000;
+  const at = (i: number) => t0 + i * 10_000;
+  await write(A, [
+    ...Array.from({ length: 300 }, (_, i) => `cpu,host=h${i % 3} usage=${i / 10},idle=${100 - i / 10} ${at(i)}`),
+    ...Array.from({ length: 20 }, (_, i) => `cpu,host=h9 usage=${i} ${at(i)}`),
+    ...Array.from({ length: 100 }, (_, i) => `mem,host=h1 free=${i}i ${at(i)}`),
+  ]);
+  await write(
+    A,
+    Array.from({ length: 50 }, (_, i) => `disk,path=/ used=${i} ${at(i)}`),
+    'long'
+  );
+  await write(
+    B,
+    Array.from({ length: 200 }, (_, i) => `net,iface=eth0 rx=${i}i,tx=${2 * i}i,up=true ${at(i)}`)
+  );
+}
+
+async function resticSnapshots(lab: Lab): Promise<unknown[]> {
+  return lab.engine.repository('main').snapshots();
+}
+
+function packFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    return statSync(p).isDirectory() ? packFiles(p) : [p];
+  });
+}
+
+async function scratchDatabases(): Promise<string[]> {
+  return (await databases()).filter((d) => d.startsWith('bsla_verify_'));
+}
+
+describe('influxdb target', () => {
+  let lab: Lab;
+  let before: { a: any; along: any; b: any };
+
+  beforeAll(async () => {
+    await createData();
+    before = { a: await counts(A), along: await counts(A, 'long'), b: await counts(B) };
+    const { url, rpc } = influxEnv();
+    lab = makeLab({
+      targets: {
+        influx: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: [A, B] } },
+        everything: { kind: 'influxdb', connection: { url, rpcAddress: rpc } },
+      },
+    });
+  });
+  afterAll(async () => {
+    lab.cleanup();
+    for (const db of [A, B, COPY]) {
+      await influx(`DROP DATABASE "${db}"`);
+    }
+  });
+
+  it('takes the SLA defaults: daily, RPO 1d, RTO 20m, 30 daily versions, weekly verification', () => {
+    const t = lab.engine.config.targets.influx;
+    expect(t.schedule).toBe('15 2 * * *');
+    expect(t.rpoSeconds).toBe(86400);
+    expect(t.rtoSeconds).toBe(1200);
+    expect(t.retention).toEqual({ keepDaily: 30 });
+    expect(t.verifySchedule).toMatch(/^\d+ \d+ \* \* \d$/);
+    expect(t.usability).toMatch(/same measurements and point counts/);
+  });
+
+  it('round trip: backup, drop the database, restore gives the same measurements and counts', async () => {
+    const b = await lab.engine.backup('influx', 'test');
+    expect(b.error).toBeNull();
+    expect(b.status).toBe('success');
+    const [snap] = lab.engine.snapshots('influx');
+    const meta = snap.metadata as any;
+    expect(meta.databases).toEqual([A, B]);
+    // points: a measurement counts its best-filled field (cpu: 320 usage, 300 idle).
+    expect(meta.state[A].autogen.cpu).toEqual({ points: 320, fields: { usage: 320, idle: 300 } });
+    expect(meta.state[A].autogen.mem).toEqual({ points: 100, fields: { free: 100 } });
+    expect(meta.state[A].long.disk.points).toBe(50);
+    expect(meta.state[B].autogen.net.fields).toEqual({ rx: 200, tx: 200, up: 200 });
+    expect(meta.points).toBe(320 + 100 + 50 + 200);
+    expect(meta.measurements).toBe(4);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+
+    await influx(`DROP DATABASE "${A}"`);
+    await write(B, ['net,iface=eth1 rx=1i 1600000000000']); // changed after the backup: put back too
+    const r = await lab.engine.restore('influx', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('success');
+    expect(r.detail.location).toBe(`databases ${A}, ${B}`);
+    expect(r.detail.result).toBe('2 databases, 4 measurements, 670 points');
+    expect(await counts(A)).toEqual(before.a);
+    expect(await counts(A, 'long')).toEqual(before.along);
+    expect(await counts(B)).toEqual(before.b);
+    // The safety backup holds the state just before the restore: no database A.
+    const safety = lab.engine.snapshots('influx').find((s) => s.id === r.detail.safetySnapshotId)!;
+    expect(safety.safety).toBe(true);
+    expect((safety.metadata as any).databases).toEqual([B]);
+    expect((safety.metadata as any).missing).toEqual([A]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('a target without a database list backs up every database but _internal and scratch ones', async () => {
+    await influx('CREATE DATABASE bsla_verify_leftover');
+    try {
+      const b = await lab.engine.backup('everything', 'test');
+      expect(b.error).toBeNull();
+      const meta = lab.engine.snapshots('everything')[0].metadata as any;
+      expect(meta.databases).toEqual(expect.arrayContaining([A, B]));
+      expect(meta.databases).not.toContain('_internal');
+      expect(meta.databases).not.toContain('bsla_verify_leftover');
+    } finally {
+      await influx('DROP DATABASE bsla_verify_leftover');
+    }
+  });
+
+  it('restores one database under another name with `to`, leaving the original alone', async () => {
+    await write(A, ['cpu,host=new usage=1 1600000000000']);
+    const many = await lab.engine.restore('influx', { snapshot: 'latest', to: COPY, safetyBackup: false }, 'test');
+    expect(many.status).toBe('failed');
+    expect(many.error).toBe(`the snapshot holds 2 databases (${A}, ${B}): say which one with to=SOURCE:${COPY}`);
+
+    const r = await lab.engine.restore(
+      'influx',
+      { snapshot: 'latest', to: `${A}:${COPY}`, safetyBackup: true },
+      'test'
+    );
+    expect(r.error).toBeNull();
+    expect(r.detail.location).toBe(`database ${COPY} (from ${A})`);
+    expect(r.detail.safetySnapshotId).toBeNull(); // nothing existing was overwritten
+    expect(await counts(COPY)).toEqual(before.a);
+    expect(await counts(COPY, 'long')).toEqual(before.along);
+    expect((await counts(A)).cpu.usage).toBe(321);
+
+    const again = await lab.engine.restore(
+      'influx',
+      { snapshot: 'latest', to: `${A}:${COPY}`, safetyBackup: false },
+      'test'
+    );
+    expect(again.status).toBe('failed');
+    expect(again.error).toBe(`database ${COPY} already exists; choose another name or force`);
+    const forced = await lab.engine.restore(
+      'influx',
+      { snapshot: 'latest', to: `${A}:${COPY}`, safetyBackup: false, force: true },
+      'test'
+    );
+    expect(forced.error).toBeNull();
+    expect(await counts(COPY)).toEqual(before.a);
+
+    await expect(
+      lab.engine.restore('influx', { snapshot: 'latest', to: 'x"; DROP', safetyBackup: false }, 'test')
+    ).rejects.toThrow(/restore destination .* refused/);
+    await expect(
+      lab.engine.restore('influx', { snapshot: 'latest', to: '_internal', safetyBackup: false }, 'test')
+    ).rejects.toThrow(/reserved/);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('verify restores into scratch databases, compares, and drops them', async () => {
+    const v = await lab.engine.verify('influx', 'latest', 'test');
+    expect(v.error).toBeNull();
+    expect(v.status).toBe('success');
+    expect(v.detail.result).toBe(
+      '2 databases, 4 measurements, 670 points restored into scratch databases; measurements and point counts match'
+    );
+    const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
+    expect(snap.verification).toBe('passed');
+    expect(await scratchDatabases()).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('verify fails when the restored counts differ from the recorded ones', async () => {
+    const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    meta.state[A].autogen.cpu.fields.idle = 299;
+    delete meta.state[B].autogen.net;
+    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    try {
+      const v = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
+      expect(v.status).toBe('failed');
+      expect(v.error).toBe(
+        `verification failed: measurement ${A}.autogen.cpu field idle: 300 values, expected 299; unexpected measurement ${B}.autogen.net`
+      );
+      expect(lab.engine.snapshots('influx').find((s) => s.id === snap.id)!.verification).toBe('failed');
+      expect(await scratchDatabases()).toEqual([]);
+    } finally {
+      lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+    }
+  });
+
+  // Last: it breaks the repository.
+  it('verify fails when the repository is damaged (bytes flipped in its pack files)', async () => {
+    const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
+    for (const f of packFiles(path.join(lab.engine.config.repositories.main.url, 'data'))) {
+      const buf = readFileSync(f);
+      for (let i = Math.floor(buf.length / 2); i < buf.length; i += 97) {
+        buf[i] ^= 0xff;
+      }
+      writeFileSync(f, buf);
+    }
+    const v = await lab.engine.verify('influx', snap.id, 'test');
+    expect(v.status).toBe('failed');
+    expect(v.error).toMatch(/^verification failed: repository main: /);
+    expect(lab.engine.snapshots('influx').find((s) => s.id === snap.id)!.verification).toBe('failed');
+    expect(await scratchDatabases()).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+});
+
+describe('influxdb target failures leave nothing behind', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    const { url, rpc } = influxEnv();
+    const closed = await freePort();
+    await influx(`DROP DATABASE "${A}"`);
+    await influx(`CREATE DATABASE "${A}"`);
+    await write(A, ['cpu usage=1 1600000000000']);
+    lab = makeLab({
+      repositories: {
+        main: { url: './repo', passwordFile: './repo.pass' },
+        broken: { url: './blocker/repo', passwordFile: './repo.pass' },
+      },
+      files: { blocker: 'not a directory' },
+      targets: {
+        unsaved: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: [A] }, repository: 'broken' },
+        down: {
+          kind: 'influxdb',
+          connection: { url: `http://127.0.0.1:${closed}`, rpcAddress: `127.0.0.1:${closed}`, databases: [A] },
+        },
+        rpcdown: { kind: 'influxdb', connection: { url, rpcAddress: `127.0.0.1:${closed}`, databases: [A] } },
+        missing: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: ['bsla_t_no_such_db'] } },
+      },
+    });
+  });
+  afterAll(async () => {
+    lab.cleanup();
+    await influx(`DROP DATABASE "${A}"`);
+  });
+
+  async function expectNothingLeft(target: string): Promise<void> {
+    expect(lab.engine.snapshots(target)).toEqual([]);
+    expect(await resticSnapshots(lab)).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  }
+
+  it('an unreachable server fails with one clear line', async () => {
+    const o = await lab.engine.backup('down', 'test');
+    expect(o.status).toBe('failed');
+    expect(o.error).toMatch(/^cannot reach InfluxDB at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    await expectNothingLeft('down');
+  });
+
+  it('an unreachable RPC port fails at once (influxd would retry for minutes)', async () => {
+    const started = Date.now();
+    const o = await lab.engine.backup('rpcdown', 'test');
+    expect(o.status).toBe('failed');
+    expect(o.error).toMatch(/^cannot reach InfluxDB's backup \(RPC\) port at 127\.0\.0\.1:\d+: ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await expectNothingLeft('rpcdown');
+  });
+
+  it('a repository that fails after influxd backup ran leaves no temp directory', async () => {
+    const o = await lab.engine.backup('unsaved', 'test');
+    expect(o.status).toBe('failed');
+    expect(o.error).toMatch(/^repository broken: /);
+    expect(lab.engine.snapshots('unsaved')).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('shard archives of unchanged data are byte-identical from one backup to the next (dedup)', async () => {
+    const { rpc } = influxEnv();
+    const dirs = [path.join(lab.dir, 'p1'), path.join(lab.dir, 'p2')];
+    for (const d of dirs) {
+      await run({
+        command: 'influxd',
+        args: ['backup', '-portable', '-host', rpc, '-database', A, d],
+        timeoutMs: 60_000,
+      });
+      await new Promise((r) => setTimeout(r, 1100)); // the next backup gets another timestamp
+    }
+    const archive = (d: string) =>
+      path.join(
+        d,
+        readdirSync(d).find((f) => f.endsWith('.tar.gz'))!
+      );
+    const [a, b] = dirs.map(archive);
+    expect(path.basename(a)).not.toBe(path.basename(b));
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(false); // gzip keeps the file name
+    stableGzipHeader(a);
+    stableGzipHeader(b);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    expect(execGunzip(a)).toEqual(execGunzip(b));
+  });
+
+  it('a configured database that does not exist is named', async () => {
+    const o = await lab.engine.backup('missing', 'test');
+    expect(o.status).toBe('failed');
+    expect(o.error).toMatch(
+      /^InfluxDB at http:\/\/127\.0\.0\.1:\d+ has no database bsla_t_no_such_db \(it has: .*bsla_t_influx_a/
+    );
+    await expectNothingLeft('missing');
+  });
+});

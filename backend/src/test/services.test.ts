@@ -1,0 +1,92 @@
+/**
+ * The test services themselves: each answers, the backup MariaDB user works over TCP, root has
+ * no password over TCP, and restic can init / back up to / list both remote repository kinds.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { parseExports } from './globalSetup';
+import { mysqlPassword, restRepository, services, sftpRepository, type RemoteRepository } from './services';
+
+describe('test services', () => {
+  it('parses the env export lines, quotes included', () => {
+    expect(parseExports("export A='x y'\nexport B='it'\\''s'\n\nexport C=plain\n")).toEqual({
+      A: 'x y',
+      B: "it's",
+      C: 'plain',
+    });
+  });
+
+  it('MariaDB: backup user over TCP with its password, root only through the socket', async () => {
+    const s = services();
+    const c = await mysql.createConnection({
+      host: s.mysql.host,
+      port: s.mysql.port,
+      user: s.mysql.user,
+      password: mysqlPassword(),
+    });
+    try {
+      const [rows] = await c.query('SELECT CURRENT_USER() AS u');
+      expect((rows as Array<{ u: string }>)[0].u).toBe(`${s.mysql.user}@127.0.0.1`);
+    } finally {
+      await c.end();
+    }
+    await expect(mysql.createConnection({ host: s.mysql.host, port: s.mysql.port, user: 'root' })).rejects.toThrow(
+      /Access denied/
+    );
+    const root = await mysql.createConnection({ socketPath: s.mysql.socket, user: 'root' });
+    await root.end();
+  });
+
+  it('InfluxDB, Prometheus and the REST server answer over HTTP', async () => {
+    const s = services();
+    expect((await fetch(`${s.influx.url}/ping`)).status).toBe(204);
+    expect((await fetch(`${s.prometheus.url}/-/ready`)).status).toBe(200);
+    const rest = await fetch(s.rest.url.replace(/^rest:/, ''));
+    expect(rest.status).toBeGreaterThanOrEqual(200);
+  });
+
+  describe.each([
+    ['sftp', sftpRepository],
+    ['rest', restRepository],
+  ] as Array<[string, (name: string) => RemoteRepository]>)('restic on a %s repository', (_kind, repository) => {
+    let work: string;
+    beforeAll(() => {
+      work = mkdtempSync(path.join(os.tmpdir(), 'bsla-services-test-'));
+      writeFileSync(path.join(work, 'pass'), 'services-test\n', { mode: 0o600 });
+    });
+    const serverSide: string[] = [];
+    afterAll(() => {
+      for (const dir of [work, ...serverSide]) {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('init, backup --stdin, snapshots --json', () => {
+      const name = `services-test-${process.pid}-${Date.now()}`;
+      const repo = repository(name);
+      // Both servers keep their repositories in local directories: remove this one afterwards.
+      const s = services();
+      serverSide.push(path.join(repo.url.startsWith('sftp:') ? s.sftp.repoBase : s.rest.dir, name));
+      const restic = (args: string[], input?: string) =>
+        execFileSync('restic', [...repo.args, '-r', repo.url, '--password-file', path.join(work, 'pass'), ...args], {
+          input,
+          encoding: 'utf8',
+          timeout: 60_000,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+      restic(['init']);
+      const summary = restic(['backup', '--stdin', '--stdin-filename', 'probe.txt', '--json'], 'hello\n')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((m) => m.message_type === 'summary');
+      expect(summary.snapshot_id).toMatch(/^[0-9a-f]+$/);
+      const snapshots = JSON.parse(restic(['snapshots', '--json']));
+      expect(snapshots).toHaveLength(1);
+      expect(snapshots[0].short_id).toBe(summary.snapshot_id);
+    });
+  });
+});
