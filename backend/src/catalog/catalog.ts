@@ -287,6 +287,12 @@ export class Catalog {
       .map((r) => this.toSnapshot(r, primary));
   }
 
+  /** How many snapshots of the target retention (or cleanup) has removed so far. */
+  forgottenCount(target: string): number {
+    const r = this.db.prepare(`SELECT COUNT(*) AS n FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL`).get(target) as { n: number };
+    return r.n;
+  }
+
   /** A held snapshot by full or short id (a unique prefix). */
   findSnapshot(target: string, idOrPrefix: string, primary: string): SnapshotRecord | null {
     if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix)) {

@@ -66,7 +66,8 @@ export class Engine extends EventEmitter {
   readonly now: () => Date;
   readonly locks: TargetLocks;
   private readonly repos = new Map<string, ResticRepository>();
-  private readonly aborts = new Set<AbortController>();
+  /** Running operations' abort switches, with what they are (shutdown spares restores). */
+  private readonly aborts = new Map<AbortController, Operation>();
   private stopping = false;
 
   constructor(
@@ -149,7 +150,7 @@ export class Engine extends EventEmitter {
     const runId = this.catalog.startRun(t.name, operation, actor, this.now(), { ...detail, pid: process.pid });
     onStarted?.(runId);
     const abort = new AbortController();
-    this.aborts.add(abort);
+    this.aborts.set(abort, operation);
     const tmpDir = mkdtempSync(path.join(this.config.workDir, `${t.name}-${operation}-`));
     const log = this.log.child({ target: t.name, operation, run: runId });
     const ctx: DriverContext<any> = {
@@ -537,7 +538,8 @@ export class Engine extends EventEmitter {
   /**
    * Graceful shutdown: no new work; running work gets half of `graceMs` to finish, is then aborted,
    * and is given the rest (at least 30 s) to clean up by its own path (forget a partial snapshot,
-   * clear locks, record the run as failed), so that nothing is left half done.
+   * clear locks, record the run as failed), so that nothing is left half done. Restores are never
+   * aborted: the service waits for them.
    */
   async shutdown(graceMs = 30_000): Promise<void> {
     this.stopping = true;
@@ -548,10 +550,11 @@ export class Engine extends EventEmitter {
     while (mine()) {
       if (!aborted && Date.now() >= abortAt) {
         aborted = true;
-        this.aborts.forEach((a) => a.abort());
+        // A restore half done is worse than a late shutdown: restores always run to their end.
+        this.aborts.forEach((op, a) => op !== 'restore' && a.abort());
         deadline = Math.max(deadline, Date.now() + 30_000);
       }
-      if (aborted && Date.now() >= deadline) {
+      if (aborted && Date.now() >= deadline && ![...this.aborts.values()].includes('restore')) {
         break;
       }
       await new Promise((r) => setTimeout(r, 100));

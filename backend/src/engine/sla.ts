@@ -108,12 +108,19 @@ function freshness(t: TargetConfig, lastGood: RunRecord | null, lastBackup: RunR
   return { level: failed ? 'warning' : 'ok', reason: `${words}${failed}` };
 }
 
-function versions(held: number, required: number): Check {
+/**
+ * Fewer versions than the policy keeps is expected while a new target builds up its history
+ * (nothing was ever forgotten): that is fine. Fewer after retention has removed some means
+ * versions are missing that should be there.
+ */
+function versions(held: number, required: number, everForgotten: boolean): Check {
   if (held === 0) {
     return { level: 'critical', reason: `no versions held, ${required} required` };
   }
   if (held < required) {
-    return { level: 'warning', reason: `${held} of ${required} versions held (building up)` };
+    return everForgotten
+      ? { level: 'warning', reason: `only ${held} of ${required} versions held` }
+      : { level: 'ok', reason: `${held} of ${required} versions held so far (building up)` };
   }
   return { level: 'ok', reason: `${held} versions held, ${required} required` };
 }
@@ -191,7 +198,7 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const copy = copies(t, snapshots.find((s) => !s.safety) ?? snapshots[0], lastBackup);
   const checks = {
     fresh: freshness(t, lastGood, lastBackup, snapshots.length, now),
-    versions: versions(snapshots.length, required),
+    versions: versions(snapshots.length, required, catalog.forgottenCount(t.name) > 0),
     verified: verified(t, lastVerification, now),
     copies: copy.check,
     recovery: recovery(t, recoverySeconds, useRestore ? 'restore' : 'test restore'),

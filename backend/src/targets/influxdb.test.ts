@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
+import { services } from '../test/services';
 import { run } from '../util/subprocess';
-import { execFileSync } from 'node:child_process';
 import { stableGzipHeader } from './influxdb';
 import { freePort } from './tools';
 
@@ -12,16 +13,7 @@ function execGunzip(file: string): Buffer {
 }
 
 function influxEnv() {
-  const need = (k: string) => {
-    const v = process.env[k];
-    if (!v) {
-      throw new Error(
-        `${k} is not set: run the tests through jest (global setup) or eval "$(bash scripts/services.sh env)"`
-      );
-    }
-    return v;
-  };
-  return { url: need('BSLA_INFLUX_URL'), rpc: need('BSLA_INFLUX_RPC') };
+  return services().influx;
 }
 
 async function influx(q: string, db?: string): Promise<any> {

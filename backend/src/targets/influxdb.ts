@@ -611,6 +611,10 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
             : `the snapshot holds no database ${source} (it holds: ${held})`
         );
       }
+      if (dest === pick.db) {
+        // Over the database itself: that is a restore without `to`, which the engine protects with a safety backup.
+        throw new Error(`to names the database ${dest} itself: restore without to (a safety backup is taken first)`);
+      }
       plan = [{ ...pick, dest }];
     }
     const existing = await http.databases();

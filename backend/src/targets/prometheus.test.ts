@@ -11,22 +11,14 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
+import { services } from '../test/services';
 import { pidsMatching, waitFor } from '../test/process';
 import { run } from '../util/subprocess';
 import { ADMIN_API_DISABLED, BlockInfo, readBlocks } from './prometheus';
 import { freePort } from './tools';
 
 function promEnv() {
-  const need = (k: string) => {
-    const v = process.env[k];
-    if (!v) {
-      throw new Error(
-        `${k} is not set: run the tests through jest (global setup) or eval "$(bash scripts/services.sh env)"`
-      );
-    }
-    return v;
-  };
-  return { url: need('BSLA_PROM_URL'), dataDir: need('BSLA_PROM_DATA_DIR') };
+  return services().prometheus;
 }
 
 async function seriesCount(url: string): Promise<number> {

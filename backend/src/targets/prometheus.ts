@@ -425,6 +425,7 @@ async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise
   const staging = freshSibling(`${dataDir}.restoring-${stamp()}`);
   mkdirSync(staging, { recursive: true, mode: 0o750 });
   let swapped = false;
+  let stopped = false;
   try {
     // Read the snapshot while Prometheus still runs: the outage is only the swap.
     ctx.progress('reading the snapshot');
@@ -432,7 +433,9 @@ async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise
     const blocks = readBlocks(staging);
     if (hooks.stop) {
       await runHook(ctx, 'stop', hooks.stop);
+      stopped = true;
       if (!(await waitUntilDown(s.connection.url, 60_000))) {
+        stopped = false;
         throw new Error(
           `Prometheus at ${s.connection.url} still answers after the stop hook; the live data was not touched`
         );
@@ -474,6 +477,14 @@ async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise
       location: `live data directory ${dataDir}`,
       detail: `${describeBlocks(blocks)}${aside ? `; previous data kept in ${aside}` : ''}${hooks.start ? '' : '; no start hook: start Prometheus yourself'}`,
     };
+  } catch (e) {
+    // Stopped but not swapped: the live data is as it was; bring Prometheus back on it.
+    if (stopped && !swapped && hooks.start) {
+      await runHook(ctx, 'start', hooks.start).catch((e2) =>
+        ctx.log.error({ err: String(e2) }, 'start hook after a failed restore')
+      );
+    }
+    throw e;
   } finally {
     if (!swapped) {
       rmSync(staging, { recursive: true, force: true });
