@@ -124,7 +124,14 @@ export class ResticRepository {
 
   private describe(e: unknown): Error {
     if (e instanceof CommandError) {
-      const line = lastLine(e.stderr) || e.message;
+      let line = lastLine(e.stderr) || e.message;
+      // restic ends a run of read errors with a count; the first error says what is wrong.
+      if (/^There were \d+ errors?/.test(line)) {
+        const first = e.stderr.split('\n').find((l) => /error|ciphertext|does not match|invalid/i.test(l) && !/^There were/.test(l.trim()));
+        if (first) {
+          line = `${first.trim()} (${line})`;
+        }
+      }
       if (LOCKED.test(e.stderr)) {
         return new RepositoryLockedError(this.name, redact(line));
       }

@@ -215,6 +215,13 @@ describe('influxdb target', () => {
     expect(forced.error).toBeNull();
     expect(await counts(COPY)).toEqual(before.a);
 
+    const itself = await lab.engine.restore(
+      'influx',
+      { snapshot: 'latest', to: `${A}:${A}`, safetyBackup: false, force: true },
+      'test'
+    );
+    expect(itself.error).toBe(`to names the database ${A} itself: restore without to (a safety backup is taken first)`);
+
     await expect(
       lab.engine.restore('influx', { snapshot: 'latest', to: 'x"; DROP', safetyBackup: false }, 'test')
     ).rejects.toThrow(/restore destination .* refused/);

@@ -1,0 +1,261 @@
+/**
+ * Fault: the daemon (`node backend/bin/backup-sla.js serve`, as users run it) is killed with
+ * SIGKILL in the middle of a backup, a verification and a restore, and started again at once.
+ * After each: the interrupted run is recorded failed ("interrupted"), restic holds exactly what the
+ * catalog holds (no partial snapshot, a restore's safety snapshot kept), no temp file, no scratch
+ * database, no lock of ours nor of restic, the SLA state and the metrics tell the truth, and the
+ * next run works. The earlier snapshot stays restorable throughout.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { makeLab, Lab } from '../test/harness';
+import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
+import { waitFor } from '../test/process';
+import { apiLabOptions, auth, json, request } from '../test/service';
+import { targetState } from '../engine/sla';
+import { run } from '../util/subprocess';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const BIN = path.join(ROOT, 'backend/bin/backup-sla.js');
+const DB = 'agama_fault_kill';
+
+interface Daemon {
+  child: ChildProcess;
+  address: string;
+  lines: Array<Record<string, any>>;
+  exited: Promise<unknown>;
+}
+
+async function startDaemon(lab: Lab): Promise<Daemon> {
+  const child = spawn(process.execPath, [BIN, '--config', lab.configFile, 'serve'], {
+    env: { ...process.env, BACKUP_SLA_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, any>> = [];
+  let buffer = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ msg: line });
+      }
+    }
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await waitFor(() => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null, 30_000, 'the daemon to listen');
+  const ready = lines.find((l) => /^backup-sla serving/.test(l.msg));
+  if (!ready) {
+    throw new Error(`the daemon did not start: ${lines.map((l) => l.msg).join(' | ')}`);
+  }
+  return { child, address: ready.api.replace(/\/api$/, ''), lines, exited };
+}
+
+async function kill9(d: Daemon): Promise<void> {
+  d.child.kill('SIGKILL');
+  await d.exited;
+}
+
+async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
+  const r = lab.engine.config.repositories.main;
+  const out = await run({
+    command: 'restic',
+    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
+    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
+  });
+  return JSON.parse(out) ?? [];
+}
+
+async function resticCheck(lab: Lab): Promise<void> {
+  const r = lab.engine.config.repositories.main;
+  await run({ command: 'restic', args: ['-r', r.url, 'check'], env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
+}
+
+async function scratchDatabases(): Promise<string[]> {
+  return (await query(`SHOW DATABASES LIKE 'bsla\\_verify\\_%'`)).map((r) => Object.values(r)[0] as string);
+}
+
+/** The end state every case must reach. */
+async function expectClean(lab: Lab, d: Daemon) {
+  const locks = path.join(path.dirname(lab.engine.config.catalog), 'locks');
+  expect(existsSync(locks) ? readdirSync(locks) : []).toEqual([]);
+  expect(readdirSync(path.join(lab.dir, 'repo', 'locks'))).toEqual([]);
+  expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  const inRestic = (await resticSnapshots(lab)).map((s) => s.id).sort();
+  const inCatalog = lab.engine.snapshots('mysql').map((s) => s.id).sort();
+  expect(inRestic).toEqual(inCatalog);
+  expect(lab.engine.catalog.runningRuns()).toEqual([]);
+  expect(await scratchDatabases()).toEqual([]);
+  // No restic or client of the killed daemon is left running.
+  const status = json(await request(d.address, { method: 'GET', url: '/api/targets/mysql', headers: auth('viewer') }));
+  expect(status.running).toBeNull();
+}
+
+async function trigger(d: Daemon, url: string, payload: unknown, role: 'operator' | 'admin' = 'operator'): Promise<number> {
+  const res = await request(d.address, { method: 'POST', url, headers: auth(role), payload });
+  expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 202 });
+  return json(res).runId;
+}
+
+async function waitPhase(d: Daemon, runId: number, phase: RegExp, minBytes = 0) {
+  await waitFor(
+    async () => {
+      const r = json(await request(d.address, { method: 'GET', url: `/api/runs/${runId}`, headers: auth('viewer') }));
+      if (r.status !== 'running') {
+        throw new Error(`run ${runId} ended before the kill: ${r.status} ${r.error ?? ''} (make the database bigger)`);
+      }
+      return phase.test(r.phase ?? '') && (r.bytesDone ?? 0) >= minBytes;
+    },
+    60_000,
+    `run ${runId} in phase ${phase}`
+  );
+}
+
+async function finished(d: Daemon, runId: number) {
+  let r: any;
+  await waitFor(
+    async () => {
+      r = json(await request(d.address, { method: 'GET', url: `/api/runs/${runId}`, headers: auth('viewer') }));
+      return r.status !== 'running';
+    },
+    90_000,
+    `run ${runId} to finish`
+  );
+  return r;
+}
+
+async function metric(d: Daemon, name: string): Promise<number | null> {
+  const text = (await request(d.address, { method: 'GET', url: '/metrics' })).body;
+  const m = text.match(new RegExp(`^backup_sla_${name}\\{target="mysql"\\} (\\S+)$`, 'm'));
+  return m ? Number(m[1]) : null;
+}
+
+describe('kill -9 of the daemon', () => {
+  let lab: Lab;
+  let d: Daemon | null = null;
+  let original: { rows: number; checksum: number };
+  let firstSnapshot: string;
+
+  beforeAll(async () => {
+    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+    // About 25 MB of dump: each operation takes a few seconds.
+    await createAgama(DB, 90_000, 250);
+    original = await tableState(DB);
+    lab = makeLab(apiLabOptions({ targets: { mysql: mysqlTarget(DB, { verify: { schedule: null } }) } }));
+    // The first good backup, in process: the daemon's catch-up then has nothing to do at start.
+    const first = await lab.engine.backup('mysql', 'test');
+    expect(first.status).toBe('success');
+    firstSnapshot = first.snapshotId!;
+    d = await startDaemon(lab);
+  }, 400_000);
+
+  afterAll(async () => {
+    if (d && d.child.exitCode === null) {
+      await kill9(d);
+    }
+    lab?.cleanup();
+    await query(`DROP DATABASE IF EXISTS ${DB}`);
+  });
+
+  async function restart(): Promise<void> {
+    d = await startDaemon(lab);
+  }
+
+  it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {
+    const runId = await trigger(d!, '/api/targets/mysql/backup', {});
+    await waitPhase(d!, runId, /uploading/, 1_000_000);
+    await kill9(d!);
+    await restart();
+
+    const r = lab.engine.catalog.run(runId)!;
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('interrupted: the process running it stopped');
+    expect(d!.lines.some((l) => l.msg === 'closed a run left open by a stopped process' && l.run === runId)).toBe(true);
+    // The killed restic may still have committed what it had read: that snapshot must be gone.
+    await expectClean(lab, d!);
+    expect(lab.engine.snapshots('mysql').map((s) => s.id)).toEqual([firstSnapshot]);
+    expect((await resticSnapshots(lab)).filter((s) => s.tags.includes(`run=${runId}`))).toEqual([]);
+
+    // The status tells the truth: the last backup failed (interrupted), the earlier one still counts.
+    const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
+    expect(st.lastBackup!.status).toBe('failed');
+    expect(st.checks.fresh.level).toBe('warning');
+    expect(st.checks.fresh.reason).toMatch(/last backup failed: interrupted/);
+    expect(await metric(d!, 'last_run_success')).toBe(0);
+    expect(await metric(d!, 'snapshots')).toBe(1);
+
+    const next = await finished(d!, await trigger(d!, '/api/targets/mysql/backup', {}));
+    expect(next.status).toBe('success');
+    expect(await metric(d!, 'last_run_success')).toBe(1);
+    await expectClean(lab, d!);
+    expect(lab.engine.snapshots('mysql')).toHaveLength(2);
+  });
+
+  it('during a verification: recorded interrupted, no scratch database left, the next verification passes', async () => {
+    const runId = await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot });
+    await waitPhase(d!, runId, /restoring into scratch database/);
+    // Wait until the scratch database is being filled, so that the kill leaves it half loaded.
+    await waitFor(async () => (await scratchDatabases()).length > 0, 20_000, 'the scratch database');
+    await new Promise((r) => setTimeout(r, 500));
+    await kill9(d!);
+    await restart();
+
+    const r = lab.engine.catalog.run(runId)!;
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('interrupted: the process running it stopped');
+    // An interrupted verification proves nothing: the snapshot is not marked either way.
+    expect(lab.engine.snapshots('mysql').find((s) => s.id === firstSnapshot)!.verification).toBe('unverified');
+    expect(targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date()).lastVerification).toBeNull();
+
+    const next = await finished(d!, await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot }));
+    expect(next.status).toBe('success');
+    expect(lab.engine.snapshots('mysql').find((s) => s.id === firstSnapshot)!.verification).toBe('passed');
+    expect(await metric(d!, 'last_verify_success')).toBe(1);
+    await expectClean(lab, d!);
+  });
+
+  it('during a restore: recorded interrupted, the safety snapshot kept; restoring again repairs the database', async () => {
+    await query(`INSERT INTO ${DB}.item (name, note) VALUES ('written after the backups', 'precious')`);
+    const current = await tableState(DB);
+    const runId = await trigger(d!, '/api/restores', { target: 'mysql', snapshot: firstSnapshot, safetyBackup: true, confirm: 'mysql' }, 'admin');
+    await waitPhase(d!, runId, /loading dump/);
+    await new Promise((r) => setTimeout(r, 700));
+    await kill9(d!);
+    await restart();
+
+    const r = lab.engine.catalog.run(runId)!;
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('interrupted: the process running it stopped');
+    // The safety snapshot of the state before the restore was complete: it must still be there,
+    // in the catalog and in restic (it is what protects the data the restore overwrote).
+    const safety = lab.engine.snapshots('mysql').filter((s) => s.safety);
+    expect(safety).toHaveLength(1);
+    expect((safety[0].metadata as any).tables.item).toEqual(current);
+    await expectClean(lab, d!);
+    // The audit log says the restore started and never says it succeeded.
+    const audit = lab.engine.catalog.auditEntries().filter((a) => a.action === 'restore');
+    expect(audit.map((a) => a.result)).toEqual(['started']);
+
+    // The state before the restore is restorable from the safety snapshot...
+    const back = await finished(
+      d!,
+      await trigger(d!, '/api/restores', { target: 'mysql', snapshot: safety[0].id, safetyBackup: false, confirm: 'mysql' }, 'admin')
+    );
+    expect(back.status).toBe('success');
+    expect(await tableState(DB)).toEqual(current);
+    // ...and so is the earlier snapshot, untouched by all of the above.
+    const again = await finished(
+      d!,
+      await trigger(d!, '/api/restores', { target: 'mysql', snapshot: firstSnapshot, safetyBackup: false, confirm: 'mysql' }, 'admin')
+    );
+    expect(again.status).toBe('success');
+    expect(await tableState(DB)).toEqual(original);
+    await resticCheck(lab);
+    await expectClean(lab, d!);
+  });
+});
