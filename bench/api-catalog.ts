@@ -7,7 +7,11 @@ import { Catalog } from '../backend/src/catalog/catalog';
 
 const HOUR = 3600_000;
 
-export function fillCatalog(file: string, targets: string[], runsPerTarget: number): { runs: number; snapshots: number; maxRunId: number } {
+export function fillCatalog(
+  file: string,
+  targets: string[],
+  runsPerTarget: number
+): { runs: number; snapshots: number; maxRunId: number } {
   const catalog = new Catalog(file);
   const now = Date.now();
   let runs = 0;
@@ -30,7 +34,10 @@ export function fillCatalog(file: string, targets: string[], runsPerTarget: numb
           maxRunId = Math.max(maxRunId, id);
           runs++;
           if (failed) {
-            catalog.finishRun(id, finished, { status: 'failed', error: 'mariadb-dump exited 2: Got error: 2013: Lost connection to server during query' });
+            catalog.finishRun(id, finished, {
+              status: 'failed',
+              error: 'mariadb-dump exited 2: Got error: 2013: Lost connection to server during query',
+            });
             continue;
           }
           if (op === 'backup') {
@@ -42,7 +49,11 @@ export function fillCatalog(file: string, targets: string[], runsPerTarget: numb
                 time: started.toISOString(),
                 bytes: 150_000_000 + i * 1000,
                 version: null,
-                metadata: { database: 'bench_api_absent', tables: { item: { rows: 1_000_000 + i, checksum: 123456789 + i } }, changedDuringBackup: false },
+                metadata: {
+                  database: 'bench_api_absent',
+                  tables: { item: { rows: 1_000_000 + i, checksum: 123456789 + i } },
+                  changedDuringBackup: false,
+                },
                 runId: id,
                 safety: false,
               },
@@ -56,12 +67,25 @@ export function fillCatalog(file: string, targets: string[], runsPerTarget: numb
             if (i % 7 === 0) {
               catalog.recordVerification(snap, true, finished, '1 tables, 1000000 rows, checksums match');
             }
-            catalog.finishRun(id, finished, { status: 'success', snapshotId: snap, detail: { bytes: 150_000_000 + i * 1000, forgotten: [] } });
+            catalog.finishRun(id, finished, {
+              status: 'success',
+              snapshotId: snap,
+              detail: { bytes: 150_000_000 + i * 1000, forgotten: [] },
+            });
           } else if (op === 'verify') {
-            catalog.finishRun(id, finished, { status: 'success', detail: { durationSeconds: 42, result: '1 tables, 1000000 rows, checksums match' } });
+            catalog.finishRun(id, finished, {
+              status: 'success',
+              detail: { durationSeconds: 42, result: '1 tables, 1000000 rows, checksums match' },
+            });
           } else {
-            catalog.audit({ actor: 'grafana:admin', action: 'restore', target, detail: 'snapshot to bench_restore', result: 'ok' }, finished);
-            catalog.finishRun(id, finished, { status: 'success', detail: { durationSeconds: 75, location: 'database bench_restore' } });
+            catalog.audit(
+              { actor: 'grafana:admin', action: 'restore', target, detail: 'snapshot to bench_restore', result: 'ok' },
+              finished
+            );
+            catalog.finishRun(id, finished, {
+              status: 'success',
+              detail: { durationSeconds: 75, location: 'database bench_restore' },
+            });
           }
         }
         catalog.markForgotten(forgotten, new Date(now - 2 * HOUR));

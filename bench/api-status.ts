@@ -54,7 +54,15 @@ interface Sampler {
 function get(agent: http.Agent, port: number, url: string, token: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: url, method: 'GET', agent, headers: { authorization: `Bearer ${token}`, 'x-grafana-user': 'bench' }, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        path: url,
+        method: 'GET',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'x-grafana-user': 'bench' },
+        timeout: 10_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -69,7 +77,16 @@ function get(agent: http.Agent, port: number, url: string, token: string): Promi
 }
 
 /** `count` requests with `concurrency` workers; stops early at `deadline`. */
-async function load(agent: http.Agent, port: number, url: string, token: string, count: number, concurrency: number, deadline: number, into: Sampler): Promise<void> {
+async function load(
+  agent: http.Agent,
+  port: number,
+  url: string,
+  token: string,
+  count: number,
+  concurrency: number,
+  deadline: number,
+  into: Sampler
+): Promise<void> {
   let issued = 0;
   const worker = async () => {
     while (issued < count && Date.now() < deadline) {
@@ -128,7 +145,13 @@ runMain(async () => {
         name,
         {
           kind: 'mysql',
-          connection: { host: '127.0.0.1', port: Number(process.env.BSLA_MYSQL_PORT ?? 13306), user: 'backup', passwordFile: './mysql.pass', database: 'bench_api_absent' },
+          connection: {
+            host: '127.0.0.1',
+            port: Number(process.env.BSLA_MYSQL_PORT ?? 13306),
+            user: 'backup',
+            passwordFile: './mysql.pass',
+            database: 'bench_api_absent',
+          },
           schedule: '0 2 1 1 *',
           rpo: '1d',
           retention: { keepLast: 10 },
@@ -144,7 +167,10 @@ runMain(async () => {
         workDir: './data/work',
         repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
         targets,
-        api: { listen: `127.0.0.1:${port}`, tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' } },
+        api: {
+          listen: `127.0.0.1:${port}`,
+          tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
+        },
       })
     );
 
@@ -156,7 +182,10 @@ runMain(async () => {
     bench.log(`starting backup-sla serve on 127.0.0.1:${port}`);
     let stderr = '';
     let exited: number | null | undefined;
-    child = spawn(process.execPath, [CLI, '--config', configFile, 'serve'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BACKUP_SLA_SHUTDOWN_GRACE: '5s' } });
+    child = spawn(process.execPath, [CLI, '--config', configFile, 'serve'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, BACKUP_SLA_SHUTDOWN_GRACE: '5s' },
+    });
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
     child.on('exit', (code) => (exited = code));
 
@@ -178,7 +207,9 @@ runMain(async () => {
         throw new Error(`GET /api/whoami answered ${r.status}: ${r.body.slice(0, 200)}`);
       } catch (e) {
         if (Date.now() > ready) {
-          throw new Error(`backup-sla serve did not answer within 60 s: ${(e as Error).message}; stderr: ${stderr.slice(-500)}`);
+          throw new Error(
+            `backup-sla serve did not answer within 60 s: ${(e as Error).message}; stderr: ${stderr.slice(-500)}`
+          );
         }
         await sleep(100);
       }
@@ -200,7 +231,9 @@ runMain(async () => {
       await load(agent, port, '/api/whoami', tokens.viewer, perBlock, concurrency, deadline, whoami);
       await load(agent, port, '/api/status', tokens.viewer, perBlock, concurrency, deadline, status);
     }
-    bench.log(`  ${whoami.latenciesMs.length + status.latenciesMs.length} requests in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    bench.log(
+      `  ${whoami.latenciesMs.length + status.latenciesMs.length} requests in ${((Date.now() - t1) / 1000).toFixed(1)} s`
+    );
     agent.destroy();
     const cut = Date.now() >= deadline;
     bench.params.stoppedAtDeadline = cut;
@@ -262,7 +295,9 @@ runMain(async () => {
       unit: 'B',
       note: `${Number.isNaN(statusTargets) ? '?' : statusTargets} targets; ${s.length} + ${w.length} requests${cut ? ` (cut at the ${DEADLINE_MS / 1000} s bound)` : ''}, concurrency ${concurrency}, ${whoami.errors} whoami errors${started.length ? `; the scheduler started ${started.length} runs (${[...new Set(started.map((r) => `${r.operation} ${r.status}`))].join(', ')})` : ''}`,
     });
-    bench.log(`  status p50 ${percentile(s, 50).toFixed(2)} ms, p99 ${percentile(s, 99).toFixed(2)} ms; whoami p50 ${percentile(w, 50).toFixed(2)} ms, p99 ${percentile(w, 99).toFixed(2)} ms; body ${fmtBytes(Buffer.byteLength(status.lastBody))}`);
+    bench.log(
+      `  status p50 ${percentile(s, 50).toFixed(2)} ms, p99 ${percentile(s, 99).toFixed(2)} ms; whoami p50 ${percentile(w, 50).toFixed(2)} ms, p99 ${percentile(w, 99).toFixed(2)} ms; body ${fmtBytes(Buffer.byteLength(status.lastBody))}`
+    );
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       const c = child;

@@ -36,13 +36,24 @@ async function withRoot<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
 
 export async function tableComment(database: string): Promise<string | null> {
   return withRoot(async (c) => {
-    const [rows] = await c.query<any[]>(`SELECT TABLE_COMMENT AS comment FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'item'`, [database]);
+    const [rows] = await c.query<any[]>(
+      `SELECT TABLE_COMMENT AS comment FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'item'`,
+      [database]
+    );
     return rows.length ? String(rows[0].comment) : null;
   });
 }
 
 /** Inserts rows with ids first..last (inclusive) in batches, server-side. */
-export async function insertRange(c: Connection, database: string, first: number, last: number, repeat: number, variant = "'0'", onBatch?: (done: number) => void): Promise<void> {
+export async function insertRange(
+  c: Connection,
+  database: string,
+  first: number,
+  last: number,
+  repeat: number,
+  variant = "'0'",
+  onBatch?: (done: number) => void
+): Promise<void> {
   const batch = 100_000;
   for (let a = first; a <= last; a += batch) {
     const b = Math.min(last, a + batch - 1);

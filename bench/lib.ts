@@ -4,13 +4,22 @@
  *
  * Result format (one JSON object per benchmark):
  *   bench/results/<name>.json          the latest result of that benchmark
- *   bench/results/latest.json          one line per result, appended (scripts/bench.sh empties it first)
+ *   bench/results/latest.jsonl          one line per result, appended (scripts/bench.sh empties it first)
  *   { name, title, at, seconds, machine, params, skipped?, rows: [{ metric, value, unit, baseline?,
  *     baselineLabel?, ratio?, goal?, met?, note? }] }
  * bench/report.ts turns those into one markdown table (bench/results/README-table.md).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, createReadStream, createWriteStream, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -66,7 +75,13 @@ export function machine(): Machine {
   } catch {
     // not Linux: os.cpus() it is
   }
-  return { nproc: os.availableParallelism?.() ?? os.cpus().length, model, memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, node: process.version, load1: Math.round(os.loadavg()[0] * 100) / 100 };
+  return {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    model,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    load1: Math.round(os.loadavg()[0] * 100) / 100,
+  };
 }
 
 // --- formatting ------------------------------------------------------------------------------
@@ -118,7 +133,10 @@ export function markdownTable(rows: Row[], withBench?: string): string {
   const head = [...(withBench ? ['benchmark'] : []), 'metric', 'value', 'baseline', 'ratio', 'goal', 'met'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   rows.forEach((r, i) => {
-    const base = r.baseline === undefined || r.baseline === null ? '—' : `${fmtValue(r.baseline, r.unit)}${r.baselineLabel ? ` (${r.baselineLabel})` : ''}`;
+    const base =
+      r.baseline === undefined || r.baseline === null
+        ? '—'
+        : `${fmtValue(r.baseline, r.unit)}${r.baselineLabel ? ` (${r.baselineLabel})` : ''}`;
     const cells = [
       ...(withBench !== undefined ? [i === 0 ? withBench : ''] : []),
       r.metric + (r.note ? ` — ${r.note}` : ''),
@@ -136,7 +154,15 @@ export function markdownTable(rows: Row[], withBench?: string): string {
 // --- results ---------------------------------------------------------------------------------
 
 /** Helper for the common "value against baseline, goal = at most k× baseline" row. */
-export function vsBaseline(metric: string, value: number, baseline: number, unit: Unit, maxRatio: number | null, baselineLabel?: string, note?: string): Row {
+export function vsBaseline(
+  metric: string,
+  value: number,
+  baseline: number,
+  unit: Unit,
+  maxRatio: number | null,
+  baselineLabel?: string,
+  note?: string
+): Row {
   const ratio = baseline > 0 ? value / baseline : null;
   return {
     metric,
@@ -175,7 +201,7 @@ export class Bench {
   private write(result: BenchResult): void {
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(path.join(RESULTS_DIR, `${this.name}.json`), JSON.stringify(result, null, 2) + '\n');
-    appendFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(result) + '\n');
+    appendFileSync(path.join(RESULTS_DIR, 'latest.jsonl'), JSON.stringify(result) + '\n');
   }
 
   private result(skipped?: string): BenchResult {
@@ -222,7 +248,7 @@ export function runMain(main: () => Promise<void>): void {
       if (e instanceof Skipped) {
         process.exit(0);
       }
-      console.error(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       process.exit(1);
     }
   );
@@ -275,7 +301,10 @@ export interface Stage {
  * a file. Resolves with the bytes the last stage wrote; rejects if any stage fails or the timeout
  * passes (then every stage is killed).
  */
-export function pipeline(stages: Stage[], opts: { stdinFile?: string; stdoutFile?: string; timeoutMs: number }): Promise<{ bytesOut: number }> {
+export function pipeline(
+  stages: Stage[],
+  opts: { stdinFile?: string; stdoutFile?: string; timeoutMs: number }
+): Promise<{ bytesOut: number }> {
   return new Promise((resolve, reject) => {
     const procs = stages.map((s) =>
       spawn(s.command, s.args, { env: s.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -291,7 +320,11 @@ export function pipeline(stages: Stage[], opts: { stdinFile?: string; stdoutFile
         reject(e);
       }
     };
-    const timer = setTimeout(() => fail(new Error(`pipeline ${stages.map((s) => s.command).join(' | ')} timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        fail(new Error(`pipeline ${stages.map((s) => s.command).join(' | ')} timed out after ${opts.timeoutMs} ms`)),
+      opts.timeoutMs
+    );
     procs.forEach((p, i) => {
       p.stderr!.on('data', (d: Buffer) => {
         stderr[i] = (stderr[i] + d.toString()).slice(-4000);
@@ -302,7 +335,9 @@ export function pipeline(stages: Stage[], opts: { stdinFile?: string; stdoutFile
       }
     });
     if (opts.stdinFile) {
-      createReadStream(opts.stdinFile).on('error', (e) => fail(e)).pipe(procs[0].stdin!);
+      createReadStream(opts.stdinFile)
+        .on('error', (e) => fail(e))
+        .pipe(procs[0].stdin!);
     } else {
       procs[0].stdin!.end();
     }
@@ -323,7 +358,13 @@ export function pipeline(stages: Stage[], opts: { stdinFile?: string; stdoutFile
         new Promise<void>((res, rej) => {
           p.on('error', rej);
           p.on('close', (code, signal) =>
-            code === 0 ? res() : rej(new Error(`${stages[i].command} exited ${code ?? signal}: ${stderr[i].trim().split('\n').pop() ?? ''}`))
+            code === 0
+              ? res()
+              : rej(
+                  new Error(
+                    `${stages[i].command} exited ${code ?? signal}: ${stderr[i].trim().split('\n').pop() ?? ''}`
+                  )
+                )
           );
         })
     );
@@ -348,9 +389,16 @@ export function pipeline(stages: Stage[], opts: { stdinFile?: string; stdoutFile
  * that its BSLA_* variables are in process.env (scripts/bench.sh exports them already).
  */
 export function ensureServices(names: string[] = ['mariadb']): void {
-  execFileSync('bash', [path.join(ROOT, 'scripts/services.sh'), 'start', ...names], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  execFileSync('bash', [path.join(ROOT, 'scripts/services.sh'), 'start', ...names], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
   if (!process.env.BSLA_MYSQL_SOCKET) {
-    const out = execFileSync('bash', ['-c', 'eval "$(bash scripts/services.sh env)" && env'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync('bash', ['-c', 'eval "$(bash scripts/services.sh env)" && env'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     for (const line of out.split('\n')) {
       const m = line.match(/^(BSLA_[A-Z0-9_]+)=(.*)$/);
       if (m) {

@@ -73,10 +73,14 @@ interface Measured {
 /** Runs the CLI with `args`, sampling it and its descendants every 50 ms, bounded by `timeoutMs`. */
 async function measureCli(configFile: string, args: string[], timeoutMs: number, work: string): Promise<Measured> {
   const peakFile = path.join(work, `peak-${Date.now()}.json`);
-  const child = spawn(process.execPath, ['--require', path.join(ROOT, 'bench/peak-rss.js'), CLI, '--config', configFile, ...args], {
-    env: { ...process.env, BENCH_PEAK_RSS_FILE: peakFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', path.join(ROOT, 'bench/peak-rss.js'), CLI, '--config', configFile, ...args],
+    {
+      env: { ...process.env, BENCH_PEAK_RSS_FILE: peakFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -117,7 +121,16 @@ async function measureCli(configFile: string, args: string[], timeoutMs: number,
   if (existsSync(peakFile)) {
     exact = JSON.parse(readFileSync(peakFile, 'utf8')).maxRssKiB;
   }
-  return { exitCode, seconds: (Date.now() - started) / 1000, stdout, stderr, nodePeakKiB: exact || nodeHwm, nodeSampledHwmKiB: nodeHwm, samples, children };
+  return {
+    exitCode,
+    seconds: (Date.now() - started) / 1000,
+    stdout,
+    stderr,
+    nodePeakKiB: exact || nodeHwm,
+    nodeSampledHwmKiB: nodeHwm,
+    samples,
+    children,
+  };
 }
 
 function peakOf(children: Map<number, ProcPeak>, comm: RegExp): number {
@@ -133,7 +146,10 @@ runMain(async () => {
     bench.skip('backend/dist is not built: npm run build -w backend');
   }
   ensureServices(['mariadb']);
-  const made = await agamaDatabase(DB, rows, REPEAT, { reuse: process.env.BENCH_REUSE !== '0', log: (m) => bench.log(m) });
+  const made = await agamaDatabase(DB, rows, REPEAT, {
+    reuse: process.env.BENCH_REUSE !== '0',
+    log: (m) => bench.log(m),
+  });
   bench.log(made.reused ? `reusing ${DB} (${rows} rows)` : `created ${DB} in ${made.seconds.toFixed(1)} s`);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'bsla-bench-mem-'));
@@ -183,7 +199,12 @@ runMain(async () => {
         `restic ${fmtBytes(resticKiB * 1024)}, mariadb-dump ${fmtBytes(dumpKiB * 1024)}`
     );
     const node = run.nodePeakKiB * 1024;
-    bench.add({ metric: 'dump size streamed', value: dumpBytes, unit: 'B', note: dumpBytes > 2 ** 30 ? `> 1 GiB, ${run.seconds.toFixed(0)} s` : 'SMALLER than 1 GiB: raise BENCH_BIG_GB' });
+    bench.add({
+      metric: 'dump size streamed',
+      value: dumpBytes,
+      unit: 'B',
+      note: dumpBytes > 2 ** 30 ? `> 1 GiB, ${run.seconds.toFixed(0)} s` : 'SMALLER than 1 GiB: raise BENCH_BIG_GB',
+    });
     bench.add({
       metric: 'service (Node) peak RSS',
       value: node,

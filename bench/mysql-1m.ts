@@ -23,7 +23,19 @@ import type { ProgressEvent } from '../backend/src/engine/engine';
 import { makeLab, Lab } from '../backend/src/test/harness';
 import { mysqlTarget } from '../backend/src/test/mysql';
 import { agamaDatabase, dropDatabase, sql } from './data';
-import { Bench, DUMP_FLAGS, dirBytes, ensureServices, envNumber, fmtBytes, mysqlClientArgs, pipeline, runMain, timed, vsBaseline } from './lib';
+import {
+  Bench,
+  DUMP_FLAGS,
+  dirBytes,
+  ensureServices,
+  envNumber,
+  fmtBytes,
+  mysqlClientArgs,
+  pipeline,
+  runMain,
+  timed,
+  vsBaseline,
+} from './lib';
 
 const DB = 'bench_1m';
 const RESTORED_ENGINE = 'bench_1m_restored_engine';
@@ -48,7 +60,10 @@ runMain(async () => {
   Object.assign(bench.params, { rows, repeat, runs, restoreRuns });
   ensureServices(['mariadb']);
 
-  const made = await agamaDatabase(DB, rows, repeat, { reuse: process.env.BENCH_REUSE !== '0', log: (m) => bench.log(m) });
+  const made = await agamaDatabase(DB, rows, repeat, {
+    reuse: process.env.BENCH_REUSE !== '0',
+    log: (m) => bench.log(m),
+  });
   bench.log(made.reused ? `reusing ${DB}` : `created ${DB} in ${made.seconds.toFixed(1)} s`);
   await dropDatabase(RESTORED_ENGINE);
   await dropDatabase(RESTORED_BASE);
@@ -108,8 +123,14 @@ runMain(async () => {
       svcTimes.push(r.seconds);
       const dumping = phaseAt.get('dumping') ?? t0;
       const streamed = phaseAt.get('uploading-last') ?? dumping;
-      phaseRuns.push({ before: (dumping - t0) / 1000, stream: (streamed - dumping) / 1000, after: (t1 - streamed) / 1000 });
-      bench.log(`  service   engine.backup: ${r.seconds.toFixed(2)} s, dump ${fmtBytes(dumpBytes)}, repository grew ${fmtBytes(stored)}`);
+      phaseRuns.push({
+        before: (dumping - t0) / 1000,
+        stream: (streamed - dumping) / 1000,
+        after: (t1 - streamed) / 1000,
+      });
+      bench.log(
+        `  service   engine.backup: ${r.seconds.toFixed(2)} s, dump ${fmtBytes(dumpBytes)}, repository grew ${fmtBytes(stored)}`
+      );
     };
 
     for (let i = 0; i < runs; i++) {
@@ -127,12 +148,18 @@ runMain(async () => {
     // Reference (no goal): the same dump straight into `restic backup --stdin`, in a fresh repository.
     const refRepo = path.join(work, 'ref-repo');
     const resticEnv = { ...process.env, RESTIC_PASSWORD: 'bench-reference', RESTIC_REPOSITORY: refRepo };
-    await pipeline([{ command: 'restic', args: ['init', '--repository-version', '2'], env: resticEnv }], { timeoutMs: 120_000 });
+    await pipeline([{ command: 'restic', args: ['init', '--repository-version', '2'], env: resticEnv }], {
+      timeoutMs: 120_000,
+    });
     const ref = await timed(() =>
       pipeline(
         [
           { command: 'mariadb-dump', args: [...mysqlClientArgs(), ...DUMP_FLAGS, DB] },
-          { command: 'restic', args: ['backup', '--stdin', '--stdin-filename', `${DB}.sql`, '--json', '--quiet'], env: resticEnv },
+          {
+            command: 'restic',
+            args: ['backup', '--stdin', '--stdin-filename', `${DB}.sql`, '--json', '--quiet'],
+            env: resticEnv,
+          },
         ],
         { timeoutMs: 2 * HOUR }
       )
@@ -162,12 +189,16 @@ runMain(async () => {
         await dropDatabase(RESTORED_BASE);
       };
       const serviceRestore = async () => {
-        const s = await timed(() => lab.engine.restore('mysql', { snapshot: 'latest', to: RESTORED_ENGINE, safetyBackup: false }, 'bench'));
+        const s = await timed(() =>
+          lab.engine.restore('mysql', { snapshot: 'latest', to: RESTORED_ENGINE, safetyBackup: false }, 'bench')
+        );
         if (s.value.status !== 'success') {
           throw new Error(`service restore failed: ${s.value.error}`);
         }
         svcRestoreTimes.push(s.seconds);
-        bench.log(`  service   engine.restore --to ${RESTORED_ENGINE}: ${s.seconds.toFixed(2)} s (${String(s.value.detail.result)})`);
+        bench.log(
+          `  service   engine.restore --to ${RESTORED_ENGINE}: ${s.seconds.toFixed(2)} s (${String(s.value.detail.result)})`
+        );
         const [check] = await sql(`SELECT COUNT(*) AS n FROM \`${RESTORED_ENGINE}\`.item`);
         if (Number(check.n) !== rows) {
           throw new Error(`restored database holds ${check.n} rows, expected ${rows}`);
@@ -188,13 +219,41 @@ runMain(async () => {
     const of = runs > 1 ? `median of ${runs}` : undefined;
     bench.add({ metric: 'dump size (uncompressed)', value: dumpBytes, unit: 'B', note: `${rows} rows` });
     bench.add(vsBaseline('backup wall time', median(svcTimes), base, 's', 1.3, label, of));
-    bench.add(vsBaseline('… before the dump (row counts, CHECKSUM TABLE)', median(phaseRuns.map((p) => p.before)), base, 's', null, label));
-    bench.add(vsBaseline('… dump streamed into restic', median(phaseRuns.map((p) => p.stream)), base, 's', null, label));
-    bench.add(vsBaseline('… after (state again, snapshot id, retention)', median(phaseRuns.map((p) => p.after)), base, 's', null, label));
+    bench.add(
+      vsBaseline(
+        '… before the dump (row counts, CHECKSUM TABLE)',
+        median(phaseRuns.map((p) => p.before)),
+        base,
+        's',
+        null,
+        label
+      )
+    );
+    bench.add(
+      vsBaseline('… dump streamed into restic', median(phaseRuns.map((p) => p.stream)), base, 's', null, label)
+    );
+    bench.add(
+      vsBaseline(
+        '… after (state again, snapshot id, retention)',
+        median(phaseRuns.map((p) => p.after)),
+        base,
+        's',
+        null,
+        label
+      )
+    );
     bench.add(vsBaseline('reference: dump | restic backup --stdin alone', ref.seconds, base, 's', null, label));
     bench.add(vsBaseline('stored bytes (repository growth)', stored, gzBytes, 'B', 1.0, 'gzip file'));
     bench.add(
-      vsBaseline('restore wall time', median(svcRestoreTimes), median(baseRestoreTimes), 's', 1.3, 'gunzip | mariadb', restoreRuns > 1 ? `median of ${restoreRuns}` : undefined)
+      vsBaseline(
+        'restore wall time',
+        median(svcRestoreTimes),
+        median(baseRestoreTimes),
+        's',
+        1.3,
+        'gunzip | mariadb',
+        restoreRuns > 1 ? `median of ${restoreRuns}` : undefined
+      )
     );
     Object.assign(bench.params, { baseTimes, svcTimes, baseRestoreTimes, svcRestoreTimes });
   } finally {

@@ -32,11 +32,16 @@ function jsFiles(dir: string): string[] {
 const gz = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 runMain(async () => {
-  const bench = new Bench('plugin', 'Grafana plugin: bundle size and the overview\'s first render');
+  const bench = new Bench('plugin', "Grafana plugin: bundle size and the overview's first render");
   if (process.env.BENCH_PLUGIN_BUILD !== '0') {
     bench.log('npm run build (webpack, production)');
     const t0 = Date.now();
-    const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync('npm', ['run', 'build'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+      maxBuffer: 64 * 2 ** 20,
+    });
     const seconds = (Date.now() - t0) / 1000;
     if (r.status !== 0) {
       const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
@@ -60,11 +65,21 @@ runMain(async () => {
     note: `${chunks.length} files, gzip ${fmtBytes(chunks.reduce((n, f) => n + gz(f), 0))}`,
   });
   if (existsSync(panel)) {
-    bench.add({ metric: 'dist/panels/backup-age/module.js', value: statSync(panel).size, unit: 'B', note: `gzip ${fmtBytes(gz(panel))}` });
+    bench.add({
+      metric: 'dist/panels/backup-age/module.js',
+      value: statSync(panel).size,
+      unit: 'B',
+      note: `gzip ${fmtBytes(gz(panel))}`,
+    });
   }
 
   if (!existsSync(TIMING)) {
-    bench.add({ metric: 'overview first render', value: 'not measured', unit: 'text', note: 'no e2e/screenshots/timing.json: npm run test:e2e' });
+    bench.add({
+      metric: 'overview first render',
+      value: 'not measured',
+      unit: 'text',
+      note: 'no e2e/screenshots/timing.json: npm run test:e2e',
+    });
   } else {
     const t = JSON.parse(readFileSync(TIMING, 'utf8'));
     const stale = statSync(TIMING).mtimeMs < statSync(moduleJs).mtimeMs;
@@ -82,7 +97,12 @@ runMain(async () => {
       }
     }
     if (!rows.some(([k]) => num(k) !== null)) {
-      bench.add({ metric: 'overview first render', value: 'not measured', unit: 'text', note: 'timing.json has no known field' });
+      bench.add({
+        metric: 'overview first render',
+        value: 'not measured',
+        unit: 'text',
+        note: 'timing.json has no known field',
+      });
     }
   }
   bench.finish();

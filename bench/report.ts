@@ -4,7 +4,7 @@
  *
  *   report.ts --start <epoch ms> [--load <1-min load at start>] <name>:<exit code|missing> ...
  *
- * Reads the results written during this run: the lines of bench/results/latest.json (emptied by
+ * Reads the results written during this run: the lines of bench/results/latest.jsonl (emptied by
  * scripts/bench.sh at the start) and any bench/results/<name>.json written since --start (for a
  * benchmark that writes only that file). The last result per name wins.
  */
@@ -12,7 +12,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchResult, RESULTS_DIR, Row, machine, markdownTable } from './lib';
 
-function parseArgs(argv: string[]): { start: number; load: number | null; runs: Array<{ name: string; status: string }> } {
+function parseArgs(argv: string[]): {
+  start: number;
+  load: number | null;
+  runs: Array<{ name: string; status: string }>;
+} {
   let start = 0;
   let load: number | null = null;
   const runs: Array<{ name: string; status: string }> = [];
@@ -31,7 +35,7 @@ function parseArgs(argv: string[]): { start: number; load: number | null; runs: 
 
 function readResults(start: number, names: string[]): Map<string, BenchResult> {
   const found = new Map<string, BenchResult>();
-  const latest = path.join(RESULTS_DIR, 'latest.json');
+  const latest = path.join(RESULTS_DIR, 'latest.jsonl');
   if (existsSync(latest)) {
     for (const line of readFileSync(latest, 'utf8').split('\n')) {
       if (!line.trim()) {
@@ -75,7 +79,10 @@ function main(): void {
   const { start, load, runs } = parseArgs(process.argv.slice(2));
   const totalSeconds = Math.round((Date.now() - start) / 1000);
   const m = machine();
-  const results = readResults(start, runs.map((r) => r.name));
+  const results = readResults(
+    start,
+    runs.map((r) => r.name)
+  );
   const sections: string[] = [];
   const problems: string[] = [];
   const table: string[] = [];
@@ -86,7 +93,13 @@ function main(): void {
     if (run.status === 'missing') {
       rows = [{ metric: `not run: bench/${run.name}.ts does not exist`, value: null, unit: 'text' }];
     } else if (!r) {
-      rows = [{ metric: `FAILED (exit ${run.status}) without a result: see bench/results/last-run.log`, value: null, unit: 'text' }];
+      rows = [
+        {
+          metric: `FAILED (exit ${run.status}) without a result: see bench/results/last-run.log`,
+          value: null,
+          unit: 'text',
+        },
+      ];
       problems.push(run.name);
     } else {
       rows = rowsOf(r);
@@ -99,7 +112,9 @@ function main(): void {
     table.push(...(header ? lines : lines.slice(2)));
     header = false;
   }
-  const goals = [...results.values()].flatMap((r) => (Array.isArray(r.rows) ? r.rows : [])).filter((row) => row.met === true || row.met === false);
+  const goals = [...results.values()]
+    .flatMap((r) => (Array.isArray(r.rows) ? r.rows : []))
+    .filter((row) => row.met === true || row.met === false);
   const met = goals.filter((g) => g.met).length;
   const mins = `${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s`;
   sections.push('# Benchmarks');
@@ -109,11 +124,15 @@ function main(): void {
       `Load average (1 min) ${load !== null && Number.isFinite(load) ? `${load} at the start, ` : ''}${m.load1} at the end: other work on the machine skews the timings.`
   );
   sections.push('');
-  sections.push(`Run ${new Date(start).toISOString()}: \`npm run bench\` took ${mins}. Goals met: ${met} of ${goals.length}.`);
+  sections.push(
+    `Run ${new Date(start).toISOString()}: \`npm run bench\` took ${mins}. Goals met: ${met} of ${goals.length}.`
+  );
   sections.push('');
   sections.push(table.join('\n'));
   sections.push('');
-  sections.push('Ratios are value ÷ baseline, both measured in the same run (for the memory goal: ÷ the same CLI doing `status`).');
+  sections.push(
+    'Ratios are value ÷ baseline, both measured in the same run (for the memory goal: ÷ the same CLI doing `status`).'
+  );
   if (problems.length) {
     sections.push('');
     sections.push(`Problems: ${problems.join(', ')} (see bench/results/last-run.log).`);

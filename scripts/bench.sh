@@ -6,7 +6,7 @@
 #   BENCH_ONLY="plugin api-status" npm run bench    a subset, in that order
 #
 # Each benchmark prints its own table and records its result (bench/results/<name>.json and a
-# line of bench/results/latest.json, emptied here first); the whole output also goes to
+# line of bench/results/latest.jsonl, emptied here first); the whole output also goes to
 # bench/results/last-run.log. Goals not met are reported, not failures: the exit status is
 # non-zero only when a benchmark crashed. Knobs per benchmark (BENCH_1M_ROWS, BENCH_BIG_GB, …)
 # are listed at the top of each bench/<name>.ts.
@@ -22,7 +22,7 @@ PER_BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 RESULTS=bench/results
 LOG=$RESULTS/last-run.log
 mkdir -p "$RESULTS"
-: >"$RESULTS/latest.json"
+: >"$RESULTS/latest.jsonl"
 : >"$LOG"
 
 say() { printf 'bench: %s\n' "$*" | tee -a "$LOG" >&2; }
@@ -55,3 +55,7 @@ for b in "${BENCHES[@]}"; do
 done
 
 node -r ts-node/register bench/report.ts --start "$START_MS" --load "$LOAD_START" "${statuses[@]}"
+rc=$?
+# Formatted as the repository's prettier would have it, so that `npm run lint:fix` leaves it alone.
+npx prettier --write "$RESULTS"/*.json "$RESULTS/README-table.md" >/dev/null 2>&1 || true
+exit $rc
