@@ -3,6 +3,7 @@
 process.env.TZ = 'UTC';
 
 const scaffold = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
 
 // The scaffold's TypeScript/JavaScript transform, reused for `.mjs`: d3-color and friends ship ESM as `.mjs`.
 const [, swcTransform] = Object.entries(scaffold.transform)[0];
@@ -14,6 +15,8 @@ module.exports = {
     ...scaffold.transform,
     '^.+\\.mjs$': swcTransform,
   },
+  // yaml's package exports give jsdom its ESM browser build: transform it like Grafana's ESM packages.
+  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'yaml'])],
   // Generous: the page tests render @grafana/ui tables and type into inputs, slow on a loaded machine.
   testTimeout: 30000,
   // The frontend Jest runs src/ only: backend/ has its own Jest config and e2e/ runs in a real browser.

@@ -4,7 +4,11 @@ import type { SlaCheck } from '../api/types';
 
 const COLOR = { ok: undefined, warning: 'warning', critical: 'error', unknown: 'secondary' } as const;
 
-/** A value coloured by the level of the SLA check behind it; the check's reason is the tooltip. */
+/**
+ * A value coloured by the level of the SLA check behind it (never by comparing numbers here: the
+ * service decides, e.g. fewer versions than required while building up is ok); the check's reason
+ * is the tooltip.
+ */
 export function CheckText({
   check,
   children,
@@ -18,11 +22,13 @@ export function CheckText({
     </Text>
   );
   if (!check?.reason) {
-    return text;
+    return <span data-level={check?.level}>{text}</span>;
   }
   return (
     <Tooltip content={check.reason}>
-      <span aria-label={check.reason}>{text}</span>
+      <span aria-label={check.reason} data-level={check.level}>
+        {text}
+      </span>
     </Tooltip>
   );
 }

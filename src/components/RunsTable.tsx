@@ -4,9 +4,10 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { Run } from '../api/types';
-import { formatBytes, formatDuration, formatTime } from '../utils/format';
+import { formatBytes, formatDuration } from '../utils/format';
 import { targetUrl } from '../utils/routing';
 import { RunStatusBadge } from './RunStatusBadge';
+import { TimeText } from './TimeText';
 import type { TableColumn } from './tableColumn';
 
 interface Props {
@@ -21,7 +22,7 @@ export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
   const styles = useStyles2(getStyles);
   const columns = useMemo<Array<TableColumn<Run>>>(() => {
     const cols: Array<TableColumn<Run>> = [
-      { id: 'startedAt', header: 'Started', cell: ({ row: { original: r } }) => formatTime(r.startedAt) },
+      { id: 'startedAt', header: 'Started', cell: ({ row: { original: r } }) => <TimeText iso={r.startedAt} /> },
     ];
     if (showTarget) {
       cols.push({

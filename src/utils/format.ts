@@ -38,11 +38,27 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
 }
 
-export function formatTime(iso: string | null | undefined): string {
+export function formatTime(iso: string | null | undefined, withSeconds = false): string {
   if (!iso) {
     return '—';
   }
-  return dateTimeFormat(iso, { format: 'YYYY-MM-DD HH:mm' });
+  return dateTimeFormat(iso, { format: withSeconds ? 'YYYY-MM-DD HH:mm:ss' : 'YYYY-MM-DD HH:mm' });
+}
+
+/**
+ * A tick label for a time axis spanning `rangeMs`: seconds when the range is short (so that two
+ * ticks in the same minute differ), the date only when the range spans days.
+ */
+export function formatAxisTime(t: number, rangeMs: number): string {
+  const format =
+    rangeMs < 10 * 60_000
+      ? 'HH:mm:ss'
+      : rangeMs < 24 * 3600_000
+        ? 'HH:mm'
+        : rangeMs < 7 * 24 * 3600_000
+          ? 'MM-DD HH:mm'
+          : 'YYYY-MM-DD';
+  return dateTimeFormat(t, { format });
 }
 
 /** Seconds from now until `iso` (negative when in the past). */

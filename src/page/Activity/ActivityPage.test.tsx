@@ -25,6 +25,9 @@ describe('Activity page', () => {
     );
     expect(within(runs).getByRole('link', { name: 'ansible' })).toBeInTheDocument();
     expect(within(runs).getByText('verify')).toBeInTheDocument();
+    for (const started of within(runs).getAllByRole('row').slice(1)) {
+      expect(within(started).getAllByRole('cell')[0].firstElementChild).toHaveStyle({ whiteSpace: 'nowrap' });
+    }
   });
 
   it('shows the audit log: who, what, when, result', async () => {
@@ -36,7 +39,10 @@ describe('Activity page', () => {
     ) as HTMLElement;
     expect(within(restore).getByText('alice')).toBeInTheDocument();
     expect(within(restore).getByText('restore')).toBeInTheDocument();
-    expect(within(restore).getByText('2025-03-10 11:00')).toBeInTheDocument();
+    const when = within(restore).getByText('2025-03-10 11:00');
+    // On one line (it wrapped into two), with the seconds on hover.
+    expect(when).toHaveStyle({ whiteSpace: 'nowrap' });
+    expect(when).toHaveAttribute('title', '2025-03-10 11:00:00');
     expect(within(restore).getByText('ok')).toBeInTheDocument();
     const backup = within(audit).getByText('manual backup').closest('tr') as HTMLElement;
     expect(within(backup).getByText('failed')).toBeInTheDocument();

@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import { Badge, InteractiveTable } from '@grafana/ui';
 import type { AuditEntry } from '../../api/types';
 import type { TableColumn } from '../../components/tableColumn';
-import { formatTime } from '../../utils/format';
+import { TimeText } from '../../components/TimeText';
 import { targetUrl } from '../../utils/routing';
 
 const RESULT = {
@@ -16,7 +16,7 @@ const RESULT = {
 export function AuditLog({ entries }: { entries: AuditEntry[] }) {
   const columns = useMemo<Array<TableColumn<AuditEntry>>>(
     () => [
-      { id: 'at', header: 'When', cell: ({ row: { original: e } }) => formatTime(e.at) },
+      { id: 'at', header: 'When', cell: ({ row: { original: e } }) => <TimeText iso={e.at} /> },
       { id: 'actor', header: 'Who' },
       { id: 'action', header: 'What' },
       {

@@ -44,8 +44,72 @@ describe('Overview page', () => {
 
     expect(within(rowOf('prometheus')).getByText('7 held / 10 required')).toBeInTheDocument();
     expect(within(rowOf('prometheus')).getByLabelText('SLA Warning')).toBeInTheDocument();
-    expect(within(rowOf('agama')).getByText('2 h ago / no RPO, current version must be held')).toBeInTheDocument();
+    expect(within(rowOf('agama')).getByText('2 h ago / no RPO — current version held')).toBeInTheDocument();
     expect(within(rowOf('ansible')).getAllByText('3 held / 3 required')).toHaveLength(2);
+  });
+
+  it('colours values by the level of their check, never by comparing numbers', async () => {
+    const status = makeStatus();
+    const [ansible, agama, , prometheus] = status.targets;
+    // Building up: fewer versions than required, and the service says that is ok.
+    ansible.versionsHeld = 1;
+    ansible.checks.versions = { level: 'ok', reason: '1 of 3 versions held so far (building up)' };
+    // No extra copies required.
+    agama.copiesHeld = 0;
+    agama.copiesRequired = 0;
+    agama.checks.copies = { level: 'ok', reason: 'no extra copies required' };
+    mockBackend({ ...baseRoutes, 'GET api/status': status });
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'mysql' });
+
+    const held = within(rowOf('ansible')).getByText('1 held / 3 required');
+    expect(held.closest('[data-level]')).toHaveAttribute('data-level', 'ok');
+    expect(within(rowOf('ansible')).getByText('building up')).toBeInTheDocument();
+    expect(within(rowOf(prometheus.name)).queryByText('building up')).not.toBeInTheDocument();
+    expect(within(rowOf('ansible')).getByLabelText('SLA OK')).toBeInTheDocument();
+    expect(within(rowOf('agama')).getByText('none required')).toBeInTheDocument();
+    // prometheus really is short of versions: that check is a warning, and so is its reason.
+    const short = within(rowOf(prometheus.name)).getByText('7 held / 10 required');
+    expect(short.closest('[data-level]')).toHaveAttribute('data-level', 'warning');
+    expect(within(rowOf(prometheus.name)).getByText('7 of 10 versions held').closest('li')).toHaveAttribute(
+      'data-level',
+      'warning'
+    );
+  });
+
+  it('shows a target whose only open check is unknown (no restore measured yet) as Unknown, not as a warning', async () => {
+    const status = makeStatus();
+    const ansible = status.targets[0];
+    // The service counts an unknown check as a warning in the target's level.
+    ansible.level = 'warning';
+    ansible.reasons = ['no restore measured yet, RTO 20 min'];
+    ansible.recoverySeconds = null;
+    ansible.checks.recovery = { level: 'unknown', reason: 'no restore measured yet, RTO 20 min' };
+    // Nothing else is wrong anywhere.
+    status.targets = [ansible];
+    status.level = 'warning';
+    mockBackend({ ...baseRoutes, 'GET api/status': status });
+    renderApp('overview');
+    await screen.findAllByRole('link', { name: 'ansible' });
+
+    const row = rowOf('ansible');
+    expect(within(row).getByLabelText('SLA Unknown')).toBeInTheDocument();
+    expect(within(row).queryByLabelText('SLA Warning')).not.toBeInTheDocument();
+    const reason = within(row).getByText('no restore measured yet, RTO 20 min').closest('li');
+    expect(reason).toHaveAttribute('data-level', 'unknown');
+    expect(screen.getByText('Overall: Unknown')).toBeInTheDocument();
+    // The services ansible covers read the same.
+    const covered = screen.getByRole('region', { name: 'Services covered by another target' });
+    expect(within(covered).getAllByLabelText('SLA Unknown')).toHaveLength(4);
+  });
+
+  it('keeps times on one line', async () => {
+    mockBackend(baseRoutes);
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'mysql' });
+    const next = within(rowOf('mysql')).getByText('in 14 h');
+    expect(next).toHaveStyle({ whiteSpace: 'nowrap' });
+    expect(within(rowOf('mysql')).getByText('passed 48 h ago')).toHaveStyle({ whiteSpace: 'nowrap' });
   });
 
   it('lists the services covered by ansible with its level', async () => {
@@ -173,6 +237,15 @@ describe('Overview page', () => {
     renderApp('overview');
     expect(await screen.findByRole('img', { name: 'Backup size (bytes read from the source)' })).toBeInTheDocument();
     expect(screen.getByRole('img', { name: 'Backup duration' })).toBeInTheDocument();
+    // A series of one backup is a dot, named in the legend with its value, and says so on hover.
+    const legend = screen.getByRole('list', { name: 'Backup size (bytes read from the source): legend' });
+    expect(within(legend).getByText('mysql').closest('li')).toHaveTextContent('mysql12 MB');
+    expect(within(legend).getByText('ansible').closest('li')).toHaveTextContent('ansible2.0 MB');
+    const size = screen.getByRole('img', { name: 'Backup size (bytes read from the source)' });
+    const tips = [...size.querySelectorAll('title')].map((t) => t.textContent);
+    expect(tips).toEqual(
+      expect.arrayContaining(['mysql, 2025-03-10 10:00:00: 12 MB', 'ansible, 2025-03-07 12:00:00: 2.0 MB'])
+    );
     expect(backend.calls('GET api/runs')[0].query).toEqual({ operation: 'backup', limit: '200' });
   });
 });

@@ -4,7 +4,8 @@ import { EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { SlaBadge } from '../../components/SlaBadge';
 import { useStatus } from '../../data/useStatus';
-import { formatTime } from '../../utils/format';
+import { formatTime, LEVEL_TEXT } from '../../utils/format';
+import { overallLevel } from '../../utils/levels';
 import { BackupHistoryChart } from './BackupHistoryChart';
 import { TargetsTable } from './TargetsTable';
 
@@ -28,9 +29,12 @@ export function OverviewPage() {
         {status.data && (
           <>
             <Stack gap={2} alignItems="center">
-              <SlaBadge level={status.data.level} text={`Overall: ${status.data.level}`} />
+              <SlaBadge
+                level={overallLevel(status.data)}
+                text={`Overall: ${LEVEL_TEXT[overallLevel(status.data)] ?? status.data.level}`}
+              />
               <Text color="secondary" variant="bodySmall">
-                as of {formatTime(status.data.generatedAt)}
+                as of {formatTime(status.data.generatedAt, true)}
               </Text>
             </Stack>
             {status.data.targets.length === 0 ? (

@@ -6,18 +6,28 @@ import { InteractiveTable, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { CoveredService, TargetStatus } from '../../api/types';
 import { CheckText } from '../../components/CheckText';
 import { SlaBadge } from '../../components/SlaBadge';
+import { Reasons } from '../../components/Reasons';
 import { TargetActions } from '../../components/TargetActions';
+import { NoWrap, TimeText } from '../../components/TimeText';
 import type { TableColumn } from '../../components/tableColumn';
 import { formatAge, formatDuration, formatRelative } from '../../utils/format';
+import { coveredLevel, displayLevel } from '../../utils/levels';
 import { targetUrl } from '../../utils/routing';
 
-/** "31 h ago / RPO 24 h", or against the current version where the SLA sets no RPO. */
+/** Where the SLA sets no RPO, what counts is that the current version is held. */
+export function noRpoText(t: Pick<TargetStatus, 'versionsHeld'>): string {
+  return t.versionsHeld > 0 ? 'no RPO — current version held' : 'no RPO — no version held';
+}
+
+/** "31 h ago / RPO 24 h", or "2 h ago / no RPO — current version held" where the SLA sets no RPO. */
 export function freshnessText(t: TargetStatus): string {
-  const rpo =
-    t.policy.rpoSeconds === null
-      ? 'no RPO, current version must be held'
-      : `RPO ${formatDuration(t.policy.rpoSeconds)}`;
+  const rpo = t.policy.rpoSeconds === null ? noRpoText(t) : `RPO ${formatDuration(t.policy.rpoSeconds)}`;
   return `${formatAge(t.ageSeconds)} / ${rpo}`;
+}
+
+/** "2 held / 2 required", or "none required" where the SLA asks for no extra copies. */
+export function copiesText(t: Pick<TargetStatus, 'copiesHeld' | 'copiesRequired'>): string {
+  return t.copiesRequired === 0 ? 'none required' : `${t.copiesHeld} held / ${t.copiesRequired} required`;
 }
 
 export function verificationText(t: TargetStatus): string {
@@ -57,16 +67,12 @@ export function TargetsTable({ targets, covered, onChanged }: Props) {
         id: 'level',
         header: 'State',
         cell: ({ row: { original: t } }) => (
-          <Stack direction="column" gap={0.5} alignItems="flex-start">
-            <SlaBadge level={t.level} reasons={t.reasons} />
-            {t.reasons.length > 0 && (
-              <ul className={styles.reasons}>
-                {t.reasons.map((r) => (
-                  <li key={r}>{r}</li>
-                ))}
-              </ul>
-            )}
-          </Stack>
+          <div className={t.reasons.length > 0 ? styles.state : undefined}>
+            <Stack direction="column" gap={0.5} alignItems="flex-start">
+              <SlaBadge level={displayLevel(t)} reasons={t.reasons} />
+              <Reasons target={t} small />
+            </Stack>
+          </div>
         ),
       },
       {
@@ -78,25 +84,46 @@ export function TargetsTable({ targets, covered, onChanged }: Props) {
         id: 'versionsHeld',
         header: 'Versions',
         cell: ({ row: { original: t } }) => (
-          <CheckText check={t.checks.versions}>{`${t.versionsHeld} held / ${t.versionsRequired} required`}</CheckText>
+          <Stack direction="column" gap={0}>
+            <CheckText check={t.checks.versions}>
+              <NoWrap>{`${t.versionsHeld} held / ${t.versionsRequired} required`}</NoWrap>
+            </CheckText>
+            {/* The service counts a new target still collecting its versions as ok: say why. */}
+            {t.checks.versions.level === 'ok' && t.versionsHeld > 0 && t.versionsHeld < t.versionsRequired && (
+              <Text variant="bodySmall" color="secondary">
+                building up
+              </Text>
+            )}
+          </Stack>
         ),
       },
       {
         id: 'lastVerification',
         header: 'Last verification',
-        cell: ({ row: { original: t } }) => <CheckText check={t.checks.verified}>{verificationText(t)}</CheckText>,
+        cell: ({ row: { original: t } }) => (
+          <CheckText check={t.checks.verified}>
+            <NoWrap>{verificationText(t)}</NoWrap>
+          </CheckText>
+        ),
       },
       {
         id: 'copiesHeld',
         header: 'Copies',
         cell: ({ row: { original: t } }) => (
-          <CheckText check={t.checks.copies}>{`${t.copiesHeld} held / ${t.copiesRequired} required`}</CheckText>
+          <CheckText check={t.checks.copies}>
+            <NoWrap>{copiesText(t)}</NoWrap>
+          </CheckText>
         ),
       },
       {
         id: 'nextRunAt',
         header: 'Next run',
-        cell: ({ row: { original: t } }) => <span>{t.nextRunAt ? formatRelative(t.nextRunAt) : 'not scheduled'}</span>,
+        cell: ({ row: { original: t } }) =>
+          t.nextRunAt ? (
+            <TimeText iso={t.nextRunAt}>{formatRelative(t.nextRunAt)}</TimeText>
+          ) : (
+            <NoWrap>not scheduled</NoWrap>
+          ),
       },
       {
         id: 'actions',
@@ -113,7 +140,9 @@ export function TargetsTable({ targets, covered, onChanged }: Props) {
       {
         id: 'level',
         header: 'State',
-        cell: ({ row: { original: c } }) => <SlaBadge level={c.level} />,
+        cell: ({ row: { original: c } }) => (
+          <SlaBadge level={coveredLevel(c, targets)} reasons={targets.find((t) => t.name === c.coveredBy)?.reasons} />
+        ),
       },
       {
         id: 'coveredBy',
@@ -126,7 +155,7 @@ export function TargetsTable({ targets, covered, onChanged }: Props) {
       },
       { id: 'note', header: 'Why' },
     ],
-    []
+    [targets]
   );
 
   return (
@@ -144,10 +173,6 @@ export function TargetsTable({ targets, covered, onChanged }: Props) {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   name: css({ fontWeight: theme.typography.fontWeightMedium, color: theme.colors.text.link }),
-  reasons: css({
-    margin: 0,
-    paddingLeft: theme.spacing(2),
-    fontSize: theme.typography.bodySmall.fontSize,
-    color: theme.colors.text.secondary,
-  }),
+  // Room for a reason on one or two lines, rather than a narrow column of three.
+  state: css({ minWidth: 220 }),
 });

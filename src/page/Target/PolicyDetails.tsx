@@ -37,6 +37,9 @@ export function PolicyDetails({ target: t }: { target: TargetStatus }) {
         {' — '}
         <CheckText check={t.checks.versions}>
           {t.versionsHeld} held of {t.versionsRequired} required
+          {t.checks.versions.level === 'ok' && t.versionsHeld > 0 && t.versionsHeld < t.versionsRequired
+            ? ' so far (building up)'
+            : ''}
         </CheckText>
       </>,
     ],
@@ -67,11 +70,15 @@ export function PolicyDetails({ target: t }: { target: TargetStatus }) {
       'Copies',
       <>
         kept in {p.repository}
-        {p.copies.length > 0 ? ` and copied to ${p.copies.join(', ')}` : ', no extra copies'}
-        {' — '}
-        <CheckText check={t.checks.copies}>
-          {t.copiesHeld} of {t.copiesRequired} copies hold the latest snapshot
-        </CheckText>
+        {p.copies.length > 0 ? ` and copied to ${p.copies.join(', ')}` : ', no extra copies required'}
+        {t.copiesRequired > 0 && (
+          <>
+            {' — '}
+            <CheckText check={t.checks.copies}>
+              {t.copiesHeld} of {t.copiesRequired} copies hold the latest snapshot
+            </CheckText>
+          </>
+        )}
       </>,
     ],
   ];

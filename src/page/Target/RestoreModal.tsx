@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { Alert, Button, Field, Input, Modal, RadioButtonGroup, Stack, Switch, Text } from '@grafana/ui';
+import { Alert, Button, Field, Icon, Input, Modal, RadioButtonGroup, Stack, Switch, Text } from '@grafana/ui';
 import { backupSla } from '../../api/client';
 import { ServiceError, toServiceError } from '../../api/errors';
 import type { Restore, Run, Snapshot, TargetStatus } from '../../api/types';
@@ -41,7 +41,8 @@ export function RestoreModal({ target, snapshot, onDismiss, onFinished }: Props)
     onFinished?.(finished);
   });
 
-  const confirmed = confirm === target.name;
+  // Surrounding blanks (a pasted name) do not count against the confirmation.
+  const confirmed = confirm.trim() === target.name;
   const destinationOk = where === 'same' || toName.trim().length > 0;
   const canSubmit = confirmed && destinationOk && !submitting && runId === null;
 
@@ -54,7 +55,7 @@ export function RestoreModal({ target, snapshot, onDismiss, onFinished }: Props)
         snapshot: snapshot.id,
         ...(where === 'other' ? { to: toName.trim() } : {}),
         safetyBackup,
-        confirm,
+        confirm: confirm.trim(),
       });
       setRunId(accepted.runId);
     } catch (err) {
@@ -123,11 +124,19 @@ export function RestoreModal({ target, snapshot, onDismiss, onFinished }: Props)
                 Without a safety backup, the current {target.name} data is lost once the restore starts.
               </Alert>
             )}
-            <Field label={`Type "${target.name}" to confirm`}>
+            <Field
+              label={`Type "${target.name}" to confirm`}
+              description={
+                confirmed ? 'Name confirmed: Restore is enabled.' : `Restore stays disabled until the name matches.`
+              }
+            >
+              {/* No placeholder: a greyed "mysql" in the box looked as if it were typed already. */}
               <Input
                 aria-label="Confirm target name"
                 value={confirm}
-                placeholder={target.name}
+                autoComplete="off"
+                spellCheck={false}
+                suffix={confirmed ? <Icon name="check" aria-label="Name confirmed" /> : undefined}
                 onChange={(e) => setConfirm(e.currentTarget.value)}
               />
             </Field>
@@ -169,7 +178,13 @@ export function RestoreModal({ target, snapshot, onDismiss, onFinished }: Props)
           {finished ? 'Close' : runId !== null ? 'Hide (the restore goes on)' : 'Cancel'}
         </Button>
         {runId === null && (
-          <Button variant="destructive" icon="history" disabled={!canSubmit} onClick={submit}>
+          <Button
+            variant={canSubmit ? 'destructive' : 'secondary'}
+            icon="history"
+            disabled={!canSubmit}
+            onClick={submit}
+            data-variant={canSubmit ? 'destructive' : 'secondary'}
+          >
             {submitting ? 'Starting…' : 'Restore'}
           </Button>
         )}

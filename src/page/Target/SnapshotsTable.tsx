@@ -1,7 +1,8 @@
 import React, { useMemo } from 'react';
-import { Button, Icon, InteractiveTable, Stack, Tooltip } from '@grafana/ui';
+import { Badge, Button, Icon, InteractiveTable, Stack, Tooltip } from '@grafana/ui';
 import type { Snapshot } from '../../api/types';
 import type { TableColumn } from '../../components/tableColumn';
+import { TimeText } from '../../components/TimeText';
 import { formatBytes, formatTime } from '../../utils/format';
 
 const MARK = {
@@ -29,15 +30,35 @@ export function VerificationMark({ snapshot: s }: { snapshot: Snapshot }) {
 
 interface Props {
   snapshots: Snapshot[];
+  /** Safety snapshots (taken before a restore): snapshot id → the restore's run id. */
+  safety?: Map<string, number>;
   /** Given for Admins only: starts the restore flow for that snapshot. */
   onRestore?: (snapshot: Snapshot) => void;
 }
 
-export function SnapshotsTable({ snapshots, onRestore }: Props) {
+export function SnapshotsTable({ snapshots, safety, onRestore }: Props) {
   const columns = useMemo<Array<TableColumn<Snapshot>>>(() => {
     const cols: Array<TableColumn<Snapshot>> = [
-      { id: 'time', header: 'Time', cell: ({ row: { original: s } }) => formatTime(s.time) },
-      { id: 'shortId', header: 'ID', cell: ({ row: { original: s } }) => <code title={s.id}>{s.shortId}</code> },
+      { id: 'time', header: 'Time', cell: ({ row: { original: s } }) => <TimeText iso={s.time} /> },
+      {
+        id: 'shortId',
+        header: 'ID',
+        cell: ({ row: { original: s } }) => {
+          const before = safety?.get(s.id);
+          return (
+            <Stack gap={1} alignItems="center">
+              <code title={s.id}>{s.shortId}</code>
+              {before !== undefined && (
+                <Badge
+                  color="purple"
+                  text="safety backup"
+                  tooltip={`The state just before restore run ${before}: restoring it undoes that restore.`}
+                />
+              )}
+            </Stack>
+          );
+        },
+      },
       { id: 'version', header: 'Version', cell: ({ row: { original: s } }) => s.version ?? '—' },
       { id: 'bytes', header: 'Size', cell: ({ row: { original: s } }) => formatBytes(s.bytes) },
       { id: 'verification', header: 'Usable', cell: ({ row: { original: s } }) => <VerificationMark snapshot={s} /> },
@@ -61,7 +82,7 @@ export function SnapshotsTable({ snapshots, onRestore }: Props) {
       });
     }
     return cols;
-  }, [onRestore]);
+  }, [onRestore, safety]);
 
   return <InteractiveTable columns={columns} data={snapshots} getRowId={(s: Snapshot) => s.id} pageSize={20} />;
 }

@@ -1,13 +1,14 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpError, mockBackend, sequence } from '../../test/mockBackend';
-import { NOW, makeRestores, makeRun, makeRuns, makeSnapshots, makeStatus } from '../../test/fixtures';
+import { NOW, makeRestores, makeRun, makeRuns, makeSnapshot, makeSnapshots, makeStatus } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
 import { setRole } from '../../test/role';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   getBackendSrv: jest.fn(),
+  PluginPage: jest.requireActual('../../test/pluginPage').TestPluginPage,
 }));
 
 const mysql = makeStatus().targets.find((t) => t.name === 'mysql')!;
@@ -15,6 +16,7 @@ const routes = {
   'GET api/targets/mysql': mysql,
   'GET api/targets/mysql/snapshots': makeSnapshots(),
   'GET api/runs': { runs: makeRuns().runs.filter((r) => r.target === 'mysql') },
+  'GET api/restores': { restores: [] },
 };
 
 async function openRestore(user: ReturnType<typeof userEvent.setup>) {
@@ -47,6 +49,21 @@ describe('Target page', () => {
     expect(backend.calls('GET api/runs')[0].query).toEqual({ target: 'mysql', limit: '50' });
   });
 
+  it('names the target once, as the page title, with its kind, state and actions in the header', async () => {
+    setRole('Editor');
+    mockBackend(routes);
+    renderApp('target/mysql');
+    await screen.findByLabelText('Policy', { selector: 'dl' });
+    expect(screen.getAllByRole('heading', { name: 'mysql' })).toHaveLength(1);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('mysql');
+    const subTitle = screen.getByTestId('page-subtitle');
+    expect(subTitle).toHaveTextContent('mysql target');
+    expect(within(subTitle).getByLabelText('SLA Critical')).toBeInTheDocument();
+    const actions = screen.getByTestId('page-actions');
+    expect(within(actions).getByRole('button', { name: 'Back up mysql now' })).toBeInTheDocument();
+    expect(within(actions).getByRole('button', { name: 'Verify mysql' })).toBeInTheDocument();
+  });
+
   it('lists the snapshots with their verification and where they are held', async () => {
     mockBackend(routes);
     renderApp('target/mysql');
@@ -59,6 +76,34 @@ describe('Target page', () => {
     const bad = within(section).getByText('ffee0011').closest('tr') as HTMLElement;
     expect(within(bad).getByText('verification failed')).toBeInTheDocument();
     expect(within(bad).getByText('main')).toBeInTheDocument();
+  });
+
+  it('marks the safety snapshot of a restore and never offers it as "the latest"', async () => {
+    setRole('Admin');
+    const safety = makeSnapshot({
+      id: makeRestores().restores[0].safetySnapshotId!,
+      shortId: '5afe5afe',
+      time: NOW.toISOString(),
+      verification: 'unverified',
+      verifiedAt: null,
+    });
+    mockBackend({
+      ...routes,
+      'GET api/targets/mysql/snapshots': { snapshots: [safety, ...makeSnapshots().snapshots] },
+      'GET api/restores': makeRestores(),
+    });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('target/mysql');
+    const section = await screen.findByRole('region', { name: 'Snapshots' });
+    const row = (await within(section).findByText('5afe5afe')).closest('tr') as HTMLElement;
+    expect(await within(row).findByText('safety backup')).toBeInTheDocument();
+    expect(
+      within(within(section).getByText('a1b2c3d4').closest('tr') as HTMLElement).queryByText('safety backup')
+    ).toBeNull();
+
+    await user.click(within(section).getByRole('button', { name: 'Restore the latest…' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('a1b2c3d4')).toBeInTheDocument();
   });
 
   it('shows the run history with the error text of failed runs', async () => {
@@ -85,12 +130,25 @@ describe('Target page', () => {
     const dialog = await openRestore(user);
     const restore = within(dialog).getByRole('button', { name: 'Restore' });
     expect(restore).toBeDisabled();
+    expect(restore).toHaveAttribute('data-variant', 'secondary');
     expect(within(dialog).getByRole('switch', { name: 'Safety backup first' })).toBeChecked();
 
+    // Empty, without a greyed-out name in it that would look typed already.
     const confirm = within(dialog).getByRole('textbox', { name: 'Confirm target name' });
+    expect(confirm).toHaveValue('');
+    expect(confirm).not.toHaveAttribute('placeholder', 'mysql');
+    expect(within(dialog).getByText('Restore stays disabled until the name matches.')).toBeInTheDocument();
     await user.type(confirm, 'mysq');
     expect(restore).toBeDisabled();
     await user.type(confirm, 'l');
+    expect(restore).toBeEnabled();
+    expect(restore).toHaveAttribute('data-variant', 'destructive');
+    expect(within(dialog).getByText('Name confirmed: Restore is enabled.')).toBeInTheDocument();
+    await user.type(confirm, 'x');
+    expect(restore).toBeDisabled();
+    expect(restore).toHaveAttribute('data-variant', 'secondary');
+    await user.type(confirm, '{Backspace} ');
+    // A blank around a pasted name does not count against it.
     expect(restore).toBeEnabled();
 
     // "Another name" needs the name.
@@ -163,12 +221,16 @@ describe('Target page', () => {
     await user.click(within(dialog).getByRole('radio', { name: 'Another name' }));
     await user.type(within(dialog).getByRole('textbox', { name: 'New name' }), 'agama_restored');
     await user.click(within(dialog).getByRole('switch', { name: 'Safety backup first' }));
-    await user.type(within(dialog).getByRole('textbox', { name: 'Confirm target name' }), 'mysql');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Confirm target name' }), 'mysql ');
     await user.click(within(dialog).getByRole('button', { name: 'Restore' }));
 
     expect(await within(dialog).findByText('Restore failed')).toBeInTheDocument();
     expect(within(dialog).getByText(/database agama_restored exists/)).toBeInTheDocument();
-    expect(backend.calls('POST api/restores')[0].body).toMatchObject({ to: 'agama_restored', safetyBackup: false });
+    expect(backend.calls('POST api/restores')[0].body).toMatchObject({
+      to: 'agama_restored',
+      safetyBackup: false,
+      confirm: 'mysql',
+    });
   });
 
   it('explains a refused restore (403 from Grafana for the role)', async () => {

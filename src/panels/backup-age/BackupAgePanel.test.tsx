@@ -1,7 +1,7 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { PanelProps } from '@grafana/data';
-import { BackupAgePanel } from './BackupAgePanel';
+import { BackupAgePanel, rpoText } from './BackupAgePanel';
 import type { BackupAgeOptions } from './types';
 import { HttpError, mockBackend } from '../../test/mockBackend';
 import { makeStatus } from '../../test/fixtures';
@@ -41,6 +41,18 @@ describe('Backup age panel', () => {
     expect(screen.getByTestId('backup-age-prometheus')).toHaveAttribute('data-level', 'ok');
     expect(screen.getByTestId('backup-age-ansible')).toHaveTextContent('RPO 3 d');
     expect(screen.queryByTestId('backup-age-Nginx')).not.toBeInTheDocument();
+  });
+
+  it('says in words where the SLA sets no RPO: the current version held, or none', async () => {
+    const status = makeStatus();
+    mockBackend({ 'GET api/status': status });
+    renderPanel();
+    const agama = await screen.findByTestId('backup-age-agama');
+    expect(agama).toHaveTextContent('no RPO — current version held');
+    expect(agama).not.toHaveTextContent('?');
+
+    expect(rpoText({ ...status.targets[1], versionsHeld: 0 })).toBe('no RPO — no version held');
+    expect(rpoText(status.targets[2])).toBe('RPO 24 h');
   });
 
   it('shows only the chosen targets', async () => {

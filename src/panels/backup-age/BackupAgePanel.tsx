@@ -1,5 +1,5 @@
 import React from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { GrafanaTheme2, PanelProps, locationUtil } from '@grafana/data';
 import { LoadingPlaceholder, Tooltip, useStyles2, useTheme2 } from '@grafana/ui';
 import { describeError } from '../../api/errors';
@@ -15,6 +15,14 @@ export function rpoFraction(t: TargetStatus): number | null {
     return null;
   }
   return t.ageSeconds / t.policy.rpoSeconds;
+}
+
+/** Beside the age: the RPO, or where the SLA sets none, whether the current version is held. */
+export function rpoText(t: Pick<TargetStatus, 'policy' | 'versionsHeld'>): string {
+  if (t.policy.rpoSeconds === null) {
+    return t.versionsHeld > 0 ? 'no RPO — current version held' : 'no RPO — no version held';
+  }
+  return `RPO ${formatDuration(t.policy.rpoSeconds)}`;
 }
 
 export function selectTargets(all: TargetStatus[], wanted: string[] | undefined): TargetStatus[] {
@@ -75,11 +83,7 @@ export function BackupAgePanel({ options, width, height }: PanelProps<BackupAgeO
                   <span className={styles.age} style={{ color: colorOf(level) }}>
                     {formatAge(t.ageSeconds)}
                   </span>
-                  <span className={styles.rpo}>
-                    {t.policy.rpoSeconds === null
-                      ? 'current version held?'
-                      : `RPO ${formatDuration(t.policy.rpoSeconds)}`}
-                  </span>
+                  <span className={styles.rpo}>{rpoText(t)}</span>
                 </a>
               </Tooltip>
               {fraction !== null && (
@@ -95,7 +99,7 @@ export function BackupAgePanel({ options, width, height }: PanelProps<BackupAgeO
             <a className={styles.link} href={locationUtil.assureBaseUrl(targetUrl(c.coveredBy))}>
               <span className={styles.dot} style={{ background: colorOf(c.level) }} aria-hidden />
               <span className={styles.name}>{c.name}</span>
-              <span className={styles.rpo}>covered by {c.coveredBy}</span>
+              <span className={cx(styles.rpo, styles.coveredNote)}>covered by {c.coveredBy}</span>
             </a>
           </li>
         ))}
@@ -106,21 +110,37 @@ export function BackupAgePanel({ options, width, height }: PanelProps<BackupAgeO
 
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ overflow: 'auto' }),
-  list: css({ listStyle: 'none', margin: 0, padding: 0 }),
-  row: css({ padding: theme.spacing(0.5, 0), borderBottom: `1px solid ${theme.colors.border.weak}` }),
-  link: css({
+  // One grid for the whole list (rows and links are subgrids), so that ages and RPOs line up.
+  list: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
     display: 'grid',
     gridTemplateColumns: 'auto minmax(6em, 1fr) auto auto',
+    columnGap: theme.spacing(1),
+  }),
+  row: css({
+    gridColumn: '1 / -1',
+    display: 'grid',
+    gridTemplateColumns: 'subgrid',
+    padding: theme.spacing(0.5, 0),
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+  }),
+  link: css({
+    gridColumn: '1 / -1',
+    display: 'grid',
+    gridTemplateColumns: 'subgrid',
     alignItems: 'center',
-    gap: theme.spacing(1),
     color: theme.colors.text.primary,
     '&:hover': { background: theme.colors.action.hover },
   }),
   dot: css({ width: 10, height: 10, borderRadius: '50%', display: 'inline-block' }),
   name: css({ fontWeight: theme.typography.fontWeightMedium }),
-  age: css({ fontVariantNumeric: 'tabular-nums', fontWeight: theme.typography.fontWeightBold }),
+  age: css({ fontVariantNumeric: 'tabular-nums', fontWeight: theme.typography.fontWeightBold, textAlign: 'right' }),
   rpo: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  coveredNote: css({ gridColumn: '3 / -1' }),
   bar: css({
+    gridColumn: '1 / -1',
     height: 3,
     marginTop: 2,
     background: theme.colors.background.secondary,
