@@ -80,7 +80,7 @@ export function apiRoutes(): RouteDef[] {
       tag: 'state',
       summary: 'SLA state of every target and the services covered by another target',
       schema: { headers: S.grafanaUserHeaderSchema, response: { 200: S.statusResponseSchema, ...errors(...AUTH_ERRORS) } },
-      handler: (_req, _reply, _caller, { engine }): Api.GetStatus => toStatus(slaState(engine.config, engine.catalog, engine.now())),
+      handler: (_req, _reply, _caller, { engine }): Api.GetStatus => toStatus(engine.slaState()),
     },
     {
       method: 'GET',

@@ -102,6 +102,9 @@ const MIGRATIONS = [
    );`,
   // GET /api/runs?target=: a target's history newest first without sorting all of it.
   `CREATE INDEX runs_target ON runs (target, id DESC);`,
+  // Status reads only held snapshots; forgotten ones pile up over the years and must not be scanned.
+  `CREATE INDEX snapshots_held ON snapshots (target, time DESC) WHERE forgotten_at IS NULL;
+   CREATE INDEX snapshots_forgotten ON snapshots (target) WHERE forgotten_at IS NOT NULL;`,
 ];
 
 function toRun(r: any): RunRecord {
@@ -258,10 +261,7 @@ export class Catalog {
       .run(passed ? 'passed' : 'failed', at.toISOString(), detail, snapshotId);
   }
 
-  private toSnapshot(r: any, primary: string): SnapshotRecord {
-    const held = (this.db.prepare(`SELECT repository FROM snapshot_copies WHERE snapshot_id = ?`).all(r.id) as any[]).map(
-      (x) => x.repository as string
-    );
+  private toSnapshot(r: any, primary: string, held: string[]): SnapshotRecord {
     held.sort((a, b) => (a === primary ? -1 : b === primary ? 1 : a.localeCompare(b)));
     return {
       id: r.id,
@@ -279,18 +279,34 @@ export class Catalog {
     };
   }
 
-  /** Snapshots still held (not forgotten), newest first. */
-  snapshots(target: string, primary: string): SnapshotRecord[] {
-    return this.db
-      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL ORDER BY time DESC, rowid DESC`)
-      .all(target)
-      .map((r) => this.toSnapshot(r, primary));
+  /** Which repositories hold each of these snapshots, in one query. */
+  private holders(ids: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+    if (ids.length) {
+      const rows = this.db
+        .prepare(`SELECT snapshot_id, repository FROM snapshot_copies WHERE snapshot_id IN (${ids.map(() => '?').join(',')})`)
+        .all(...ids) as Array<{ snapshot_id: string; repository: string }>;
+      rows.forEach((x) => out.get(x.snapshot_id)?.push(x.repository));
+    }
+    return out;
   }
 
-  /** How many snapshots of the target retention (or cleanup) has removed so far. */
-  forgottenCount(target: string): number {
-    const r = this.db.prepare(`SELECT COUNT(*) AS n FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL`).get(target) as { n: number };
-    return r.n;
+  private withHolders(rows: any[], primary: string): SnapshotRecord[] {
+    const held = this.holders(rows.map((r) => r.id));
+    return rows.map((r) => this.toSnapshot(r, primary, held.get(r.id) ?? []));
+  }
+
+  /** Snapshots still held (not forgotten), newest first. */
+  snapshots(target: string, primary: string): SnapshotRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL ORDER BY time DESC, rowid DESC`)
+      .all(target);
+    return this.withHolders(rows, primary);
+  }
+
+  /** Whether retention (or cleanup) has ever removed a snapshot of the target. */
+  everForgotten(target: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL LIMIT 1`).get(target) !== undefined;
   }
 
   /** A held snapshot by full or short id (a unique prefix). */
@@ -301,7 +317,7 @@ export class Catalog {
     const rows = this.db
       .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL AND id LIKE ? LIMIT 2`)
       .all(target, `${idOrPrefix}%`);
-    return rows.length === 1 ? this.toSnapshot(rows[0], primary) : null;
+    return rows.length === 1 ? this.withHolders(rows, primary)[0] : null;
   }
 
   // --- audit ----------------------------------------------------------------------------------

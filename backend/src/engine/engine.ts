@@ -4,7 +4,7 @@
  * drivers only know their source, the repository layer only knows restic.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Catalog, Operation, RunRecord, SnapshotRecord } from '../catalog/catalog';
@@ -17,6 +17,7 @@ import { silentLogger } from '../util/log';
 import { BusyError, InvalidRequestError, NotFoundError } from './errors';
 import { TargetLocks } from './lock';
 import { keepDecision } from './retention';
+import { slaState, SlaState } from './sla';
 
 export interface EngineOptions {
   log?: Logger;
@@ -56,6 +57,11 @@ export const tagFor = {
   safety: 'reason=safety',
 };
 
+/** The start of the name of a run's private temp dir under the work dir. */
+function tmpPrefix(target: string, operation: Operation, runId: number): string {
+  return `${target}-${operation}-${runId}-`;
+}
+
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return redact(msg.split('\n')[0].trim() || 'unknown error');
@@ -69,6 +75,7 @@ export class Engine extends EventEmitter {
   /** Running operations' abort switches, with what they are (shutdown spares restores). */
   private readonly aborts = new Map<AbortController, Operation>();
   private stopping = false;
+  private stateCache: { at: number; state: SlaState } | null = null;
 
   constructor(
     readonly config: Config,
@@ -129,6 +136,22 @@ export class Engine extends EventEmitter {
     return s;
   }
 
+  /**
+   * The SLA state of every target (engine/sla.ts), computed at most once a second for the API and
+   * the metrics alike; anything this engine records invalidates it at once. Runs of another
+   * process (the CLI beside the daemon) show within a second.
+   */
+  slaState(): SlaState {
+    if (!this.stateCache || Date.now() - this.stateCache.at > 1000) {
+      this.stateCache = { at: Date.now(), state: slaState(this.config, this.catalog, this.now()) };
+    }
+    return this.stateCache.state;
+  }
+
+  private changed(): void {
+    this.stateCache = null;
+  }
+
   // --- the run lifecycle ----------------------------------------------------------------------
 
   /**
@@ -148,10 +171,12 @@ export class Engine extends EventEmitter {
     }
     const release = this.locks.acquire(t.name, operation, this.now());
     const runId = this.catalog.startRun(t.name, operation, actor, this.now(), { ...detail, pid: process.pid });
+    this.changed();
     onStarted?.(runId);
     const abort = new AbortController();
     this.aborts.set(abort, operation);
-    const tmpDir = mkdtempSync(path.join(this.config.workDir, `${t.name}-${operation}-`));
+    // Named after the run, so that a restart after a crash can find and remove it.
+    const tmpDir = mkdtempSync(path.join(this.config.workDir, tmpPrefix(t.name, operation, runId)));
     const log = this.log.child({ target: t.name, operation, run: runId });
     const ctx: DriverContext<any> = {
       target: t,
@@ -160,6 +185,7 @@ export class Engine extends EventEmitter {
       signal: abort.signal,
       progress: (phase, bytesDone) => {
         this.catalog.progress(runId, phase, bytesDone);
+        this.changed();
         this.emit('progress', { runId, target: t.name, operation, phase, bytesDone } satisfies ProgressEvent);
       },
     };
@@ -184,6 +210,7 @@ export class Engine extends EventEmitter {
       this.aborts.delete(abort);
       rmSync(tmpDir, { recursive: true, force: true });
       release();
+      this.changed();
     }
     this.emit('finished', outcome, t.name, operation);
     return outcome;
@@ -358,7 +385,23 @@ export class Engine extends EventEmitter {
   private async applyRetention(t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
     ctx.progress('applying retention');
     const repo = this.repository(t.repository);
-    const plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
+    let plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
+    // A failed run whose cleanup could not reach the repository (it had just gone away) may have
+    // left its snapshot there (rule 1): remove it now, before the policy counts it as a version.
+    const recorded = new Set(this.catalog.snapshots(t.name, t.repository).map((s) => s.id));
+    const leftovers = plan.snapshots
+      .filter((s) => !recorded.has(s.id))
+      .filter((s) => {
+        const tag = s.tags?.find((x) => x.startsWith('run='));
+        const run = tag ? this.catalog.run(Number(tag.slice(4))) : null;
+        return run?.target === t.name && run.status === 'failed';
+      })
+      .map((s) => s.id);
+    if (leftovers.length) {
+      await repo.forget(leftovers, false);
+      ctx.log.warn({ removed: leftovers }, 'forgot the snapshots failed runs had left behind');
+      plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
+    }
     const held = this.catalog.snapshots(t.name, t.repository);
     const remove = keepDecision(plan.remove, held);
     if (!remove.length) {
@@ -524,13 +567,36 @@ export class Engine extends EventEmitter {
       const t = this.config.targets[r.target];
       if (t && (r.operation === 'backup' || r.operation === 'restore')) {
         try {
-          await this.repository(t.repository).forgetTagged(tagFor.run(r.id));
+          const repo = this.repository(t.repository);
+          // A restic of the dead process may still be about to commit: stop it before looking.
+          const killed = await repo.killOrphans([tagFor.target(t.name), tagFor.run(r.id)]);
+          if (killed > 0) {
+            this.log.warn({ run: r.id, killed }, 'stopped the restic processes the interrupted run left running');
+            await repo.unlockStale();
+          }
+          // Snapshots the run recorded were complete (a restore's safety snapshot): they stay, as
+          // the catalog says. Anything else carrying the run's tag is partial (rule 1).
+          const recorded = new Set(this.catalog.snapshots(t.name, t.repository).map((s) => s.id));
+          const partial = (await repo.snapshots([tagFor.run(r.id)])).filter((s) => !recorded.has(s.id)).map((s) => s.id);
+          await repo.forget(partial, false);
+          if (partial.length) {
+            this.log.warn({ run: r.id, removed: partial }, 'forgot the partial snapshot of an interrupted run');
+          }
         } catch (e) {
           this.log.error({ run: r.id, err: oneLine(e) }, 'could not clean up after an interrupted run');
         }
       }
       this.catalog.finishRun(r.id, this.now(), { status: 'failed', error: 'interrupted: the process running it stopped' });
+      // Its temp dir (dumps, client option files with a password) would otherwise stay forever.
+      const prefix = tmpPrefix(r.target, r.operation, r.id);
+      for (const entry of readdirSync(this.config.workDir).filter((e) => e.startsWith(prefix))) {
+        rmSync(path.join(this.config.workDir, entry), { recursive: true, force: true });
+      }
       recovered.push(r);
+    }
+    // Lock files of dead processes (rule 5): taken over anyway at the next run, but not left lying.
+    for (const name of Object.keys(this.config.targets)) {
+      this.locks.clearStale(name);
     }
     return recovered;
   }

@@ -85,6 +85,26 @@ export class TargetLocks {
     }
   }
 
+  /**
+   * Removes the target's lock file if the process that took it is gone (killed, crashed), so that
+   * nothing is left behind after a restart; a live holder's lock is left alone.
+   */
+  clearStale(target: string): boolean {
+    if (this.held.has(target)) {
+      return false;
+    }
+    const info = this.read(target);
+    if (!info || alive(info.pid)) {
+      return false;
+    }
+    try {
+      unlinkSync(this.file(target));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** What holds the target now, if anything (for status). */
   holder(target: string): LockInfo | null {
     const info = this.held.get(target) ?? this.read(target);

@@ -125,12 +125,14 @@ function versions(held: number, required: number, everForgotten: boolean): Check
   return { level: 'ok', reason: `${held} versions held, ${required} required` };
 }
 
-function verified(t: TargetConfig, last: TargetState['lastVerification'], now: Date): Check {
+function verified(t: TargetConfig, last: TargetState['lastVerification'], error: string | null, now: Date): Check {
   if (!last) {
     return { level: 'warning', reason: 'never verified' };
   }
   if (!last.success) {
-    return { level: 'critical', reason: `last verification failed ${ago(seconds(last.at, now))}` };
+    // Why, in words: a verification that found different data and one that never finished differ.
+    const why = error ? `: ${error.replace(/^verification failed: /, '')}` : '';
+    return { level: 'critical', reason: `last verification failed ${ago(seconds(last.at, now))}${why}` };
   }
   if (t.verifySchedule) {
     const prev = previousSlot(t.verifySchedule, now);
@@ -198,8 +200,8 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const copy = copies(t, snapshots.find((s) => !s.safety) ?? snapshots[0], lastBackup);
   const checks = {
     fresh: freshness(t, lastGood, lastBackup, snapshots.length, now),
-    versions: versions(snapshots.length, required, catalog.forgottenCount(t.name) > 0),
-    verified: verified(t, lastVerification, now),
+    versions: versions(snapshots.length, required, catalog.everForgotten(t.name)),
+    verified: verified(t, lastVerification, lastVerify?.status === 'failed' ? lastVerify.error : null, now),
     copies: copy.check,
     recovery: recovery(t, recoverySeconds, useRestore ? 'restore' : 'test restore'),
   };

@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
-import { waitFor } from '../test/process';
+import { pidsMatching, waitFor } from '../test/process';
 import { apiLabOptions, auth, json, request } from '../test/service';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
@@ -76,8 +76,11 @@ async function resticCheck(lab: Lab): Promise<void> {
   await run({ command: 'restic', args: ['-r', r.url, 'check'], env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
 }
 
+/** Scratch databases of verifications, except those other tests may have left on the shared server before. */
+let scratchBefore: string[] = [];
 async function scratchDatabases(): Promise<string[]> {
-  return (await query(`SHOW DATABASES LIKE 'bsla\\_verify\\_%'`)).map((r) => Object.values(r)[0] as string);
+  const all = (await query(`SHOW DATABASES LIKE 'bsla\\_verify\\_%'`)).map((r) => Object.values(r)[0] as string);
+  return all.filter((n) => !scratchBefore.includes(n));
 }
 
 /** The end state every case must reach. */
@@ -146,7 +149,8 @@ describe('kill -9 of the daemon', () => {
     // About 25 MB of dump: each operation takes a few seconds.
     await createAgama(DB, 90_000, 250);
     original = await tableState(DB);
-    lab = makeLab(apiLabOptions({ targets: { mysql: mysqlTarget(DB, { verify: { schedule: null } }) } }));
+    scratchBefore = await scratchDatabases();
+    lab = makeLab(apiLabOptions({ targets: { mysql: mysqlTarget(DB, { verify: { schedule: null }, retention: { keepLast: 10 } }) } }));
     // The first good backup, in process: the daemon's catch-up then has nothing to do at start.
     const first = await lab.engine.backup('mysql', 'test');
     expect(first.status).toBe('success');
@@ -169,8 +173,24 @@ describe('kill -9 of the daemon', () => {
   it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {
     const runId = await trigger(d!, '/api/targets/mysql/backup', {});
     await waitPhase(d!, runId, /uploading/, 1_000_000);
-    await kill9(d!);
-    await restart();
+    // restic outlives the daemon and, seeing its input end, commits what it had read. Hold it
+    // (as a slow remote repository would) so that the restart's cleanup comes first, then let it go.
+    const orphans = pidsMatching("restic", `run=${runId} `);
+    expect(orphans).toHaveLength(1);
+    process.kill(orphans[0], 'SIGSTOP');
+    try {
+      await kill9(d!);
+      await restart();
+    } finally {
+      orphans.forEach((pid) => {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // already gone (the restart ended it)
+        }
+      });
+    }
+    await waitFor(() => pidsMatching("restic", `run=${runId} `).length === 0, 20_000, 'the orphaned restic to end');
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
@@ -208,9 +228,13 @@ describe('kill -9 of the daemon', () => {
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
     expect(r.error).toBe('interrupted: the process running it stopped');
-    // An interrupted verification proves nothing: the snapshot is not marked either way.
+    // An interrupted verification proves nothing about the snapshot: it is not marked either way.
     expect(lab.engine.snapshots('mysql').find((s) => s.id === firstSnapshot)!.verification).toBe('unverified');
-    expect(targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date()).lastVerification).toBeNull();
+    // The status says the last verification did not pass, and why in words.
+    const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
+    expect(st.lastVerification!.success).toBe(false);
+    expect(st.checks.verified).toEqual({ level: 'critical', reason: expect.stringMatching(/^last verification failed .* ago: interrupted: the process running it stopped$/) });
+    expect(await metric(d!, 'last_verify_success')).toBe(0);
 
     const next = await finished(d!, await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot }));
     expect(next.status).toBe('success');

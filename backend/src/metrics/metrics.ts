@@ -88,14 +88,8 @@ export function createMetrics(engine: Engine): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  // One SLA state per scrape: the first gauge computes it, the others reuse it.
-  let cached: { at: number; state: SlaState } | null = null;
-  const state = (): SlaState => {
-    if (!cached || Date.now() - cached.at > 1000) {
-      cached = { at: Date.now(), state: slaState(engine.config, engine.catalog, engine.now()) };
-    }
-    return cached.state;
-  };
+  // One SLA state per scrape, shared with the API (engine.slaState caches it for a second).
+  const state = (): SlaState => engine.slaState();
 
   for (const d of DEFINITIONS) {
     new Gauge({
@@ -119,7 +113,6 @@ export function createMetrics(engine: Engine): Metrics {
     registry,
     contentType: registry.contentType,
     async render() {
-      cached = null; // every scrape tells the truth as of now
       return registry.metrics();
     },
   };

@@ -3,6 +3,7 @@
  * or a temp file) and records each table's row count and CHECKSUM TABLE; verification restores
  * into a scratch database and compares; restore recreates the database (or another one, `to`).
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -56,7 +57,7 @@ async function connect(s: MysqlSettings, database?: string): Promise<mysql.Conne
 }
 
 /** Row counts and CHECKSUM TABLE of every base table: what "the same data" means for verification. */
-export async function databaseState(conn: mysql.Connection, database: string): Promise<DatabaseState> {
+export async function databaseState(conn: mysql.Connection, database: string, checksums = true): Promise<DatabaseState> {
   const [tables] = await conn.query<mysql.RowDataPacket[]>(
     `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
     [database]
@@ -65,7 +66,7 @@ export async function databaseState(conn: mysql.Connection, database: string): P
   for (const t of tables) {
     const ident = `${conn.escapeId(database)}.${conn.escapeId(t.name)}`;
     const [[count]] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident}`);
-    const [[sum]] = await conn.query<mysql.RowDataPacket[]>(`CHECKSUM TABLE ${ident}`);
+    const [[sum]] = checksums ? await conn.query<mysql.RowDataPacket[]>(`CHECKSUM TABLE ${ident}`) : [[{ Checksum: null }]];
     state[t.name] = { rows: Number(count.n), checksum: sum.Checksum === null ? null : Number(sum.Checksum) };
   }
   return state;
@@ -122,6 +123,12 @@ function compare(expected: DatabaseState, actual: DatabaseState): string[] {
   return problems;
 }
 
+/** `bsla_verify_<8 hex of target and database>_`: scratch databases of one target's verifications. */
+function scratchPrefix(target: string, s: MysqlSettings): string {
+  const id = createHash('sha256').update(`${target}\0${s.connection.database}`).digest('hex').slice(0, 8);
+  return `bsla_verify_${id}_`;
+}
+
 function dumpFilename(s: MysqlSettings): string {
   return `${s.connection.database}.sql`;
 }
@@ -155,7 +162,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     const s = ctx.target.settings;
     const conn = await connect(s, s.connection.database);
     try {
-      const before = await databaseState(conn, s.connection.database);
+      // The state is read while the dump starts (its own connection vs. the dump's), not before it:
+      // that costs no wall time, and writes in between show up as a difference with `after`.
+      const beforeRead = databaseState(conn, s.connection.database);
+      beforeRead.catch(() => undefined);
       ctx.progress('dumping');
       const dump: CommandSpec = {
         command: findProgram(['mariadb-dump', 'mysqldump']),
@@ -170,6 +180,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         ],
       };
       const snapshot = await ctx.store.saveStream(dump, dumpFilename(s));
+      const before = await beforeRead;
       const after = await databaseState(conn, s.connection.database);
       // Writes during the dump make the recorded state uncertain: keep both, verify against the range.
       const changed = JSON.stringify(before) !== JSON.stringify(after);
@@ -185,9 +196,21 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
 
   async verify(ctx) {
     const s = ctx.target.settings;
-    const scratch = `bsla_verify_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+    // The scratch name carries the target, so that one left by a verification that never finished
+    // (the service was killed) is found and dropped by the next one of the same target.
+    const prefix = scratchPrefix(ctx.target.name, s);
+    const scratch = `${prefix}${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
     const conn = await connect(s);
     try {
+      // The target's lock is ours: no other verification of it is running, what is there is left over.
+      const [leftovers] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`,
+        [`${prefix.replace(/_/g, '\\_')}%`]
+      );
+      for (const l of leftovers) {
+        ctx.log.warn({ database: l.name }, 'dropping the scratch database of an unfinished verification');
+        await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(l.name)}`);
+      }
       await conn.query(`CREATE DATABASE ${conn.escapeId(scratch)}`);
       ctx.progress('restoring into scratch database');
       await load(ctx, ctx.reader.dump(dumpFilename(s)), scratch);
@@ -229,7 +252,8 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       await conn.query(`CREATE DATABASE ${conn.escapeId(database)}`);
       ctx.progress('loading dump');
       await load(ctx, ctx.reader.dump(dumpFilename(s)), database);
-      const state = await databaseState(conn, database);
+      // Row counts only: checksums are the verification's job, not worth the restore's time.
+      const state = await databaseState(conn, database, false);
       const rows = Object.values(state).reduce((n, t) => n + t.rows, 0);
       return { location: `database ${database}`, detail: `${Object.keys(state).length} tables, ${rows} rows` };
     } finally {
