@@ -97,6 +97,19 @@ describe('/metrics', () => {
     expect(value(m, 'last_backup_duration_seconds', 'good')).toBe(0); // the injected clock stands still
   });
 
+  it('exposes the SLA checks as levels, as the service judges them', async () => {
+    const { text } = await scrape();
+    const level = (target: string, check: string) =>
+      Number(text.match(new RegExp(`^backup_sla_check_level\\{target="${target}",check="${check}"\\} (\\S+)$`, 'm'))?.[1]);
+    // One of four weekly versions on a new target: building up, not missing (0 = ok).
+    expect(level('good', 'versions')).toBe(0);
+    expect(level('good', 'fresh')).toBe(0);
+    // Never verified: warning (2); the bad target has no good backup at all: critical (3).
+    expect(level('good', 'verified')).toBe(2);
+    expect(level('bad', 'fresh')).toBe(3);
+    expect(level('bad', 'overall')).toBe(3);
+  });
+
   it('a failing backup: last_run_success 0, no snapshot, no success time', async () => {
     const o = await s.lab.engine.backup('bad', 'test');
     expect(o.status).toBe('failed');

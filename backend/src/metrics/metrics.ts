@@ -9,9 +9,11 @@
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine';
-import { slaState, SlaState, TargetState } from '../engine/sla';
+import { Level, SlaState, TargetState } from '../engine/sla';
 
 export const PREFIX = 'backup_sla_';
+
+const LEVEL_VALUE: Record<Level, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
 
 type Value = number | null | undefined;
 
@@ -108,6 +110,24 @@ export function createMetrics(engine: Engine): Metrics {
       },
     });
   }
+
+  // The SLA checks themselves, so alerts and dashboards judge exactly as the service does
+  // (e.g. fewer versions than required is fine while a new target builds up its history).
+  new Gauge({
+    name: `${PREFIX}check_level`,
+    help: 'Level of each SLA check of a target: 0 ok, 1 unknown, 2 warning, 3 critical',
+    labelNames: ['target', 'check'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of state().targets) {
+        for (const [check, c] of Object.entries(t.checks)) {
+          this.set({ target: t.name, check }, LEVEL_VALUE[c.level]);
+        }
+        this.set({ target: t.name, check: 'overall' }, LEVEL_VALUE[t.level]);
+      }
+    },
+  });
 
   return {
     registry,
