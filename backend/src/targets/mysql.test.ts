@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, mysqlEnv, mysqlTarget, query, tableState } from '../test/mysql';
-import { killWhenRunning } from '../test/process';
+import { killWhenRunning, waitForProcess } from '../test/process';
 import { run } from '../util/subprocess';
 
 async function resticSnapshots(lab: Lab, repo = 'main'): Promise<unknown[]> {
@@ -141,6 +141,21 @@ describe('mysql target failures leave no snapshot behind', () => {
     expect(await resticSnapshots(lab)).toHaveLength(1);
     const locks = readdirSync(path.join(lab.engine.config.repositories.main.url, 'locks'));
     expect(locks).toEqual([]);
+  });
+
+  it('writes during the backup are noticed, and verification accepts either recorded state', async () => {
+    const running = lab.engine.backup('mysql', 'test');
+    await waitForProcess(['mariadb-dump', 'agama_fail']);
+    await query(`INSERT INTO agama_fail.item (name) VALUES ('written during the backup')`);
+    const o = await running;
+    expect(o.status).toBe('success');
+    const snap = lab.engine.snapshots('mysql')[0];
+    expect(snap.metadata!.changedDuringBackup).toBe(true);
+    expect((snap.metadata as any).tablesAfter.item.rows).toBe((snap.metadata as any).tables.item.rows + 1);
+    expect((await lab.engine.verify('mysql', 'latest', 'test')).status).toBe('success');
+    // Without writes the state is read once: nothing changed.
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    expect(lab.engine.snapshots('mysql')[0].metadata!.changedDuringBackup).toBe(false);
   });
 
   it('the backup is streamed: the dump is never written to the work dir', async () => {

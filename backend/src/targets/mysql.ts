@@ -72,6 +72,23 @@ export async function databaseState(conn: mysql.Connection, database: string, ch
   return state;
 }
 
+/**
+ * The server's time, and whether any table of the database was written at or after `since`
+ * (UPDATE_TIME has one-second resolution: a write in the same second counts as a change).
+ */
+async function writesSince(conn: mysql.Connection, database: string, since?: string): Promise<{ now: string; changed: boolean }> {
+  const [[{ now }]] = await conn.query<mysql.RowDataPacket[]>(`SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS now`);
+  if (!since) {
+    return { now, changed: false };
+  }
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'
+       AND (UPDATE_TIME IS NULL AND CREATE_TIME >= ? OR UPDATE_TIME >= ?)`,
+    [database, since, since]
+  );
+  return { now, changed: Number(rows[0].n) > 0 };
+}
+
 /** Client options in a private file (mode 600): the password never appears on a command line. */
 function optionsFile(ctx: DriverContext<MysqlSettings>): string {
   const file = path.join(ctx.tmpDir, 'client.cnf');
@@ -162,10 +179,8 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     const s = ctx.target.settings;
     const conn = await connect(s, s.connection.database);
     try {
-      // The state is read while the dump starts (its own connection vs. the dump's), not before it:
-      // that costs no wall time, and writes in between show up as a difference with `after`.
-      const beforeRead = databaseState(conn, s.connection.database);
-      beforeRead.catch(() => undefined);
+      const started = await writesSince(conn, s.connection.database);
+      const before = await databaseState(conn, s.connection.database);
       ctx.progress('dumping');
       const dump: CommandSpec = {
         command: findProgram(['mariadb-dump', 'mysqldump']),
@@ -180,8 +195,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         ],
       };
       const snapshot = await ctx.store.saveStream(dump, dumpFilename(s));
-      const before = await beforeRead;
-      const after = await databaseState(conn, s.connection.database);
+      // Reading the state again costs a full scan per table; InnoDB's UPDATE_TIME says whether
+      // anything was written since we started, so the scan is needed only then.
+      const written = (await writesSince(conn, s.connection.database, started.now)).changed;
+      const after = written ? await databaseState(conn, s.connection.database) : before;
       // Writes during the dump make the recorded state uncertain: keep both, verify against the range.
       const changed = JSON.stringify(before) !== JSON.stringify(after);
       const metadata: Metadata = { database: s.connection.database, tables: before as unknown as Metadata, changedDuringBackup: changed };

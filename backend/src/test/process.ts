@@ -21,18 +21,24 @@ export function pidsMatching(...parts: string[]): number[] {
   return out;
 }
 
-/** Waits until a process matching `parts` exists, then kills it with SIGKILL. */
-export async function killWhenRunning(parts: string[], timeoutMs = 20_000): Promise<number> {
+/** Waits until a process matching `parts` exists and returns its pid. */
+export async function waitForProcess(parts: string[], timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [pid] = pidsMatching(...parts);
     if (pid) {
-      process.kill(pid, 'SIGKILL');
       return pid;
     }
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`no process matching ${parts.join(' ')} appeared`);
+}
+
+/** Waits until a process matching `parts` exists, then kills it with SIGKILL. */
+export async function killWhenRunning(parts: string[], timeoutMs = 20_000): Promise<number> {
+  const pid = await waitForProcess(parts, timeoutMs);
+  process.kill(pid, 'SIGKILL');
+  return pid;
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
