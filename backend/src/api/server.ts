@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine';
 import type { Metrics } from '../metrics/metrics';
 import { silentLogger } from '../util/log';
 import { atLeast, bearerToken, grafanaUser, TokenAuth } from './auth';
-import { errorBody, errorHandler, formatValidation, notFoundHandler } from './errors';
+import { errorBody, errorHandler, formatValidation, HttpError, notFoundHandler } from './errors';
 import { openApiDocument } from './openapi';
 import { apiRoutes, Caller, RouteDef } from './routes';
 import * as S from './schemas';
@@ -67,6 +67,50 @@ export function routeTable(options: Pick<ApiOptions, 'api' | 'metrics' | 'versio
   ];
   const document = openApiDocument(all, { version: options.version ?? '0.0.0', metricsAuth: options.api.metricsAuth });
   return all;
+}
+
+function hasJsonType(value: unknown, type: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/**
+ * fastify's validator coerces types (5 where a string is declared becomes "5", ["latest"] becomes
+ * "latest"): right for query strings and paths, which are text, wrong for a JSON body, whose
+ * sender chose its types. A body field of another JSON type than declared is refused first.
+ */
+function bodyTypeProblem(schema: S.JsonSchema | undefined, body: unknown): string | null {
+  const properties = schema?.properties as Record<string, S.JsonSchema> | undefined;
+  if (!properties || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return null;
+  }
+  for (const [key, value] of Object.entries(body)) {
+    const declared = Object.hasOwn(properties, key) ? properties[key].type : undefined;
+    if (declared === undefined) {
+      continue;
+    }
+    const types = Array.isArray(declared) ? declared : [declared];
+    if (!types.some((t) => hasJsonType(value, t))) {
+      return `body/${key} must be ${types.join(',')}`;
+    }
+  }
+  return null;
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
@@ -131,13 +175,15 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       url: r.url,
       schema,
       config: { role: r.role },
-      preValidation: r.optionalBody
-        ? async (req: FastifyRequest) => {
-            if (req.body === undefined || req.body === null) {
-              req.body = {};
-            }
-          }
-        : undefined,
+      preValidation: async (req: FastifyRequest) => {
+        if (r.optionalBody && (req.body === undefined || req.body === null)) {
+          req.body = {};
+        }
+        const problem = bodyTypeProblem(r.schema.body, req.body);
+        if (problem) {
+          throw new HttpError(400, problem);
+        }
+      },
       handler: async (req, reply) => {
         const result = await r.handler(req, reply, req.caller, ctx);
         if (result === reply) {

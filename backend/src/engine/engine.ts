@@ -90,7 +90,8 @@ export class Engine extends EventEmitter {
   }
 
   target(name: string): TargetConfig {
-    const t = this.config.targets[name];
+    // Own names only: 'constructor' or '__proto__' must not find Object's members.
+    const t = Object.hasOwn(this.config.targets, name) ? this.config.targets[name] : undefined;
     if (!t) {
       throw new NotFoundError(`unknown target '${name}' (configured: ${Object.keys(this.config.targets).join(', ') || 'none'})`);
     }
@@ -104,7 +105,7 @@ export class Engine extends EventEmitter {
   repository(name: string): ResticRepository {
     let r = this.repos.get(name);
     if (!r) {
-      const cfg = this.config.repositories[name];
+      const cfg = Object.hasOwn(this.config.repositories, name) ? this.config.repositories[name] : undefined;
       if (!cfg) {
         throw new NotFoundError(`unknown repository '${name}'`);
       }

@@ -7,7 +7,7 @@
  * next run works. The earlier snapshot stays restorable throughout.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
@@ -19,6 +19,26 @@ import { run } from '../util/subprocess';
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'backend/bin/backup-sla.js');
 const DB = 'agama_fault_kill';
+
+/** Rebuilds dist/ when a source file is newer than it (the daemon runs from the build, as users run it). */
+function buildIfStale(): void {
+  const backend = path.join(ROOT, 'backend');
+  const built = path.join(backend, 'dist/cli/main.js');
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          return e.name === 'test' ? 0 : newest(p);
+        }
+        return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? statSync(p).mtimeMs : 0;
+      })
+    );
+  if (!existsSync(built) || newest(path.join(backend, 'src')) > statSync(built).mtimeMs) {
+    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+  }
+}
 
 interface Daemon {
   child: ChildProcess;
@@ -48,7 +68,11 @@ async function startDaemon(lab: Lab): Promise<Daemon> {
     }
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  await waitFor(() => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null, 30_000, 'the daemon to listen');
+  await waitFor(
+    () => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null,
+    30_000,
+    'the daemon to listen'
+  );
   const ready = lines.find((l) => /^backup-sla serving/.test(l.msg));
   if (!ready) {
     throw new Error(`the daemon did not start: ${lines.map((l) => l.msg).join(' | ')}`);
@@ -59,6 +83,24 @@ async function startDaemon(lab: Lab): Promise<Daemon> {
 async function kill9(d: Daemon): Promise<void> {
   d.child.kill('SIGKILL');
   await d.exited;
+}
+
+/** Bytes a process has read so far (restic or the mariadb client: mostly their stdin). */
+function bytesRead(pid: number): number {
+  try {
+    return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
@@ -73,7 +115,11 @@ async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: stri
 
 async function resticCheck(lab: Lab): Promise<void> {
   const r = lab.engine.config.repositories.main;
-  await run({ command: 'restic', args: ['-r', r.url, 'check'], env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
+  await run({
+    command: 'restic',
+    args: ['-r', r.url, 'check'],
+    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
+  });
 }
 
 /** Scratch databases of verifications, except those other tests may have left on the shared server before. */
@@ -90,7 +136,10 @@ async function expectClean(lab: Lab, d: Daemon) {
   expect(readdirSync(path.join(lab.dir, 'repo', 'locks'))).toEqual([]);
   expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   const inRestic = (await resticSnapshots(lab)).map((s) => s.id).sort();
-  const inCatalog = lab.engine.snapshots('mysql').map((s) => s.id).sort();
+  const inCatalog = lab.engine
+    .snapshots('mysql')
+    .map((s) => s.id)
+    .sort();
   expect(inRestic).toEqual(inCatalog);
   expect(lab.engine.catalog.runningRuns()).toEqual([]);
   expect(await scratchDatabases()).toEqual([]);
@@ -99,24 +148,15 @@ async function expectClean(lab: Lab, d: Daemon) {
   expect(status.running).toBeNull();
 }
 
-async function trigger(d: Daemon, url: string, payload: unknown, role: 'operator' | 'admin' = 'operator'): Promise<number> {
+async function trigger(
+  d: Daemon,
+  url: string,
+  payload: unknown,
+  role: 'operator' | 'admin' = 'operator'
+): Promise<number> {
   const res = await request(d.address, { method: 'POST', url, headers: auth(role), payload });
   expect({ status: res.statusCode, body: res.body }).toMatchObject({ status: 202 });
   return json(res).runId;
-}
-
-async function waitPhase(d: Daemon, runId: number, phase: RegExp, minBytes = 0) {
-  await waitFor(
-    async () => {
-      const r = json(await request(d.address, { method: 'GET', url: `/api/runs/${runId}`, headers: auth('viewer') }));
-      if (r.status !== 'running') {
-        throw new Error(`run ${runId} ended before the kill: ${r.status} ${r.error ?? ''} (make the database bigger)`);
-      }
-      return phase.test(r.phase ?? '') && (r.bytesDone ?? 0) >= minBytes;
-    },
-    60_000,
-    `run ${runId} in phase ${phase}`
-  );
 }
 
 async function finished(d: Daemon, runId: number) {
@@ -145,12 +185,16 @@ describe('kill -9 of the daemon', () => {
   let firstSnapshot: string;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+    buildIfStale();
     // About 25 MB of dump: each operation takes a few seconds.
     await createAgama(DB, 90_000, 250);
     original = await tableState(DB);
     scratchBefore = await scratchDatabases();
-    lab = makeLab(apiLabOptions({ targets: { mysql: mysqlTarget(DB, { verify: { schedule: null }, retention: { keepLast: 10 } }) } }));
+    lab = makeLab(
+      apiLabOptions({
+        targets: { mysql: mysqlTarget(DB, { verify: { schedule: null }, retention: { keepLast: 10 } }) },
+      })
+    );
     // The first good backup, in process: the daemon's catch-up then has nothing to do at start.
     const first = await lab.engine.backup('mysql', 'test');
     expect(first.status).toBe('success');
@@ -170,27 +214,43 @@ describe('kill -9 of the daemon', () => {
     d = await startDaemon(lab);
   }
 
-  it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {
-    const runId = await trigger(d!, '/api/targets/mysql/backup', {});
-    await waitPhase(d!, runId, /uploading/, 1_000_000);
-    // restic outlives the daemon and, seeing its input end, commits what it had read. Hold it
-    // (as a slow remote repository would) so that the restart's cleanup comes first, then let it go.
-    const orphans = pidsMatching("restic", `run=${runId} `);
-    expect(orphans).toHaveLength(1);
-    process.kill(orphans[0], 'SIGSTOP');
+  /**
+   * Kills the daemon with SIGKILL while one of its children (found by `parts` of its command line)
+   * is at work, having read at least `minRead` bytes; restarts it. The child is held still
+   * (SIGSTOP) across the kill and the restart, so that the moment is the same on every run and
+   * the restart's cleanup comes first, as with a slow repository; then it is let go.
+   */
+  async function killDuring(runId: number, parts: string[], minRead: number): Promise<void> {
+    let held: number | undefined;
+    await waitFor(
+      () => {
+        if (lab.engine.catalog.run(runId)?.status !== 'running') {
+          throw new Error(`run ${runId} ended before the kill (make the database bigger)`);
+        }
+        held = pidsMatching(...parts)[0];
+        return held !== undefined && bytesRead(held) >= minRead;
+      },
+      60_000,
+      `${parts.join(' ')} to be at work`
+    );
+    process.kill(held!, 'SIGSTOP');
     try {
       await kill9(d!);
       await restart();
     } finally {
-      orphans.forEach((pid) => {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // already gone (the restart ended it)
-        }
-      });
+      try {
+        process.kill(held!, 'SIGCONT');
+      } catch {
+        // already gone (the restart ended it)
+      }
     }
-    await waitFor(() => pidsMatching("restic", `run=${runId} `).length === 0, 20_000, 'the orphaned restic to end');
+    await waitFor(() => !alive(held!), 20_000, `process ${held} to end`);
+  }
+
+  it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {
+    const runId = await trigger(d!, '/api/targets/mysql/backup', {});
+    // restic outlives the daemon and, seeing its input end, would commit what it had read.
+    await killDuring(runId, ['restic', ` run=${runId} `, '--stdin'], 1_000_000);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
@@ -218,12 +278,8 @@ describe('kill -9 of the daemon', () => {
 
   it('during a verification: recorded interrupted, no scratch database left, the next verification passes', async () => {
     const runId = await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot });
-    await waitPhase(d!, runId, /restoring into scratch database/);
-    // Wait until the scratch database is being filled, so that the kill leaves it half loaded.
-    await waitFor(async () => (await scratchDatabases()).length > 0, 20_000, 'the scratch database');
-    await new Promise((r) => setTimeout(r, 500));
-    await kill9(d!);
-    await restart();
+    // The scratch database is half loaded when the daemon dies.
+    await killDuring(runId, ['--defaults-extra-file', '--batch bsla_verify_'], 1_000_000);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
@@ -233,7 +289,10 @@ describe('kill -9 of the daemon', () => {
     // The status says the last verification did not pass, and why in words.
     const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
     expect(st.lastVerification!.success).toBe(false);
-    expect(st.checks.verified).toEqual({ level: 'critical', reason: expect.stringMatching(/^last verification failed .* ago: interrupted: the process running it stopped$/) });
+    expect(st.checks.verified).toEqual({
+      level: 'critical',
+      reason: expect.stringMatching(/^last verification failed .* ago: interrupted: the process running it stopped$/),
+    });
     expect(await metric(d!, 'last_verify_success')).toBe(0);
 
     const next = await finished(d!, await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot }));
@@ -246,11 +305,14 @@ describe('kill -9 of the daemon', () => {
   it('during a restore: recorded interrupted, the safety snapshot kept; restoring again repairs the database', async () => {
     await query(`INSERT INTO ${DB}.item (name, note) VALUES ('written after the backups', 'precious')`);
     const current = await tableState(DB);
-    const runId = await trigger(d!, '/api/restores', { target: 'mysql', snapshot: firstSnapshot, safetyBackup: true, confirm: 'mysql' }, 'admin');
-    await waitPhase(d!, runId, /loading dump/);
-    await new Promise((r) => setTimeout(r, 700));
-    await kill9(d!);
-    await restart();
+    const runId = await trigger(
+      d!,
+      '/api/restores',
+      { target: 'mysql', snapshot: firstSnapshot, safetyBackup: true, confirm: 'mysql' },
+      'admin'
+    );
+    // After the safety backup, the live database is half loaded when the daemon dies.
+    await killDuring(runId, ['--defaults-extra-file', `--batch ${DB}`], 1_000_000);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
@@ -268,14 +330,24 @@ describe('kill -9 of the daemon', () => {
     // The state before the restore is restorable from the safety snapshot...
     const back = await finished(
       d!,
-      await trigger(d!, '/api/restores', { target: 'mysql', snapshot: safety[0].id, safetyBackup: false, confirm: 'mysql' }, 'admin')
+      await trigger(
+        d!,
+        '/api/restores',
+        { target: 'mysql', snapshot: safety[0].id, safetyBackup: false, confirm: 'mysql' },
+        'admin'
+      )
     );
     expect(back.status).toBe('success');
     expect(await tableState(DB)).toEqual(current);
     // ...and so is the earlier snapshot, untouched by all of the above.
     const again = await finished(
       d!,
-      await trigger(d!, '/api/restores', { target: 'mysql', snapshot: firstSnapshot, safetyBackup: false, confirm: 'mysql' }, 'admin')
+      await trigger(
+        d!,
+        '/api/restores',
+        { target: 'mysql', snapshot: firstSnapshot, safetyBackup: false, confirm: 'mysql' },
+        'admin'
+      )
     );
     expect(again.status).toBe('success');
     expect(await tableState(DB)).toEqual(original);

@@ -27,7 +27,14 @@ const READER_PASS = 'reader-pass-4b9e07';
 
 async function resticIds(lab: Lab, repo: string): Promise<string[]> {
   const r = lab.engine.config.repositories[repo];
-  const args = ['-r', r.url, ...Object.entries(r.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), 'snapshots', '--json', '--no-lock'];
+  const args = [
+    '-r',
+    r.url,
+    ...Object.entries(r.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
+    'snapshots',
+    '--json',
+    '--no-lock',
+  ];
   const out = await run({ command: 'restic', args, env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
   return ((JSON.parse(out) ?? []) as Array<{ id: string }>).map((s) => s.id).sort();
 }
@@ -46,7 +53,10 @@ async function expectClean(lab: Lab, target: string, repoDir: string) {
   expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   expect(lab.engine.catalog.runningRuns()).toEqual([]);
   // Every snapshot restic holds for this target is one the catalog holds, and the reverse.
-  const inCatalog = lab.engine.snapshots(target).map((s) => s.id).sort();
+  const inCatalog = lab.engine
+    .snapshots(target)
+    .map((s) => s.id)
+    .sort();
   const inRestic = (await lab.engine.repository(t.repository).snapshots([`target=${target}`])).map((s) => s.id).sort();
   expect(inRestic).toEqual(inCatalog);
 }
@@ -85,10 +95,22 @@ describe('source and repository faults', () => {
       targets: {
         mysql: mysqlTarget(SRC, { retention: { keepLast: 10 } }),
         nopriv: mysqlTarget(SRC, {
-          connection: { host: '127.0.0.1', port: mysqlEnv().port, user: 'bsla_nopriv', passwordFile: './nopriv.pass', database: SRC },
+          connection: {
+            host: '127.0.0.1',
+            port: mysqlEnv().port,
+            user: 'bsla_nopriv',
+            passwordFile: './nopriv.pass',
+            database: SRC,
+          },
         }),
         reader: mysqlTarget(SRC, {
-          connection: { host: '127.0.0.1', port: mysqlEnv().port, user: 'bsla_reader', passwordFile: './reader.pass', database: SRC },
+          connection: {
+            host: '127.0.0.1',
+            port: mysqlEnv().port,
+            user: 'bsla_reader',
+            passwordFile: './reader.pass',
+            database: SRC,
+          },
         }),
         remote: mysqlTarget(SRC, { repository: 'remote', retention: { keepLast: 10 }, timeout: '2m' }),
         full: mysqlTarget(FULL, { repository: 'full', retention: { keepLast: 10 } }),
@@ -118,7 +140,10 @@ describe('source and repository faults', () => {
   it('a MariaDB user without any privilege: one clear line naming the user and the database, no password', async () => {
     const o = await lab.engine.backup('nopriv', 'test');
     expect(o.status).toBe('failed');
-    expectOneLine(o.error, /^cannot connect to MySQL at 127\.0\.0\.1:\d+: ER_DBACCESS_DENIED_ERROR Access denied for user 'bsla_nopriv'@'[^']+' to database 'agama_fault_src'$/);
+    expectOneLine(
+      o.error,
+      /^cannot connect to MySQL at 127\.0\.0\.1:\d+: ER_DBACCESS_DENIED_ERROR Access denied for user 'bsla_nopriv'@'[^']+' to database 'agama_fault_src'$/
+    );
     expect(o.error).not.toContain(NOPRIV_PASS);
     expect(lab.engine.snapshots('nopriv')).toEqual([]);
     const st = targetState(lab.engine.config.targets.nopriv, lab.engine.catalog, new Date());
@@ -126,10 +151,13 @@ describe('source and repository faults', () => {
     expect(st.checks.fresh.reason).toContain(`last backup failed: ${o.error}`);
   });
 
-  it('a user who may read but not dump: the dump\'s own refusal, in one line, and nothing saved', async () => {
+  it("a user who may read but not dump: the dump's own refusal, in one line, and nothing saved", async () => {
     const o = await lab.engine.backup('reader', 'test');
     expect(o.status).toBe('failed');
-    expectOneLine(o.error, /^(\/usr\/bin\/)?mariadb-dump failed: mariadb-dump: Couldn't execute '[^']+': Access denied for user 'bsla_reader'/);
+    expectOneLine(
+      o.error,
+      /^(\/usr\/bin\/)?mariadb-dump failed: mariadb-dump: Couldn't execute '[^']+': Access denied for user 'bsla_reader'/
+    );
     expect(o.error).not.toContain(READER_PASS);
     expect(lab.engine.snapshots('reader')).toEqual([]);
     expect(await lab.engine.repository('main').snapshots(['target=reader'])).toEqual([]);
@@ -160,7 +188,10 @@ describe('source and repository faults', () => {
     );
     const o = await running;
     expect(o.status).toBe('failed');
-    expectOneLine(o.error, /^(\/usr\/bin\/)?mariadb-dump failed: mariadb-dump: Error 2013: Lost connection to server during query when dumping table `item` at row: \d+$/);
+    expectOneLine(
+      o.error,
+      /^(\/usr\/bin\/)?mariadb-dump failed: mariadb-dump: Error 2013: Lost connection to server during query when dumping table `item` at row: \d+$/
+    );
     expect(lab.engine.snapshots('mysql').map((s) => s.id)).toEqual([good.snapshotId]);
     await expectClean(lab, 'mysql', path.join(lab.dir, 'repo'));
 
@@ -223,7 +254,10 @@ describe('source and repository faults', () => {
     expect(a.status).toBe('failed');
     expectOneLine(a.error, /^repository remote: .*(connection lost|ssh command exited)/);
     expect(b.status).toBe('failed');
-    expectOneLine(b.error, /^repository remote: .*(connection lost|ssh command exited|unable to start the sftp session)/);
+    expectOneLine(
+      b.error,
+      /^repository remote: .*(connection lost|ssh command exited|unable to start the sftp session)/
+    );
     // Neither failed run is in the catalog; the status says the last backup failed and why.
     expect(lab.engine.snapshots('remote').map((x) => x.id)).toEqual([good.snapshotId]);
     const st = targetState(lab.engine.config.targets.remote, lab.engine.catalog, new Date());
@@ -253,7 +287,9 @@ describe('source and repository faults', () => {
     expect(good.status).toBe('success');
     const before = await tableState(FULL);
     // About 20 MB of incompressible text: its dump cannot fit in the 8 MB repository.
-    await query(`INSERT INTO ${FULL}.item (name, note) SELECT CONCAT('random ', seq), HEX(RANDOM_BYTES(1024)) FROM ${FULL}.seq_1_to_10000`);
+    await query(
+      `INSERT INTO ${FULL}.item (name, note) SELECT CONCAT('random ', seq), HEX(RANDOM_BYTES(1024)) FROM ${FULL}.seq_1_to_10000`
+    );
 
     const o = await lab.engine.backup('full', 'test');
     expect(o.status).toBe('failed');
@@ -266,7 +302,11 @@ describe('source and repository faults', () => {
 
     // The earlier snapshot is intact and restorable: a test restore passes, a real one gives its data.
     expect((await lab.engine.verify('full', good.snapshotId!, 'test')).status).toBe('success');
-    const r = await lab.engine.restore('full', { snapshot: good.snapshotId!, to: `${FULL}_back`, safetyBackup: false }, 'test');
+    const r = await lab.engine.restore(
+      'full',
+      { snapshot: good.snapshotId!, to: `${FULL}_back`, safetyBackup: false },
+      'test'
+    );
     expect(r.status).toBe('success');
     expect(await tableState(`${FULL}_back`)).toEqual(before);
     await query(`DROP DATABASE ${FULL}_back`);
@@ -324,4 +364,3 @@ function descendants(pid: number): number[] {
   walk(pid);
   return out;
 }
-

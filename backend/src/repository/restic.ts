@@ -194,7 +194,13 @@ export class ResticRepository {
       );
     };
     const pids: number[] = [];
-    for (const entry of readdirSync('/proc')) {
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return 0; // no /proc (not Linux): nothing to find this way
+    }
+    for (const entry of entries) {
       if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
         continue;
       }

@@ -145,8 +145,14 @@ describe('mysql target failures leave no snapshot behind', () => {
 
   it('writes during the backup are noticed, and verification accepts either recorded state', async () => {
     const running = lab.engine.backup('mysql', 'test');
-    await waitForProcess(['mariadb-dump', 'agama_fail']);
-    await query(`INSERT INTO agama_fail.item (name) VALUES ('written during the backup')`);
+    // The dump is held still while a row is written, so the write surely falls inside the backup.
+    const dumpPid = await waitForProcess(['mariadb-dump', 'agama_fail']);
+    process.kill(dumpPid, 'SIGSTOP');
+    try {
+      await query(`INSERT INTO agama_fail.item (name) VALUES ('written during the backup')`);
+    } finally {
+      process.kill(dumpPid, 'SIGCONT');
+    }
     const o = await running;
     expect(o.status).toBe('success');
     const snap = lab.engine.snapshots('mysql')[0];
