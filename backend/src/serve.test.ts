@@ -50,7 +50,11 @@ async function startDaemon(lab: Lab, env: Record<string, string> = {}): Promise<
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal }))
   );
-  await waitFor(() => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null, 30_000, 'the daemon to listen');
+  await waitFor(
+    () => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null,
+    30_000,
+    'the daemon to listen'
+  );
   const ready = lines.find((l) => /^backup-sla serving/.test(l.msg));
   if (!ready) {
     throw new Error(`the daemon did not start: ${lines.map((l) => l.msg).join(' | ')}`);
@@ -62,7 +66,11 @@ async function startDaemon(lab: Lab, env: Record<string, string> = {}): Promise<
 
 async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
   const r = lab.engine.config.repositories.main;
-  const out = await run({ command: 'restic', args: ['-r', r.url, 'snapshots', '--json', '--no-lock'], env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
+  const out = await run({
+    command: 'restic',
+    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
+    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
+  });
   return JSON.parse(out) ?? [];
 }
 
@@ -72,7 +80,10 @@ async function expectClean(lab: Lab) {
   expect(existsSync(locks) ? readdirSync(locks) : []).toEqual([]);
   expect(readdirSync(path.join(lab.dir, 'repo', 'locks'))).toEqual([]);
   const inRestic = (await resticSnapshots(lab)).map((s) => s.id).sort();
-  const inCatalog = lab.engine.snapshots('mysql').map((s) => s.id).sort();
+  const inCatalog = lab.engine
+    .snapshots('mysql')
+    .map((s) => s.id)
+    .sort();
   expect(inRestic).toEqual(inCatalog);
   expect(lab.engine.catalog.runningRuns()).toEqual([]);
 }
@@ -82,7 +93,11 @@ async function expectClean(lab: Lab) {
  * catch-up at start has nothing to do and the backup under test is the one asked for over HTTP.
  */
 function freshLab(targets: string[]): Lab {
-  const lab = makeLab(apiLabOptions({ targets: Object.fromEntries(targets.map((t) => [t, mysqlTarget(DB, { verify: { schedule: null } })])) }));
+  const lab = makeLab(
+    apiLabOptions({
+      targets: Object.fromEntries(targets.map((t) => [t, mysqlTarget(DB, { verify: { schedule: null } })])),
+    })
+  );
   for (const t of targets) {
     const id = lab.engine.catalog.startRun(t, 'backup', 'seed', new Date());
     lab.engine.catalog.finishRun(id, new Date(), { status: 'unchanged' });
@@ -91,7 +106,12 @@ function freshLab(targets: string[]): Lab {
 }
 
 async function startBackup(d: Daemon): Promise<number> {
-  const res = await request(d.address, { method: 'POST', url: '/api/targets/mysql/backup', headers: auth('operator'), payload: {} });
+  const res = await request(d.address, {
+    method: 'POST',
+    url: '/api/targets/mysql/backup',
+    headers: auth('operator'),
+    payload: {},
+  });
   expect(res.statusCode).toBe(202);
   return json(res).runId;
 }
@@ -123,7 +143,12 @@ describe('backup-sla serve', () => {
       await whileRunning(d, runId, /dumping|uploading/);
       d.child.kill('SIGTERM');
       await waitFor(() => d.lines.some((l) => /^shutting down/.test(l.msg)), 10_000, 'the shutdown to begin');
-      const refused = await request(d.address, { method: 'POST', url: '/api/targets/other/backup', headers: auth('operator'), payload: {} });
+      const refused = await request(d.address, {
+        method: 'POST',
+        url: '/api/targets/other/backup',
+        headers: auth('operator'),
+        payload: {},
+      });
       expect(refused.statusCode).toBe(409);
       expect(json(refused).message).toMatch(/shutting down/);
       expect(await d.exited).toEqual({ code: 0, signal: null });
@@ -163,13 +188,19 @@ describe('backup-sla serve', () => {
     try {
       const config = loadConfig(lab.configFile);
       await expect(startService(config, { listen: false })).rejects.toThrow(ConfigError);
-      await expect(startService(config, { listen: false })).rejects.toThrow(`${lab.configFile}: api: is required by \`serve\``);
-      const out = spawn(process.execPath, [BIN, '--config', lab.configFile, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await expect(startService(config, { listen: false })).rejects.toThrow(
+        `${lab.configFile}: api: is required by \`serve\``
+      );
+      const out = spawn(process.execPath, [BIN, '--config', lab.configFile, 'serve'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       out.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       const code = await new Promise<number | null>((resolve) => out.on('exit', resolve));
       expect(code).toBe(3);
-      expect(stderr.trim()).toBe(`backup-sla: ${lab.configFile}: api: is required by \`serve\` (listen address and the token files of viewer, operator and admin)`);
+      expect(stderr.trim()).toBe(
+        `backup-sla: ${lab.configFile}: api: is required by \`serve\` (listen address and the token files of viewer, operator and admin)`
+      );
     } finally {
       lab.cleanup();
     }

@@ -55,7 +55,9 @@ function version(): string {
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   if (!config.api) {
-    throw new ConfigError(config.file, ['api: is required by `serve` (listen address and the token files of viewer, operator and admin)']);
+    throw new ConfigError(config.file, [
+      'api: is required by `serve` (listen address and the token files of viewer, operator and admin)',
+    ]);
   }
   const log = options.log ?? silentLogger;
   const auth = TokenAuth.fromConfig(config.api);
@@ -79,7 +81,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     }
     if (options.scheduler ?? true) {
       scheduler = new Scheduler(engine, { log, now: options.now });
-      scheduler.start().catch((e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'catch-up at start failed'));
+      scheduler
+        .start()
+        .catch((e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'catch-up at start failed'));
     }
     let closing: Promise<void> | null = null;
     const service: Service = {
@@ -124,12 +128,18 @@ function graceFromEnv(): number | undefined {
 export async function serve(configFile: string): Promise<void> {
   const config = loadConfig(configFile);
   if (!config.api) {
-    throw new ConfigError(config.file, ['api: is required by `serve` (listen address and the token files of viewer, operator and admin)']);
+    throw new ConfigError(config.file, [
+      'api: is required by `serve` (listen address and the token files of viewer, operator and admin)',
+    ]);
   }
   const log = createLogger();
   const service = await startService(config, { log, shutdownGraceMs: graceFromEnv() });
   log.info(
-    { api: `${service.address}/api`, metrics: `${service.address}/metrics`, openapi: `${service.address}/api/openapi.json` },
+    {
+      api: `${service.address}/api`,
+      metrics: `${service.address}/metrics`,
+      openapi: `${service.address}/api/openapi.json`,
+    },
     `backup-sla serving ${Object.keys(config.targets).length} targets on ${service.address}`
   );
 

@@ -13,14 +13,78 @@ const COPY = 'agama_api_test_copy';
 const KEYS = {
   status: ['covered', 'generatedAt', 'level', 'targets'],
   target: [
-    'ageSeconds', 'checks', 'copiesHeld', 'copiesRequired', 'kind', 'lastRun', 'lastSuccessAt', 'lastVerification', 'level', 'name',
-    'nextRunAt', 'nextVerifyAt', 'policy', 'reasons', 'recoverySeconds', 'running', 'versionsHeld', 'versionsRequired',
+    'ageSeconds',
+    'checks',
+    'copiesHeld',
+    'copiesRequired',
+    'kind',
+    'lastRun',
+    'lastSuccessAt',
+    'lastVerification',
+    'level',
+    'name',
+    'nextRunAt',
+    'nextVerifyAt',
+    'policy',
+    'reasons',
+    'recoverySeconds',
+    'running',
+    'versionsHeld',
+    'versionsRequired',
   ],
-  policy: ['copies', 'coverage', 'repository', 'retention', 'retentionText', 'rpoSeconds', 'rtoSeconds', 'schedule', 'usability', 'verifySchedule'],
-  run: ['actor', 'bytesDone', 'durationSeconds', 'error', 'finishedAt', 'id', 'operation', 'phase', 'snapshotId', 'startedAt', 'status', 'target'],
-  snapshot: ['bytes', 'heldBy', 'id', 'metadata', 'shortId', 'target', 'time', 'verification', 'verificationDetail', 'verifiedAt', 'version'],
+  policy: [
+    'copies',
+    'coverage',
+    'repository',
+    'retention',
+    'retentionText',
+    'rpoSeconds',
+    'rtoSeconds',
+    'schedule',
+    'usability',
+    'verifySchedule',
+  ],
+  run: [
+    'actor',
+    'bytesDone',
+    'durationSeconds',
+    'error',
+    'finishedAt',
+    'id',
+    'operation',
+    'phase',
+    'snapshotId',
+    'startedAt',
+    'status',
+    'target',
+  ],
+  snapshot: [
+    'bytes',
+    'heldBy',
+    'id',
+    'metadata',
+    'shortId',
+    'target',
+    'time',
+    'verification',
+    'verificationDetail',
+    'verifiedAt',
+    'version',
+  ],
   audit: ['action', 'actor', 'at', 'detail', 'id', 'result', 'target'],
-  restore: ['actor', 'durationSeconds', 'error', 'finishedAt', 'runId', 'safetySnapshotId', 'snapshotId', 'startedAt', 'status', 'target', 'to'],
+  restore: [
+    'actor',
+    'durationSeconds',
+    'error',
+    'finishedAt',
+    'runId',
+    'safetySnapshotId',
+    'snapshotId',
+    'startedAt',
+    'status',
+    'target',
+    'to',
+  ],
   error: ['error', 'message', 'statusCode'],
 };
 const keys = (o: object) => Object.keys(o).sort();
@@ -79,7 +143,15 @@ describe('HTTP API contract', () => {
     const t = body.targets[0];
     expect(keys(t)).toEqual(KEYS.target);
     expect(keys(t.policy)).toEqual(KEYS.policy);
-    expect(t.policy).toMatchObject({ schedule: '0 2 * * *', rpoSeconds: 86400, rtoSeconds: 300, retention: { keepLast: 5 }, retentionText: 'last 5 versions', repository: 'main', copies: [] });
+    expect(t.policy).toMatchObject({
+      schedule: '0 2 * * *',
+      rpoSeconds: 86400,
+      rtoSeconds: 300,
+      retention: { keepLast: 5 },
+      retentionText: 'last 5 versions',
+      repository: 'main',
+      copies: [],
+    });
     expect(t.level).toBe('critical');
     expect(t.checks.fresh.level).toBe('critical');
     expect(t.lastRun).toBeNull();
@@ -112,7 +184,14 @@ describe('HTTP API contract', () => {
     expect(snaps.snapshots).toHaveLength(1);
     const snap = snaps.snapshots[0];
     expect(keys(snap)).toEqual(KEYS.snapshot);
-    expect(snap).toMatchObject({ id: done.snapshotId, shortId: done.snapshotId!.slice(0, 8), target: 'mysql', verification: 'unverified', heldBy: ['main'], version: null });
+    expect(snap).toMatchObject({
+      id: done.snapshotId,
+      shortId: done.snapshotId!.slice(0, 8),
+      target: 'mysql',
+      verification: 'unverified',
+      heldBy: ['main'],
+      version: null,
+    });
     expect((snap.metadata as any).tables.item.rows).toBe(300);
 
     const target = json<Api.GetTarget>(await get('/api/targets/mysql'));
@@ -155,7 +234,11 @@ describe('HTTP API contract', () => {
     expect((await finished(s.lab, json<Api.Accepted>(byId).runId)).detail.snapshot).toBe(older.id);
 
     expectError(await post('/api/targets/mysql/verify', { snapshot: 'deadbeef' }), 404, /no snapshot 'deadbeef'/);
-    expectError(await post('/api/targets/mysql/verify', { snapshot: '../x' }), 400, /body\/snapshot must be a snapshot id/);
+    expectError(
+      await post('/api/targets/mysql/verify', { snapshot: '../x' }),
+      400,
+      /body\/snapshot must be a snapshot id/
+    );
     expectError(await post('/api/targets/broken/verify', {}), 404, /has no snapshot yet/);
 
     const target = json<Api.GetTarget>(await get('/api/targets/mysql'));
@@ -170,7 +253,9 @@ describe('HTTP API contract', () => {
     expect(run.status).toBe('failed');
     const api = json<Api.Run>(await get(`/api/runs/${run.id}`));
     expect(api.error).toMatch(/agama_api_test_missing|Unknown database/i);
-    expect(api.error).not.toContain(require('node:fs').readFileSync(process.env.BSLA_MYSQL_PASSWORD_FILE!, 'utf8').trim());
+    expect(api.error).not.toContain(
+      require('node:fs').readFileSync(process.env.BSLA_MYSQL_PASSWORD_FILE!, 'utf8').trim()
+    );
     const target = json<Api.GetTarget>(await get('/api/targets/broken'));
     expect(target.lastRun).toMatchObject({ id: run.id, status: 'failed' });
     expect(target.reasons.join(' ')).toMatch(/last backup failed/);
@@ -183,27 +268,45 @@ describe('HTTP API contract', () => {
     const backups = json<Api.GetRuns>(await get('/api/runs?target=mysql&operation=backup')).runs;
     expect(backups.every((r) => r.target === 'mysql' && r.operation === 'backup')).toBe(true);
     expect(backups).toHaveLength(2);
-    expect(json<Api.GetRuns>(await get('/api/runs?operation=verify')).runs.every((r) => r.operation === 'verify')).toBe(true);
+    expect(json<Api.GetRuns>(await get('/api/runs?operation=verify')).runs.every((r) => r.operation === 'verify')).toBe(
+      true
+    );
     expect(json<Api.GetRuns>(await get('/api/runs?limit=1')).runs).toHaveLength(1);
     expect(json<Api.GetRuns>(await get('/api/runs?target=broken')).runs.every((r) => r.target === 'broken')).toBe(true);
   });
 
   it('POST /api/restores: confirmation, validation, then a real restore listed by GET /api/restores', async () => {
     const ok = { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' };
-    expectError(await post('/api/restores', { ...ok, confirm: 'mysq' }, 'admin'), 400, /body\/confirm must equal the target name 'mysql'/);
+    expectError(
+      await post('/api/restores', { ...ok, confirm: 'mysq' }, 'admin'),
+      400,
+      /body\/confirm must equal the target name 'mysql'/
+    );
     const { confirm: _c, ...noConfirm } = ok;
     expectError(await post('/api/restores', noConfirm, 'admin'), 400, /^body\/confirm is required$/);
     const { safetyBackup: _s, ...noSafety } = ok;
     expectError(await post('/api/restores', noSafety, 'admin'), 400, /^body\/safetyBackup is required$/);
     // Declining the safety backup must be an explicit boolean, never a coerced "false", 0 or null.
     for (const v of ['false', 0, null]) {
-      expectError(await post('/api/restores', { ...ok, safetyBackup: v }, 'admin'), 400, /^body\/safetyBackup must be one of true, false$/);
+      expectError(
+        await post('/api/restores', { ...ok, safetyBackup: v }, 'admin'),
+        400,
+        /^body\/safetyBackup must be one of true, false$/
+      );
     }
     expectError(await post('/api/restores', { ...ok, to: '../etc' }, 'admin'), 400, /body\/to must not contain '\.\.'/);
     expectError(await post('/api/restores', { ...ok, to: 'a/../../b' }, 'admin'), 400, /body\/to/);
-    expectError(await post('/api/restores', { ...ok, to: 'bad name' }, 'admin'), 400, /restore destination 'bad name' refused/);
+    expectError(
+      await post('/api/restores', { ...ok, to: 'bad name' }, 'admin'),
+      400,
+      /restore destination 'bad name' refused/
+    );
     expectError(await post('/api/restores', { ...ok, extra: 1 }, 'admin'), 400, /^body\/extra is not a known field$/);
-    expectError(await post('/api/restores', { ...ok, target: 'nope', confirm: 'nope' }, 'admin'), 404, /unknown target 'nope'/);
+    expectError(
+      await post('/api/restores', { ...ok, target: 'nope', confirm: 'nope' }, 'admin'),
+      404,
+      /unknown target 'nope'/
+    );
     expectError(await post('/api/restores', { ...ok, snapshot: 'abcdef12' }, 'admin'), 404, /no snapshot 'abcdef12'/);
     expect(s.lab.engine.catalog.runs({ operation: 'restore' })).toHaveLength(0);
 
@@ -218,7 +321,16 @@ describe('HTTP API contract', () => {
     expect(restores).toHaveLength(1);
     expect(keys(restores[0])).toEqual(KEYS.restore);
     const latest = json<Api.GetSnapshots>(await get('/api/targets/mysql/snapshots')).snapshots[0];
-    expect(restores[0]).toMatchObject({ runId, target: 'mysql', snapshotId: latest.id, to: COPY, safetySnapshotId: null, status: 'success', actor: 'root-admin', error: null });
+    expect(restores[0]).toMatchObject({
+      runId,
+      target: 'mysql',
+      snapshotId: latest.id,
+      to: COPY,
+      safetySnapshotId: null,
+      status: 'success',
+      actor: 'root-admin',
+      error: null,
+    });
     const audit = json<Api.GetAudit>(await get('/api/audit')).entries.filter((e) => e.action === 'restore');
     expect(audit.map((e) => [e.actor, e.result])).toEqual([
       ['root-admin', 'ok'],
@@ -228,7 +340,11 @@ describe('HTTP API contract', () => {
 
   it('the actor is the role when Grafana forwards no user; a bad X-Grafana-User is refused', async () => {
     expectError(await get('/api/status', 'viewer', { 'x-grafana-user': 'x'.repeat(101) }), 400, /x-grafana-user/);
-    expectError(await get('/api/status', 'viewer', { 'x-grafana-user': 'bad\ttab' }), 400, /x-grafana-user must be printable/);
+    expectError(
+      await get('/api/status', 'viewer', { 'x-grafana-user': 'bad\ttab' }),
+      400,
+      /x-grafana-user must be printable/
+    );
     // Grafana sends the login's UTF-8 bytes; Node reads header bytes as latin1; the service decodes.
     // (No body here: Node's client would write the headers in the body's encoding.)
     const res = await app.inject({
@@ -266,18 +382,32 @@ describe('HTTP API contract', () => {
     expectError(await get('/api/runs?limit=0'), 400, /^querystring\/limit must be >= 1$/);
     expectError(await get('/api/runs?limit=5000'), 400, /^querystring\/limit must be <= 1000$/);
     expectError(await get('/api/runs?limit=ten'), 400, /^querystring\/limit must be integer$/);
-    expectError(await get('/api/runs?operation=dance'), 400, /^querystring\/operation must be one of "backup", "verify", "restore", "forget"$/);
+    expectError(
+      await get('/api/runs?operation=dance'),
+      400,
+      /^querystring\/operation must be one of "backup", "verify", "restore", "forget"$/
+    );
     expectError(await get('/api/audit?limit=-1'), 400, /querystring\/limit/);
     expectError(await get('/api/runs/abc'), 400, /^params\/id must be integer$/);
     expectError(await post('/api/targets/mysql/backup', { now: true }), 400, /^body\/now is not a known field$/);
     expectError(await post('/api/targets/mysql/backup', [1, 2]), 400, /^body must be object$/);
     expectError(
-      await app.inject({ method: 'POST', url: '/api/targets/mysql/backup', headers: { ...auth('operator'), 'content-type': 'application/json' }, payload: '{oops' }),
+      await app.inject({
+        method: 'POST',
+        url: '/api/targets/mysql/backup',
+        headers: { ...auth('operator'), 'content-type': 'application/json' },
+        payload: '{oops',
+      }),
       400,
       /not valid JSON/
     );
     expectError(
-      await app.inject({ method: 'POST', url: '/api/restores', headers: { ...auth('admin'), 'content-type': 'application/json' }, payload: 'null' }),
+      await app.inject({
+        method: 'POST',
+        url: '/api/restores',
+        headers: { ...auth('admin'), 'content-type': 'application/json' },
+        payload: 'null',
+      }),
       400,
       /^body must be object$/
     );
@@ -315,9 +445,18 @@ describe('HTTP API contract', () => {
       expect(op['x-required-role'] ?? null).toBe(r.role);
       expect(Object.keys(op.responses)).toEqual(Object.keys(r.schema.response));
     }
-    expect(doc.paths['/api/restores'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RestoreRequest' });
-    expect(doc.paths['/api/runs'].get.parameters.map((p: any) => p.name)).toEqual(['target', 'operation', 'limit', 'x-grafana-user']);
-    expect(doc.components.schemas.TargetStatus.properties.lastRun).toEqual({ anyOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }] });
+    expect(doc.paths['/api/restores'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RestoreRequest',
+    });
+    expect(doc.paths['/api/runs'].get.parameters.map((p: any) => p.name)).toEqual([
+      'target',
+      'operation',
+      'limit',
+      'x-grafana-user',
+    ]);
+    expect(doc.components.schemas.TargetStatus.properties.lastRun).toEqual({
+      anyOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }],
+    });
     // Every $ref points at a defined component.
     const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g)!;
     for (const ref of new Set(refs)) {
@@ -338,13 +477,19 @@ describe('HTTP API on a real socket', () => {
 
   it('listens on api.listen and answers over TCP', async () => {
     expect(s.service.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const status = await fetch(`${s.service.address}/api/status`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    const status = await fetch(`${s.service.address}/api/status`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
     expect(status.status).toBe(200);
     expect(((await status.json()) as Api.GetStatus).targets[0].name).toBe('mysql');
     const anon = await fetch(`${s.service.address}/api/status`);
     expect(anon.status).toBe(401);
     expect(anon.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await anon.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid token is needed: Authorization: Bearer <token>' });
+    expect(await anon.json()).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'a valid token is needed: Authorization: Bearer <token>',
+    });
     const metrics = await fetch(`${s.service.address}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^backup_sla_snapshots\{target="mysql"\} 0$/m);

@@ -19,7 +19,11 @@ function sample(method: string, url: string, runId: number): HttpRequest {
     'POST /api/restores': { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' },
     'POST /api/targets/:target/verify': { snapshot: 'latest' },
   };
-  return { method: method as 'GET' | 'POST', url: path, payload: method === 'POST' ? (bodies[`${method} ${url}`] ?? {}) : undefined };
+  return {
+    method: method as 'GET' | 'POST',
+    url: path,
+    payload: method === 'POST' ? (bodies[`${method} ${url}`] ?? {}) : undefined,
+  };
 }
 
 describe('auth matrix', () => {
@@ -39,12 +43,18 @@ describe('auth matrix', () => {
     await query(`DROP DATABASE IF EXISTS ${COPY}`);
   });
 
-  const routes = () => routeTable({ api: s.lab.engine.config.api!, metrics: null as never }).filter((r) => r.role !== null);
+  const routes = () =>
+    routeTable({ api: s.lab.engine.config.api!, metrics: null as never }).filter((r) => r.role !== null);
 
   it('covers every API route (all of them need a token)', () => {
-    const table = routeTable({ api: { listen: { host: '', port: 0 }, tokens: {} as never, metricsAuth: false, bodyLimitBytes: 1024 }, metrics: null as never });
+    const table = routeTable({
+      api: { listen: { host: '', port: 0 }, tokens: {} as never, metricsAuth: false, bodyLimitBytes: 1024 },
+      metrics: null as never,
+    });
     expect(table.filter((r) => r.role === null).map((r) => r.url)).toEqual(['/api/openapi.json', '/metrics']);
-    expect(table.filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json').every((r) => r.role !== null)).toBe(true);
+    expect(
+      table.filter((r) => r.url.startsWith('/api/') && r.url !== '/api/openapi.json').every((r) => r.role !== null)
+    ).toBe(true);
     expect(routes().map((r) => `${r.method} ${r.url} ${r.role}`)).toEqual([
       'GET /api/status viewer',
       'GET /api/targets/:target viewer',
@@ -78,8 +88,16 @@ describe('auth matrix', () => {
       const req = sample(r.method, r.url, firstRun);
       for (const [what, headers] of wrong) {
         const res = await call(req, headers);
-        expect({ route: `${r.method} ${r.url}`, what, status: res.statusCode }).toEqual({ route: `${r.method} ${r.url}`, what, status: 401 });
-        expect(json(res)).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid token is needed: Authorization: Bearer <token>' });
+        expect({ route: `${r.method} ${r.url}`, what, status: res.statusCode }).toEqual({
+          route: `${r.method} ${r.url}`,
+          what,
+          status: 401,
+        });
+        expect(json(res)).toEqual({
+          statusCode: 401,
+          error: 'Unauthorized',
+          message: 'a valid token is needed: Authorization: Bearer <token>',
+        });
       }
       for (const role of ROLES) {
         const res = await call(req, auth(role));
@@ -89,7 +107,11 @@ describe('auth matrix', () => {
           expect(json(res).message).toBe(`this needs the ${r.role} role; the token used has the ${role} role`);
           continue;
         }
-        expect({ cell, status: res.statusCode, body: res.statusCode < 300 ? '' : res.body }).toEqual({ cell, status: r.status ?? 200, body: '' });
+        expect({ cell, status: res.statusCode, body: res.statusCode < 300 ? '' : res.body }).toEqual({
+          cell,
+          status: r.status ?? 200,
+          body: '',
+        });
         seen.push(cell);
         if (res.statusCode === 202) {
           await finished(s.lab, json(res).runId);
@@ -114,7 +136,8 @@ describe('auth matrix', () => {
   it('with api.metricsAuth: /metrics needs a token of any role', async () => {
     const locked = await makeServiceLab({ targets: { mysql: mysqlTarget(DB) } }, { metricsAuth: true });
     try {
-      const get = (headers: Record<string, string>) => request(locked.service.address!, { method: 'GET', url: '/metrics', headers });
+      const get = (headers: Record<string, string>) =>
+        request(locked.service.address!, { method: 'GET', url: '/metrics', headers });
       expect((await get({})).statusCode).toBe(401);
       expect((await get({ authorization: 'Bearer nope' })).statusCode).toBe(401);
       for (const role of ROLES) {

@@ -32,7 +32,10 @@ export class TokenAuth {
   }
 
   static fromConfig(api: ApiConfig): TokenAuth {
-    const tokens = Object.fromEntries(ROLES.map((r) => [r, readSecret(api.tokens[r], `api.tokens.${r}`)])) as Record<Role, string>;
+    const tokens = Object.fromEntries(ROLES.map((r) => [r, readSecret(api.tokens[r], `api.tokens.${r}`)])) as Record<
+      Role,
+      string
+    >;
     return new TokenAuth(tokens);
   }
 

@@ -24,7 +24,10 @@ function interfaces(file: string): Map<string, Map<string, Field>> {
     for (const m of list) {
       if (ts.isPropertySignature(m) && m.name) {
         const text = m.type?.getText(source) ?? '';
-        fields.set(m.name.getText(source).replace(/['"]/g, ''), { optional: !!m.questionToken, nullable: /\|\s*null\b/.test(text) });
+        fields.set(m.name.getText(source).replace(/['"]/g, ''), {
+          optional: !!m.questionToken,
+          nullable: /\|\s*null\b/.test(text),
+        });
       }
     }
     out.set(name, fields);
@@ -43,7 +46,8 @@ function schemaFields(schema: S.JsonSchema): Map<string, Field> {
   const fields = new Map<string, Field>();
   for (const [name, p] of Object.entries(props)) {
     const nullable =
-      (Array.isArray(p.type) && p.type.includes('null')) || (Array.isArray(p.anyOf) && (p.anyOf as S.JsonSchema[]).some((x) => x.type === 'null'));
+      (Array.isArray(p.type) && p.type.includes('null')) ||
+      (Array.isArray(p.anyOf) && (p.anyOf as S.JsonSchema[]).some((x) => x.type === 'null'));
     fields.set(name, { optional: !required.includes(name), nullable });
   }
   return fields;

@@ -90,11 +90,17 @@ export function errorHandler(log: Logger) {
     if (status >= 500) {
       log.error({ err: redact(err.stack ?? err.message), method: req.method, url: req.url }, 'request failed');
     }
-    reply.code(status).type('application/json').send(errorBody(status, safe ? err.message : 'internal error; the service log has the details'));
+    reply
+      .code(status)
+      .type('application/json')
+      .send(errorBody(status, safe ? err.message : 'internal error; the service log has the details'));
   };
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
   const path = req.url.split('?')[0];
-  reply.code(404).type('application/json').send(errorBody(404, `no such route: ${req.method} ${path}`));
+  reply
+    .code(404)
+    .type('application/json')
+    .send(errorBody(404, `no such route: ${req.method} ${path}`));
 }

@@ -71,7 +71,10 @@ function parameters(where: 'path' | 'query' | 'header', schema: S.JsonSchema | u
   });
 }
 
-export function openApiDocument(routes: RouteDef[], info: { version: string; metricsAuth: boolean }): Record<string, unknown> {
+export function openApiDocument(
+  routes: RouteDef[],
+  info: { version: string; metricsAuth: boolean }
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -95,7 +98,12 @@ export function openApiDocument(routes: RouteDef[], info: { version: string; met
         ...parameters('header', r.schema.headers),
       ],
       ...(r.schema.body
-        ? { requestBody: { required: !r.optionalBody, content: { 'application/json': { schema: withRefs(r.schema.body) } } } }
+        ? {
+            requestBody: {
+              required: !r.optionalBody,
+              content: { 'application/json': { schema: withRefs(r.schema.body) } },
+            },
+          }
         : {}),
       responses,
     };

@@ -79,7 +79,10 @@ export function apiRoutes(): RouteDef[] {
       role: 'viewer',
       tag: 'state',
       summary: 'SLA state of every target and the services covered by another target',
-      schema: { headers: S.grafanaUserHeaderSchema, response: { 200: S.statusResponseSchema, ...errors(...AUTH_ERRORS) } },
+      schema: {
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.statusResponseSchema, ...errors(...AUTH_ERRORS) },
+      },
       handler: (_req, _reply, _caller, { engine }): Api.GetStatus => toStatus(engine.slaState()),
     },
     {
@@ -179,7 +182,9 @@ export function apiRoutes(): RouteDef[] {
         response: { 200: S.getRestoresSchema, ...errors(...AUTH_ERRORS) },
       },
       handler: (req, _reply, _caller, { engine }): Api.GetRestores => ({
-        restores: engine.catalog.runs({ operation: 'restore', limit: (req.query as { limit: number }).limit }).map(toRestore),
+        restores: engine.catalog
+          .runs({ operation: 'restore', limit: (req.query as { limit: number }).limit })
+          .map(toRestore),
       }),
     },
     {
@@ -235,7 +240,10 @@ export function apiRoutes(): RouteDef[] {
       },
       handler: (req, reply, caller, { engine }) => {
         const target = knownTarget(engine, (req.params as Params).target).name;
-        return accepted(reply, engine.start((started) => engine.backup(target, caller!.actor, started)));
+        return accepted(
+          reply,
+          engine.start((started) => engine.backup(target, caller!.actor, started))
+        );
       },
     },
     {
@@ -255,7 +263,10 @@ export function apiRoutes(): RouteDef[] {
       handler: (req, reply, caller, { engine }) => {
         const target = knownTarget(engine, (req.params as Params).target).name;
         const snapshot = (req.body as { snapshot?: string }).snapshot ?? 'latest';
-        return accepted(reply, engine.start((started) => engine.verify(target, snapshot, caller!.actor, started)));
+        return accepted(
+          reply,
+          engine.start((started) => engine.verify(target, snapshot, caller!.actor, started))
+        );
       },
     },
     {
@@ -282,7 +293,12 @@ export function apiRoutes(): RouteDef[] {
         return accepted(
           reply,
           engine.start((started) =>
-            engine.restore(target, { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup }, caller!.actor, started)
+            engine.restore(
+              target,
+              { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup },
+              caller!.actor,
+              started
+            )
           )
         );
       },

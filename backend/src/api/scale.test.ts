@@ -16,7 +16,9 @@ describe('API over a large catalog', () => {
   const sqls: string[] = [];
 
   beforeAll(async () => {
-    s = await makeServiceLab({ targets: Object.fromEntries(TARGETS.map((t) => [t, mysqlTarget('agama_scale_unused')])) });
+    s = await makeServiceLab({
+      targets: Object.fromEntries(TARGETS.map((t) => [t, mysqlTarget('agama_scale_unused')])),
+    });
     const db = s.lab.engine.catalog.db;
     const ins = db.prepare(
       `INSERT INTO runs (target, operation, status, phase, started_at, finished_at, actor, detail) VALUES (?, ?, ?, 'done', ?, ?, 'scheduler', '{}')`
@@ -56,14 +58,23 @@ describe('API over a large catalog', () => {
   it('status finds the running run and answers quickly', async () => {
     await get('/api/status'); // warm up
     const { body, ms } = await get<Api.GetStatus>('/api/status');
-    expect(body.targets.find((t) => t.name === 'prom')!.running).toMatchObject({ id: runningId, operation: 'restore', status: 'running' });
+    expect(body.targets.find((t) => t.name === 'prom')!.running).toMatchObject({
+      id: runningId,
+      operation: 'restore',
+      status: 'running',
+    });
     expect(body.targets.filter((t) => t.running).map((t) => t.name)).toEqual(['prom']);
     console.log(`GET /api/status over ${RUNS} runs: ${ms} ms`);
     expect(ms).toBeLessThan(1000);
   });
 
   it('run lists are newest first, filtered and limited', async () => {
-    for (const url of ['/api/runs?limit=50', '/api/runs?target=influx&limit=50', '/api/runs?operation=verify&limit=50', '/api/runs?target=ansible&operation=forget&limit=50']) {
+    for (const url of [
+      '/api/runs?limit=50',
+      '/api/runs?target=influx&limit=50',
+      '/api/runs?operation=verify&limit=50',
+      '/api/runs?target=ansible&operation=forget&limit=50',
+    ]) {
       const { body, ms } = await get<Api.GetRuns>(url);
       expect(body.runs).toHaveLength(50);
       const ids = body.runs.map((r) => r.id);
@@ -81,7 +92,9 @@ describe('API over a large catalog', () => {
     expect(runsQueries.length).toBeGreaterThan(3);
     for (const sql of runsQueries) {
       const params = (sql.match(/\?/g) ?? []).map(() => 'x');
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join('; ');
       // A SCAN is only fine in id order without a filter (it stops at the LIMIT).
       if (/\bSCAN runs\b/.test(plan)) {
         expect({ sql, plan, ok: !/WHERE/.test(sql) && /ORDER BY id DESC LIMIT/.test(sql) }).toMatchObject({ ok: true });

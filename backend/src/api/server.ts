@@ -146,7 +146,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       return reply;
     }
     if (!atLeast(granted, role)) {
-      log.warn({ method: req.method, url: req.routeOptions.url, role: granted }, 'request with too weak a role refused');
+      log.warn(
+        { method: req.method, url: req.routeOptions.url, role: granted },
+        'request with too weak a role refused'
+      );
       reply.code(403).send(errorBody(403, `this needs the ${role} role; the token used has the ${granted} role`));
       return reply;
     }
@@ -161,7 +164,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     if (req.method !== 'GET' && req.routeOptions.url) {
       log.info(
-        { method: req.method, url: req.routeOptions.url, status: reply.statusCode, actor: req.caller?.actor, ms: Math.round(reply.elapsedTime) },
+        {
+          method: req.method,
+          url: req.routeOptions.url,
+          status: reply.statusCode,
+          actor: req.caller?.actor,
+          ms: Math.round(reply.elapsedTime),
+        },
         'request'
       );
     }

@@ -154,7 +154,13 @@ export class Catalog {
 
   // --- runs -----------------------------------------------------------------------------------
 
-  startRun(target: string, operation: Operation, actor: string, at: Date, detail: Record<string, unknown> = {}): number {
+  startRun(
+    target: string,
+    operation: Operation,
+    actor: string,
+    at: Date,
+    detail: Record<string, unknown> = {}
+  ): number {
     const r = this.db
       .prepare(
         `INSERT INTO runs (target, operation, status, phase, started_at, actor, detail) VALUES (?, ?, 'running', 'starting', ?, ?, ?)`
@@ -172,7 +178,13 @@ export class Catalog {
   finishRun(
     id: number,
     at: Date,
-    result: { status: Exclude<RunStatus, 'running'>; snapshotId?: string | null; error?: string | null; bytesDone?: number | null; detail?: Record<string, unknown> }
+    result: {
+      status: Exclude<RunStatus, 'running'>;
+      snapshotId?: string | null;
+      error?: string | null;
+      bytesDone?: number | null;
+      detail?: Record<string, unknown>;
+    }
   ): void {
     const current = this.run(id);
     const detail = { ...(current?.detail ?? {}), ...(result.detail ?? {}) };
@@ -181,7 +193,15 @@ export class Catalog {
         `UPDATE runs SET status = ?, finished_at = ?, snapshot_id = COALESCE(?, snapshot_id), error = ?,
            bytes_done = COALESCE(?, bytes_done), detail = ? WHERE id = ?`
       )
-      .run(result.status, at.toISOString(), result.snapshotId ?? null, result.error ?? null, result.bytesDone ?? null, JSON.stringify(detail), id);
+      .run(
+        result.status,
+        at.toISOString(),
+        result.snapshotId ?? null,
+        result.error ?? null,
+        result.bytesDone ?? null,
+        JSON.stringify(detail),
+        id
+      );
   }
 
   run(id: number): RunRecord | null {
@@ -228,14 +248,28 @@ export class Catalog {
 
   // --- snapshots ------------------------------------------------------------------------------
 
-  addSnapshot(s: Omit<SnapshotRecord, 'heldBy' | 'verification' | 'verifiedAt' | 'verificationDetail'>, repository: string): void {
+  addSnapshot(
+    s: Omit<SnapshotRecord, 'heldBy' | 'verification' | 'verifiedAt' | 'verificationDetail'>,
+    repository: string
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO snapshots (id, target, time, bytes, version, metadata, run_id, safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
         )
-        .run(s.id, s.target, s.time, s.bytes, s.version, s.metadata ? JSON.stringify(s.metadata) : null, s.runId, s.safety ? 1 : 0);
-      this.db.prepare(`INSERT OR IGNORE INTO snapshot_copies (snapshot_id, repository, copy_id) VALUES (?, ?, ?)`).run(s.id, repository, s.id);
+        .run(
+          s.id,
+          s.target,
+          s.time,
+          s.bytes,
+          s.version,
+          s.metadata ? JSON.stringify(s.metadata) : null,
+          s.runId,
+          s.safety ? 1 : 0
+        );
+      this.db
+        .prepare(`INSERT OR IGNORE INTO snapshot_copies (snapshot_id, repository, copy_id) VALUES (?, ?, ?)`)
+        .run(s.id, repository, s.id);
     })();
   }
 
@@ -284,7 +318,9 @@ export class Catalog {
     const out = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (ids.length) {
       const rows = this.db
-        .prepare(`SELECT snapshot_id, repository FROM snapshot_copies WHERE snapshot_id IN (${ids.map(() => '?').join(',')})`)
+        .prepare(
+          `SELECT snapshot_id, repository FROM snapshot_copies WHERE snapshot_id IN (${ids.map(() => '?').join(',')})`
+        )
         .all(...ids) as Array<{ snapshot_id: string; repository: string }>;
       rows.forEach((x) => out.get(x.snapshot_id)?.push(x.repository));
     }
@@ -306,7 +342,10 @@ export class Catalog {
 
   /** Whether retention (or cleanup) has ever removed a snapshot of the target. */
   everForgotten(target: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL LIMIT 1`).get(target) !== undefined;
+    return (
+      this.db.prepare(`SELECT 1 FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL LIMIT 1`).get(target) !==
+      undefined
+    );
   }
 
   /** A held snapshot by full or short id (a unique prefix). */

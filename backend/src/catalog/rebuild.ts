@@ -33,7 +33,10 @@ export async function rebuildCatalog(engine: Engine): Promise<{ target: string; 
       added++;
     }
     for (const copy of t.copies) {
-      const copies = await engine.repository(copy).snapshots([`target=${t.name}`]).catch(() => []);
+      const copies = await engine
+        .repository(copy)
+        .snapshots([`target=${t.name}`])
+        .catch(() => []);
       for (const c of copies) {
         if (c.original) {
           engine.catalog.markHeld(c.original, copy, c.id);

@@ -11,7 +11,7 @@ const BIN = path.resolve(__dirname, '../../bin/backup-sla.js');
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('node', [BIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (err as any).code ?? 1 : 0, stdout, stderr });
+      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
     });
   });
 }

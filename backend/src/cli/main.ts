@@ -109,7 +109,9 @@ export function buildProgram(): Command {
     .action((target: string) =>
       withEngine(program, async (engine) => {
         const o = ensureOk(await engine.backup(target, actor()));
-        print(o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!);
+        print(
+          o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!
+        );
         const copyErrors = o.detail.copyErrors as string[] | undefined;
         if (copyErrors?.length) {
           process.stderr.write(`warning: copy failed: ${copyErrors.join('; ')}\n`);
@@ -163,7 +165,11 @@ export function buildProgram(): Command {
     .option('--force', 'overwrite a destination that is not empty')
     .option('--into-live', 'prometheus: swap the restored data into the live data directory')
     .action(
-      (target: string, snapshot: string, opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean; intoLive?: boolean }) =>
+      (
+        target: string,
+        snapshot: string,
+        opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean; intoLive?: boolean }
+      ) =>
         withEngine(program, async (engine) => {
           engine.target(target);
           if (!opts.yes && !(await confirm(target))) {
@@ -209,7 +215,9 @@ export function buildProgram(): Command {
           });
         }
         for (const t of state.targets) {
-          print(`${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`);
+          print(
+            `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`
+          );
         }
         for (const c of state.covered) {
           print(`${c.level.toUpperCase().padEnd(8)} ${c.name.padEnd(12)} covered by ${c.coveredBy}`);

@@ -18,12 +18,22 @@ export function attachProgress(engine: Engine): () => void {
     return () => undefined;
   }
   const bar = new cliProgress.SingleBar(
-    { format: '{target} {operation} | {phase} | {bytes}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    {
+      format: '{target} {operation} | {phase} | {bytes}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic
   );
   let started = false;
   const onProgress = (e: ProgressEvent) => {
-    const payload = { target: e.target, operation: e.operation, phase: e.phase, bytes: e.bytesDone ? human(e.bytesDone) : '' };
+    const payload = {
+      target: e.target,
+      operation: e.operation,
+      phase: e.phase,
+      bytes: e.bytesDone ? human(e.bytesDone) : '',
+    };
     if (!started) {
       bar.start(1, 0, payload);
       started = true;

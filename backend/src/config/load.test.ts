@@ -53,7 +53,9 @@ describe('configuration', () => {
   });
 
   it('names a bad duration', () => {
-    expect(problems(base('    rpo: 1x'))).toEqual(['targets.mysql.rpo: not a duration (use e.g. 90s, 30m, 24h, 1d, 4w)']);
+    expect(problems(base('    rpo: 1x'))).toEqual([
+      'targets.mysql.rpo: not a duration (use e.g. 90s, 30m, 24h, 1d, 4w)',
+    ]);
   });
 
   it('names a bad cron expression', () => {

@@ -68,7 +68,10 @@ export function loadConfig(file = defaultConfigPath()): Config {
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
-    throw new ConfigError(abs, doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      abs,
+      doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]}`)
+    );
   }
   return parseConfig(doc.toJS(), abs);
 }
@@ -117,7 +120,9 @@ export function parseConfig(raw: unknown, file: string): Config {
     }
     copies.forEach((c, i) => {
       if (!top.repositories[c]) {
-        problems.push(`${prefix}.copies.${i}: unknown repository '${c}' (defined: ${Object.keys(top.repositories).join(', ')})`);
+        problems.push(
+          `${prefix}.copies.${i}: unknown repository '${c}' (defined: ${Object.keys(top.repositories).join(', ')})`
+        );
       } else if (c === repository) {
         problems.push(`${prefix}.copies.${i}: '${c}' is the target's own repository, not a copy`);
       }
@@ -126,8 +131,20 @@ export function parseConfig(raw: unknown, file: string): Config {
       continue;
     }
     const d = driver.defaults;
-    const { kind: _k, schedule, rpo, rto, retention, repository: _r, copies: _c, coverage, usability, timeout, verify, ...own } =
-      t;
+    const {
+      kind: _k,
+      schedule,
+      rpo,
+      rto,
+      retention,
+      repository: _r,
+      copies: _c,
+      coverage,
+      usability,
+      timeout,
+      verify,
+      ...own
+    } = t;
     const { schedule: verifySchedule, ...verifyOwn } = verify ?? {};
     const rpoText = rpo === undefined ? d.rpo : rpo;
     targets[name] = {
@@ -167,7 +184,11 @@ export function parseConfig(raw: unknown, file: string): Config {
       const [host, port] = (a.listen ?? '127.0.0.1:8470').split(':');
       api = {
         listen: { host, port: Number(port) },
-        tokens: { viewer: { file: a.tokens.viewer }, operator: { file: a.tokens.operator }, admin: { file: a.tokens.admin } },
+        tokens: {
+          viewer: { file: a.tokens.viewer },
+          operator: { file: a.tokens.operator },
+          admin: { file: a.tokens.admin },
+        },
         metricsAuth: a.metricsAuth ?? false,
         bodyLimitBytes: a.bodyLimit ?? 64 * 1024,
       };

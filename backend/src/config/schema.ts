@@ -19,7 +19,10 @@ export function helpers(baseDir: string): SchemaHelpers {
     passwordFile: pathField()
       .refine((p) => existsSync(p), { message: 'file does not exist' })
       .optional(),
-    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional(),
   });
   return { path: pathField, passwordFields };
 }
@@ -87,8 +90,7 @@ export function repositorySchema(h: SchemaHelpers) {
     });
 }
 
-const listenField = () =>
-  z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8470');
+const listenField = () => z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8470');
 
 export function apiSchema(h: SchemaHelpers) {
   const token = h.path().refine((p) => existsSync(p), { message: 'token file does not exist' });
@@ -96,7 +98,12 @@ export function apiSchema(h: SchemaHelpers) {
     listen: listenField().optional(),
     tokens: z.strictObject({ viewer: token, operator: token, admin: token }),
     metricsAuth: z.boolean().optional(),
-    bodyLimit: z.number().int().min(1024).max(10 * 1024 * 1024).optional(),
+    bodyLimit: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .optional(),
   });
 }
 
@@ -104,8 +111,14 @@ export function topSchema(h: SchemaHelpers) {
   return z.strictObject({
     catalog: h.path().optional(),
     workDir: h.path().optional(),
-    repositories: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'repository names: lower-case letters, digits, - and _'), z.unknown()),
-    targets: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'target names: lower-case letters, digits, - and _'), z.unknown()),
+    repositories: z.record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, 'repository names: lower-case letters, digits, - and _'),
+      z.unknown()
+    ),
+    targets: z.record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, 'target names: lower-case letters, digits, - and _'),
+      z.unknown()
+    ),
     covered: z
       .array(z.strictObject({ name: z.string().min(1), coveredBy: z.string().min(1), note: z.string().optional() }))
       .optional(),

@@ -90,7 +90,11 @@ describe('one operation per target', () => {
     // A restic backup reading from a stdin that stays open holds a live lock on the repository.
     const repo = lab.engine.config.repositories.main;
     const holder = start(
-      { command: 'restic', args: ['-r', repo.url, 'backup', '--stdin', '--stdin-filename', 'x'], env: { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file } },
+      {
+        command: 'restic',
+        args: ['-r', repo.url, 'backup', '--stdin', '--stdin-filename', 'x'],
+        env: { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file },
+      },
       { stdin: 'pipe' }
     );
     try {
@@ -114,7 +118,11 @@ describe('copies and damage', () => {
     lab = makeLab({
       repositories: {
         main: { url: './repo', passwordFile: './repo.pass' },
-        offsite: { url: `sftp:root@127.0.0.1:${sftpBase}/${name}`, passwordFile: './repo.pass', options: { 'sftp.command': process.env.BSLA_SFTP_COMMAND! } },
+        offsite: {
+          url: `sftp:root@127.0.0.1:${sftpBase}/${name}`,
+          passwordFile: './repo.pass',
+          options: { 'sftp.command': process.env.BSLA_SFTP_COMMAND! },
+        },
         broken: { url: 'rest:http://127.0.0.1:1/nothing', passwordFile: './repo.pass' },
       },
       targets: {
@@ -151,7 +159,9 @@ describe('copies and damage', () => {
     const repoDir = lab.engine.config.repositories.main.url;
     const packs: string[] = [];
     const walk = (d: string) =>
-      readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : packs.push(path.join(d, e.name))));
+      readdirSync(d, { withFileTypes: true }).forEach((e) =>
+        e.isDirectory() ? walk(path.join(d, e.name)) : packs.push(path.join(d, e.name))
+      );
     walk(path.join(repoDir, 'data'));
     for (const p of packs) {
       const buf = readFileSync(p);

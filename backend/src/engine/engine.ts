@@ -11,7 +11,14 @@ import { Catalog, Operation, RunRecord, SnapshotRecord } from '../catalog/catalo
 import { Config, TargetConfig } from '../config/types';
 import { ResticRepository } from '../repository/restic';
 import { drivers } from '../targets/registry';
-import { BackupResult, DriverContext, SnapshotInfo, SnapshotReader, SnapshotStore, TargetDriver } from '../targets/types';
+import {
+  BackupResult,
+  DriverContext,
+  SnapshotInfo,
+  SnapshotReader,
+  SnapshotStore,
+  TargetDriver,
+} from '../targets/types';
 import { redact } from '../util/redact';
 import { silentLogger } from '../util/log';
 import { BusyError, InvalidRequestError, NotFoundError } from './errors';
@@ -93,7 +100,9 @@ export class Engine extends EventEmitter {
     // Own names only: 'constructor' or '__proto__' must not find Object's members.
     const t = Object.hasOwn(this.config.targets, name) ? this.config.targets[name] : undefined;
     if (!t) {
-      throw new NotFoundError(`unknown target '${name}' (configured: ${Object.keys(this.config.targets).join(', ') || 'none'})`);
+      throw new NotFoundError(
+        `unknown target '${name}' (configured: ${Object.keys(this.config.targets).join(', ') || 'none'})`
+      );
     }
     return t;
   }
@@ -124,7 +133,9 @@ export class Engine extends EventEmitter {
   resolveSnapshot(target: string, ref: string): SnapshotRecord {
     const t = this.target(target);
     if (ref === 'latest') {
-      const s = this.catalog.snapshots(t.name, t.repository).find((x) => !x.safety) ?? this.catalog.snapshots(t.name, t.repository)[0];
+      const s =
+        this.catalog.snapshots(t.name, t.repository).find((x) => !x.safety) ??
+        this.catalog.snapshots(t.name, t.repository)[0];
       if (!s) {
         throw new NotFoundError(`target ${target} has no snapshot yet`);
       }
@@ -197,7 +208,12 @@ export class Engine extends EventEmitter {
       outcome = { ...r, runId, error: null };
       // The bytes of the snapshot as restic summed them, not the last progress tick.
       const bytesDone = typeof r.detail.bytes === 'number' ? r.detail.bytes : undefined;
-      this.catalog.finishRun(runId, this.now(), { status: r.status, snapshotId: r.snapshotId, detail: r.detail, bytesDone });
+      this.catalog.finishRun(runId, this.now(), {
+        status: r.status,
+        snapshotId: r.snapshotId,
+        detail: r.detail,
+        bytesDone,
+      });
       log.info({ status: r.status, snapshot: r.snapshotId }, `${operation} finished`);
     } catch (e) {
       const error = abort.signal.aborted ? `aborted: ${oneLine(e)}` : oneLine(e);
@@ -268,7 +284,12 @@ export class Engine extends EventEmitter {
    * Saves one snapshot of the target through its driver. If anything fails, every snapshot the
    * run may have committed is forgotten (rule 1): a failed backup leaves nothing behind.
    */
-  private async takeSnapshot(t: TargetConfig, runId: number, ctx: DriverContext<any>, safety: boolean): Promise<BackupResult> {
+  private async takeSnapshot(
+    t: TargetConfig,
+    runId: number,
+    ctx: DriverContext<any>,
+    safety: boolean
+  ): Promise<BackupResult> {
     const previous = this.catalog.snapshots(t.name, t.repository).find((s) => !s.safety) ?? null;
     try {
       ctx.progress('reading source');
@@ -337,7 +358,13 @@ export class Engine extends EventEmitter {
         // Rule 2: retention runs only after a successful backup.
         detail.forgotten = await this.applyRetention(t, ctx);
         this.catalog.audit(
-          { actor, action: 'backup', target: t.name, detail: `snapshot ${result.snapshot.id.slice(0, 8)}`, result: 'ok' },
+          {
+            actor,
+            action: 'backup',
+            target: t.name,
+            detail: `snapshot ${result.snapshot.id.slice(0, 8)}`,
+            result: 'ok',
+          },
           this.now()
         );
         return { status: 'success', snapshotId: result.snapshot.id, detail };
@@ -416,7 +443,11 @@ export class Engine extends EventEmitter {
         .flatMap((s) => (s.heldBy.includes(name) ? [s] : []));
       try {
         await this.refreshCopies(t, name);
-        const mapped = await this.copyIdsOf(t, name, copyIds.map((s) => s.id));
+        const mapped = await this.copyIdsOf(
+          t,
+          name,
+          copyIds.map((s) => s.id)
+        );
         await this.repository(name).forget(mapped);
       } catch (e) {
         ctx.log.error({ copy: name, err: oneLine(e) }, 'retention on copy failed');
@@ -441,7 +472,12 @@ export class Engine extends EventEmitter {
   }
 
   /** Proves a snapshot restorable by the driver's test restore; records result and duration. */
-  async verify(target: string, snapshotRef: string, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+  async verify(
+    target: string,
+    snapshotRef: string,
+    actor: string,
+    onStarted?: (runId: number) => void
+  ): Promise<RunOutcome> {
     const t = this.target(target);
     const snap = this.resolveSnapshot(target, snapshotRef);
     return this.operate(
@@ -455,7 +491,11 @@ export class Engine extends EventEmitter {
         let ok: boolean;
         let detail: string;
         try {
-          const r = await this.driver(t).verify({ ...ctx, snapshot: this.info(snap), reader: this.reader(t, snap.id, ctx.signal) });
+          const r = await this.driver(t).verify({
+            ...ctx,
+            snapshot: this.info(snap),
+            reader: this.reader(t, snap.id, ctx.signal),
+          });
           ok = r.ok;
           detail = redact(r.detail);
         } catch (e) {
@@ -465,7 +505,13 @@ export class Engine extends EventEmitter {
         const durationSeconds = (Date.now() - started) / 1000;
         this.catalog.recordVerification(snap.id, ok, this.now(), detail);
         this.catalog.audit(
-          { actor, action: 'verify', target: t.name, detail: `snapshot ${snap.id.slice(0, 8)}: ${detail}`, result: ok ? 'ok' : 'failed' },
+          {
+            actor,
+            action: 'verify',
+            target: t.name,
+            detail: `snapshot ${snap.id.slice(0, 8)}: ${detail}`,
+            result: ok ? 'ok' : 'failed',
+          },
           this.now()
         );
         if (!ok) {
@@ -481,7 +527,12 @@ export class Engine extends EventEmitter {
    * Restores a snapshot (rule 4): a safety backup of the current state first unless declined,
    * and an audit entry with who, what, when and the result. The caller has confirmed.
    */
-  async restore(target: string, req: RestoreRequest, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+  async restore(
+    target: string,
+    req: RestoreRequest,
+    actor: string,
+    onStarted?: (runId: number) => void
+  ): Promise<RunOutcome> {
     const t = this.target(target);
     const driver = this.driver(t);
     if (req.to !== undefined) {
@@ -507,7 +558,9 @@ export class Engine extends EventEmitter {
             ctx.progress('safety backup');
             const safety = await this.takeSnapshot(t, runId, ctx, true).catch((e) => {
               // The current state may be what is broken (a deleted app, a damaged repository).
-              throw new Error(`safety backup failed, nothing was restored: ${oneLine(e)} (restore without a safety backup to go on)`);
+              throw new Error(
+                `safety backup failed, nothing was restored: ${oneLine(e)} (restore without a safety backup to go on)`
+              );
             });
             safetySnapshotId = safety.kind === 'saved' ? safety.snapshot.id : null;
           }
@@ -520,12 +573,25 @@ export class Engine extends EventEmitter {
           });
           const durationSeconds = (Date.now() - started) / 1000;
           this.catalog.audit(
-            { actor, action: 'restore', target: t.name, detail: `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}`, result: 'ok' },
+            {
+              actor,
+              action: 'restore',
+              target: t.name,
+              detail: `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}`,
+              result: 'ok',
+            },
             this.now()
           );
-          return { status: 'success', snapshotId: snap.id, detail: { durationSeconds, safetySnapshotId, location: r.location, result: redact(r.detail) } };
+          return {
+            status: 'success',
+            snapshotId: snap.id,
+            detail: { durationSeconds, safetySnapshotId, location: r.location, result: redact(r.detail) },
+          };
         } catch (e) {
-          this.catalog.audit({ actor, action: 'restore', target: t.name, detail: `${what}: ${oneLine(e)}`, result: 'failed' }, this.now());
+          this.catalog.audit(
+            { actor, action: 'restore', target: t.name, detail: `${what}: ${oneLine(e)}`, result: 'failed' },
+            this.now()
+          );
           this.catalog.finishRun(runId, this.now(), { status: 'failed', detail: { safetySnapshotId } });
           throw e;
         }
@@ -578,7 +644,9 @@ export class Engine extends EventEmitter {
           // Snapshots the run recorded were complete (a restore's safety snapshot): they stay, as
           // the catalog says. Anything else carrying the run's tag is partial (rule 1).
           const recorded = new Set(this.catalog.snapshots(t.name, t.repository).map((s) => s.id));
-          const partial = (await repo.snapshots([tagFor.run(r.id)])).filter((s) => !recorded.has(s.id)).map((s) => s.id);
+          const partial = (await repo.snapshots([tagFor.run(r.id)]))
+            .filter((s) => !recorded.has(s.id))
+            .map((s) => s.id);
           await repo.forget(partial, false);
           if (partial.length) {
             this.log.warn({ run: r.id, removed: partial }, 'forgot the partial snapshot of an interrupted run');
@@ -587,7 +655,10 @@ export class Engine extends EventEmitter {
           this.log.error({ run: r.id, err: oneLine(e) }, 'could not clean up after an interrupted run');
         }
       }
-      this.catalog.finishRun(r.id, this.now(), { status: 'failed', error: 'interrupted: the process running it stopped' });
+      this.catalog.finishRun(r.id, this.now(), {
+        status: 'failed',
+        error: 'interrupted: the process running it stopped',
+      });
       // Its temp dir (dumps, client option files with a password) would otherwise stay forever.
       const prefix = tmpPrefix(r.target, r.operation, r.id);
       for (const entry of readdirSync(this.config.workDir).filter((e) => e.startsWith(prefix))) {

@@ -6,8 +6,6 @@ import type { SnapshotRecord } from '../catalog/catalog';
  * unverifiable backups can never push the last proven-good one out.
  */
 export function keepDecision(proposedRemovals: string[], held: SnapshotRecord[]): string[] {
-  const newestGood = held
-    .filter((s) => s.verification === 'passed')
-    .sort((a, b) => b.time.localeCompare(a.time))[0];
+  const newestGood = held.filter((s) => s.verification === 'passed').sort((a, b) => b.time.localeCompare(a.time))[0];
   return proposedRemovals.filter((id) => id !== newestGood?.id);
 }

@@ -90,7 +90,13 @@ function seconds(from: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 }
 
-function freshness(t: TargetConfig, lastGood: RunRecord | null, lastBackup: RunRecord | null, held: number, now: Date): Check {
+function freshness(
+  t: TargetConfig,
+  lastGood: RunRecord | null,
+  lastBackup: RunRecord | null,
+  held: number,
+  now: Date
+): Check {
   const failed = lastBackup?.status === 'failed' ? `; last backup failed: ${lastBackup.error ?? 'unknown error'}` : '';
   if (t.rpoSeconds === null) {
     return held > 0
@@ -145,7 +151,11 @@ function verified(t: TargetConfig, last: TargetState['lastVerification'], error:
   return { level: 'ok', reason: `verified ${ago(seconds(last.at, now))}` };
 }
 
-function copies(t: TargetConfig, newest: SnapshotRecord | undefined, lastBackup: RunRecord | null): { check: Check; held: number } {
+function copies(
+  t: TargetConfig,
+  newest: SnapshotRecord | undefined,
+  lastBackup: RunRecord | null
+): { check: Check; held: number } {
   const required = t.copies.length;
   if (required === 0) {
     return { check: { level: 'ok', reason: 'no extra copies required' }, held: 0 };
@@ -178,7 +188,11 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const lastVerify = catalog.lastRun(t.name, 'verify', ['success', 'failed']);
   const lastRestore = catalog.lastRun(t.name, 'restore', ['success']);
   // From the partial index of running runs: looking for 'running' per operation scanned the whole history.
-  const running = catalog.runningRuns().filter((r) => r.target === t.name).pop() ?? null;
+  const running =
+    catalog
+      .runningRuns()
+      .filter((r) => r.target === t.name)
+      .pop() ?? null;
   const runs = [lastBackup, lastVerify, lastRestore, running].filter((r): r is RunRecord => !!r);
   const lastRun = runs.sort((a, b) => b.id - a.id)[0] ?? null;
 
@@ -192,8 +206,10 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
     : null;
   // The measured recovery time: the newest real restore, else the newest verification (a test restore).
   const restoreSeconds = (lastRestore?.detail.durationSeconds as number | undefined) ?? null;
-  const verifySeconds = lastVerify?.status === 'success' ? ((lastVerify.detail.durationSeconds as number | undefined) ?? null) : null;
-  const useRestore = restoreSeconds !== null && (!lastVerify || (lastRestore?.id ?? 0) > lastVerify.id || verifySeconds === null);
+  const verifySeconds =
+    lastVerify?.status === 'success' ? ((lastVerify.detail.durationSeconds as number | undefined) ?? null) : null;
+  const useRestore =
+    restoreSeconds !== null && (!lastVerify || (lastRestore?.id ?? 0) > lastVerify.id || verifySeconds === null);
   const recoverySeconds = useRestore ? restoreSeconds : verifySeconds;
 
   const required = versionsRequired(t.retention);
@@ -207,7 +223,7 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   };
   const ordered = Object.values(checks).sort((a, b) => RANK[b.level] - RANK[a.level]);
   const level = worst(ordered.map((c) => (c.level === 'unknown' ? 'warning' : c.level)));
-  const next = (expr: string | null) => (expr ? nextSlot(expr, now)?.toISOString() ?? null : null);
+  const next = (expr: string | null) => (expr ? (nextSlot(expr, now)?.toISOString() ?? null) : null);
   return {
     name: t.name,
     kind: t.kind,

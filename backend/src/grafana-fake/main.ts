@@ -15,7 +15,9 @@ import { GrafanaState, startGrafanaFake } from '../test/grafana-fake/server';
 import { seed, SeedName, SEEDS } from '../test/grafana-fake/seed';
 
 function usage(problem: string): never {
-  process.stderr.write(`grafana-fake: ${problem}\nusage: grafana-fake --token-file FILE [--port N] [--host H] [--seed ${SEEDS.join('|')}]\n`);
+  process.stderr.write(
+    `grafana-fake: ${problem}\nusage: grafana-fake --token-file FILE [--port N] [--host H] [--seed ${SEEDS.join('|')}]\n`
+  );
   process.exit(2);
 }
 

@@ -30,7 +30,8 @@ describe('/metrics', () => {
     expect(res.statusCode).toBe(200);
     return { text: res.body, m: parse(res.body) };
   };
-  const value = (m: Map<string, Map<string, number>>, name: string, target: string) => m.get(`${PREFIX}${name}`)?.get(target);
+  const value = (m: Map<string, Map<string, number>>, name: string, target: string) =>
+    m.get(`${PREFIX}${name}`)?.get(target);
 
   beforeAll(async () => {
     await createAgama(DB, 120);
@@ -55,9 +56,20 @@ describe('/metrics', () => {
     }
     expect(DEFINITIONS.map((d) => d.name).sort()).toEqual(
       [
-        'last_success_timestamp_seconds', 'last_run_timestamp_seconds', 'last_run_success', 'rpo_seconds', 'rto_seconds', 'snapshots',
-        'snapshots_required', 'last_verify_timestamp_seconds', 'last_verify_success', 'last_restore_duration_seconds', 'copies_ok',
-        'copies_required', 'last_backup_bytes', 'last_backup_duration_seconds',
+        'last_success_timestamp_seconds',
+        'last_run_timestamp_seconds',
+        'last_run_success',
+        'rpo_seconds',
+        'rto_seconds',
+        'snapshots',
+        'snapshots_required',
+        'last_verify_timestamp_seconds',
+        'last_verify_success',
+        'last_restore_duration_seconds',
+        'copies_ok',
+        'copies_required',
+        'last_backup_bytes',
+        'last_backup_duration_seconds',
       ].sort()
     );
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
@@ -100,7 +112,9 @@ describe('/metrics', () => {
   it('exposes the SLA checks as levels, as the service judges them', async () => {
     const { text } = await scrape();
     const level = (target: string, check: string) =>
-      Number(text.match(new RegExp(`^backup_sla_check_level\\{target="${target}",check="${check}"\\} (\\S+)$`, 'm'))?.[1]);
+      Number(
+        text.match(new RegExp(`^backup_sla_check_level\\{target="${target}",check="${check}"\\} (\\S+)$`, 'm'))?.[1]
+      );
     // One of four weekly versions on a new target: building up, not missing (0 = ok).
     expect(level('good', 'versions')).toBe(0);
     expect(level('good', 'fresh')).toBe(0);
@@ -158,6 +172,8 @@ describe('/metrics', () => {
     const after = (await scrape()).m;
     expect(value(after, 'snapshots', 'good')).toBe(2);
     expect(value(after, 'last_run_success', 'good')).toBe(1);
-    expect(value(after, 'last_success_timestamp_seconds', 'good')).toBe(value(before, 'last_success_timestamp_seconds', 'good')! + 86400 + 3600);
+    expect(value(after, 'last_success_timestamp_seconds', 'good')).toBe(
+      value(before, 'last_success_timestamp_seconds', 'good')! + 86400 + 3600
+    );
   });
 });

@@ -46,10 +46,18 @@ export const DEFINITIONS: Definition[] = [
     help: 'Whether the last backup run succeeded (1) or failed (0); absent before the first run',
     value: (t) => (t.lastBackup ? (t.lastBackup.status === 'failed' ? 0 : 1) : null),
   },
-  { name: 'rpo_seconds', help: 'Recovery point objective of the SLA (absent where the SLA sets none)', value: (t) => t.target.rpoSeconds },
+  {
+    name: 'rpo_seconds',
+    help: 'Recovery point objective of the SLA (absent where the SLA sets none)',
+    value: (t) => t.target.rpoSeconds,
+  },
   { name: 'rto_seconds', help: 'Recovery time objective of the SLA', value: (t) => t.target.rtoSeconds },
   { name: 'snapshots', help: 'Versions (snapshots) held', value: (t) => t.versionsHeld },
-  { name: 'snapshots_required', help: 'Versions the retention policy keeps once full', value: (t) => t.versionsRequired },
+  {
+    name: 'snapshots_required',
+    help: 'Versions the retention policy keeps once full',
+    value: (t) => t.versionsRequired,
+  },
   {
     name: 'last_verify_timestamp_seconds',
     help: 'When the last verification (test restore) finished (unix seconds; 0 = never)',

@@ -135,7 +135,9 @@ export class ResticRepository {
       }
       // restic ends a run of read errors with a count; the first error says what is wrong.
       if (/^There were \d+ errors?/.test(line)) {
-        const first = e.stderr.split('\n').find((l) => /error|ciphertext|does not match|invalid/i.test(l) && !/^There were/.test(l.trim()));
+        const first = e.stderr
+          .split('\n')
+          .find((l) => /error|ciphertext|does not match|invalid/i.test(l) && !/^There were/.test(l.trim()));
         if (first) {
           line = `${first.trim()} (${line})`;
         }
@@ -307,12 +309,20 @@ export class ResticRepository {
    * Rule 1: if the producer fails, restic is killed before it can commit; should it have committed
    * anyway, the caller forgets snapshots by the run's tag.
    */
-  async backupStream(producer: CommandSpec, filename: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
+  async backupStream(
+    producer: CommandSpec,
+    filename: string,
+    opts: BackupOptions,
+    timeoutMs: number
+  ): Promise<BackupSummary> {
     await this.ensureInitialized();
-    const resticProc = start(this.spec([...this.backupArgs(opts), '--stdin', '--stdin-filename', filename], timeoutMs), {
-      stdin: 'pipe',
-      signal: opts.signal,
-    });
+    const resticProc = start(
+      this.spec([...this.backupArgs(opts), '--stdin', '--stdin-filename', filename], timeoutMs),
+      {
+        stdin: 'pipe',
+        signal: opts.signal,
+      }
+    );
     const prod = start({ ...producer, timeoutMs: producer.timeoutMs ?? timeoutMs }, { signal: opts.signal });
     let bytes = 0;
     let summary: BackupSummary | undefined;
@@ -370,7 +380,11 @@ export class ResticRepository {
       if (msg.message_type === 'status') {
         opts.onProgress?.({ phase: 'uploading', bytesDone: msg.bytes_done ?? 0, totalBytes: msg.total_bytes });
       } else if (msg.message_type === 'summary') {
-        summary = { snapshotId: msg.snapshot_id, bytes: msg.total_bytes_processed ?? 0, dataAdded: msg.data_added ?? 0 };
+        summary = {
+          snapshotId: msg.snapshot_id,
+          bytes: msg.total_bytes_processed ?? 0,
+          dataAdded: msg.data_added ?? 0,
+        };
       }
     });
     try {
@@ -438,13 +452,17 @@ export class ResticRepository {
   }
 
   /** What `policy` would remove among the snapshots with `tags`, as restic decides it. */
-  async forgetPlan(tags: string[], policy: Retention): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
+  async forgetPlan(
+    tags: string[],
+    policy: Retention
+  ): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
     const out = await this.exec(
       ['forget', '--dry-run', '--json', '--tag', tags.join(','), '--group-by', '', ...retentionArgs(policy)],
       300_000
     );
     const firstLine = out.split('\n').find((l) => l.startsWith('[')) ?? '[]';
-    const groups = (JSON.parse(firstLine) as Array<{ keep?: ResticSnapshot[]; remove?: ResticSnapshot[] }> | null) ?? [];
+    const groups =
+      (JSON.parse(firstLine) as Array<{ keep?: ResticSnapshot[]; remove?: ResticSnapshot[] }> | null) ?? [];
     return {
       keep: groups.flatMap((g) => (g.keep ?? []).map((s) => s.id)),
       remove: groups.flatMap((g) => (g.remove ?? []).map((s) => s.id)),
@@ -471,9 +489,12 @@ export class ResticRepository {
   }
 
   dump(snapshotId: string, filename: string, signal?: AbortSignal): { stream: Readable; done: Promise<void> } {
-    const proc = start(this.spec(['dump', '--no-lock', snapshotId, `/${filename.replace(/^\//, '')}`], DEFAULT_TIMEOUT_MS), {
-      signal,
-    });
+    const proc = start(
+      this.spec(['dump', '--no-lock', snapshotId, `/${filename.replace(/^\//, '')}`], DEFAULT_TIMEOUT_MS),
+      {
+        signal,
+      }
+    );
     return { stream: proc.child.stdout!, done: proc.done.catch((e) => Promise.reject(this.describe(e))) };
   }
 

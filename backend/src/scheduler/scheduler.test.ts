@@ -20,7 +20,8 @@ function memoryLog() {
   return { log, lines, messages: () => lines.map((l) => String(l.msg)) };
 }
 
-const count = (lab: Lab, target: string, operation: 'backup' | 'verify') => lab.engine.catalog.runs({ target, operation, limit: 1000 }).length;
+const count = (lab: Lab, target: string, operation: 'backup' | 'verify') =>
+  lab.engine.catalog.runs({ target, operation, limit: 1000 }).length;
 
 beforeAll(() => createAgama(DB, 30));
 
@@ -32,7 +33,14 @@ describe('catch-up: RPO and missed slots, backups and verifications', () => {
   beforeAll(() => {
     // Wednesday 16 Sep 2026, 12:00 local time; backups daily at 02:00, verification Sundays 04:00.
     lab = makeLab({
-      targets: { daily: mysqlTarget(DB, { schedule: '0 2 * * *', rpo: '1d', verify: { schedule: '0 4 * * 0' }, retention: { keepLast: 20 } }) },
+      targets: {
+        daily: mysqlTarget(DB, {
+          schedule: '0 2 * * *',
+          rpo: '1d',
+          verify: { schedule: '0 4 * * 0' },
+          retention: { keepLast: 20 },
+        }),
+      },
       start: new Date(2026, 8, 16, 12, 0, 0),
     });
     scheduler = new Scheduler(lab.engine, { now: () => lab.clock.now, log: mem.log });
@@ -44,7 +52,11 @@ describe('catch-up: RPO and missed slots, backups and verifications', () => {
 
   it('first start: never backed up and a verify slot passed → one backup, then one verification of it', async () => {
     expect(scheduler.plan()).toEqual([
-      { target: 'daily', backup: 'no good backup yet', verify: `missed the verification slot of ${new Date(2026, 8, 13, 4, 0).toISOString()}` },
+      {
+        target: 'daily',
+        backup: 'no good backup yet',
+        verify: `missed the verification slot of ${new Date(2026, 8, 13, 4, 0).toISOString()}`,
+      },
     ]);
     const [result] = await scheduler.catchUp('start');
     expect(result.runs.map((r) => r.status)).toEqual(['success', 'success']);
@@ -138,12 +150,16 @@ describe('catch-up: missed slot without RPO breach, RPO breach without missed sl
   it('five missed daily slots, RPO 30 d not breached → one backup each for lax and norpo; yearly waits', async () => {
     lab.clock.advance(5 * DAY); // Monday 22:00: slots Thu..Mon 02:00 missed
     const due = scheduler.plan();
-    expect(due.find((p) => p.target === 'lax')!.backup).toBe(`missed the slot of ${new Date(2026, 8, 21, 2, 0).toISOString()}`);
+    expect(due.find((p) => p.target === 'lax')!.backup).toBe(
+      `missed the slot of ${new Date(2026, 8, 21, 2, 0).toISOString()}`
+    );
     expect(due.find((p) => p.target === 'norpo')!.backup).toMatch(/^missed the slot/);
     // yearly: its last good backup is older than its RPO of 1 d.
     expect(due.find((p) => p.target === 'yearly')!.backup).toMatch(/RPO 86400 s$/);
     await scheduler.catchUp('pause');
-    expect([count(lab, 'lax', 'backup'), count(lab, 'norpo', 'backup'), count(lab, 'yearly', 'backup')]).toEqual([2, 2, 2]);
+    expect([count(lab, 'lax', 'backup'), count(lab, 'norpo', 'backup'), count(lab, 'yearly', 'backup')]).toEqual([
+      2, 2, 2,
+    ]);
     expect(scheduler.plan().filter((p) => p.backup)).toEqual([]);
   });
 });
@@ -152,7 +168,16 @@ describe('cron slots', () => {
   it('runs each slot through the engine; a slot that finds the target busy is skipped, nothing queues; stop ends it', async () => {
     const mem = memoryLog();
     // Every second: far more often than a backup takes, so most slots find the target busy.
-    const lab = makeLab({ targets: { fast: mysqlTarget(DB, { schedule: '* * * * * *', rpo: null, verify: { schedule: null }, retention: { keepLast: 50 } }) } });
+    const lab = makeLab({
+      targets: {
+        fast: mysqlTarget(DB, {
+          schedule: '* * * * * *',
+          rpo: null,
+          verify: { schedule: null },
+          retention: { keepLast: 50 },
+        }),
+      },
+    });
     const scheduler = new Scheduler(lab.engine, { log: mem.log });
     try {
       const started = Date.now();
@@ -166,7 +191,9 @@ describe('cron slots', () => {
       expect(skipped).toBeGreaterThanOrEqual(1);
       // Never more runs than slots, and no backlog: each run took a slot that found the target free.
       expect(runs).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
-      expect(lab.engine.catalog.runs({ target: 'fast' }).every((r) => r.status === 'success' && r.actor === 'scheduler')).toBe(true);
+      expect(
+        lab.engine.catalog.runs({ target: 'fast' }).every((r) => r.status === 'success' && r.actor === 'scheduler')
+      ).toBe(true);
       await new Promise((r) => setTimeout(r, 2500));
       expect(count(lab, 'fast', 'backup')).toBe(runs);
       expect(lab.engine.catalog.runningRuns()).toEqual([]);

@@ -1,4 +1,15 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { makeLab, Lab } from '../test/harness';
@@ -37,14 +48,27 @@ async function commit(dir: string, file: string, content: string, message: strin
 
 /** Configures the "infrastructure" (the motd file) by running the real playbook once. */
 async function applyPlaybook(dir: string): Promise<void> {
-  await run({ command: 'ansible-playbook', args: ['site.yml'], cwd: dir, env: { ...process.env, ANSIBLE_NOCOLOR: '1' }, timeoutMs: 120_000 });
+  await run({
+    command: 'ansible-playbook',
+    args: ['site.yml'],
+    cwd: dir,
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    timeoutMs: 120_000,
+  });
 }
 
 async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ tags?: string[] }>> {
   const r = lab.engine.config.repositories[repo];
   const out = await run({
     command: 'restic',
-    args: ['-r', r.url, ...Object.entries(r.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), 'snapshots', '--json', '--no-lock'],
+    args: [
+      '-r',
+      r.url,
+      ...Object.entries(r.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
+      'snapshots',
+      '--json',
+      '--no-lock',
+    ],
     env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
   });
   return JSON.parse(out) ?? [];
@@ -104,7 +128,10 @@ describe('ansible target: versions, contents, verification, restore', () => {
     expect(targetState(lab.engine.target('ansible'), lab.engine.catalog, lab.clock.now).checks.fresh.level).toBe('ok');
 
     lab.clock.advance(DAY);
-    writeFileSync(path.join(repo, 'roles/motd/templates/motd.j2'), 'Welcome to {{ lab_name }}.\nThis machine is managed by Ansible: change the code, not the machine.\n');
+    writeFileSync(
+      path.join(repo, 'roles/motd/templates/motd.j2'),
+      'Welcome to {{ lab_name }}.\nThis machine is managed by Ansible: change the code, not the machine.\n'
+    );
     const touched = await lab.engine.backup('ansible', 'test');
     expect(touched.status).toBe('unchanged'); // same bytes written again: same content, same version
     writeFileSync(path.join(repo, 'README.md'), 'edited, not committed\n');
@@ -146,7 +173,10 @@ describe('ansible target: versions, contents, verification, restore', () => {
     expect(statSync(path.join(to, 'roles', 'motd', 'defaults', 'main.yml')).mode & 0o777).toBe(0o640);
 
     // The whole history: both branches, the tag, HEAD on main; uncommitted work shows as such.
-    expect((await git(to, 'log', '--format=%s', 'main')).trim().split('\n')).toEqual(['motd defaults', 'initial lab configuration']);
+    expect((await git(to, 'log', '--format=%s', 'main')).trim().split('\n')).toEqual([
+      'motd defaults',
+      'initial lab configuration',
+    ]);
     expect((await git(to, 'log', '--format=%s', '-1', 'feature/dns')).trim()).toBe('dns placeholder');
     expect((await git(to, 'tag')).trim()).toBe('v1');
     expect((await git(to, 'symbolic-ref', '--short', 'HEAD')).trim()).toBe('main');
@@ -158,16 +188,18 @@ describe('ansible target: versions, contents, verification, restore', () => {
     lab.clock.advance(DAY);
     expect((await lab.engine.backup('ansible', 'test')).status).toBe('success');
     const to2 = path.join(lab.dir, 'restored2');
-    expect((await lab.engine.restore('ansible', { snapshot: 'latest', to: to2, safetyBackup: false }, 'test')).status).toBe('success');
+    expect(
+      (await lab.engine.restore('ansible', { snapshot: 'latest', to: to2, safetyBackup: false }, 'test')).status
+    ).toBe('success');
     expect(statSync(path.join(to2, 'scripts', 'lint.sh')).mode & 0o777).toBe(0o755);
 
     // A non-empty destination is refused without force; a relative one always.
     const again = await lab.engine.restore('ansible', { snapshot: 'latest', to, safetyBackup: false }, 'test');
     expect(again.status).toBe('failed');
     expect(again.error).toMatch(new RegExp(`^directory ${to} is not empty; choose another or force`));
-    await expect(lab.engine.restore('ansible', { snapshot: 'latest', to: 'relative/dir', safetyBackup: false }, 'test')).rejects.toThrow(
-      /refused: give an absolute directory path/
-    );
+    await expect(
+      lab.engine.restore('ansible', { snapshot: 'latest', to: 'relative/dir', safetyBackup: false }, 'test')
+    ).rejects.toThrow(/refused: give an absolute directory path/);
   });
 
   it('verification passes when check mode reports changed=0 on every host', async () => {
@@ -175,7 +207,9 @@ describe('ansible target: versions, contents, verification, restore', () => {
     expect(v.error).toBeNull();
     expect(v.status).toBe('success');
     const detail = v.detail.result as string;
-    expect(detail).toMatch(/^tree matches \(\d+ files\); history 3 commits \(HEAD [0-9a-f]{8} on main\); syntax ok: site\.yml; check mode: site\.yml: localhost changed=0 failed=0 unreachable=0/);
+    expect(detail).toMatch(
+      /^tree matches \(\d+ files\); history 3 commits \(HEAD [0-9a-f]{8} on main\); syntax ok: site\.yml; check mode: site\.yml: localhost changed=0 failed=0 unreachable=0/
+    );
     goodId = lab.engine.snapshots('ansible')[0].id;
     expect(lab.engine.snapshots('ansible')[0].verification).toBe('passed');
     // Nothing of the verification is left behind (retry files, temp dirs).
@@ -186,7 +220,9 @@ describe('ansible target: versions, contents, verification, restore', () => {
     writeFileSync(motd, 'Welcome to lab-9.\nedited by hand on the machine\n');
     const v = await lab.engine.verify('ansible', 'latest', 'test');
     expect(v.status).toBe('failed');
-    expect(v.error).toBe('verification failed: check mode would change the infrastructure: site.yml: localhost changed=1 failed=0 unreachable=0');
+    expect(v.error).toBe(
+      'verification failed: check mode would change the infrastructure: site.yml: localhost changed=1 failed=0 unreachable=0'
+    );
     const detail = lab.engine.snapshots('ansible')[0].verificationDetail!;
     expect(detail).toContain(`--- before: ${motd}`);
     expect(detail).toContain('-edited by hand on the machine');
@@ -196,7 +232,12 @@ describe('ansible target: versions, contents, verification, restore', () => {
   });
 
   it('verification fails on a playbook with a syntax error', async () => {
-    await commit(repo, 'site.yml', '---\n- name: broken\n  hosts: lab\n  tasks:\n    - name: bad\n      ansible.builtin.copy: [unclosed\n', 'broken playbook');
+    await commit(
+      repo,
+      'site.yml',
+      '---\n- name: broken\n  hosts: lab\n  tasks:\n    - name: bad\n      ansible.builtin.copy: [unclosed\n',
+      'broken playbook'
+    );
     lab.clock.advance(DAY);
     expect((await lab.engine.backup('ansible', 'test')).status).toBe('success');
     const v = await lab.engine.verify('ansible', 'latest', 'test');
@@ -240,7 +281,12 @@ describe('ansible target: retention keeps three distinct versions', () => {
   it('after five changes (and unchanged checks between them) exactly the last three versions are held', async () => {
     const versions: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      await commit(repo, 'inventory/hosts', `[lab]\nlocalhost ansible_connection=local\n# change ${i}\n`, `change ${i}`);
+      await commit(
+        repo,
+        'inventory/hosts',
+        `[lab]\nlocalhost ansible_connection=local\n# change ${i}\n`,
+        `change ${i}`
+      );
       const b = await lab.engine.backup('ansible', 'test');
       expect(b.status).toBe('success');
       versions.push(b.detail.version as string);
@@ -262,15 +308,25 @@ describe('ansible target: retention keeps three distinct versions', () => {
 describe('ansible target: copies on the admin machine (sftp) and flash media (path)', () => {
   let lab: Lab;
   let repo: string;
-  const remote = path.join(process.env.BSLA_SFTP_REPO_BASE ?? '/nonexistent', `ansible-copies-${process.pid}-${Date.now()}`);
+  const remote = path.join(
+    process.env.BSLA_SFTP_REPO_BASE ?? '/nonexistent',
+    `ansible-copies-${process.pid}-${Date.now()}`
+  );
   const repositories = {
     main: { url: './repo', passwordFile: './repo.pass' },
     flash: { url: './flash', passwordFile: './repo.pass' },
-    admin: { url: `sftp:root@127.0.0.1:${remote}`, passwordFile: './repo.pass', options: { 'sftp.command': process.env.BSLA_SFTP_COMMAND } },
+    admin: {
+      url: `sftp:root@127.0.0.1:${remote}`,
+      passwordFile: './repo.pass',
+      options: { 'sftp.command': process.env.BSLA_SFTP_COMMAND },
+    },
     offsite: { url: 'rest:http://127.0.0.1:1/ansible/', passwordFile: './repo.pass' },
   };
   beforeAll(async () => {
-    lab = makeLab({ repositories, targets: { ansible: { kind: 'ansible', source: { path: './ansible' }, copies: ['flash', 'admin'] } } });
+    lab = makeLab({
+      repositories,
+      targets: { ansible: { kind: 'ansible', source: { path: './ansible' }, copies: ['flash', 'admin'] } },
+    });
     repo = path.join(lab.dir, 'ansible');
     await makeRepo(repo, path.join(lab.dir, 'motd'));
   });
@@ -299,7 +355,12 @@ describe('ansible target: copies on the admin machine (sftp) and flash media (pa
     writeFileSync(lab.configFile, YAML.stringify(config));
     lab.reopen();
     expect(lab.engine.target('ansible').copies).toEqual(['flash', 'admin', 'offsite']);
-    await commit(repo, 'site.yml', `${readFileSync(path.join(repo, 'site.yml'), 'utf8')}# new version\n`, 'new version');
+    await commit(
+      repo,
+      'site.yml',
+      `${readFileSync(path.join(repo, 'site.yml'), 'utf8')}# new version\n`,
+      'new version'
+    );
     lab.clock.advance(DAY);
     const b = await lab.engine.backup('ansible', 'test');
     expect(b.status).toBe('success');
@@ -309,7 +370,9 @@ describe('ansible target: copies on the admin machine (sftp) and flash media (pa
     expect(snap.heldBy).toEqual(['main', 'admin', 'flash']);
     const state = targetState(lab.engine.target('ansible'), lab.engine.catalog, lab.clock.now);
     expect(state.checks.copies.level).toBe('warning');
-    expect(state.checks.copies.reason).toMatch(/^copies missing the newest version: offsite: offsite: repository offsite: .*connection refused/);
+    expect(state.checks.copies.reason).toMatch(
+      /^copies missing the newest version: offsite: offsite: repository offsite: .*connection refused/
+    );
     expect([state.copiesHeld, state.copiesRequired]).toEqual([2, 3]);
     expect(state.checks.fresh.level).toBe('ok');
   });
@@ -340,7 +403,9 @@ describe('ansible target failures', () => {
   it('a directory that is not a git repository fails with one clear line', async () => {
     const o = await lab.engine.backup('plain', 'test');
     expect(o.status).toBe('failed');
-    expect(o.error).toMatch(new RegExp(`^${path.join(lab.dir, 'plain')} is not a git repository \\(fatal: not a git repository`));
+    expect(o.error).toMatch(
+      new RegExp(`^${path.join(lab.dir, 'plain')} is not a git repository \\(fatal: not a git repository`)
+    );
     expect(o.error!.split('\n')).toHaveLength(1);
   });
 

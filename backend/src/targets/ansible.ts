@@ -23,13 +23,34 @@
  * restored tree takes its place, with `.git` rebuilt from the bundle so that the history, the
  * branch and the uncommitted changes (as changes) are all back.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import { findProgram } from './tools';
 import { DriverContext, Metadata, TargetDriver } from './types';
-import { contentHash, copyDirectoryModes, copyEntry, exists, isEmptyDir, swapInto, treeEntries, truncate, walk } from './version';
+import {
+  contentHash,
+  copyDirectoryModes,
+  copyEntry,
+  exists,
+  isEmptyDir,
+  swapInto,
+  treeEntries,
+  truncate,
+  walk,
+  MANIFEST,
+  readManifest,
+} from './version';
 
 export interface AnsibleSettings {
   source: { path: string };
@@ -60,7 +81,6 @@ interface Manifest {
   remotes: Array<{ name: string; url: string }>;
 }
 
-const MANIFEST = 'backup-sla.json';
 const BUNDLE = 'repo.bundle';
 const TREE = 'tree';
 /** How much of the `--check --diff` output a verification keeps. */
@@ -79,7 +99,14 @@ const relativePath = () =>
 function gitEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   // Never let the caller's environment point git at another repository.
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR', 'GIT_NAMESPACE']) {
+  for (const k of [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+  ]) {
     delete env[k];
   }
   return env;
@@ -194,7 +221,12 @@ function versionOf(commit: string | null, hash: string): string {
  * Makes `tree` a git repository again from the bundle: all refs back, HEAD on the branch it was
  * on (or the commit, if detached), the index at HEAD so that uncommitted edits show as changes.
  */
-async function rebuildGit(ctx: DriverContext<AnsibleSettings>, tree: string, bundle: string, m: Manifest): Promise<number> {
+async function rebuildGit(
+  ctx: DriverContext<AnsibleSettings>,
+  tree: string,
+  bundle: string,
+  m: Manifest
+): Promise<number> {
   await git(ctx, tree, ['init', '-q']);
   let commits = 0;
   if (existsSync(bundle)) {
@@ -215,18 +247,6 @@ async function rebuildGit(ctx: DriverContext<AnsibleSettings>, tree: string, bun
     await gitMaybe(ctx, tree, ['remote', 'add', r.name, r.url]);
   }
   return commits;
-}
-
-function readManifest(dir: string): Manifest {
-  try {
-    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
-    if (m.kind !== 'ansible') {
-      throw new Error('wrong kind');
-    }
-    return m;
-  } catch {
-    throw new Error(`the snapshot is not an ansible backup (no valid ${MANIFEST})`);
-  }
 }
 
 // --- ansible-playbook ---------------------------------------------------------------------------
@@ -424,7 +444,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     const restored = path.join(ctx.tmpDir, 'restore');
     ctx.progress('test restore');
     await ctx.reader.restoreTo(restored);
-    const m = readManifest(restored);
+    const m = readManifest<Manifest>(restored, 'ansible');
     const tree = path.join(restored, TREE);
     mkdirSync(tree, { recursive: true });
     const found: string[] = [];
@@ -434,7 +454,10 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     const treeHash = contentHash(entries);
     const expectedTree = (ctx.snapshot.metadata?.treeHash as string | undefined) ?? m.treeHash;
     if (treeHash !== expectedTree) {
-      return { ok: false, detail: `restored working tree differs from the backup (${entries.length} files, hash ${treeHash.slice(0, 8)}, expected ${expectedTree.slice(0, 8)})` };
+      return {
+        ok: false,
+        detail: `restored working tree differs from the backup (${entries.length} files, hash ${treeHash.slice(0, 8)}, expected ${expectedTree.slice(0, 8)})`,
+      };
     }
     found.push(`tree matches (${entries.length} files)`);
 
@@ -450,10 +473,17 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     if (head !== m.commit) {
       return { ok: false, detail: `restored HEAD is ${head ?? 'missing'}, expected ${m.commit}` };
     }
-    found.push(m.commit ? `history ${commits} commits (HEAD ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''})` : 'no commits yet');
+    found.push(
+      m.commit
+        ? `history ${commits} commits (HEAD ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''})`
+        : 'no commits yet'
+    );
 
     const playbooks = v.playbooks ?? ['site.yml'];
-    const common = [...inventoryArgs(v, tree), ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : [])];
+    const common = [
+      ...inventoryArgs(v, tree),
+      ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : []),
+    ];
     mkdirSync(path.join(ctx.tmpDir, 'ansible-local'), { recursive: true });
     for (const pb of playbooks) {
       if (!existsSync(path.join(tree, pb))) {
@@ -462,7 +492,10 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       ctx.progress(`syntax check ${pb}`);
       const r = await playbook(ctx, tree, ['--syntax-check', ...common, pb]);
       if (r.code !== 0) {
-        return { ok: false, detail: `syntax check of ${pb} failed: ${ansibleError(r)}\n${truncate(`${r.stderr}${r.stdout}`, DIFF_KEEP)}` };
+        return {
+          ok: false,
+          detail: `syntax check of ${pb} failed: ${ansibleError(r)}\n${truncate(`${r.stderr}${r.stdout}`, DIFF_KEEP)}`,
+        };
       }
     }
     found.push(`syntax ok: ${playbooks.join(', ')}`);
@@ -475,7 +508,13 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     const outputs: string[] = [];
     for (const pb of playbooks) {
       ctx.progress(`check mode ${pb}`);
-      const r = await playbook(ctx, tree, ['--check', '--diff', ...common, ...(v.limit ? ['--limit', v.limit] : []), pb]);
+      const r = await playbook(ctx, tree, [
+        '--check',
+        '--diff',
+        ...common,
+        ...(v.limit ? ['--limit', v.limit] : []),
+        pb,
+      ]);
       const recap = parseRecap(r.stdout);
       if (!recap.length) {
         problems.push(
@@ -525,13 +564,15 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       ctx.progress('restoring snapshot');
       const restored = path.join(staging, 'snapshot');
       await ctx.reader.restoreTo(restored);
-      const m = readManifest(restored);
+      const m = readManifest<Manifest>(restored, 'ansible');
       const tree = path.join(restored, TREE);
       mkdirSync(tree, { recursive: true });
       ctx.progress('rebuilding git history');
       const commits = await rebuildGit(ctx, tree, path.join(restored, BUNDLE), m);
       const aside = swapInto(tree, dest);
-      const what = m.commit ? `commit ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''}, ${commits} commits of history` : 'no commits';
+      const what = m.commit
+        ? `commit ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''}, ${commits} commits of history`
+        : 'no commits';
       return {
         location: `directory ${dest}`,
         detail: `version ${m.version}: ${m.files} files, ${what}${aside ? `; the previous content was moved to ${aside}` : ''}`,

@@ -12,8 +12,22 @@ const DAY = 86400;
 /** The lab's way of serving AGAMA: Debian's uWSGI with its python3 plugin, from the restored copy. */
 const uwsgiSmoke = (extra: Record<string, unknown> = {}) => ({
   command: [
-    'uwsgi', '--plugin', 'python3', '--http-socket', '127.0.0.1:{port}', '--chdir', '{dir}',
-    '--wsgi-file', 'agama.py', '--callable', 'app', '--master', '--processes', '2', '--die-on-term', '--need-app',
+    'uwsgi',
+    '--plugin',
+    'python3',
+    '--http-socket',
+    '127.0.0.1:{port}',
+    '--chdir',
+    '{dir}',
+    '--wsgi-file',
+    'agama.py',
+    '--callable',
+    'app',
+    '--master',
+    '--processes',
+    '2',
+    '--die-on-term',
+    '--need-app',
   ],
   url: 'http://127.0.0.1:{port}/',
   expectStatus: 200,
@@ -39,7 +53,10 @@ describe('files target (AGAMA): versions, verification, restore', () => {
       targets: {
         agama: {
           kind: 'files',
-          source: { paths: ['./srv/agama'], versionFrom: { file: './srv/agama/agama.py', pattern: 'AGAMA (v[0-9.]+)' } },
+          source: {
+            paths: ['./srv/agama'],
+            versionFrom: { file: './srv/agama/agama.py', pattern: 'AGAMA (v[0-9.]+)' },
+          },
           verify: { smoke: uwsgiSmoke() },
           afterRestore: ['touch', restarted],
         },
@@ -74,7 +91,10 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     });
 
     lab.clock.advance(DAY);
-    expect(await lab.engine.backup('agama', 'test')).toMatchObject({ status: 'unchanged', detail: { version: 'v0.2' } });
+    expect(await lab.engine.backup('agama', 'test')).toMatchObject({
+      status: 'unchanged',
+      detail: { version: 'v0.2' },
+    });
     // Bytecode caches written by the running app are not content.
     mkdirSync(path.join(app, '__pycache__'));
     writeFileSync(path.join(app, '__pycache__', 'agama.cpython-311.pyc'), 'cache');
@@ -95,7 +115,9 @@ describe('files target (AGAMA): versions, verification, restore', () => {
   it('verification compiles every .py with the system Python and smoke-runs the restored app under uWSGI', async () => {
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.error).toBeNull();
-    expect(v.detail.result).toMatch(/^3 files match; version v0\.4; 2 \.py files compile; smoke run: http:\/\/127\.0\.0\.1:\d+\/ answered 200$/);
+    expect(v.detail.result).toMatch(
+      /^3 files match; version v0\.4; 2 \.py files compile; smoke run: http:\/\/127\.0\.0\.1:\d+\/ answered 200$/
+    );
     expect(pidsMatching('uwsgi', lab.dir)).toEqual([]);
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   });
@@ -107,7 +129,9 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     expect((await lab.engine.backup('agama', 'test')).status).toBe('success');
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.status).toBe('failed');
-    expect(v.error).toMatch(/^verification failed: py_compile failed for 1 of 3 \.py files: agama\/broken\.py: SyntaxError: /);
+    expect(v.error).toMatch(
+      /^verification failed: py_compile failed for 1 of 3 \.py files: agama\/broken\.py: SyntaxError: /
+    );
     unlinkSync(path.join(app, 'broken.py'));
   });
 
@@ -118,7 +142,9 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     expect((await lab.engine.backup('agama', 'test')).status).toBe('success');
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.status).toBe('failed');
-    expect(v.error).toMatch(/^verification failed: smoke run: the app stopped before answering http:\/\/127\.0\.0\.1:\d+\/: /);
+    expect(v.error).toMatch(
+      /^verification failed: smoke run: the app stopped before answering http:\/\/127\.0\.0\.1:\d+\/: /
+    );
     expect(pidsMatching('uwsgi', lab.dir)).toEqual([]);
     cpSync(path.join(FIXTURE, 'agama_items.py'), path.join(app, 'agama_items.py'));
   });
@@ -132,10 +158,17 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     expect(r.error).toBeNull();
     expect(r.detail.safetySnapshotId).toBeNull();
     expect(r.detail.location).toBe(app);
-    expect(readFileSync(path.join(app, 'agama_items.py'), 'utf8')).toBe(readFileSync(path.join(FIXTURE, 'agama_items.py'), 'utf8'));
+    expect(readFileSync(path.join(app, 'agama_items.py'), 'utf8')).toBe(
+      readFileSync(path.join(FIXTURE, 'agama_items.py'), 'utf8')
+    );
     expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA v0.4');
     expect(existsSync(restarted)).toBe(true);
-    expect(r.detail.result).toBe(`version v0.4; the previous files were moved to ${path.join(path.dirname(app), readdirSync(path.dirname(app)).find((n) => n.startsWith('agama.before-restore-'))!)}; ran touch`);
+    expect(r.detail.result).toBe(
+      `version v0.4; the previous files were moved to ${path.join(
+        path.dirname(app),
+        readdirSync(path.dirname(app)).find((n) => n.startsWith('agama.before-restore-'))!
+      )}; ran touch`
+    );
     const asides = readdirSync(path.dirname(app)).filter((n) => n.startsWith('agama.before-restore-'));
     expect(asides).toHaveLength(1);
     expect(existsSync(path.join(path.dirname(app), asides[0], 'agama_items.py'))).toBe(false);
@@ -147,12 +180,16 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     writeFileSync(path.join(app, 'agama.py'), 'garbage from a failed download\n');
     const b = await lab.engine.backup('agama', 'test');
     expect(b.status).toBe('failed');
-    expect(b.error).toMatch(/^version pattern \/AGAMA \(v\[0-9\.\]\+\)\/ not found in .*agama\.py: the application looks changed or damaged, nothing saved/);
+    expect(b.error).toMatch(
+      /^version pattern \/AGAMA \(v\[0-9\.\]\+\)\/ not found in .*agama\.py: the application looks changed or damaged, nothing saved/
+    );
     expect(lab.engine.snapshots('agama').map((s) => s.id)).toEqual(held);
 
     const withSafety = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
     expect(withSafety.status).toBe('failed');
-    expect(withSafety.error).toMatch(/^safety backup failed, nothing was restored: version pattern .* \(restore without a safety backup to go on\)$/);
+    expect(withSafety.error).toMatch(
+      /^safety backup failed, nothing was restored: version pattern .* \(restore without a safety backup to go on\)$/
+    );
     const r = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: false }, 'test');
     expect(r.status).toBe('success');
     expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA v0.6');
@@ -164,8 +201,14 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     expect(r.status).toBe('success');
     expect(readdirSync(path.join(to, 'agama')).sort()).toEqual(['README.md', 'agama.py', 'agama_items.py']);
     const again = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true }, 'test');
-    expect(again.error).toBe(`directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`);
-    const forced = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true, force: true }, 'test');
+    expect(again.error).toBe(
+      `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
+    );
+    const forced = await lab.engine.restore(
+      'agama',
+      { snapshot: 'latest', to, safetyBackup: true, force: true },
+      'test'
+    );
     expect(forced.status).toBe('success');
     expect(readdirSync(lab.dir).filter((n) => n.startsWith('copy.before-restore-'))).toHaveLength(1);
   });
@@ -214,7 +257,9 @@ describe('files target without versionFrom: the content hash is the version', ()
   it('the smoke run fails when the app answers an error instead of 200', async () => {
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.status).toBe('failed');
-    expect(v.error).toMatch(/^verification failed: smoke run: http:\/\/127\.0\.0\.1:\d+\/ did not answer 200 within 5 s \(last: HTTP 500\)$/);
+    expect(v.error).toMatch(
+      /^verification failed: smoke run: http:\/\/127\.0\.0\.1:\d+\/ did not answer 200 within 5 s \(last: HTTP 500\)$/
+    );
     expect(pidsMatching('agama.py', lab.dir)).toEqual([]);
   });
 
@@ -230,7 +275,9 @@ describe('files target without versionFrom: the content hash is the version', ()
     rmSync(app, { recursive: true });
     writeFileSync(path.join(lab.dir, 'agama.ini'), 'broken\n');
     const refused = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
-    expect(refused.error).toBe(`safety backup failed, nothing was restored: path ${app} does not exist (restore without a safety backup to go on)`);
+    expect(refused.error).toBe(
+      `safety backup failed, nothing was restored: path ${app} does not exist (restore without a safety backup to go on)`
+    );
     expect(readFileSync(path.join(lab.dir, 'agama.ini'), 'utf8')).toBe('broken\n');
     const latest = lab.engine.snapshots('agama').find((s) => !s.safety)!;
     const r = await lab.engine.restore('agama', { snapshot: latest.id, safetyBackup: false }, 'test');
@@ -248,7 +295,10 @@ describe('files target configuration', () => {
     try {
       makeLab({
         targets: {
-          agama: { kind: 'files', source: { paths: ['./a'], versionFrom: { file: './b/agama.py', pattern: 'AGAMA v[0-9.]+' } } },
+          agama: {
+            kind: 'files',
+            source: { paths: ['./a'], versionFrom: { file: './b/agama.py', pattern: 'AGAMA v[0-9.]+' } },
+          },
           twice: { kind: 'files', source: { paths: ['./a/app', './b/app'] } },
         },
       });

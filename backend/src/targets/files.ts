@@ -34,7 +34,21 @@ import { parseDuration } from '../config/duration';
 import { CommandError, CommandSpec, TailBuffer, killGroup, lastLine, run, start } from '../util/subprocess';
 import { findProgram, freePort } from './tools';
 import { DriverContext, Metadata, TargetDriver } from './types';
-import { contentHash, copyDirectoryModes, copyEntry, exists, isEmptyDir, moveTree, swapInto, treeEntries, TreeEntry, truncate, walk } from './version';
+import {
+  contentHash,
+  copyDirectoryModes,
+  copyEntry,
+  exists,
+  isEmptyDir,
+  moveTree,
+  swapInto,
+  treeEntries,
+  TreeEntry,
+  truncate,
+  walk,
+  MANIFEST,
+  readManifest,
+} from './version';
 
 export interface SmokeSettings {
   command: string[];
@@ -72,7 +86,6 @@ interface Manifest {
   versionFrom: { file: string; pattern: string } | null;
 }
 
-const MANIFEST = 'backup-sla.json';
 const FILES = 'files';
 /** Bytecode caches change whenever Python runs the app: not part of a version. */
 const DEFAULT_EXCLUDE = ['__pycache__', '*.pyc', '*.pyo'];
@@ -81,7 +94,13 @@ const SMOKE_TIMEOUT_S = 30;
 
 function globMatcher(patterns: string[]): (name: string) => boolean {
   const res = patterns.map(
-    (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`
+      )
   );
   return (name) => res.some((r) => r.test(name));
 }
@@ -190,7 +209,11 @@ async function compileAll(ctx: DriverContext<FilesSettings>, dir: string, pyFile
 }
 
 /** Starts the app from the restored copy and waits for the expected HTTP answer; always stops it. */
-async function smokeRun(ctx: DriverContext<FilesSettings>, smoke: SmokeSettings, vars: Record<string, string>): Promise<{ ok: boolean; detail: string }> {
+async function smokeRun(
+  ctx: DriverContext<FilesSettings>,
+  smoke: SmokeSettings,
+  vars: Record<string, string>
+): Promise<{ ok: boolean; detail: string }> {
   const timeoutS = smoke.timeout ? parseDuration(smoke.timeout)! : SMOKE_TIMEOUT_S;
   const expect = smoke.expectStatus ?? 200;
   const url = substitute(smoke.url, vars);
@@ -199,7 +222,13 @@ async function smokeRun(ctx: DriverContext<FilesSettings>, smoke: SmokeSettings,
   for (const [k, v] of Object.entries(smoke.env ?? {})) {
     env[k] = substitute(v, vars);
   }
-  const spec: CommandSpec = { command: cmd[0], args: cmd.slice(1), cwd: vars.dir, env, timeoutMs: (timeoutS + 30) * 1000 };
+  const spec: CommandSpec = {
+    command: cmd[0],
+    args: cmd.slice(1),
+    cwd: vars.dir,
+    env,
+    timeoutMs: (timeoutS + 30) * 1000,
+  };
   const proc = start(spec, { processGroup: true, signal: ctx.signal });
   const out = new TailBuffer(8 * 1024);
   proc.child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -253,20 +282,11 @@ async function smokeRun(ctx: DriverContext<FilesSettings>, smoke: SmokeSettings,
   }
 }
 
-function readManifest(dir: string): Manifest {
-  try {
-    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
-    if (m.kind !== 'files') {
-      throw new Error('wrong kind');
-    }
-    return m;
-  } catch {
-    throw new Error(`the snapshot is not a files backup (no valid ${MANIFEST})`);
-  }
-}
-
 function stagingName(dest: string): string {
-  return path.join(path.dirname(dest), `.${path.basename(dest)}.restoring-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`);
+  return path.join(
+    path.dirname(dest),
+    `.${path.basename(dest)}.restoring-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`
+  );
 }
 
 export const filesDriver: TargetDriver<FilesSettings> = {
@@ -296,12 +316,20 @@ export const filesDriver: TargetDriver<FilesSettings> = {
         const seen = new Set<string>();
         names(s.paths).forEach((n, i) => {
           if (seen.has(n)) {
-            c.addIssue({ code: 'custom', path: ['paths', i], message: `another path is also named '${n}': names must differ` });
+            c.addIssue({
+              code: 'custom',
+              path: ['paths', i],
+              message: `another path is also named '${n}': names must differ`,
+            });
           }
           seen.add(n);
         });
         if (s.versionFrom && !versionFileInSnapshot(s.paths, s.versionFrom.file)) {
-          c.addIssue({ code: 'custom', path: ['versionFrom', 'file'], message: 'must be one of the paths or inside one of them' });
+          c.addIssue({
+            code: 'custom',
+            path: ['versionFrom', 'file'],
+            message: 'must be one of the paths or inside one of them',
+          });
         }
       }),
     afterRestore: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
@@ -402,7 +430,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     const restored = path.join(ctx.tmpDir, 'restore');
     ctx.progress('test restore');
     await ctx.reader.restoreTo(restored);
-    const m = readManifest(restored);
+    const m = readManifest<Manifest>(restored, 'files');
     const filesDir = path.join(restored, FILES);
     mkdirSync(filesDir, { recursive: true });
     const found: string[] = [];
@@ -411,7 +439,10 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     const hash = contentHash(entries);
     const expected = (ctx.snapshot.metadata?.contentHash as string | undefined) ?? m.contentHash;
     if (hash !== expected) {
-      return { ok: false, detail: `restored files differ from the backup (${entries.length} files, hash ${hash.slice(0, 8)}, expected ${expected.slice(0, 8)})` };
+      return {
+        ok: false,
+        detail: `restored files differ from the backup (${entries.length} files, hash ${hash.slice(0, 8)}, expected ${expected.slice(0, 8)})`,
+      };
     }
     found.push(`${entries.length} files match`);
     if (m.versionFrom) {
@@ -447,7 +478,12 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       const cmd = v.command.map((a) => substitute(a, vars));
       try {
         await run(
-          { command: cmd[0], args: cmd.slice(1), cwd: filesDir, timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 },
+          {
+            command: cmd[0],
+            args: cmd.slice(1),
+            cwd: filesDir,
+            timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000,
+          },
           { signal: ctx.signal }
         );
       } catch (e) {
@@ -471,14 +507,16 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     const restored = path.join(ctx.tmpDir, 'restore');
     ctx.progress('restoring snapshot');
     await ctx.reader.restoreTo(restored);
-    const m = readManifest(restored);
+    const m = readManifest<Manifest>(restored, 'files');
     const filesDir = path.join(restored, FILES);
     const timeoutMs = ctx.target.timeoutSeconds * 1000;
 
     if (ctx.options.to !== undefined) {
       const to = ctx.options.to;
       if (exists(to) && !isEmptyDir(to) && !ctx.options.force) {
-        throw new Error(`directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`);
+        throw new Error(
+          `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
+        );
       }
       mkdirSync(path.dirname(to), { recursive: true });
       const staged = stagingName(to);
@@ -528,7 +566,10 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       ctx.progress('after restore');
       const [cmd, ...args] = s.afterRestore;
       try {
-        await run({ command: cmd, args, timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 }, { signal: ctx.signal });
+        await run(
+          { command: cmd, args, timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 },
+          { signal: ctx.signal }
+        );
       } catch (e) {
         throw new Error(`files restored to ${done.join(', ')}, but afterRestore failed: ${(e as Error).message}`);
       }

@@ -107,14 +107,33 @@ describe('grafana target: export, versions, verification', () => {
       });
       expect(manifest.contentHash).toBe(firstVersion);
       expect(manifest.provisionedDashboards).toEqual(['backup-sla-overview']);
-      expect(manifest.secureFields).toEqual({ datasources: { influxdb: ['password'] }, contactPoints: { 'ops-slack': ['url'] } });
-      expect(readdirSync(path.join(dir, 'dashboards')).sort()).toEqual(
-        ['agama-app.json', 'backup-sla-overview.json', 'lab-home.json', 'mysql-overview.json', 'node-overview.json']
-      );
-      expect(readJson(dir, 'dashboards/node-overview.json').meta).toMatchObject({ folderUid: 'infra', version: 1, provisioned: false });
-      expect(readJson(dir, 'folders/infra-db.json')).toMatchObject({ uid: 'infra-db', parentUid: 'infra', title: 'Databases' });
+      expect(manifest.secureFields).toEqual({
+        datasources: { influxdb: ['password'] },
+        contactPoints: { 'ops-slack': ['url'] },
+      });
+      expect(readdirSync(path.join(dir, 'dashboards')).sort()).toEqual([
+        'agama-app.json',
+        'backup-sla-overview.json',
+        'lab-home.json',
+        'mysql-overview.json',
+        'node-overview.json',
+      ]);
+      expect(readJson(dir, 'dashboards/node-overview.json').meta).toMatchObject({
+        folderUid: 'infra',
+        version: 1,
+        provisioned: false,
+      });
+      expect(readJson(dir, 'folders/infra-db.json')).toMatchObject({
+        uid: 'infra-db',
+        parentUid: 'infra',
+        title: 'Databases',
+      });
       expect(readJson(dir, 'datasources/influxdb.json').secureJsonFields).toEqual({ password: true });
-      expect(readJson(dir, 'alert-rule-groups/infra-db--databases.json')).toEqual({ folderUid: 'infra-db', title: 'databases', interval: 120 });
+      expect(readJson(dir, 'alert-rule-groups/infra-db--databases.json')).toEqual({
+        folderUid: 'infra-db',
+        title: 'databases',
+        interval: 120,
+      });
       expect(readJson(dir, 'policies.json').routes[0].receiver).toBe('ops-slack');
       const text = allText(dir);
       expect(text).not.toContain('influx-demo-secret');
@@ -132,7 +151,9 @@ describe('grafana target: export, versions, verification', () => {
     const out = await lab.engine.verify('grafana', 'latest', 'test');
     expect(out.error).toBeNull();
     expect(out.status).toBe('success');
-    expect(String(out.detail.result)).toMatch(/files parse; counts and content hash match the manifest \(3 folders, 5 dashboards, 2 data sources/);
+    expect(String(out.detail.result)).toMatch(
+      /files parse; counts and content hash match the manifest \(3 folders, 5 dashboards, 2 data sources/
+    );
     expect(String(out.detail.result)).toMatch(/re-import plan: .*unchanged; 0 errors/);
     // A dry run: nothing was written to Grafana.
     expect(fake.requests.filter((r) => r.method !== 'GET')).toEqual([]);
@@ -203,7 +224,9 @@ describe('grafana target: restore', () => {
     expect(out.status).toBe('success');
     expect(out.detail.safetySnapshotId).toBeTruthy();
     const detail = String(out.detail.result);
-    expect(detail).toMatch(/mapped\s+folder Infrastructure \(infra\): a folder with this title exists as uid infra-new/);
+    expect(detail).toMatch(
+      /mapped\s+folder Infrastructure \(infra\): a folder with this title exists as uid infra-new/
+    );
     expect(detail).toMatch(/create\s+dashboard Applications\/AGAMA app \(agama-app\)/);
     expect(detail).toMatch(/create\s+folder Databases \(infra-db\)/);
 
@@ -215,7 +238,9 @@ describe('grafana target: restore', () => {
     expect((await api(fake, 'GET', '/api/library-elements/lib-cpu')).body.result.folderUid).toBe('infra-new');
     const rule = (await api(fake, 'GET', '/api/v1/provisioning/alert-rules/node-down')).body;
     expect(rule).toMatchObject({ folderUID: 'infra-new', provenance: '' });
-    expect((await api(fake, 'GET', '/api/v1/provisioning/folder/infra-db/rule-groups/databases')).body.interval).toBe(120);
+    expect((await api(fake, 'GET', '/api/v1/provisioning/folder/infra-db/rule-groups/databases')).body.interval).toBe(
+      120
+    );
     // Everything written to alerting stays editable in the UI.
     const alertingWrites = fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/v1/provisioning'));
     expect(alertingWrites.length).toBeGreaterThan(0);
@@ -236,17 +261,28 @@ describe('grafana target: restore', () => {
     expect(base.status).toBe('success');
     for (const title of ['MySQL v2', 'MySQL v3']) {
       const { body: cur } = await api(fake, 'GET', '/api/dashboards/uid/mysql-overview');
-      const r = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { ...cur.dashboard, title }, folderUid: 'infra-db' });
+      const r = await api(fake, 'POST', '/api/dashboards/db', {
+        dashboard: { ...cur.dashboard, title },
+        folderUid: 'infra-db',
+      });
       expect(r.status).toBe(200);
     }
     const out = await lab.engine.restore('grafana', { snapshot: base.snapshotId!, safetyBackup: true }, 'test');
     expect(out.status).toBe('success');
-    expect(String(out.detail.result)).toMatch(/skipped-newer\s+dashboard Databases\/MySQL \(mysql-overview\): changed in Grafana after the backup \(version \d+ > \d+\); force overwrites/);
+    expect(String(out.detail.result)).toMatch(
+      /skipped-newer\s+dashboard Databases\/MySQL \(mysql-overview\): changed in Grafana after the backup \(version \d+ > \d+\); force overwrites/
+    );
     expect((await api(fake, 'GET', '/api/dashboards/uid/mysql-overview')).body.dashboard.title).toBe('MySQL v3');
 
-    const forced = await lab.engine.restore('grafana', { snapshot: base.snapshotId!, safetyBackup: true, force: true }, 'test');
+    const forced = await lab.engine.restore(
+      'grafana',
+      { snapshot: base.snapshotId!, safetyBackup: true, force: true },
+      'test'
+    );
     expect(forced.status).toBe('success');
-    expect(String(forced.detail.result)).toMatch(/update\s+dashboard Databases\/MySQL \(mysql-overview\): overwrites newer version/);
+    expect(String(forced.detail.result)).toMatch(
+      /update\s+dashboard Databases\/MySQL \(mysql-overview\): overwrites newer version/
+    );
     expect((await api(fake, 'GET', '/api/dashboards/uid/mysql-overview')).body.dashboard.title).toBe('MySQL');
   });
 
@@ -254,24 +290,46 @@ describe('grafana target: restore', () => {
     const { body: cur } = await api(fake, 'GET', '/api/dashboards/uid/backup-sla-overview');
     expect(cur.meta.provisioned).toBe(true);
     // Grafana refuses API saves of it...
-    const refused = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { ...cur.dashboard, title: 'x' }, folderUid: 'apps', overwrite: true });
+    const refused = await api(fake, 'POST', '/api/dashboards/db', {
+      dashboard: { ...cur.dashboard, title: 'x' },
+      folderUid: 'apps',
+      overwrite: true,
+    });
     expect(refused).toEqual({ status: 400, body: { message: 'Cannot save provisioned dashboard' } });
     // ...and its file changed since the backup. Also the data source with a password is gone.
     expect((await api(fake, 'DELETE', '/api/datasources/uid/influxdb')).status).toBe(200);
-    fake.state.provisionDashboard({ ...cur.dashboard, title: 'Backup SLA (new file)' }, 'apps', 'backup-sla/overview.json');
+    fake.state.provisionDashboard(
+      { ...cur.dashboard, title: 'Backup SLA (new file)' },
+      'apps',
+      'backup-sla/overview.json'
+    );
     const out = await lab.engine.restore('grafana', { snapshot: 'latest', safetyBackup: false }, 'test');
     expect(out.status).toBe('success');
     const detail = String(out.detail.result);
-    expect(detail).toMatch(/skipped-provisioned\s+dashboard Applications\/Backup SLA \(backup-sla-overview\): provisioned from a file/);
-    expect(detail).toMatch(/dashboard Applications\/Backup SLA: restore its provisioning file backup-sla\/overview\.json/);
+    expect(detail).toMatch(
+      /skipped-provisioned\s+dashboard Applications\/Backup SLA \(backup-sla-overview\): provisioned from a file/
+    );
+    expect(detail).toMatch(
+      /dashboard Applications\/Backup SLA: restore its provisioning file backup-sla\/overview\.json/
+    );
     expect(detail).toMatch(/create\s+datasource InfluxDB telegraf \(influxdb\)/);
-    expect(detail).toMatch(/datasource InfluxDB telegraf: re-enter its secure fields \(password\): Grafana never exports them/);
-    expect((await api(fake, 'GET', '/api/datasources/uid/influxdb')).body).toMatchObject({ database: 'telegraf', user: 'grafana', secureJsonFields: {} });
-    expect((await api(fake, 'GET', '/api/dashboards/uid/backup-sla-overview')).body.dashboard.title).toBe('Backup SLA (new file)');
+    expect(detail).toMatch(
+      /datasource InfluxDB telegraf: re-enter its secure fields \(password\): Grafana never exports them/
+    );
+    expect((await api(fake, 'GET', '/api/datasources/uid/influxdb')).body).toMatchObject({
+      database: 'telegraf',
+      user: 'grafana',
+      secureJsonFields: {},
+    });
+    expect((await api(fake, 'GET', '/api/dashboards/uid/backup-sla-overview')).body.dashboard.title).toBe(
+      'Backup SLA (new file)'
+    );
   });
 
   test('`to` is refused with a reason', async () => {
-    await expect(lab.engine.restore('grafana', { snapshot: 'latest', to: 'elsewhere', safetyBackup: true }, 'test')).rejects.toThrow(
+    await expect(
+      lab.engine.restore('grafana', { snapshot: 'latest', to: 'elsewhere', safetyBackup: true }, 'test')
+    ).rejects.toThrow(
       /restore destination 'elsewhere' refused: a Grafana restore always goes back into the configured Grafana/
     );
   });
@@ -279,11 +337,16 @@ describe('grafana target: restore', () => {
   test('a re-import plan with errors fails verification, and restore applies nothing', async () => {
     // A new dashboard took the title of a deleted one in the same folder: re-import would clash.
     expect((await api(fake, 'DELETE', '/api/dashboards/uid/agama-app')).status).toBe(200);
-    const other = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { uid: 'agama-2', title: 'AGAMA app' }, folderUid: 'apps' });
+    const other = await api(fake, 'POST', '/api/dashboards/db', {
+      dashboard: { uid: 'agama-2', title: 'AGAMA app' },
+      folderUid: 'apps',
+    });
     expect(other.status).toBe(200);
     const verify = await lab.engine.verify('grafana', 'latest', 'test');
     expect(verify.status).toBe('failed');
-    expect(verify.error).toMatch(/re-import plan has errors: dashboard Applications\/AGAMA app: a dashboard titled 'AGAMA app' exists in Applications with another uid \(agama-2\)/);
+    expect(verify.error).toMatch(
+      /re-import plan has errors: dashboard Applications\/AGAMA app: a dashboard titled 'AGAMA app' exists in Applications with another uid \(agama-2\)/
+    );
     fake.requests.length = 0;
     const out = await lab.engine.restore('grafana', { snapshot: 'latest', safetyBackup: false }, 'test');
     expect(out.status).toBe('failed');
@@ -308,7 +371,10 @@ describe('grafana target: failures and secrets', () => {
       },
     });
     // The same config and catalog, with a logger that keeps everything it writes.
-    engine = new Engine(lab.engine.config, lab.engine.catalog, { log: createLogger({ level: 'debug', destination: sink }), now: () => lab.clock.now });
+    engine = new Engine(lab.engine.config, lab.engine.catalog, {
+      log: createLogger({ level: 'debug', destination: sink }),
+      now: () => lab.clock.now,
+    });
     expect((await engine.backup('grafana', 'test')).status).toBe('success');
   });
   afterAll(async () => {
@@ -322,7 +388,9 @@ describe('grafana target: failures and secrets', () => {
     try {
       const out = await engine.backup('grafana', 'test');
       expect(out.status).toBe('failed');
-      expect(out.error).toMatch(/^cannot reach Grafana at http:\/\/127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\)$/);
+      expect(out.error).toMatch(
+        /^cannot reach Grafana at http:\/\/127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\)$/
+      );
       expect(out.snapshotId).toBeNull();
     } finally {
       await fake.listen();
@@ -337,7 +405,9 @@ describe('grafana target: failures and secrets', () => {
     try {
       const out = await engine.backup('grafana', 'test');
       expect(out.status).toBe('failed');
-      expect(out.error).toMatch(/^Grafana at http:\/\/127\.0\.0\.1:\d+ refused the service account token \(401 Unauthorized\): check connection\.tokenFile$/);
+      expect(out.error).toMatch(
+        /^Grafana at http:\/\/127\.0\.0\.1:\d+ refused the service account token \(401 Unauthorized\): check connection\.tokenFile$/
+      );
       const verify = await engine.verify('grafana', 'latest', 'test');
       expect(verify.status).toBe('failed');
       expect(verify.error).toMatch(/refused the service account token/);
@@ -350,14 +420,18 @@ describe('grafana target: failures and secrets', () => {
   test('the token never appears in errors, run records or logs', async () => {
     // A restore that writes (the plan is logged) and a change to back up.
     await api(fake, 'DELETE', '/api/dashboards/uid/lab-home');
-    expect((await engine.restore('grafana', { snapshot: 'latest', safetyBackup: true }, 'test')).status).toBe('success');
+    expect((await engine.restore('grafana', { snapshot: 'latest', safetyBackup: true }, 'test')).status).toBe(
+      'success'
+    );
     expect(redact(`Authorization: Bearer ${TOKEN}`)).toBe('Authorization: Bearer [redacted]');
     const text = logs.join('');
     expect(text).toContain('restore plan');
     expect(text).toContain('refused the service account token');
     expect(text).not.toContain(TOKEN);
     const runs = engine.catalog.runs({ target: 'grafana' });
-    expect(runs.some((r) => r.status === 'failed' && /refused the service account token/.test(r.error ?? ''))).toBe(true);
+    expect(runs.some((r) => r.status === 'failed' && /refused the service account token/.test(r.error ?? ''))).toBe(
+      true
+    );
     expect(JSON.stringify(runs)).not.toContain(TOKEN);
     expect(JSON.stringify(engine.catalog.auditEntries(1000))).not.toContain(TOKEN);
   });
@@ -384,10 +458,25 @@ describe('grafana fake and driver pieces (no repository)', () => {
     const { body: cur } = await api(fake, 'GET', '/api/dashboards/uid/lab-home');
     const v = cur.meta.version;
     const first = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { ...cur.dashboard, title: 'Home 2' } });
-    expect(first.body).toMatchObject({ status: 'success', uid: 'lab-home', version: v + 1, url: '/d/lab-home/home-2', slug: 'home-2' });
-    const stale = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { ...cur.dashboard, title: 'Home 3' }, overwrite: false });
-    expect(stale).toEqual({ status: 412, body: { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' } });
-    const forced = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { ...cur.dashboard, title: 'Home 3' }, overwrite: true });
+    expect(first.body).toMatchObject({
+      status: 'success',
+      uid: 'lab-home',
+      version: v + 1,
+      url: '/d/lab-home/home-2',
+      slug: 'home-2',
+    });
+    const stale = await api(fake, 'POST', '/api/dashboards/db', {
+      dashboard: { ...cur.dashboard, title: 'Home 3' },
+      overwrite: false,
+    });
+    expect(stale).toEqual({
+      status: 412,
+      body: { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' },
+    });
+    const forced = await api(fake, 'POST', '/api/dashboards/db', {
+      dashboard: { ...cur.dashboard, title: 'Home 3' },
+      overwrite: true,
+    });
     expect(forced.body.version).toBe(v + 2);
     const clash = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { title: 'Home 3' } });
     expect(clash.body.status).toBe('name-exists');
@@ -397,19 +486,39 @@ describe('grafana fake and driver pieces (no repository)', () => {
     const cps = (await api(fake, 'GET', '/api/v1/provisioning/contact-points')).body;
     const slack = cps.find((c: any) => c.uid === 'ops-slack');
     expect(slack.settings.url).toBe('[REDACTED]');
-    const put = await api(fake, 'PUT', '/api/v1/provisioning/contact-points/ops-slack', { ...slack, settings: { ...slack.settings, recipient: '#ops2' } }, { 'X-Disable-Provenance': 'true' });
+    const put = await api(
+      fake,
+      'PUT',
+      '/api/v1/provisioning/contact-points/ops-slack',
+      { ...slack, settings: { ...slack.settings, recipient: '#ops2' } },
+      { 'X-Disable-Provenance': 'true' }
+    );
     expect(put.status).toBe(202);
     expect(fake.state.contactPoints.get('ops-slack')!.settings.url).toMatch(/^https:\/\/hooks\.slack\.invalid\//);
-    const tmpl = await api(fake, 'PUT', '/api/v1/provisioning/templates/api-made', { template: '{{ define "x" }}x{{ end }}' });
+    const tmpl = await api(fake, 'PUT', '/api/v1/provisioning/templates/api-made', {
+      template: '{{ define "x" }}x{{ end }}',
+    });
     expect(tmpl.body.provenance).toBe('api');
-    const back = await api(fake, 'PUT', '/api/v1/provisioning/templates/api-made', { template: 'y' }, { 'X-Disable-Provenance': 'true' });
+    const back = await api(
+      fake,
+      'PUT',
+      '/api/v1/provisioning/templates/api-made',
+      { template: 'y' },
+      { 'X-Disable-Provenance': 'true' }
+    );
     expect(back.status).toBe(400);
   });
 
   test('the client pages through search, folders (parents first) and library panels', async () => {
     const client = new GrafanaClient(fake.url, TOKEN, { pageSize: 2 });
     const hits = await client.searchDashboards();
-    expect(hits.map((h) => h.uid).sort()).toEqual(['agama-app', 'backup-sla-overview', 'lab-home', 'mysql-overview', 'node-overview']);
+    expect(hits.map((h) => h.uid).sort()).toEqual([
+      'agama-app',
+      'backup-sla-overview',
+      'lab-home',
+      'mysql-overview',
+      'node-overview',
+    ]);
     const folders = (await client.allFolders()).map((f) => f.uid);
     expect(folders).toHaveLength(3);
     expect(folders.indexOf('infra')).toBeLessThan(folders.indexOf('infra-db'));
@@ -422,7 +531,14 @@ describe('grafana fake and driver pieces (no repository)', () => {
       dashboards: [
         {
           dashboard: { uid: 'orphan', title: 'Orphan' },
-          meta: { folderUid: 'ghost', folderTitle: 'Ghost', version: 1, provisioned: false, provisionedExternalId: '', updated: '' },
+          meta: {
+            folderUid: 'ghost',
+            folderTitle: 'Ghost',
+            version: 1,
+            provisioned: false,
+            provisionedExternalId: '',
+            updated: '',
+          },
         },
       ],
       datasources: [],
@@ -432,14 +548,19 @@ describe('grafana fake and driver pieces (no repository)', () => {
       contactPoints: [],
       muteTimings: [],
       templates: [],
-      policies: { receiver: 'nobody', routes: [{ receiver: 'grafana-default-email', mute_time_intervals: ['never-defined'] }] },
+      policies: {
+        receiver: 'nobody',
+        routes: [{ receiver: 'grafana-default-email', mute_time_intervals: ['never-defined'] }],
+      },
     };
     const plan = await planRestore(new GrafanaClient(fake.url, TOKEN), exp);
     expect(plan.errors.map((e) => `${e.kind}: ${e.reason}`)).toEqual([
       'dashboard: its folder ghost is neither in the backup nor in Grafana',
       'policies: names contact points nobody and names mute timings never-defined, which are neither in the backup nor in Grafana',
     ]);
-    expect(renderPlan(plan)).toMatch(/^plan: nothing to restore; 2 errors\n  error {15}dashboard Ghost\/Orphan \(orphan\): its folder ghost/);
+    expect(renderPlan(plan)).toMatch(
+      /^plan: nothing to restore; 2 errors\n  error {15}dashboard Ghost\/Orphan \(orphan\): its folder ghost/
+    );
   });
 
   test('readExport reports files that do not parse', () => {
@@ -448,7 +569,10 @@ describe('grafana fake and driver pieces (no repository)', () => {
       require('node:fs').mkdirSync(path.join(dir, 'dashboards'));
       require('node:fs').writeFileSync(path.join(dir, 'dashboards', 'x.json'), '{"dashboard": ');
       const r = readExport(dir);
-      expect(r.problems).toEqual([expect.stringMatching(/^dashboards\/x\.json: not valid JSON/), 'manifest.json: missing']);
+      expect(r.problems).toEqual([
+        expect.stringMatching(/^dashboards\/x\.json: not valid JSON/),
+        'manifest.json: missing',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -459,7 +583,9 @@ describe('grafana fake and driver pieces (no repository)', () => {
     try {
       const raw = {
         repositories: { main: { url: './repo', passwordEnv: 'X' } },
-        targets: { grafana: { kind: 'grafana', connection: { url: 'ftp://user:pw@grafana', tokenFile: './missing.token' } } },
+        targets: {
+          grafana: { kind: 'grafana', connection: { url: 'ftp://user:pw@grafana', tokenFile: './missing.token' } },
+        },
       };
       let err: unknown;
       try {
@@ -474,6 +600,10 @@ describe('grafana fake and driver pieces (no repository)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(grafanaDriver.defaults).toMatchObject({ rpo: '30d', rto: '5m', retention: { keepLast: 3, keepWithin: '30d' } });
+    expect(grafanaDriver.defaults).toMatchObject({
+      rpo: '30d',
+      rto: '5m',
+      retention: { keepLast: 3, keepWithin: '30d' },
+    });
   });
 });

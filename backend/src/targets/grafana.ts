@@ -72,7 +72,9 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
       url: z
         .string()
         .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:3000')
-        .refine((u) => !/^https?:\/\/[^/]*@/.test(u), { message: 'must not contain credentials: put the token in tokenFile' }),
+        .refine((u) => !/^https?:\/\/[^/]*@/.test(u), {
+          message: 'must not contain credentials: put the token in tokenFile',
+        }),
       tokenFile: h.path().refine((p) => existsSync(p), { message: 'file does not exist' }),
     }),
     saveAtLeastEvery: durationField().optional(),
@@ -91,7 +93,8 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
     verifySchedule: '0 3 * * 0',
     coverage:
       'Grafana: folders (nested), dashboards, data sources (secure fields cannot be exported), library panels, alert rules, contact points, notification policies, mute timings, templates',
-    usability: 'every exported file parses, object counts and content hash match the manifest, and a dry-run re-import plan against the live Grafana has no errors',
+    usability:
+      'every exported file parses, object counts and content hash match the manifest, and a dry-run re-import plan against the live Grafana has no errors',
   },
 
   // Grafana objects are identified by uid and restored in place; another Grafana is another target.
@@ -113,7 +116,10 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
         ctx.log.info({ version, counts: manifest.counts }, 'Grafana unchanged since the newest snapshot');
         return { kind: 'unchanged', version };
       }
-      ctx.log.info({ version }, `no change, but the newest snapshot is ${formatDuration(age)} old: saving the periodic version`);
+      ctx.log.info(
+        { version },
+        `no change, but the newest snapshot is ${formatDuration(age)} old: saving the periodic version`
+      );
     }
     ctx.progress('saving');
     const snapshot = await ctx.store.saveDirectory(dir, { version });
@@ -146,7 +152,10 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
       problems.push(`content hash ${read.contentHash} differs from the snapshot's version ${ctx.snapshot.version}`);
     }
     if (problems.length) {
-      return { ok: false, detail: `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.slice(0, 5).join('; ')}` };
+      return {
+        ok: false,
+        detail: `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.slice(0, 5).join('; ')}`,
+      };
     }
     const { api } = await connect(ctx);
     ctx.progress('planning a re-import (dry run)');
@@ -175,7 +184,9 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
     ctx.log.info({ plan: text }, 'restore plan');
     if (plan.errors.length) {
       const errs = plan.errors.slice(0, 3).map((i) => `${i.kind} ${i.name}: ${i.reason}`);
-      throw new Error(`restore plan has ${plan.errors.length} error${plan.errors.length > 1 ? 's' : ''}, nothing was applied: ${errs.join('; ')}`);
+      throw new Error(
+        `restore plan has ${plan.errors.length} error${plan.errors.length > 1 ? 's' : ''}, nothing was applied: ${errs.join('; ')}`
+      );
     }
     const changes = plan.items.filter((i) => i.apply).length;
     const result = await applyPlan(plan, (item) => ctx.progress(`${item.action} ${item.kind} ${item.name}`));
@@ -188,6 +199,9 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
         `restore incomplete: ${result.applied.length} of ${changes} changes applied, ${result.failed.length} failed${notTried ? `, ${notTried} not tried` : ''}; first: ${result.failed[0].item.kind} ${result.failed[0].item.name}: ${result.failed[0].error}`
       );
     }
-    return { location: `Grafana at ${api.base}`, detail: `${text}\napplied ${result.applied.length} change${result.applied.length === 1 ? '' : 's'}` };
+    return {
+      location: `Grafana at ${api.base}`,
+      detail: `${text}\napplied ${result.applied.length} change${result.applied.length === 1 ? '' : 's'}`,
+    };
   },
 };

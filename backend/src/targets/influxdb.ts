@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from '../config/secret';
 import { run } from '../util/subprocess';
-import { findProgram } from './tools';
+import { findProgram, describeFetchError } from './tools';
 import { DriverContext, Json, Metadata, TargetDriver } from './types';
 
 export interface InfluxSettings {
@@ -173,17 +173,6 @@ export class InfluxHttp {
     }
     return state;
   }
-}
-
-function describeFetchError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') {
-    return 'timed out';
-  }
-  if (err.name === 'AbortError') {
-    return 'aborted';
-  }
-  return err.cause?.code ?? err.cause?.message ?? err.message;
 }
 
 /** influxd backup/restore retry an unreachable RPC port for minutes: find out in seconds first. */

@@ -7,7 +7,11 @@ import { run } from '../util/subprocess';
 
 async function resticSnapshots(lab: Lab, repo = 'main'): Promise<unknown[]> {
   const r = lab.engine.config.repositories[repo];
-  const out = await run({ command: 'restic', args: ['-r', r.url, 'snapshots', '--json', '--no-lock'], env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file } });
+  const out = await run({
+    command: 'restic',
+    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
+    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
+  });
   return JSON.parse(out) ?? [];
 }
 
@@ -49,14 +53,22 @@ describe('mysql target', () => {
 
   it('restores into another database with `to`, leaving the original alone', async () => {
     await query(`INSERT INTO ${db}.item (name) VALUES ('after backup')`);
-    const r = await lab.engine.restore('mysql', { snapshot: 'latest', to: 'agama_rt_copy', safetyBackup: true }, 'test');
+    const r = await lab.engine.restore(
+      'mysql',
+      { snapshot: 'latest', to: 'agama_rt_copy', safetyBackup: true },
+      'test'
+    );
     expect(r.status).toBe('success');
     expect((await tableState('agama_rt_copy')).rows).toBe(500);
     expect((await tableState(db)).rows).toBe(501);
-    await expect(lab.engine.restore('mysql', { snapshot: 'latest', to: '../etc', safetyBackup: false }, 'test')).rejects.toThrow(
-      /restore destination '..\/etc' refused/
+    await expect(
+      lab.engine.restore('mysql', { snapshot: 'latest', to: '../etc', safetyBackup: false }, 'test')
+    ).rejects.toThrow(/restore destination '..\/etc' refused/);
+    const again = await lab.engine.restore(
+      'mysql',
+      { snapshot: 'latest', to: 'agama_rt_copy', safetyBackup: false },
+      'test'
     );
-    const again = await lab.engine.restore('mysql', { snapshot: 'latest', to: 'agama_rt_copy', safetyBackup: false }, 'test');
     expect(again.status).toBe('failed');
     expect(again.error).toMatch(/database agama_rt_copy already exists/);
   });
@@ -92,10 +104,22 @@ describe('mysql target failures leave no snapshot behind', () => {
       targets: {
         mysql: mysqlTarget('agama_fail'),
         wrongpass: mysqlTarget('agama_fail', {
-          connection: { host: '127.0.0.1', port: mysqlEnv().port, user: 'backup', passwordFile: './wrong.pass', database: 'agama_fail' },
+          connection: {
+            host: '127.0.0.1',
+            port: mysqlEnv().port,
+            user: 'backup',
+            passwordFile: './wrong.pass',
+            database: 'agama_fail',
+          },
         }),
         down: mysqlTarget('agama_fail', {
-          connection: { host: '127.0.0.1', port: 1, user: 'backup', passwordFile: mysqlEnv().passwordFile, database: 'agama_fail' },
+          connection: {
+            host: '127.0.0.1',
+            port: 1,
+            user: 'backup',
+            passwordFile: mysqlEnv().passwordFile,
+            database: 'agama_fail',
+          },
         }),
       },
       files: { 'wrong.pass': 'not-the-password' },

@@ -52,12 +52,18 @@ async function connect(s: MysqlSettings, database?: string): Promise<mysql.Conne
     });
   } catch (e) {
     const err = e as { code?: string; message: string };
-    throw new Error(`cannot connect to MySQL at ${s.connection.host}:${s.connection.port}: ${err.code ?? ''} ${err.message}`.trim());
+    throw new Error(
+      `cannot connect to MySQL at ${s.connection.host}:${s.connection.port}: ${err.code ?? ''} ${err.message}`.trim()
+    );
   }
 }
 
 /** Row counts and CHECKSUM TABLE of every base table: what "the same data" means for verification. */
-export async function databaseState(conn: mysql.Connection, database: string, checksums = true): Promise<DatabaseState> {
+export async function databaseState(
+  conn: mysql.Connection,
+  database: string,
+  checksums = true
+): Promise<DatabaseState> {
   const [tables] = await conn.query<mysql.RowDataPacket[]>(
     `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
     [database]
@@ -66,7 +72,9 @@ export async function databaseState(conn: mysql.Connection, database: string, ch
   for (const t of tables) {
     const ident = `${conn.escapeId(database)}.${conn.escapeId(t.name)}`;
     const [[count]] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident}`);
-    const [[sum]] = checksums ? await conn.query<mysql.RowDataPacket[]>(`CHECKSUM TABLE ${ident}`) : [[{ Checksum: null }]];
+    const [[sum]] = checksums
+      ? await conn.query<mysql.RowDataPacket[]>(`CHECKSUM TABLE ${ident}`)
+      : [[{ Checksum: null }]];
     state[t.name] = { rows: Number(count.n), checksum: sum.Checksum === null ? null : Number(sum.Checksum) };
   }
   return state;
@@ -76,7 +84,11 @@ export async function databaseState(conn: mysql.Connection, database: string, ch
  * The server's time, and whether any table of the database was written at or after `since`
  * (UPDATE_TIME has one-second resolution: a write in the same second counts as a change).
  */
-async function writesSince(conn: mysql.Connection, database: string, since?: string): Promise<{ now: string; changed: boolean }> {
+async function writesSince(
+  conn: mysql.Connection,
+  database: string,
+  since?: string
+): Promise<{ now: string; changed: boolean }> {
   const [[{ now }]] = await conn.query<mysql.RowDataPacket[]>(`SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS now`);
   if (!since) {
     return { now, changed: false };
@@ -94,7 +106,11 @@ function optionsFile(ctx: DriverContext<MysqlSettings>): string {
   const file = path.join(ctx.tmpDir, 'client.cnf');
   const c = ctx.target.settings.connection;
   const quoted = password(ctx.target.settings).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  writeFileSync(file, `[client]\nhost=${c.host}\nport=${c.port}\nuser=${c.user}\npassword="${quoted}"\nprotocol=TCP\n`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `[client]\nhost=${c.host}\nport=${c.port}\nuser=${c.user}\npassword="${quoted}"\nprotocol=TCP\n`,
+    { mode: 0o600 }
+  );
   return file;
 }
 
@@ -107,7 +123,11 @@ function clientCommand(ctx: DriverContext<MysqlSettings>, database: string): Com
 }
 
 /** Loads a snapshot's dump into `database` (which must exist), streaming restic → client. */
-async function load(ctx: DriverContext<MysqlSettings>, dump: { stream: NodeJS.ReadableStream; done: Promise<void> }, database: string): Promise<void> {
+async function load(
+  ctx: DriverContext<MysqlSettings>,
+  dump: { stream: NodeJS.ReadableStream; done: Promise<void> },
+  database: string
+): Promise<void> {
   const client = start(clientCommand(ctx, database), { stdin: 'pipe', signal: ctx.signal });
   client.child.stdin!.on('error', () => undefined);
   dump.stream.pipe(client.child.stdin!);
@@ -201,7 +221,11 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const after = written ? await databaseState(conn, s.connection.database) : before;
       // Writes during the dump make the recorded state uncertain: keep both, verify against the range.
       const changed = JSON.stringify(before) !== JSON.stringify(after);
-      const metadata: Metadata = { database: s.connection.database, tables: before as unknown as Metadata, changedDuringBackup: changed };
+      const metadata: Metadata = {
+        database: s.connection.database,
+        tables: before as unknown as Metadata,
+        changedDuringBackup: changed,
+      };
       if (changed) {
         metadata.tablesAfter = after as unknown as Metadata;
       }
@@ -235,7 +259,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const actual = await databaseState(conn, scratch);
       const meta = ctx.snapshot.metadata;
       if (!meta) {
-        return { ok: true, detail: `restored ${Object.keys(actual).length} tables (no recorded state to compare: catalog was rebuilt)` };
+        return {
+          ok: true,
+          detail: `restored ${Object.keys(actual).length} tables (no recorded state to compare: catalog was rebuilt)`,
+        };
       }
       const expected = meta.tables as unknown as DatabaseState;
       let problems = compare(expected, actual);
@@ -259,7 +286,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     const conn = await connect(s);
     try {
       if (ctx.options.to !== undefined) {
-        const [exists] = await conn.query<mysql.RowDataPacket[]>(`SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, [database]);
+        const [exists] = await conn.query<mysql.RowDataPacket[]>(
+          `SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
+          [database]
+        );
         if (exists.length && !ctx.options.force) {
           throw new Error(`database ${database} already exists; choose another name or force`);
         }

@@ -22,7 +22,7 @@ import {
 import path from 'node:path';
 import { z } from 'zod';
 import { CommandError, Running, run, start } from '../util/subprocess';
-import { findProgram, freePort } from './tools';
+import { findProgram, freePort, describeFetchError } from './tools';
 import { DriverContext, Json, Metadata, RestoreContext, TargetDriver } from './types';
 
 export interface PrometheusSettings {
@@ -53,17 +53,6 @@ const HTTP_TIMEOUT_MS = 5 * 60 * 1000;
 const READY_TIMEOUT_MS = 120_000;
 const HOOK_TIMEOUT_MS = 5 * 60 * 1000;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function describeFetchError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') {
-    return 'timed out';
-  }
-  if (err.name === 'AbortError') {
-    return 'aborted';
-  }
-  return err.cause?.code ?? err.cause?.message ?? err.message;
-}
 
 function baseUrl(url: string): string {
   return url.replace(/\/+$/, '');

@@ -45,3 +45,15 @@ export function pipeInto(source: Readable, sink: Writable): Promise<void> {
     source.pipe(sink);
   });
 }
+
+/** One short reason for a failed fetch(): the system error code (ECONNREFUSED, ...) where there is one. */
+export function describeFetchError(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') {
+    return 'timed out';
+  }
+  if (err.name === 'AbortError') {
+    return 'aborted';
+  }
+  return err.cause?.code ?? err.cause?.message ?? err.message;
+}

@@ -15,6 +15,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   renameSync,
   rmSync,
@@ -240,4 +241,20 @@ export function truncate(text: string, limit: number): string {
     return text;
   }
   return `${text.slice(0, limit)}\n… (${text.length - limit} more characters not kept)`;
+}
+
+/** The manifest a versioned snapshot carries at its root (ansible, files). */
+export const MANIFEST = 'backup-sla.json';
+
+/** Reads a versioned snapshot's manifest, checking that it was written by the `kind` driver. */
+export function readManifest<M extends { kind: string }>(dir: string, kind: M['kind']): M {
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as M;
+    if (m.kind !== kind) {
+      throw new Error('wrong kind');
+    }
+    return m;
+  } catch {
+    throw new Error(`the snapshot is not ${kind === 'ansible' ? 'an' : 'a'} ${kind} backup (no valid ${MANIFEST})`);
+  }
 }

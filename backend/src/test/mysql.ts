@@ -5,7 +5,9 @@ export function mysqlEnv() {
   const need = (k: string) => {
     const v = process.env[k];
     if (!v) {
-      throw new Error(`${k} is not set: run the tests through jest (global setup) or eval "$(bash scripts/services.sh env)"`);
+      throw new Error(
+        `${k} is not set: run the tests through jest (global setup) or eval "$(bash scripts/services.sh env)"`
+      );
     }
     return v;
   };
@@ -33,7 +35,11 @@ export async function createAgama(database: string, rows: number, padding = 0): 
     const batch = 5000;
     for (let i = 0; i < rows; i += batch) {
       const n = Math.min(batch, rows - i);
-      const values = Array.from({ length: n }, (_, k) => [`task ${i + k}`, (i + k) % 2, 'x'.repeat(padding) + String(i + k)]);
+      const values = Array.from({ length: n }, (_, k) => [
+        `task ${i + k}`,
+        (i + k) % 2,
+        'x'.repeat(padding) + String(i + k),
+      ]);
       await c.query(`INSERT INTO \`${database}\`.item (name, done, note) VALUES ?`, [values]);
     }
   } finally {

@@ -10,7 +10,10 @@ export function pidsMatching(...parts: string[]): number[] {
       continue;
     }
     try {
-      const cmd = readFileSync(path.join('/proc', entry, 'cmdline')).toString().split('\0').join(' ');
+      const cmd = readFileSync(path.join('/proc', entry, 'cmdline'))
+        .toString()
+        .split('\0')
+        .join(' ');
       if (parts.every((p) => cmd.includes(p)) && Number(entry) !== process.pid) {
         out.push(Number(entry));
       }
@@ -41,7 +44,11 @@ export async function killWhenRunning(parts: string[], timeoutMs = 20_000): Prom
   return pid;
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition'
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await cond()) {

@@ -16,7 +16,12 @@ export const TOKENS: Record<Role, string> = {
 export function apiLabOptions(options: LabOptions, api: Record<string, unknown> = {}): LabOptions {
   return {
     ...options,
-    files: { ...(options.files ?? {}), 'viewer.token': TOKENS.viewer, 'operator.token': TOKENS.operator, 'admin.token': TOKENS.admin },
+    files: {
+      ...(options.files ?? {}),
+      'viewer.token': TOKENS.viewer,
+      'operator.token': TOKENS.operator,
+      'admin.token': TOKENS.admin,
+    },
     api: {
       listen: '127.0.0.1:0',
       tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
@@ -88,7 +93,9 @@ export function request(base: string, req: HttpRequest): Promise<HttpResponse> {
     const r = http.request(`${base}${req.url}`, { method: req.method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ statusCode: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ statusCode: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
+      );
       res.on('error', reject);
     });
     r.on('error', reject);

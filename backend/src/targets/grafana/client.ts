@@ -68,7 +68,12 @@ export class GrafanaClient {
   }
 
   /** Sends one request; answers the parsed JSON body (null for an empty body). */
-  async request<T = Json>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async request<T = Json>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<{ status: number; body: T }> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
     let res: Response;
@@ -99,12 +104,22 @@ export class GrafanaClient {
     }
     if (res.status >= 200 && res.status < 300) {
       if (text && parsed === null && text.trim() !== 'null') {
-        throw new GrafanaError(`Grafana ${method} ${path} answered ${res.status} with something that is not JSON (is ${this.base} really Grafana?)`, res.status);
+        throw new GrafanaError(
+          `Grafana ${method} ${path} answered ${res.status} with something that is not JSON (is ${this.base} really Grafana?)`,
+          res.status
+        );
       }
       return { status: res.status, body: parsed as T };
     }
-    const msgObj = (parsed && typeof parsed === 'object' ? parsed : {}) as { message?: unknown; msg?: unknown; status?: unknown; error?: unknown };
-    const grafanaMessage = String(msgObj.message ?? msgObj.msg ?? msgObj.error ?? (text ? oneLine(text, 120) : res.statusText));
+    const msgObj = (parsed && typeof parsed === 'object' ? parsed : {}) as {
+      message?: unknown;
+      msg?: unknown;
+      status?: unknown;
+      error?: unknown;
+    };
+    const grafanaMessage = String(
+      msgObj.message ?? msgObj.msg ?? msgObj.error ?? (text ? oneLine(text, 120) : res.statusText)
+    );
     const grafanaStatus = typeof msgObj.status === 'string' ? msgObj.status : null;
     if (res.status === 401) {
       throw new GrafanaError(
@@ -119,13 +134,24 @@ export class GrafanaClient {
       );
     }
     if (res.status >= 300 && res.status < 400) {
-      throw new GrafanaError(`Grafana ${method} ${path} redirected (${res.status}) to ${res.headers.get('location') ?? '?'}: check connection.url`, res.status);
+      throw new GrafanaError(
+        `Grafana ${method} ${path} redirected (${res.status}) to ${res.headers.get('location') ?? '?'}: check connection.url`,
+        res.status
+      );
     }
-    throw new GrafanaError(`Grafana ${method} ${path} answered ${res.status}: ${oneLine(grafanaMessage)}`, res.status, grafanaStatus);
+    throw new GrafanaError(
+      `Grafana ${method} ${path} answered ${res.status}: ${oneLine(grafanaMessage)}`,
+      res.status,
+      grafanaStatus
+    );
   }
 
   private networkError(e: unknown, timeout: AbortSignal): GrafanaError {
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
+    const err = e as {
+      name?: string;
+      message?: string;
+      cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> };
+    };
     if (this.options.signal?.aborted) {
       return new GrafanaError(`request to Grafana at ${this.base} aborted`, null);
     }
@@ -165,7 +191,11 @@ export class GrafanaClient {
     if (!h || typeof h !== 'object') {
       throw new GrafanaError(`Grafana at ${this.base} gave no health information (is it really Grafana?)`, 200);
     }
-    return { version: String(h.version ?? 'unknown'), commit: String(h.commit ?? ''), database: String(h.database ?? '') };
+    return {
+      version: String(h.version ?? 'unknown'),
+      commit: String(h.commit ?? ''),
+      database: String(h.database ?? ''),
+    };
   }
 
   /** Every dashboard hit of `GET /api/search?type=dash-db`, page by page (folder_dashboard_search.md). */

@@ -127,7 +127,10 @@ export function fileNameFor(id: string): string {
   if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(id)) {
     return `${id}.json`;
   }
-  const safe = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 80);
+  const safe = id
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 80);
   const h = createHash('sha256').update(id).digest('hex').slice(0, 8);
   return `${safe}-${h}.json`;
 }
@@ -165,7 +168,10 @@ function str(v: Json | undefined, fallback = ''): string {
 }
 
 /** Reads everything the SLA covers from Grafana. `progress` names the current step. */
-export async function exportGrafana(client: GrafanaClient, progress: (phase: string) => void = () => undefined): Promise<GrafanaExport> {
+export async function exportGrafana(
+  client: GrafanaClient,
+  progress: (phase: string) => void = () => undefined
+): Promise<GrafanaExport> {
   progress('exporting folders');
   const folders: FolderObject[] = (await client.allFolders()).map((f) => ({
     uid: String(f.uid),
@@ -178,7 +184,9 @@ export async function exportGrafana(client: GrafanaClient, progress: (phase: str
   const dashboards: DashboardObject[] = [];
   for (const hit of await client.searchDashboards()) {
     const uid = String(hit.uid);
-    const d = await client.getOptional<{ dashboard: JsonObject; meta: JsonObject }>(`/api/dashboards/uid/${encodeURIComponent(uid)}`);
+    const d = await client.getOptional<{ dashboard: JsonObject; meta: JsonObject }>(
+      `/api/dashboards/uid/${encodeURIComponent(uid)}`
+    );
     if (!d) {
       continue; // deleted between search and read
     }
@@ -240,7 +248,18 @@ export async function exportGrafana(client: GrafanaClient, progress: (phase: str
   const templates = await client.templates();
   const policies = await client.getOptional<JsonObject>('/api/v1/provisioning/policies');
 
-  return { folders, dashboards, datasources, libraryPanels, alertRules, alertRuleGroups, contactPoints, muteTimings, templates, policies };
+  return {
+    folders,
+    dashboards,
+    datasources,
+    libraryPanels,
+    alertRules,
+    alertRuleGroups,
+    contactPoints,
+    muteTimings,
+    templates,
+    policies,
+  };
 }
 
 export function countsOf(e: GrafanaExport): Counts {
@@ -329,7 +348,10 @@ export function writeExport(dir: string, e: GrafanaExport, grafanaVersion: strin
     grafanaVersion,
     contentHash: hashFiles(fileMap),
     counts: countsOf(e),
-    provisionedDashboards: e.dashboards.filter((d) => d.meta.provisioned).map((d) => String(d.dashboard.uid)).sort(),
+    provisionedDashboards: e.dashboards
+      .filter((d) => d.meta.provisioned)
+      .map((d) => String(d.dashboard.uid))
+      .sort(),
     secureFields: secureFieldsOf(e),
   };
   writeFileSync(path.join(dir, MANIFEST_FILE), canonicalJson(manifest), { mode: 0o600 });
@@ -359,7 +381,12 @@ function listJson(dir: string): string[] {
 
 const REQUIRED: Partial<Record<keyof GrafanaExport, (o: any) => boolean>> = {
   folders: (o) => typeof o.uid === 'string' && typeof o.title === 'string',
-  dashboards: (o) => o.dashboard && typeof o.dashboard === 'object' && typeof o.dashboard.uid === 'string' && o.meta && typeof o.meta === 'object',
+  dashboards: (o) =>
+    o.dashboard &&
+    typeof o.dashboard === 'object' &&
+    typeof o.dashboard.uid === 'string' &&
+    o.meta &&
+    typeof o.meta === 'object',
   datasources: (o) => typeof o.uid === 'string' && typeof o.name === 'string' && typeof o.type === 'string',
   libraryPanels: (o) => typeof o.uid === 'string' && typeof o.name === 'string',
   alertRules: (o) => typeof o.uid === 'string' && typeof o.folderUID === 'string' && typeof o.ruleGroup === 'string',
@@ -423,7 +450,9 @@ export function readExport(dir: string): ReadResult {
       manifest = m;
     }
   } catch (err) {
-    problems.push(`${MANIFEST_FILE}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`);
+    problems.push(
+      `${MANIFEST_FILE}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'}`
+    );
   }
   return { export: e, manifest, problems, files: fileMap.size, contentHash: hashFiles(fileMap) };
 }

@@ -130,7 +130,11 @@ function topological(folders: FolderObject[]): FolderObject[] {
   return out;
 }
 
-export async function planRestore(client: GrafanaClient, backup: GrafanaExport, options: PlanOptions = {}): Promise<Plan> {
+export async function planRestore(
+  client: GrafanaClient,
+  backup: GrafanaExport,
+  options: PlanOptions = {}
+): Promise<Plan> {
   const force = options.force === true;
   const message = options.message ?? 'restored by backup-sla';
   const live = await readLive(client);
@@ -155,9 +159,11 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     }
     return folderMap.get(uid) ?? (live.folders.has(uid) ? uid : undefined);
   };
-  const folderName = (uid: string) => (uid ? folderTitle.get(uid) ?? uid : 'General');
+  const folderName = (uid: string) => (uid ? (folderTitle.get(uid) ?? uid) : 'General');
   const missingFolder = (uid: string) =>
-    failedFolders.has(uid) ? `its folder ${folderName(uid)} cannot be restored` : `its folder ${uid} is neither in the backup nor in Grafana`;
+    failedFolders.has(uid)
+      ? `its folder ${folderName(uid)} cannot be restored`
+      : `its folder ${uid} is neither in the backup nor in Grafana`;
 
   // --- folders, parents first ---------------------------------------------------------------
   for (const f of topological(backup.folders)) {
@@ -180,10 +186,17 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       }
       const liveVersion = Number(current.version ?? 0);
       if (liveVersion > f.version && !force) {
-        items.push({ ...base, action: 'skipped-newer', reason: `changed in Grafana after the backup (version ${liveVersion} > ${f.version}); force overwrites` });
+        items.push({
+          ...base,
+          action: 'skipped-newer',
+          reason: `changed in Grafana after the backup (version ${liveVersion} > ${f.version}); force overwrites`,
+        });
         continue;
       }
-      const what = [titleDiffers ? `title '${current.title}' → '${f.title}'` : '', parentDiffers ? `parent ${folderName(liveParent)} → ${folderName(parent)}` : '']
+      const what = [
+        titleDiffers ? `title '${current.title}' → '${f.title}'` : '',
+        parentDiffers ? `parent ${folderName(liveParent)} → ${folderName(parent)}` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       items.push({
@@ -192,7 +205,11 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
         reason: what,
         apply: async () => {
           if (titleDiffers) {
-            await client.request('PUT', `/api/folders/${enc(f.uid)}`, { title: f.title, version: liveVersion, overwrite: force });
+            await client.request('PUT', `/api/folders/${enc(f.uid)}`, {
+              title: f.title,
+              version: liveVersion,
+              overwrite: force,
+            });
           }
           if (parentDiffers) {
             await client.request('POST', `/api/folders/${enc(f.uid)}/move`, { parentUid: parent || undefined });
@@ -202,11 +219,18 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       continue;
     }
     const sameTitle = [...live.folders.values()].find(
-      (x) => String(x.title) === f.title && (x.parentUid ? String(x.parentUid) : '') === parent && !backup.folders.some((b) => b.uid === String(x.uid))
+      (x) =>
+        String(x.title) === f.title &&
+        (x.parentUid ? String(x.parentUid) : '') === parent &&
+        !backup.folders.some((b) => b.uid === String(x.uid))
     );
     if (sameTitle) {
       folderMap.set(f.uid, String(sameTitle.uid));
-      items.push({ ...base, action: 'mapped', reason: `a folder with this title exists as uid ${sameTitle.uid}: its objects are restored there` });
+      items.push({
+        ...base,
+        action: 'mapped',
+        reason: `a folder with this title exists as uid ${sameTitle.uid}: its objects are restored there`,
+      });
       continue;
     }
     folderMap.set(f.uid, f.uid);
@@ -215,13 +239,29 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       action: 'create',
       reason: parent ? `in ${folderName(parent)}` : undefined,
       apply: async () => {
-        await client.request('POST', '/api/folders', { uid: f.uid, title: f.title, ...(parent ? { parentUid: parent } : {}) });
+        await client.request('POST', '/api/folders', {
+          uid: f.uid,
+          title: f.title,
+          ...(parent ? { parentUid: parent } : {}),
+        });
       },
     });
   }
 
   // --- data sources -------------------------------------------------------------------------
-  const DS_FIELDS = ['name', 'type', 'access', 'url', 'user', 'database', 'basicAuth', 'basicAuthUser', 'withCredentials', 'isDefault', 'jsonData'];
+  const DS_FIELDS = [
+    'name',
+    'type',
+    'access',
+    'url',
+    'user',
+    'database',
+    'basicAuth',
+    'basicAuthUser',
+    'withCredentials',
+    'isDefault',
+    'jsonData',
+  ];
   const dsBody = (d: JsonObject): JsonObject => {
     const out: JsonObject = { uid: d.uid };
     for (const k of DS_FIELDS) {
@@ -243,17 +283,25 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     const uid = String(d.uid);
     const base = { kind: 'datasource' as const, key: uid, name: String(d.name) };
     const secure = dsSecure(d);
-    const current = liveDsUids.has(uid) ? await client.getOptional<JsonObject>(`/api/datasources/uid/${enc(uid)}`) : null;
+    const current = liveDsUids.has(uid)
+      ? await client.getOptional<JsonObject>(`/api/datasources/uid/${enc(uid)}`)
+      : null;
     if (!current) {
       const clash = live.datasources.find((x) => String(x.name) === String(d.name));
       if (clash) {
-        items.push({ ...base, action: 'error', reason: `a data source named '${d.name}' exists with another uid (${clash.uid})` });
+        items.push({
+          ...base,
+          action: 'error',
+          reason: `a data source named '${d.name}' exists with another uid (${clash.uid})`,
+        });
         continue;
       }
       items.push({
         ...base,
         action: 'create',
-        human: secure.length ? `re-enter its secure fields (${secure.join(', ')}): Grafana never exports them` : undefined,
+        human: secure.length
+          ? `re-enter its secure fields (${secure.join(', ')}): Grafana never exports them`
+          : undefined,
         apply: async () => {
           await client.request('POST', '/api/datasources', dsBody(d));
         },
@@ -261,18 +309,29 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       continue;
     }
     const missingSecrets = secure.filter((k) => !dsSecure(current).includes(k));
-    const human = missingSecrets.length ? `re-enter its secure fields (${missingSecrets.join(', ')}): Grafana never exports them` : undefined;
+    const human = missingSecrets.length
+      ? `re-enter its secure fields (${missingSecrets.join(', ')}): Grafana never exports them`
+      : undefined;
     if (sameJson(dsBody(current), dsBody(d))) {
       items.push({ ...base, action: 'unchanged', human });
       continue;
     }
     if (current.readOnly === true) {
-      items.push({ ...base, action: 'skipped-provisioned', reason: 'provisioned (read-only) data source', human: 'restore its provisioning file (Ansible)' });
+      items.push({
+        ...base,
+        action: 'skipped-provisioned',
+        reason: 'provisioned (read-only) data source',
+        human: 'restore its provisioning file (Ansible)',
+      });
       continue;
     }
     const liveVersion = Number(current.version ?? 0);
     if (liveVersion > Number(d.version ?? 0) && !force) {
-      items.push({ ...base, action: 'skipped-newer', reason: `changed in Grafana after the backup (version ${liveVersion} > ${d.version}); force overwrites` });
+      items.push({
+        ...base,
+        action: 'skipped-newer',
+        reason: `changed in Grafana after the backup (version ${liveVersion} > ${d.version}); force overwrites`,
+      });
       continue;
     }
     items.push({
@@ -301,10 +360,18 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     if (!current) {
       const clash = live.libraryPanels.find((x) => String(x.name) === p.name && libFolder(x) === folder);
       if (clash) {
-        items.push({ ...base, action: 'error', reason: `a library panel named '${p.name}' exists in ${folderName(folder)} with another uid (${clash.uid})` });
+        items.push({
+          ...base,
+          action: 'error',
+          reason: `a library panel named '${p.name}' exists in ${folderName(folder)} with another uid (${clash.uid})`,
+        });
         continue;
       }
-      items.push({ ...base, action: 'create', apply: async () => void (await client.request('POST', '/api/library-elements', body)) });
+      items.push({
+        ...base,
+        action: 'create',
+        apply: async () => void (await client.request('POST', '/api/library-elements', body)),
+      });
       continue;
     }
     if (String(current.name) === p.name && libFolder(current) === folder && sameJson(current.model, p.model)) {
@@ -313,14 +380,24 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     }
     const liveVersion = Number(current.version ?? 0);
     if (liveVersion > p.version && !force) {
-      items.push({ ...base, action: 'skipped-newer', reason: `changed in Grafana after the backup (version ${liveVersion} > ${p.version}); force overwrites` });
+      items.push({
+        ...base,
+        action: 'skipped-newer',
+        reason: `changed in Grafana after the backup (version ${liveVersion} > ${p.version}); force overwrites`,
+      });
       continue;
     }
     items.push({
       ...base,
       action: 'update',
       apply: async () => {
-        await client.request('PATCH', `/api/library-elements/${enc(p.uid)}`, { name: p.name, kind: p.kind, model: p.model, folderUid: folder, version: liveVersion });
+        await client.request('PATCH', `/api/library-elements/${enc(p.uid)}`, {
+          name: p.name,
+          kind: p.kind,
+          model: p.model,
+          folderUid: folder,
+          version: liveVersion,
+        });
       },
     });
   }
@@ -332,13 +409,22 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     const uid = String(b.dashboard.uid);
     const title = String(b.dashboard.title ?? uid);
     const folder = targetFolder(b.meta.folderUid);
-    const base = { kind: 'dashboard' as const, key: uid, name: `${folder !== undefined ? folderName(folder) : b.meta.folderTitle || b.meta.folderUid}/${title}` };
+    const base = {
+      kind: 'dashboard' as const,
+      key: uid,
+      name: `${folder !== undefined ? folderName(folder) : b.meta.folderTitle || b.meta.folderUid}/${title}`,
+    };
     if (folder === undefined) {
       items.push({ ...base, action: 'error', reason: missingFolder(b.meta.folderUid) });
       continue;
     }
-    const current = hitByUid.has(uid) ? await client.getOptional<{ dashboard: JsonObject; meta: JsonObject }>(`/api/dashboards/uid/${enc(uid)}`) : null;
-    const same = current && String(current.meta.folderUid ?? '') === folder && sameJson(model(current.dashboard), model(b.dashboard));
+    const current = hitByUid.has(uid)
+      ? await client.getOptional<{ dashboard: JsonObject; meta: JsonObject }>(`/api/dashboards/uid/${enc(uid)}`)
+      : null;
+    const same =
+      current &&
+      String(current.meta.folderUid ?? '') === folder &&
+      sameJson(model(current.dashboard), model(b.dashboard));
     if (same) {
       items.push({ ...base, action: 'unchanged' });
       continue;
@@ -348,16 +434,25 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       items.push({
         ...base,
         action: 'skipped-provisioned',
-        reason: current ? 'provisioned from a file: Grafana refuses to save it through the API' : 'was provisioned from a file and is gone from Grafana',
+        reason: current
+          ? 'provisioned from a file: Grafana refuses to save it through the API'
+          : 'was provisioned from a file and is gone from Grafana',
         human: `restore its provisioning file${file ? ` ${file}` : ''} (Ansible)`,
       });
       continue;
     }
     const clash = live.dashboardHits.find(
-      (h) => String(h.uid) !== uid && String(h.title).toLowerCase() === title.toLowerCase() && String(h.folderUid ?? '') === folder
+      (h) =>
+        String(h.uid) !== uid &&
+        String(h.title).toLowerCase() === title.toLowerCase() &&
+        String(h.folderUid ?? '') === folder
     );
     if (clash) {
-      items.push({ ...base, action: 'error', reason: `a dashboard titled '${title}' exists in ${folderName(folder)} with another uid (${clash.uid})` });
+      items.push({
+        ...base,
+        action: 'error',
+        reason: `a dashboard titled '${title}' exists in ${folderName(folder)} with another uid (${clash.uid})`,
+      });
       continue;
     }
     if (!current) {
@@ -377,7 +472,11 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     }
     const liveVersion = Number(current.meta.version ?? current.dashboard.version ?? 0);
     if (liveVersion > b.meta.version && !force) {
-      items.push({ ...base, action: 'skipped-newer', reason: `changed in Grafana after the backup (version ${liveVersion} > ${b.meta.version}); force overwrites` });
+      items.push({
+        ...base,
+        action: 'skipped-newer',
+        reason: `changed in Grafana after the backup (version ${liveVersion} > ${b.meta.version}); force overwrites`,
+      });
       continue;
     }
     items.push({
@@ -419,7 +518,13 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
         key: name,
         name,
         action: current ? 'update' : 'create',
-        apply: async () => void (await client.request('PUT', `/api/v1/provisioning/templates/${enc(name)}`, { template: t.template }, NO_PROVENANCE)),
+        apply: async () =>
+          void (await client.request(
+            'PUT',
+            `/api/v1/provisioning/templates/${enc(name)}`,
+            { template: t.template },
+            NO_PROVENANCE
+          )),
       });
     }
   }
@@ -444,8 +549,11 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       items.push({
         ...base,
         action: 'create',
-        human: secrets.length ? `re-enter its secure settings (${secrets.join(', ')}): Grafana never exports them` : undefined,
-        apply: async () => void (await client.request('POST', '/api/v1/provisioning/contact-points', cpBody(c), NO_PROVENANCE)),
+        human: secrets.length
+          ? `re-enter its secure settings (${secrets.join(', ')}): Grafana never exports them`
+          : undefined,
+        apply: async () =>
+          void (await client.request('POST', '/api/v1/provisioning/contact-points', cpBody(c), NO_PROVENANCE)),
       });
       continue;
     }
@@ -462,7 +570,13 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       ...base,
       action: 'update',
       // Settings shown as [REDACTED] keep the secret Grafana holds (the API does so for updates).
-      apply: async () => void (await client.request('PUT', `/api/v1/provisioning/contact-points/${enc(liveUid)}`, { ...cpBody(c), uid: liveUid }, NO_PROVENANCE)),
+      apply: async () =>
+        void (await client.request(
+          'PUT',
+          `/api/v1/provisioning/contact-points/${enc(liveUid)}`,
+          { ...cpBody(c), uid: liveUid },
+          NO_PROVENANCE
+        )),
     });
   }
   const receivers = new Set([...live.contactPoints, ...backup.contactPoints].map((c) => String(c.name)));
@@ -482,7 +596,8 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
         key: name,
         name,
         action: 'update',
-        apply: async () => void (await client.request('PUT', `/api/v1/provisioning/mute-timings/${enc(name)}`, body, NO_PROVENANCE)),
+        apply: async () =>
+          void (await client.request('PUT', `/api/v1/provisioning/mute-timings/${enc(name)}`, body, NO_PROVENANCE)),
       });
     } else {
       items.push({
@@ -490,7 +605,8 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
         key: name,
         name,
         action: 'create',
-        apply: async () => void (await client.request('POST', '/api/v1/provisioning/mute-timings', body, NO_PROVENANCE)),
+        apply: async () =>
+          void (await client.request('POST', '/api/v1/provisioning/mute-timings', body, NO_PROVENANCE)),
       });
     }
   }
@@ -504,14 +620,22 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
     const base = { kind: 'alert rule' as const, key: uid, name: String(r.title ?? uid) };
     const folder = targetFolder(String(r.folderUID));
     if (!folder) {
-      items.push({ ...base, action: 'error', reason: folder === '' ? 'alert rules need a folder' : missingFolder(String(r.folderUID)) });
+      items.push({
+        ...base,
+        action: 'error',
+        reason: folder === '' ? 'alert rules need a folder' : missingFolder(String(r.folderUID)),
+      });
       continue;
     }
     const unknownDs = (Array.isArray(r.data) ? (r.data as JsonObject[]) : [])
       .map((q) => String(q.datasourceUid ?? ''))
       .filter((ds) => ds && ds !== '__expr__' && ds !== '-100' && !knownDatasources.has(ds));
     if (unknownDs.length) {
-      items.push({ ...base, action: 'error', reason: `queries data source ${[...new Set(unknownDs)].join(', ')}, which is neither in the backup nor in Grafana` });
+      items.push({
+        ...base,
+        action: 'error',
+        reason: `queries data source ${[...new Set(unknownDs)].join(', ')}, which is neither in the backup nor in Grafana`,
+      });
       continue;
     }
     const body: JsonObject = { ...without(r, RULE_VOLATILE), folderUID: folder };
@@ -526,7 +650,11 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       continue;
     }
     if (current && String(current.updated ?? '') > String(r.updated ?? '') && !force) {
-      items.push({ ...base, action: 'skipped-newer', reason: `changed in Grafana after the backup (${current.updated}); force overwrites` });
+      items.push({
+        ...base,
+        action: 'skipped-newer',
+        reason: `changed in Grafana after the backup (${current.updated}); force overwrites`,
+      });
       continue;
     }
     items.push({
@@ -558,7 +686,9 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       ...base,
       // A group comes into being with its first rule (at Grafana's default interval); then its interval is set.
       action: current ? 'update' : 'create',
-      reason: current ? `evaluation interval ${liveInterval} s → ${g.interval} s` : `evaluation interval ${g.interval} s`,
+      reason: current
+        ? `evaluation interval ${liveInterval} s → ${g.interval} s`
+        : `evaluation interval ${g.interval} s`,
       apply: async () => {
         // Send the group's rules as they are now, so that only the interval changes.
         const now = await client.get<JsonObject>(path);
@@ -571,7 +701,14 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
   if (backup.policies) {
     const tree = without(backup.policies, ['provenance']);
     const named = (route: JsonObject, key: 'receiver' | 'mute_time_intervals'): string[] => {
-      const own = key === 'receiver' ? (route.receiver ? [String(route.receiver)] : []) : Array.isArray(route[key]) ? (route[key] as Json[]).map(String) : [];
+      const own =
+        key === 'receiver'
+          ? route.receiver
+            ? [String(route.receiver)]
+            : []
+          : Array.isArray(route[key])
+            ? (route[key] as Json[]).map(String)
+            : [];
       const children = Array.isArray(route.routes) ? (route.routes as JsonObject[]).flatMap((r) => named(r, key)) : [];
       return [...own, ...children];
     };
@@ -582,19 +719,24 @@ export async function planRestore(client: GrafanaClient, backup: GrafanaExport, 
       items.push({
         ...base,
         action: 'error',
-        reason: [
-          missingReceivers.length ? `names contact points ${missingReceivers.join(', ')}` : '',
-          missingMutes.length ? `names mute timings ${missingMutes.join(', ')}` : '',
-        ]
-          .filter(Boolean)
-          .join(' and ') + ', which are neither in the backup nor in Grafana',
+        reason:
+          [
+            missingReceivers.length ? `names contact points ${missingReceivers.join(', ')}` : '',
+            missingMutes.length ? `names mute timings ${missingMutes.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ') + ', which are neither in the backup nor in Grafana',
       });
     } else if (live.policies && sameJson(without(live.policies, ['provenance']), tree)) {
       items.push({ ...base, action: 'unchanged' });
     } else if (live.policies && provenanceOf(live.policies)) {
       items.push(provisionedAlerting('policies', 'policies', base.name, provenanceOf(live.policies)));
     } else {
-      items.push({ ...base, action: 'update', apply: async () => void (await client.request('PUT', '/api/v1/provisioning/policies', tree, NO_PROVENANCE)) });
+      items.push({
+        ...base,
+        action: 'update',
+        apply: async () => void (await client.request('PUT', '/api/v1/provisioning/policies', tree, NO_PROVENANCE)),
+      });
     }
   }
 
@@ -621,7 +763,9 @@ export function renderPlan(plan: Plan, options: { all?: boolean } = {}): string 
     if (!options.all && i.action === 'unchanged') {
       continue;
     }
-    lines.push(`  ${i.action.padEnd(19)} ${i.kind} ${i.name}${i.key !== i.name ? ` (${i.key})` : ''}${i.reason ? `: ${i.reason}` : ''}`);
+    lines.push(
+      `  ${i.action.padEnd(19)} ${i.kind} ${i.name}${i.key !== i.name ? ` (${i.key})` : ''}${i.reason ? `: ${i.reason}` : ''}`
+    );
   }
   const humans = plan.items.filter((i) => i.human);
   if (humans.length) {
@@ -650,7 +794,10 @@ export async function applyPlan(plan: Plan, onStep: (item: PlanItem) => void = (
       await item.apply();
       result.applied.push(item);
     } catch (e) {
-      const msg = e instanceof GrafanaError && e.grafanaStatus === 'version-mismatch' ? `${e.message} (changed during the restore)` : (e as Error).message;
+      const msg =
+        e instanceof GrafanaError && e.grafanaStatus === 'version-mismatch'
+          ? `${e.message} (changed during the restore)`
+          : (e as Error).message;
       result.failed.push({ item, error: msg });
       if (e instanceof GrafanaError && (e.status === null || e.status === 401)) {
         break; // Grafana went away or the token was revoked: the rest would fail the same way
@@ -659,4 +806,3 @@ export async function applyPlan(plan: Plan, onStep: (item: PlanItem) => void = (
   }
   return result;
 }
-

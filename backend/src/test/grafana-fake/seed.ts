@@ -32,7 +32,16 @@ function timeseries(id: number, title: string, expr: string, gridPos: { x: numbe
 }
 
 function dashboard(uid: string, title: string, tags: string[], panels: unknown[]) {
-  return { uid, title, tags, timezone: 'browser', schemaVersion: 39, refresh: '1m', time: { from: 'now-6h', to: 'now' }, panels };
+  return {
+    uid,
+    title,
+    tags,
+    timezone: 'browser',
+    schemaVersion: 39,
+    refresh: '1m',
+    time: { from: 'now-6h', to: 'now' },
+    panels,
+  };
 }
 
 function rule(uid: string, title: string, folderUID: string, ruleGroup: string, expr: string, severity: string) {
@@ -43,8 +52,23 @@ function rule(uid: string, title: string, folderUID: string, ruleGroup: string, 
     ruleGroup,
     condition: 'C',
     data: [
-      { refId: 'A', datasourceUid: 'prometheus', relativeTimeRange: { from: 600, to: 0 }, model: { refId: 'A', expr, instant: true } },
-      { refId: 'C', datasourceUid: '__expr__', relativeTimeRange: { from: 0, to: 0 }, model: { refId: 'C', type: 'threshold', expression: 'A', conditions: [{ evaluator: { type: 'lt', params: [1] } }] } },
+      {
+        refId: 'A',
+        datasourceUid: 'prometheus',
+        relativeTimeRange: { from: 600, to: 0 },
+        model: { refId: 'A', expr, instant: true },
+      },
+      {
+        refId: 'C',
+        datasourceUid: '__expr__',
+        relativeTimeRange: { from: 0, to: 0 },
+        model: {
+          refId: 'C',
+          type: 'threshold',
+          expression: 'A',
+          conditions: [{ evaluator: { type: 'lt', params: [1] } }],
+        },
+      },
     ],
     noDataState: 'Alerting',
     execErrState: 'Error',
@@ -63,7 +87,15 @@ export function seed(state: GrafanaState, name: SeedName): GrafanaState {
   must(state.createFolder({ uid: 'apps', title: 'Applications' }), 'folder apps');
 
   must(
-    state.createDatasource({ uid: 'prometheus', name: 'Prometheus', type: 'prometheus', access: 'proxy', url: 'http://127.0.0.1:9090', isDefault: true, jsonData: { httpMethod: 'POST', timeInterval: '15s' } }),
+    state.createDatasource({
+      uid: 'prometheus',
+      name: 'Prometheus',
+      type: 'prometheus',
+      access: 'proxy',
+      url: 'http://127.0.0.1:9090',
+      isDefault: true,
+      jsonData: { httpMethod: 'POST', timeInterval: '15s' },
+    }),
     'data source prometheus'
   );
   must(
@@ -87,7 +119,12 @@ export function seed(state: GrafanaState, name: SeedName): GrafanaState {
       folderUid: 'infra',
       name: 'CPU usage',
       kind: 1,
-      model: timeseries(1, 'CPU usage', '100 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100', { x: 0, y: 0 }),
+      model: timeseries(
+        1,
+        'CPU usage',
+        '100 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100',
+        { x: 0, y: 0 }
+      ),
     }),
     'library panel'
   );
@@ -95,53 +132,120 @@ export function seed(state: GrafanaState, name: SeedName): GrafanaState {
   must(
     state.saveDashboard({
       folderUid: 'infra',
-      dashboard: dashboard('node-overview', 'Node overview', ['lab', 'nodes'], [
-        { id: 1, gridPos: { h: 8, w: 12, x: 0, y: 0 }, libraryPanel: { uid: 'lib-cpu', name: 'CPU usage' } },
-        timeseries(2, 'Memory available', 'node_memory_MemAvailable_bytes', { x: 12, y: 0 }),
-      ]),
+      dashboard: dashboard(
+        'node-overview',
+        'Node overview',
+        ['lab', 'nodes'],
+        [
+          { id: 1, gridPos: { h: 8, w: 12, x: 0, y: 0 }, libraryPanel: { uid: 'lib-cpu', name: 'CPU usage' } },
+          timeseries(2, 'Memory available', 'node_memory_MemAvailable_bytes', { x: 12, y: 0 }),
+        ]
+      ),
     }),
     'dashboard node-overview'
   );
   must(
     state.saveDashboard({
       folderUid: 'infra-db',
-      dashboard: dashboard('mysql-overview', 'MySQL', ['lab', 'mysql'], [timeseries(1, 'Queries per second', 'rate(mysql_global_status_queries[5m])', { x: 0, y: 0 })]),
+      dashboard: dashboard(
+        'mysql-overview',
+        'MySQL',
+        ['lab', 'mysql'],
+        [timeseries(1, 'Queries per second', 'rate(mysql_global_status_queries[5m])', { x: 0, y: 0 })]
+      ),
     }),
     'dashboard mysql-overview'
   );
   must(
     state.saveDashboard({
       folderUid: 'apps',
-      dashboard: dashboard('agama-app', 'AGAMA app', ['lab', 'agama'], [timeseries(1, 'HTTP requests', 'rate(nginx_http_requests_total[5m])', { x: 0, y: 0 })]),
+      dashboard: dashboard(
+        'agama-app',
+        'AGAMA app',
+        ['lab', 'agama'],
+        [timeseries(1, 'HTTP requests', 'rate(nginx_http_requests_total[5m])', { x: 0, y: 0 })]
+      ),
     }),
     'dashboard agama-app'
   );
-  must(state.saveDashboard({ dashboard: dashboard('lab-home', 'Lab home', ['lab'], [{ id: 1, type: 'text', title: 'Welcome', options: { content: 'Lab 9' }, gridPos: { h: 4, w: 24, x: 0, y: 0 } }]) }), 'dashboard lab-home');
+  must(
+    state.saveDashboard({
+      dashboard: dashboard(
+        'lab-home',
+        'Lab home',
+        ['lab'],
+        [{ id: 1, type: 'text', title: 'Welcome', options: { content: 'Lab 9' }, gridPos: { h: 4, w: 24, x: 0, y: 0 } }]
+      ),
+    }),
+    'dashboard lab-home'
+  );
   state.provisionDashboard(
-    dashboard('backup-sla-overview', 'Backup SLA', ['backup'], [timeseries(1, 'Backup age', 'time() - backup_sla_last_success_timestamp_seconds', { x: 0, y: 0 })]),
+    dashboard(
+      'backup-sla-overview',
+      'Backup SLA',
+      ['backup'],
+      [timeseries(1, 'Backup age', 'time() - backup_sla_last_success_timestamp_seconds', { x: 0, y: 0 })]
+    ),
     'apps',
     'backup-sla/overview.json'
   );
 
-  must(state.createAlertRule(rule('node-down', 'Node down', 'infra', 'infrastructure', 'up{job="node"}', 'critical'), NO_PROVENANCE), 'alert rule node-down');
-  must(state.createAlertRule(rule('mysql-down', 'MySQL down', 'infra-db', 'databases', 'mysql_up', 'critical'), NO_PROVENANCE), 'alert rule mysql-down');
+  must(
+    state.createAlertRule(
+      rule('node-down', 'Node down', 'infra', 'infrastructure', 'up{job="node"}', 'critical'),
+      NO_PROVENANCE
+    ),
+    'alert rule node-down'
+  );
+  must(
+    state.createAlertRule(
+      rule('mysql-down', 'MySQL down', 'infra-db', 'databases', 'mysql_up', 'critical'),
+      NO_PROVENANCE
+    ),
+    'alert rule mysql-down'
+  );
   must(state.putRuleGroup('infra-db', 'databases', { interval: 120 }, NO_PROVENANCE), 'rule group databases');
 
-  must(state.putTemplate('ops.message', { template: '{{ define "ops.message" }}{{ len .Alerts.Firing }} firing: {{ .CommonLabels.alertname }}{{ end }}' }, NO_PROVENANCE), 'template');
+  must(
+    state.putTemplate(
+      'ops.message',
+      { template: '{{ define "ops.message" }}{{ len .Alerts.Firing }} firing: {{ .CommonLabels.alertname }}{{ end }}' },
+      NO_PROVENANCE
+    ),
+    'template'
+  );
   must(
     state.createContactPoint(
-      { uid: 'ops-slack', name: 'ops-slack', type: 'slack', settings: { recipient: '#ops', url: 'https://hooks.slack.invalid/services/T000/B000/demo-secret', text: '{{ template "ops.message" . }}' } },
+      {
+        uid: 'ops-slack',
+        name: 'ops-slack',
+        type: 'slack',
+        settings: {
+          recipient: '#ops',
+          url: 'https://hooks.slack.invalid/services/T000/B000/demo-secret',
+          text: '{{ template "ops.message" . }}',
+        },
+      },
       NO_PROVENANCE
     ),
     'contact point'
   );
-  must(state.createMuteTiming({ name: 'weekends', time_intervals: [{ weekdays: ['saturday', 'sunday'] }] }, NO_PROVENANCE), 'mute timing');
+  must(
+    state.createMuteTiming({ name: 'weekends', time_intervals: [{ weekdays: ['saturday', 'sunday'] }] }, NO_PROVENANCE),
+    'mute timing'
+  );
   must(
     state.putPolicies(
       {
         receiver: 'grafana-default-email',
         group_by: ['grafana_folder', 'alertname'],
-        routes: [{ receiver: 'ops-slack', object_matchers: [['severity', '=', 'critical']], mute_time_intervals: ['weekends'] }],
+        routes: [
+          {
+            receiver: 'ops-slack',
+            object_matchers: [['severity', '=', 'critical']],
+            mute_time_intervals: ['weekends'],
+          },
+        ],
       },
       NO_PROVENANCE
     ),

@@ -87,7 +87,11 @@ const slug = (t: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-const newUid = () => randomBytes(10).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 14);
+const newUid = () =>
+  randomBytes(10)
+    .toString('base64url')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 14);
 
 interface Folder {
   id: number;
@@ -250,7 +254,9 @@ export class GrafanaState {
     if (parentUid && this.folderParents(this.folders.get(parentUid)!).length + 1 >= MAX_FOLDER_DEPTH) {
       return fail(400, 'Maximum nested folder depth reached');
     }
-    if ([...this.folders.values()].some((f) => f.parentUid === parentUid && f.title.toLowerCase() === title.toLowerCase())) {
+    if (
+      [...this.folders.values()].some((f) => f.parentUid === parentUid && f.title.toLowerCase() === title.toLowerCase())
+    ) {
       return fail(409, 'a folder with the same name already exists');
     }
     const now = this.stamp();
@@ -268,7 +274,11 @@ export class GrafanaState {
       return fail(412, 'The folder has been changed by someone else', { status: 'version-mismatch' });
     }
     const title = typeof body.title === 'string' && body.title.trim() ? body.title.trim() : f.title;
-    if ([...this.folders.values()].some((o) => o.uid !== uid && o.parentUid === f.parentUid && o.title.toLowerCase() === title.toLowerCase())) {
+    if (
+      [...this.folders.values()].some(
+        (o) => o.uid !== uid && o.parentUid === f.parentUid && o.title.toLowerCase() === title.toLowerCase()
+      )
+    ) {
       return fail(409, 'a folder with the same name already exists');
     }
     f.title = title;
@@ -350,8 +360,14 @@ export class GrafanaState {
     const type = q.get('type');
     const query = (q.get('query') ?? '').toLowerCase();
     const tags = q.getAll('tag');
-    const folderUIDs = q.getAll('folderUIDs').flatMap((s) => s.split(',')).filter(Boolean);
-    const dashboardUIDs = q.getAll('dashboardUIDs').flatMap((s) => s.split(',')).filter(Boolean);
+    const folderUIDs = q
+      .getAll('folderUIDs')
+      .flatMap((s) => s.split(','))
+      .filter(Boolean);
+    const dashboardUIDs = q
+      .getAll('dashboardUIDs')
+      .flatMap((s) => s.split(','))
+      .filter(Boolean);
     const limit = Math.min(5000, Math.max(1, Number(q.get('limit') ?? 1000) || 1000));
     const page = Math.max(1, Number(q.get('page') ?? 1) || 1);
     const hits: Obj[] = [];
@@ -366,7 +382,18 @@ export class GrafanaState {
         if (folderUIDs.length && !folderUIDs.includes(f.parentUid ?? 'general')) {
           continue;
         }
-        hits.push({ id: f.id, uid: f.uid, title: f.title, uri: `db/${slug(f.title)}`, url: `/dashboards/f/${f.uid}/${slug(f.title)}`, slug: '', type: 'dash-folder', tags: [], isStarred: false, sortMeta: 0 });
+        hits.push({
+          id: f.id,
+          uid: f.uid,
+          title: f.title,
+          uri: `db/${slug(f.title)}`,
+          url: `/dashboards/f/${f.uid}/${slug(f.title)}`,
+          slug: '',
+          type: 'dash-folder',
+          tags: [],
+          isStarred: false,
+          sortMeta: 0,
+        });
       }
     }
     if (type !== 'dash-folder') {
@@ -385,15 +412,33 @@ export class GrafanaState {
         if (dashboardUIDs.length && !dashboardUIDs.includes(d.uid)) {
           continue;
         }
-        const hit: Obj = { id: d.id, uid: d.uid, title, uri: `db/${slug(title)}`, url: this.dashboardUrl(d), slug: '', type: 'dash-db', tags: dtags, isStarred: false, sortMeta: 0 };
+        const hit: Obj = {
+          id: d.id,
+          uid: d.uid,
+          title,
+          uri: `db/${slug(title)}`,
+          url: this.dashboardUrl(d),
+          slug: '',
+          type: 'dash-db',
+          tags: dtags,
+          isStarred: false,
+          sortMeta: 0,
+        };
         const f = d.folderUid ? this.folders.get(d.folderUid) : undefined;
         if (f) {
-          Object.assign(hit, { folderId: f.id, folderUid: f.uid, folderTitle: f.title, folderUrl: `/dashboards/f/${f.uid}/${slug(f.title)}` });
+          Object.assign(hit, {
+            folderId: f.id,
+            folderUid: f.uid,
+            folderTitle: f.title,
+            folderUrl: `/dashboards/f/${f.uid}/${slug(f.title)}`,
+          });
         }
         hits.push(hit);
       }
     }
-    hits.sort((a, b) => (a.type === b.type ? String(a.title).localeCompare(String(b.title)) : a.type === 'dash-folder' ? -1 : 1));
+    hits.sort((a, b) =>
+      a.type === b.type ? String(a.title).localeCompare(String(b.title)) : a.type === 'dash-folder' ? -1 : 1
+    );
     return ok(hits.slice((page - 1) * limit, page * limit));
   }
 
@@ -466,7 +511,8 @@ export class GrafanaState {
       return fail(400, 'Cannot save provisioned dashboard');
     }
     const clash = [...this.dashboards.values()].find(
-      (d) => d !== existing && d.folderUid === folderUid && String(d.model.title ?? '').toLowerCase() === title.toLowerCase()
+      (d) =>
+        d !== existing && d.folderUid === folderUid && String(d.model.title ?? '').toLowerCase() === title.toLowerCase()
     );
     // Grafana with overwrite=true would take over the other dashboard; the fake refuses in every case.
     if (clash) {
@@ -488,7 +534,14 @@ export class GrafanaState {
     d.updated = now;
     d.model = { ...clone(model), id: d.id, uid: d.uid, title, version: d.version };
     this.dashboards.set(d.uid, d);
-    return ok({ id: d.id, uid: d.uid, url: this.dashboardUrl(d), status: 'success', version: d.version, slug: slug(title) });
+    return ok({
+      id: d.id,
+      uid: d.uid,
+      url: this.dashboardUrl(d),
+      status: 'success',
+      version: d.version,
+      slug: slug(title),
+    });
   }
 
   deleteDashboard(uid: string): Reply {
@@ -510,7 +563,16 @@ export class GrafanaState {
   provisionDashboard(model: Obj, folderUid: string, externalId: string): void {
     const uid = String(model.uid);
     const now = this.stamp();
-    const d = this.dashboards.get(uid) ?? { id: this.id(), uid, model: {}, folderUid, version: 0, created: now, updated: now, provisionedExternalId: externalId };
+    const d = this.dashboards.get(uid) ?? {
+      id: this.id(),
+      uid,
+      model: {},
+      folderUid,
+      version: 0,
+      created: now,
+      updated: now,
+      provisionedExternalId: externalId,
+    };
     d.version += 1;
     d.folderUid = folderUid;
     d.updated = now;
@@ -560,11 +622,23 @@ export class GrafanaState {
     for (const k of Object.keys(d.secureJsonData).sort()) {
       secureJsonFields[k] = true;
     }
-    return { ...base, password: '', basicAuthUser: f.basicAuthUser, basicAuthPassword: '', withCredentials: f.withCredentials, secureJsonFields, version: d.version };
+    return {
+      ...base,
+      password: '',
+      basicAuthUser: f.basicAuthUser,
+      basicAuthPassword: '',
+      withCredentials: f.withCredentials,
+      secureJsonFields,
+      version: d.version,
+    };
   }
 
   listDatasources(): Reply {
-    return ok([...this.datasources.values()].sort((a, b) => String(a.fields.name).localeCompare(String(b.fields.name))).map((d) => this.dsDto(d, false)));
+    return ok(
+      [...this.datasources.values()]
+        .sort((a, b) => String(a.fields.name).localeCompare(String(b.fields.name)))
+        .map((d) => this.dsDto(d, false))
+    );
   }
 
   getDatasource(uid: string): Reply {
@@ -591,7 +665,14 @@ export class GrafanaState {
     if ([...this.datasources.values()].some((d) => d.fields.name === body.name)) {
       return fail(409, 'data source with the same name already exists');
     }
-    const d: Datasource = { id: this.id(), uid, fields: this.pickDs(body, {}), secureJsonData: { ...(body.secureJsonData ?? {}) }, version: 1, readOnly };
+    const d: Datasource = {
+      id: this.id(),
+      uid,
+      fields: this.pickDs(body, {}),
+      secureJsonData: { ...(body.secureJsonData ?? {}) },
+      version: 1,
+      readOnly,
+    };
     this.datasources.set(uid, d);
     return ok({ datasource: this.dsDto(d, true), id: d.id, message: 'Datasource added', name: d.fields.name });
   }
@@ -648,7 +729,15 @@ export class GrafanaState {
       description: String(e.model.description ?? ''),
       model: clone(e.model),
       version: e.version,
-      meta: { folderName: f?.title ?? 'General', folderUid: e.folderUid, connectedDashboards: connected, created: e.created, updated: e.updated, createdBy: who, updatedBy: who },
+      meta: {
+        folderName: f?.title ?? 'General',
+        folderUid: e.folderUid,
+        connectedDashboards: connected,
+        created: e.created,
+        updated: e.updated,
+        createdBy: who,
+        updatedBy: who,
+      },
     };
   }
 
@@ -660,7 +749,14 @@ export class GrafanaState {
     const all = [...this.libraryElements.values()]
       .filter((e) => (!kind || e.kind === Number(kind)) && (!search || e.name.toLowerCase().includes(search)))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return ok({ result: { totalCount: all.length, page, perPage, elements: all.slice((page - 1) * perPage, page * perPage).map((e) => this.libDto(e)) } });
+    return ok({
+      result: {
+        totalCount: all.length,
+        page,
+        perPage,
+        elements: all.slice((page - 1) * perPage, page * perPage).map((e) => this.libDto(e)),
+      },
+    });
   }
 
   getLibraryElement(uid: string): Reply {
@@ -678,11 +774,24 @@ export class GrafanaState {
       return fail(400, 'folder not found');
     }
     const uid = body.uid ? String(body.uid) : newUid();
-    if (this.libraryElements.has(uid) || [...this.libraryElements.values()].some((e) => e.name === name && e.folderUid === folderUid)) {
+    if (
+      this.libraryElements.has(uid) ||
+      [...this.libraryElements.values()].some((e) => e.name === name && e.folderUid === folderUid)
+    ) {
       return fail(400, 'library element with that name or UID already exists');
     }
     const now = this.stamp();
-    const e: LibraryElement = { id: this.id(), uid, name, kind: Number(body.kind ?? 1), folderUid, model: clone(body.model), version: 1, created: now, updated: now };
+    const e: LibraryElement = {
+      id: this.id(),
+      uid,
+      name,
+      kind: Number(body.kind ?? 1),
+      folderUid,
+      model: clone(body.model),
+      version: 1,
+      created: now,
+      updated: now,
+    };
     this.libraryElements.set(uid, e);
     return ok({ result: this.libDto(e) });
   }
@@ -703,7 +812,13 @@ export class GrafanaState {
     if ([...this.libraryElements.values()].some((o) => o !== e && o.name === name && o.folderUid === folderUid)) {
       return fail(400, 'library element with that name or UID already exists');
     }
-    Object.assign(e, { name, folderUid, model: body.model ? clone(body.model) : e.model, version: e.version + 1, updated: this.stamp() });
+    Object.assign(e, {
+      name,
+      folderUid,
+      model: body.model ? clone(body.model) : e.model,
+      version: e.version + 1,
+      updated: this.stamp(),
+    });
     return ok({ result: this.libDto(e) });
   }
 
@@ -715,7 +830,9 @@ export class GrafanaState {
 
   /** Grafana refuses to change an object's provenance once it has one (other than none). */
   private static provenanceConflict(stored: string, wanted: string): Reply | null {
-    return stored && stored !== wanted ? fail(400, `cannot change provenance from '${stored}' to '${wanted || 'none'}'`) : null;
+    return stored && stored !== wanted
+      ? fail(400, `cannot change provenance from '${stored}' to '${wanted || 'none'}'`)
+      : null;
   }
 
   private validateRule(body: Obj): Reply | null {
@@ -731,7 +848,10 @@ export class GrafanaState {
       return fail(400, 'invalid alert rule: folder does not exist');
     }
     if (!body.data.some((q: Obj) => q?.refId === body.condition)) {
-      return fail(400, `invalid alert rule: condition ${body.condition} does not exist, must be one of the query refIds`);
+      return fail(
+        400,
+        `invalid alert rule: condition ${body.condition} does not exist, must be one of the query refIds`
+      );
     }
     for (const q of body.data as Obj[]) {
       const ds = String(q?.datasourceUid ?? '');
@@ -739,7 +859,10 @@ export class GrafanaState {
         return fail(400, `invalid alert rule: failed to validate query ${q?.refId}: data source ${ds} not found`);
       }
     }
-    if (!['Alerting', 'NoData', 'OK'].includes(body.noDataState) || !['Alerting', 'Error', 'OK'].includes(body.execErrState)) {
+    if (
+      !['Alerting', 'NoData', 'OK'].includes(body.noDataState) ||
+      !['Alerting', 'Error', 'OK'].includes(body.execErrState)
+    ) {
       return fail(400, 'invalid alert rule: unknown noDataState or execErrState');
     }
     return null;
@@ -817,7 +940,12 @@ export class GrafanaState {
     if (!rules.length) {
       return null;
     }
-    return { title, folderUid, interval: this.ruleGroupIntervals.get(`${folderUid}\u0000${title}`) ?? 60, rules: rules.map(clone) };
+    return {
+      title,
+      folderUid,
+      interval: this.ruleGroupIntervals.get(`${folderUid}\u0000${title}`) ?? 60,
+      rules: rules.map(clone),
+    };
   }
 
   getRuleGroup(folderUid: string, title: string): Reply {
@@ -839,7 +967,9 @@ export class GrafanaState {
       for (const r of body.rules as Obj[]) {
         const invalid =
           this.validateRule({ ...r, folderUID: folderUid, ruleGroup: title }) ??
-          (r.uid && this.alertRules.has(r.uid) ? GrafanaState.provenanceConflict(this.alertRules.get(r.uid)!.provenance, prov) : null);
+          (r.uid && this.alertRules.has(r.uid)
+            ? GrafanaState.provenanceConflict(this.alertRules.get(r.uid)!.provenance, prov)
+            : null);
         if (invalid) {
           return invalid;
         }
@@ -856,7 +986,15 @@ export class GrafanaState {
         const unchanged =
           existing &&
           JSON.stringify({ ...existing, id: 0, updated: '', provenance: '' }) ===
-            JSON.stringify({ ...existing, ...r, folderUID: folderUid, ruleGroup: title, id: 0, updated: '', provenance: '' });
+            JSON.stringify({
+              ...existing,
+              ...r,
+              folderUID: folderUid,
+              ruleGroup: title,
+              id: 0,
+              updated: '',
+              provenance: '',
+            });
         if (!unchanged) {
           this.storeRule({ ...r, folderUID: folderUid, ruleGroup: title }, uid, existing?.id ?? this.id(), prov);
         }
@@ -873,7 +1011,14 @@ export class GrafanaState {
         settings[k] = REDACTED;
       }
     }
-    return { uid: c.uid, name: c.name, type: c.type, settings, disableResolveMessage: c.disableResolveMessage, provenance: c.provenance };
+    return {
+      uid: c.uid,
+      name: c.name,
+      type: c.type,
+      settings,
+      disableResolveMessage: c.disableResolveMessage,
+      provenance: c.provenance,
+    };
   }
 
   listContactPoints(q: URLSearchParams): Reply {
@@ -937,7 +1082,13 @@ export class GrafanaState {
       }
     }
     const oldName = c.name;
-    Object.assign(c, { name: body.name, type: body.type, settings, disableResolveMessage: body.disableResolveMessage === true, provenance: prov });
+    Object.assign(c, {
+      name: body.name,
+      type: body.type,
+      settings,
+      disableResolveMessage: body.disableResolveMessage === true,
+      provenance: prov,
+    });
     if (oldName !== c.name) {
       this.renameReceiver(this.policies, oldName, c.name);
     }
@@ -952,7 +1103,7 @@ export class GrafanaState {
   }
 
   private names(route: Obj, key: 'receiver' | 'mute_time_intervals'): string[] {
-    const own = key === 'receiver' ? (route.receiver ? [route.receiver] : []) : route.mute_time_intervals ?? [];
+    const own = key === 'receiver' ? (route.receiver ? [route.receiver] : []) : (route.mute_time_intervals ?? []);
     return [...own, ...(route.routes ?? []).flatMap((r: Obj) => this.names(r, key))];
   }
 
@@ -999,7 +1150,11 @@ export class GrafanaState {
     if (this.muteTimings.has(body.name)) {
       return fail(409, 'a mute timing with this name already exists');
     }
-    const m = { name: body.name, time_intervals: clone(body.time_intervals ?? []), provenance: GrafanaState.provenance(headers) };
+    const m = {
+      name: body.name,
+      time_intervals: clone(body.time_intervals ?? []),
+      provenance: GrafanaState.provenance(headers),
+    };
     this.muteTimings.set(m.name, m);
     return ok(clone(m), 201);
   }
@@ -1064,19 +1219,39 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
   ['GET', /^\/api\/v1\/provisioning\/alert-rules\/?$/, (s) => s.listAlertRules()],
   ['POST', /^\/api\/v1\/provisioning\/alert-rules\/?$/, (s, r) => s.createAlertRule(r.body, r.headers)],
   ['GET', /^\/api\/v1\/provisioning\/alert-rules\/([^/]+)$/, (s, r) => s.getAlertRule(r.params[0])],
-  ['PUT', /^\/api\/v1\/provisioning\/alert-rules\/([^/]+)$/, (s, r) => s.updateAlertRule(r.params[0], r.body, r.headers)],
+  [
+    'PUT',
+    /^\/api\/v1\/provisioning\/alert-rules\/([^/]+)$/,
+    (s, r) => s.updateAlertRule(r.params[0], r.body, r.headers),
+  ],
   ['DELETE', /^\/api\/v1\/provisioning\/alert-rules\/([^/]+)$/, (s, r) => s.deleteAlertRule(r.params[0])],
-  ['GET', /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/, (s, r) => s.getRuleGroup(r.params[0], r.params[1])],
-  ['PUT', /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/, (s, r) => s.putRuleGroup(r.params[0], r.params[1], r.body, r.headers)],
+  [
+    'GET',
+    /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/,
+    (s, r) => s.getRuleGroup(r.params[0], r.params[1]),
+  ],
+  [
+    'PUT',
+    /^\/api\/v1\/provisioning\/folder\/([^/]+)\/rule-groups\/([^/]+)$/,
+    (s, r) => s.putRuleGroup(r.params[0], r.params[1], r.body, r.headers),
+  ],
   ['GET', /^\/api\/v1\/provisioning\/contact-points\/?$/, (s, r) => s.listContactPoints(r.query)],
   ['POST', /^\/api\/v1\/provisioning\/contact-points\/?$/, (s, r) => s.createContactPoint(r.body, r.headers)],
-  ['PUT', /^\/api\/v1\/provisioning\/contact-points\/([^/]+)$/, (s, r) => s.updateContactPoint(r.params[0], r.body, r.headers)],
+  [
+    'PUT',
+    /^\/api\/v1\/provisioning\/contact-points\/([^/]+)$/,
+    (s, r) => s.updateContactPoint(r.params[0], r.body, r.headers),
+  ],
   ['GET', /^\/api\/v1\/provisioning\/policies\/?$/, (s) => s.getPolicies()],
   ['PUT', /^\/api\/v1\/provisioning\/policies\/?$/, (s, r) => s.putPolicies(r.body, r.headers)],
   ['GET', /^\/api\/v1\/provisioning\/mute-timings\/?$/, (s) => s.listMuteTimings()],
   ['POST', /^\/api\/v1\/provisioning\/mute-timings\/?$/, (s, r) => s.createMuteTiming(r.body, r.headers)],
   ['GET', /^\/api\/v1\/provisioning\/mute-timings\/([^/]+)$/, (s, r) => s.getMuteTiming(r.params[0])],
-  ['PUT', /^\/api\/v1\/provisioning\/mute-timings\/([^/]+)$/, (s, r) => s.updateMuteTiming(r.params[0], r.body, r.headers)],
+  [
+    'PUT',
+    /^\/api\/v1\/provisioning\/mute-timings\/([^/]+)$/,
+    (s, r) => s.updateMuteTiming(r.params[0], r.body, r.headers),
+  ],
   ['GET', /^\/api\/v1\/provisioning\/templates\/?$/, (s) => s.listTemplates()],
   ['PUT', /^\/api\/v1\/provisioning\/templates\/([^/]+)$/, (s, r) => s.putTemplate(r.params[0], r.body, r.headers)],
 ];
@@ -1088,7 +1263,13 @@ export interface RecordedRequest {
   disableProvenance: boolean;
 }
 
-export function handle(state: GrafanaState, method: string, rawUrl: string, headers: http.IncomingHttpHeaders, rawBody: string): Reply {
+export function handle(
+  state: GrafanaState,
+  method: string,
+  rawUrl: string,
+  headers: http.IncomingHttpHeaders,
+  rawBody: string
+): Reply {
   const url = new URL(rawUrl, 'http://fake');
   if (method === 'GET' && url.pathname === '/api/health') {
     return ok({ commit: 'grafana-fake', database: 'ok', version: FAKE_GRAFANA_VERSION });
@@ -1107,7 +1288,14 @@ export function handle(state: GrafanaState, method: string, rawUrl: string, head
   for (const [m, re, h] of ROUTES) {
     const match = m === method ? re.exec(url.pathname) : null;
     if (match) {
-      return h(state, { method, path: url.pathname, query: url.searchParams, body, headers, params: match.slice(1).map(decodeURIComponent) });
+      return h(state, {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+        headers,
+        params: match.slice(1).map(decodeURIComponent),
+      });
     }
   }
   return fail(404, 'Not found');
@@ -1123,7 +1311,11 @@ export interface GrafanaFake {
   close(): Promise<void>;
 }
 
-export async function startGrafanaFake(options: { state: GrafanaState; port?: number; host?: string }): Promise<GrafanaFake> {
+export async function startGrafanaFake(options: {
+  state: GrafanaState;
+  port?: number;
+  host?: string;
+}): Promise<GrafanaFake> {
   const host = options.host ?? '127.0.0.1';
   let server: http.Server | null = null;
   let port = options.port ?? 0;
@@ -1140,13 +1332,30 @@ export async function startGrafanaFake(options: { state: GrafanaState; port?: nu
     req.on('end', () => {
       let reply: Reply;
       try {
-        reply = size > 10 * 1024 * 1024 ? fail(413, 'request too large') : handle(options.state, req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks).toString('utf8'));
+        reply =
+          size > 10 * 1024 * 1024
+            ? fail(413, 'request too large')
+            : handle(
+                options.state,
+                req.method ?? 'GET',
+                req.url ?? '/',
+                req.headers,
+                Buffer.concat(chunks).toString('utf8')
+              );
       } catch (e) {
         reply = fail(500, `internal error: ${(e as Error).message}`);
       }
-      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: reply.status, disableProvenance: !!req.headers['x-disable-provenance'] });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        status: reply.status,
+        disableProvenance: !!req.headers['x-disable-provenance'],
+      });
       const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.writeHead(reply.status, {
+        'Content-Type': 'application/json; charset=UTF-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
       res.end(text);
     });
   };
