@@ -356,7 +356,7 @@ export class Engine extends EventEmitter {
           detail.copyErrors = copyErrors;
         }
         // Rule 2: retention runs only after a successful backup.
-        detail.forgotten = await this.applyRetention(t, ctx);
+        detail.forgotten = await this.applyRetention(t, ctx, result.snapshot.id);
         this.catalog.audit(
           {
             actor,
@@ -410,7 +410,11 @@ export class Engine extends EventEmitter {
    * that the newest snapshot that passed verification is never removed (rule 2). The same
    * snapshots are then removed from every copy.
    */
-  private async applyRetention(t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
+  private async applyRetention(
+    t: TargetConfig,
+    ctx: DriverContext<any>,
+    justTaken: string | null = null
+  ): Promise<string[]> {
     ctx.progress('applying retention');
     const repo = this.repository(t.repository);
     let plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
@@ -431,7 +435,7 @@ export class Engine extends EventEmitter {
       plan = await repo.forgetPlan([tagFor.target(t.name)], t.retention);
     }
     const held = this.catalog.snapshots(t.name, t.repository);
-    const remove = keepDecision(plan.remove, held);
+    const remove = keepDecision(plan.remove, held, justTaken);
     if (!remove.length) {
       return [];
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { RepositoryConfig, Retention } from '../config/types';
+import { RwLock } from './rwlock';
 import { readSecret } from '../config/secret';
 import { CommandError, CommandSpec, run, start, lastLine } from '../util/subprocess';
 import { redact } from '../util/redact';
@@ -60,6 +61,8 @@ export class RepositoryLockedError extends RepositoryError {
 
 const LOCKED = /repository is already locked|unable to create lock/i;
 const NOT_A_REPO = /Is there a repository at the following location|does not exist|unable to open config file/i;
+/** Waits between attempts when the repository is locked by a live process (≈ 15 s in all). */
+const LOCK_RETRY_MS = [1000, 2000, 4000, 8000];
 /** Bounds for restic commands that are not backups (those get the target's timeout). */
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -92,6 +95,8 @@ export function retentionArgs(r: Retention): string[] {
 export class ResticRepository {
   private initialized = false;
   private initializing: Promise<void> | null = null;
+  /** Keeps this process's own restic commands from colliding on the repository lock. */
+  private readonly lock = new RwLock();
   readonly host = os.hostname();
 
   constructor(readonly config: RepositoryConfig) {}
@@ -152,22 +157,27 @@ export class ResticRepository {
 
   /**
    * Runs a restic command; if it meets a lock, clears stale locks (`restic unlock` removes only
-   * locks of dead processes on this host or older than 30 min) and tries once more.
+   * locks of dead processes on this host or older than 30 min) and tries again, waiting a little
+   * for a live holder (another process: the CLI beside the daemon) before giving up.
    */
   private async exec(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<string> {
-    try {
-      return await run(this.spec(args, timeoutMs), { signal });
-    } catch (e) {
-      if (e instanceof CommandError && LOCKED.test(e.stderr)) {
-        await this.unlockStale();
-        try {
-          return await run(this.spec(args, timeoutMs), { signal });
-        } catch (e2) {
-          throw this.describe(e2);
-        }
+    for (const waitMs of [0, ...LOCK_RETRY_MS]) {
+      if (waitMs) {
+        await new Promise((r) => setTimeout(r, waitMs));
       }
-      throw this.describe(e);
+      try {
+        return await run(this.spec(args, timeoutMs), { signal });
+      } catch (e) {
+        if (
+          !(e instanceof CommandError && LOCKED.test(e.stderr)) ||
+          waitMs === LOCK_RETRY_MS[LOCK_RETRY_MS.length - 1]
+        ) {
+          throw this.describe(e);
+        }
+        await this.unlockStale();
+      }
     }
+    throw new RepositoryError(`repository ${this.name}: unreachable`);
   }
 
   /** Removes stale locks only: a live process's lock is left alone (DESIGN §5 rule 5). */
@@ -309,7 +319,16 @@ export class ResticRepository {
    * Rule 1: if the producer fails, restic is killed before it can commit; should it have committed
    * anyway, the caller forgets snapshots by the run's tag.
    */
-  async backupStream(
+  backupStream(
+    producer: CommandSpec,
+    filename: string,
+    opts: BackupOptions,
+    timeoutMs: number
+  ): Promise<BackupSummary> {
+    return this.lock.shared(() => this.backupStreamNow(producer, filename, opts, timeoutMs));
+  }
+
+  private async backupStreamNow(
     producer: CommandSpec,
     filename: string,
     opts: BackupOptions,
@@ -371,7 +390,11 @@ export class ResticRepository {
   }
 
   /** Saves a directory's contents (paths inside the snapshot are relative to `dir`). */
-  async backupDirectory(dir: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
+  backupDirectory(dir: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
+    return this.lock.shared(() => this.backupDirectoryNow(dir, opts, timeoutMs));
+  }
+
+  private async backupDirectoryNow(dir: string, opts: BackupOptions, timeoutMs: number): Promise<BackupSummary> {
     await this.ensureInitialized();
     const spec = { ...this.spec([...this.backupArgs(opts), '.'], timeoutMs), cwd: dir };
     const proc = start(spec, { signal: opts.signal });
@@ -452,7 +475,14 @@ export class ResticRepository {
   }
 
   /** What `policy` would remove among the snapshots with `tags`, as restic decides it. */
-  async forgetPlan(
+  forgetPlan(
+    tags: string[],
+    policy: Retention
+  ): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
+    return this.lock.exclusive(() => this.forgetPlanNow(tags, policy));
+  }
+
+  private async forgetPlanNow(
     tags: string[],
     policy: Retention
   ): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
@@ -471,7 +501,11 @@ export class ResticRepository {
   }
 
   /** Forgets these snapshots and prunes the data only they referenced. */
-  async forget(ids: string[], prune = true): Promise<void> {
+  forget(ids: string[], prune = true): Promise<void> {
+    return this.lock.exclusive(() => this.forgetNow(ids, prune));
+  }
+
+  private async forgetNow(ids: string[], prune = true): Promise<void> {
     if (!ids.length) {
       return;
     }
@@ -503,12 +537,20 @@ export class ResticRepository {
   }
 
   /** `restic check`; with readData, every pack is read and its MAC verified. */
-  async check(readData = false): Promise<void> {
+  check(readData = false): Promise<void> {
+    return this.lock.exclusive(() => this.checkNow(readData));
+  }
+
+  private async checkNow(readData = false): Promise<void> {
     await this.exec(['check', ...(readData ? ['--read-data'] : [])], DEFAULT_TIMEOUT_MS);
   }
 
   /** Copies the snapshots with `tags` from `source` that this repository does not hold yet. */
-  async copyFrom(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
+  copyFrom(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
+    return this.lock.shared(() => this.copyFromNow(source, tags, signal));
+  }
+
+  private async copyFromNow(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
     await this.ensureInitialized(source);
     const args = ['copy', ...source.fromArgs(), '--tag', tags.join(',')];
     try {
