@@ -3,12 +3,13 @@
  * MariaDB and restic, requests over TCP. SIGTERM during a backup stops it cleanly: the process exits
  * 0, the run is recorded as finished, no lock is left and restic holds no partial snapshot.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from './test/harness';
 import { createAgama, mysqlTarget } from './test/mysql';
-import { waitFor } from './test/process';
+import { pidsMatching, waitFor } from './test/process';
+import { BIN, Daemon, startDaemon as spawnDaemon } from './test/daemon';
 import { apiLabOptions, auth, json, request } from './test/service';
 import { run } from './util/subprocess';
 import { loadConfig } from './config/load';
@@ -16,52 +17,14 @@ import { startService } from './serve';
 import { ConfigError } from './config/load';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'backend/bin/backup-sla.js');
 const DB = 'agama_serve_test';
 
-interface Daemon {
-  child: ChildProcess;
-  address: string;
-  lines: Array<Record<string, any>>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `backup-sla serve` and waits for the line that names its address. */
+/** The built daemon, announcing its API and metrics addresses. */
 async function startDaemon(lab: Lab, env: Record<string, string> = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, '--config', lab.configFile, 'serve'], {
-    env: { ...process.env, BACKUP_SLA_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, any>> = [];
-  let buffer = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ msg: line });
-      }
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal }))
-  );
-  await waitFor(
-    () => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null,
-    30_000,
-    'the daemon to listen'
-  );
-  const ready = lines.find((l) => /^backup-sla serving/.test(l.msg));
-  if (!ready) {
-    throw new Error(`the daemon did not start: ${lines.map((l) => l.msg).join(' | ')}`);
-  }
-  expect(ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
-  expect(ready.metrics).toBe(ready.api.replace(/\/api$/, '/metrics'));
-  return { child, address: ready.api.replace(/\/api$/, ''), lines, exited };
+  const d = await spawnDaemon(lab.configFile, env);
+  expect(d.ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+  expect(d.ready.metrics).toBe(d.ready.api.replace(/\/api$/, '/metrics'));
+  return d;
 }
 
 async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
@@ -170,6 +133,8 @@ describe('backup-sla serve', () => {
       const d = await startDaemon(lab, { BACKUP_SLA_SHUTDOWN_GRACE: '1s' });
       const runId = await startBackup(d);
       await whileRunning(d, runId, /uploading/);
+      // Hold the dump still, so that the backup surely outlasts the grace and is aborted.
+      pidsMatching('mariadb-dump', DB).forEach((pid) => process.kill(pid, 'SIGSTOP'));
       d.child.kill('SIGTERM');
       expect(await d.exited).toEqual({ code: 0, signal: null });
       const r = lab.engine.catalog.run(runId)!;

@@ -6,79 +6,17 @@
  * database, no lock of ours nor of restic, the SLA state and the metrics tell the truth, and the
  * next run works. The earlier snapshot stays restorable throughout.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
+import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor } from '../test/process';
 import { apiLabOptions, auth, json, request } from '../test/service';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const BIN = path.join(ROOT, 'backend/bin/backup-sla.js');
 const DB = 'agama_fault_kill';
-
-/** Rebuilds dist/ when a source file is newer than it (the daemon runs from the build, as users run it). */
-function buildIfStale(): void {
-  const backend = path.join(ROOT, 'backend');
-  const built = path.join(backend, 'dist/cli/main.js');
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) {
-          return e.name === 'test' ? 0 : newest(p);
-        }
-        return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? statSync(p).mtimeMs : 0;
-      })
-    );
-  if (!existsSync(built) || newest(path.join(backend, 'src')) > statSync(built).mtimeMs) {
-    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
-  }
-}
-
-interface Daemon {
-  child: ChildProcess;
-  address: string;
-  lines: Array<Record<string, any>>;
-  exited: Promise<unknown>;
-}
-
-async function startDaemon(lab: Lab): Promise<Daemon> {
-  const child = spawn(process.execPath, [BIN, '--config', lab.configFile, 'serve'], {
-    env: { ...process.env, BACKUP_SLA_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, any>> = [];
-  let buffer = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ msg: line });
-      }
-    }
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await waitFor(
-    () => lines.some((l) => /^backup-sla serving/.test(l.msg)) || child.exitCode !== null,
-    30_000,
-    'the daemon to listen'
-  );
-  const ready = lines.find((l) => /^backup-sla serving/.test(l.msg));
-  if (!ready) {
-    throw new Error(`the daemon did not start: ${lines.map((l) => l.msg).join(' | ')}`);
-  }
-  return { child, address: ready.api.replace(/\/api$/, ''), lines, exited };
-}
 
 async function kill9(d: Daemon): Promise<void> {
   d.child.kill('SIGKILL');
@@ -199,7 +137,7 @@ describe('kill -9 of the daemon', () => {
     const first = await lab.engine.backup('mysql', 'test');
     expect(first.status).toBe('success');
     firstSnapshot = first.snapshotId!;
-    d = await startDaemon(lab);
+    d = await startDaemon(lab.configFile);
   }, 400_000);
 
   afterAll(async () => {
@@ -211,7 +149,7 @@ describe('kill -9 of the daemon', () => {
   });
 
   async function restart(): Promise<void> {
-    d = await startDaemon(lab);
+    d = await startDaemon(lab.configFile);
   }
 
   /**

@@ -8,18 +8,16 @@
  * secrets travel by environment variable or file).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
+import { BIN, buildIfStale } from '../test/daemon';
 import { createAgama, mysqlEnv, query, tableState } from '../test/mysql';
 import { waitFor } from '../test/process';
 import { request, HttpResponse } from '../test/service';
 import { startGrafanaFake, GrafanaFake } from '../test/grafana-fake/server';
 import { seededState } from '../test/grafana-fake/seed';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const BACKEND = path.join(ROOT, 'backend');
-const BIN = path.join(BACKEND, 'bin/backup-sla.js');
 const DB = 'agama_sec_secrets';
 const USER = 'bsla_secret_user';
 
@@ -31,25 +29,6 @@ const SECRETS = {
   admin: 'adminTok-SECRET-9e8d7c6b5a40',
   grafana: 'glsa_grafanaTok_SECRET_0f9e8d7c6b5a',
 };
-
-/** Rebuilds dist/ when a source file is newer than it (the daemon and the CLI run from the build). */
-function buildIfStale(): void {
-  const built = path.join(BACKEND, 'dist/cli/main.js');
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) {
-          return e.name === 'test' ? 0 : newest(p);
-        }
-        return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? statSync(p).mtimeMs : 0;
-      })
-    );
-  if (!existsSync(built) || newest(path.join(BACKEND, 'src')) > statSync(built).mtimeMs) {
-    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
-  }
-}
 
 /** Command lines of every process below this one (the daemon, the CLI and all they start). */
 function descendantCommandLines(): string[] {
