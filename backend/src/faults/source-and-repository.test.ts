@@ -169,12 +169,13 @@ describe('source and repository faults', () => {
     expect(good.status).toBe('success');
 
     const running = lab.engine.backup('mysql', 'test');
-    // The dump's connection, seen from the server, while it reads the table.
+    // The dump's connection, seen from the server, while it reads the table (mariadb-dump's own
+    // SELECT carries SQL_NO_CACHE; the driver's row count and checksum queries must not match).
     let killed = 0;
     await waitFor(
       async () => {
         const rows = await query(
-          `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'backup' AND DB = ? AND COMMAND = 'Query' AND INFO LIKE 'SELECT %item%'`,
+          `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = 'backup' AND DB = ? AND COMMAND = 'Query' AND INFO LIKE 'SELECT %SQL_NO_CACHE%item%'`,
           [SRC]
         );
         for (const r of rows) {
