@@ -6,12 +6,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab } from './test/harness';
+import { makeLab, Lab, resticSnapshots } from './test/harness';
 import { createAgama, mysqlTarget } from './test/mysql';
 import { pidsMatching, waitFor } from './test/process';
 import { BIN, Daemon, startDaemon as spawnDaemon } from './test/daemon';
 import { apiLabOptions, auth, json, request } from './test/service';
-import { run } from './util/subprocess';
 import { loadConfig } from './config/load';
 import { startService } from './serve';
 import { ConfigError } from './config/load';
@@ -25,16 +24,6 @@ async function startDaemon(lab: Lab, env: Record<string, string> = {}): Promise<
   expect(d.ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
   expect(d.ready.metrics).toBe(d.ready.api.replace(/\/api$/, '/metrics'));
   return d;
-}
-
-async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
-  const r = lab.engine.config.repositories.main;
-  const out = await run({
-    command: 'restic',
-    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
-    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
-  });
-  return JSON.parse(out) ?? [];
 }
 
 /** What must hold after any stop: no lock of ours, no restic lock, restic holds exactly what the catalog holds. */

@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Operation } from '../catalog/catalog';
 import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
-import { slaState, targetState } from '../engine/sla';
+import { targetState } from '../engine/sla';
 import { HttpError } from './errors';
 import { toAuditEntry, toRestore, toRun, toSnapshot, toStatus, toTargetStatus } from './mapping';
 import * as S from './schemas';
@@ -69,6 +69,27 @@ async function accepted(reply: FastifyReply, start: Promise<number>): Promise<Ap
   const runId = await start;
   reply.code(202);
   return { runId };
+}
+
+/**
+ * POST twins of GET /api/whoami: Grafana's config page tests its operator and admin proxy routes,
+ * which only take POST, and any valid token may ask which role it has.
+ */
+function postWhoami(url: string, summary: string): RouteDef {
+  return {
+    method: 'POST',
+    url,
+    role: 'viewer',
+    tag: 'connection',
+    summary,
+    optionalBody: true,
+    schema: {
+      headers: S.grafanaUserHeaderSchema,
+      body: S.anyBodySchema,
+      response: { 200: S.whoAmISchema, ...errors(...AUTH_ERRORS, 413) },
+    },
+    handler: whoami,
+  };
 }
 
 export function apiRoutes(): RouteDef[] {
@@ -196,34 +217,8 @@ export function apiRoutes(): RouteDef[] {
       schema: { headers: S.grafanaUserHeaderSchema, response: { 200: S.whoAmISchema, ...errors(...AUTH_ERRORS) } },
       handler: whoami,
     },
-    {
-      method: 'POST',
-      url: '/api/whoami',
-      role: 'viewer',
-      tag: 'connection',
-      summary: 'The role of the token used (Grafana: test of the operator route)',
-      optionalBody: true,
-      schema: {
-        headers: S.grafanaUserHeaderSchema,
-        body: S.anyBodySchema,
-        response: { 200: S.whoAmISchema, ...errors(...AUTH_ERRORS, 413) },
-      },
-      handler: whoami,
-    },
-    {
-      method: 'POST',
-      url: '/api/restores/whoami',
-      role: 'viewer',
-      tag: 'connection',
-      summary: 'The role of the token used (Grafana: test of the admin route)',
-      optionalBody: true,
-      schema: {
-        headers: S.grafanaUserHeaderSchema,
-        body: S.anyBodySchema,
-        response: { 200: S.whoAmISchema, ...errors(...AUTH_ERRORS, 413) },
-      },
-      handler: whoami,
-    },
+    postWhoami('/api/whoami', 'The role of the token used (Grafana: test of the operator route)'),
+    postWhoami('/api/restores/whoami', 'The role of the token used (Grafana: test of the admin route)'),
     {
       method: 'POST',
       url: '/api/targets/:target/backup',

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab } from '../test/harness';
+import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor } from '../test/process';
@@ -39,16 +39,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function resticSnapshots(lab: Lab): Promise<Array<{ id: string; tags: string[] }>> {
-  const r = lab.engine.config.repositories.main;
-  const out = await run({
-    command: 'restic',
-    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
-    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
-  });
-  return JSON.parse(out) ?? [];
 }
 
 async function resticCheck(lab: Lab): Promise<void> {

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, mysqlEnv, mysqlTarget, query, tableState } from '../test/mysql';
-import { pidsMatching, waitFor } from '../test/process';
+import { pidsMatching, waitFor, descendants } from '../test/process';
 import { services, sftpRepository } from '../test/services';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
@@ -344,24 +344,4 @@ function bytesRead(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** Pids of every process below `pid` (the sshd sessions below the listener). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
-  walk(pid);
-  return out;
 }

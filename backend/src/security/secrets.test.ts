@@ -13,7 +13,7 @@ import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { BIN, buildIfStale } from '../test/daemon';
 import { createAgama, mysqlEnv, query, tableState } from '../test/mysql';
-import { waitFor } from '../test/process';
+import { descendants, waitFor } from '../test/process';
 import { request, HttpResponse } from '../test/service';
 import { startGrafanaFake, GrafanaFake } from '../test/grafana-fake/server';
 import { seededState } from '../test/grafana-fake/seed';
@@ -32,30 +32,14 @@ const SECRETS = {
 
 /** Command lines of every process below this one (the daemon, the CLI and all they start). */
 function descendantCommandLines(): string[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
+  const out: string[] = [];
+  for (const pid of descendants(process.pid)) {
     try {
-      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      out.push(readFileSync(`/proc/${pid}/cmdline`).toString().split('\0').join(' ').trim());
     } catch {
       // ended meanwhile
     }
   }
-  const out: string[] = [];
-  const walk = (pid: number) => {
-    for (const c of children.get(pid) ?? []) {
-      try {
-        out.push(readFileSync(`/proc/${c}/cmdline`).toString().split('\0').join(' ').trim());
-      } catch {
-        // ended meanwhile
-      }
-      walk(c);
-    }
-  };
-  walk(process.pid);
   return out.filter(Boolean);
 }
 

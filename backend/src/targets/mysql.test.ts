@@ -1,19 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab } from '../test/harness';
+import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { createAgama, mysqlEnv, mysqlTarget, query, tableState } from '../test/mysql';
 import { killWhenRunning, waitForProcess } from '../test/process';
-import { run } from '../util/subprocess';
-
-async function resticSnapshots(lab: Lab, repo = 'main'): Promise<unknown[]> {
-  const r = lab.engine.config.repositories[repo];
-  const out = await run({
-    command: 'restic',
-    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
-    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
-  });
-  return JSON.parse(out) ?? [];
-}
 
 describe('mysql target', () => {
   let lab: Lab;

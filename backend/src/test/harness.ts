@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../config/load';
 import { Catalog } from '../catalog/catalog';
 import { Engine } from '../engine/engine';
+import { run } from '../util/subprocess';
 
 export interface Lab {
   dir: string;
@@ -86,4 +87,15 @@ export function makeLab(options: LabOptions): Lab {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What restic itself holds in one of the lab's repositories (to compare with the catalog). */
+export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ id: string; tags: string[] }>> {
+  const r = lab.engine.config.repositories[repo];
+  const out = await run({
+    command: 'restic',
+    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
+    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
+  });
+  return JSON.parse(out) ?? [];
 }
