@@ -1,5 +1,5 @@
 /**
- * Contract-shaped answers of the service (see src/api/types.ts), for the tests. The clock is fixed
+ * Contract-shaped answers of the service (packages/contract/index.d.ts), for the tests. The clock is fixed
  * at NOW by the tests that care about ages.
  */
 import type {
@@ -30,13 +30,21 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
     operation: 'backup',
     status: 'success',
     phase: 'copying',
+    phases: [
+      { name: 'dumping', startedAt: iso(2 * H), bytesDone: 12_300_000 },
+      { name: 'copying', startedAt: iso(2 * H - 10), bytesDone: null },
+    ],
     startedAt: iso(2 * H),
     finishedAt: iso(2 * H - 14),
     durationSeconds: 14,
     bytesDone: 12_300_000,
     snapshotId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    snapshotHeld: true,
     error: null,
     actor: 'scheduler',
+    verification: null,
+    restore: null,
+    restoredTo: null,
     ...overrides,
   };
 }
@@ -54,8 +62,18 @@ export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus 
       rtoSeconds: 300,
       retention: { keepWeekly: 4 },
       retentionText: '4 weekly versions',
+      safetyRetentionSeconds: 30 * D,
       repository: 'main',
       copies: ['flash'],
+    },
+    destinations: {
+      inPlace: {
+        replaces: 'database agama',
+        movedAsideAs: 'database agama_before_restore_<time>',
+        note: null,
+        unavailable: null,
+      },
+      elsewhere: { kind: 'database', hint: 'another database on the same server', example: 'agama_restored' },
     },
     level: 'ok',
     reasons: [],
@@ -71,7 +89,9 @@ export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus 
     lastRun: makeRun(),
     versionsHeld: 4,
     versionsRequired: 4,
-    lastVerification: { at: iso(2 * D), success: true, durationSeconds: 40, snapshotId: 'a1b2c3d4' },
+    versionsExpected: 4,
+    versionsCompleteAt: null,
+    lastVerification: { at: iso(2 * D), success: true, outcome: 'passed', durationSeconds: 40, snapshotId: 'a1b2c3d4' },
     copiesHeld: 2,
     copiesRequired: 2,
     recoverySeconds: 60,
@@ -160,6 +180,11 @@ export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     verifiedAt: iso(2 * H - 60),
     verificationDetail: 'tables 1, rows 1042, checksums equal',
     heldBy: ['main', 'flash'],
+    safety: false,
+    contents: {
+      summary: 'database agama: 1 table, 1042 rows',
+      items: [{ name: 'item', count: 1042, unit: 'rows' }],
+    },
     metadata: {},
     ...overrides,
   };
@@ -206,6 +231,7 @@ export function makeAudit(): GetAudit {
       id: 3,
       at: iso(H),
       actor: 'alice',
+      role: 'admin',
       action: 'restore',
       target: 'mysql',
       detail: 'snapshot a1b2c3d4 to agama_restored',
@@ -215,12 +241,22 @@ export function makeAudit(): GetAudit {
       id: 2,
       at: iso(2 * H),
       actor: 'bob',
+      role: 'operator',
       action: 'backup',
       target: 'mysql',
       detail: 'manual backup',
       result: 'failed',
     },
-    { id: 1, at: iso(3 * H), actor: 'admin', action: 'config', target: null, detail: 'service started', result: 'ok' },
+    {
+      id: 1,
+      at: iso(3 * H),
+      actor: 'admin',
+      role: 'admin',
+      action: 'config',
+      target: null,
+      detail: 'service started',
+      result: 'ok',
+    },
   ];
   return { entries };
 }
@@ -232,12 +268,20 @@ export function makeRestore(overrides: Partial<Restore> = {}): Restore {
     snapshotId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
     to: null,
     safetySnapshotId: '5afe5afe00112233445566778899aabbccddeeff00112233445566778899aabb',
+    safetyBackup: 'saved',
     status: 'success',
     startedAt: iso(60),
     finishedAt: iso(0),
     durationSeconds: 62,
     actor: 'admin',
     error: null,
+    outcome: {
+      location: 'database agama',
+      counts: { tables: 1, rows: 1042 },
+      movedAside: ['database agama_before_restore_20250310T115900Z'],
+      next: [],
+      detail: '1 table, 1042 rows',
+    },
     ...overrides,
   };
 }

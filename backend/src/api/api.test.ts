@@ -6,86 +6,22 @@ import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
 import { auth, finished, HttpRequest, json, makeServiceLab, request, ServiceLab, TOKENS } from '../test/service';
 import { routeTable } from './server';
 import type * as Api from './contract';
+import * as S from './schemas';
 
 const DB = 'agama_api_test';
 const COPY = 'agama_api_test_copy';
 
+/** The fields of each answer, from the schemas (contract.test.ts ties those to the contract). */
+const fields = (schema: S.JsonSchema) => Object.keys(schema.properties as object).sort();
 const KEYS = {
-  status: ['covered', 'generatedAt', 'level', 'targets'],
-  target: [
-    'ageSeconds',
-    'checks',
-    'copiesHeld',
-    'copiesRequired',
-    'kind',
-    'lastRun',
-    'lastSuccessAt',
-    'lastVerification',
-    'level',
-    'name',
-    'nextRunAt',
-    'nextVerifyAt',
-    'policy',
-    'reasons',
-    'recoverySeconds',
-    'running',
-    'versionsHeld',
-    'versionsRequired',
-  ],
-  policy: [
-    'copies',
-    'coverage',
-    'repository',
-    'retention',
-    'retentionText',
-    'rpoSeconds',
-    'rtoSeconds',
-    'schedule',
-    'usability',
-    'verifySchedule',
-  ],
-  run: [
-    'actor',
-    'bytesDone',
-    'durationSeconds',
-    'error',
-    'finishedAt',
-    'id',
-    'operation',
-    'phase',
-    'snapshotId',
-    'startedAt',
-    'status',
-    'target',
-  ],
-  snapshot: [
-    'bytes',
-    'heldBy',
-    'id',
-    'metadata',
-    'shortId',
-    'target',
-    'time',
-    'verification',
-    'verificationDetail',
-    'verifiedAt',
-    'version',
-  ],
-  audit: ['action', 'actor', 'at', 'detail', 'id', 'result', 'target'],
-  restore: [
-    'actor',
-    'durationSeconds',
-    'error',
-    'finishedAt',
-    'runId',
-    'safetySnapshotId',
-    'snapshotId',
-    'startedAt',
-    'status',
-    'target',
-    'to',
-  ],
-  error: ['error', 'message', 'statusCode'],
+  status: fields(S.statusResponseSchema),
+  target: fields(S.targetStatusSchema),
+  policy: fields(S.policySchema),
+  run: fields(S.runSchema),
+  snapshot: fields(S.snapshotSchema),
+  audit: fields(S.auditEntrySchema),
+  restore: fields(S.restoreSchema),
+  error: fields(S.apiErrorSchema),
 };
 const keys = (o: object) => Object.keys(o).sort();
 

@@ -1,6 +1,6 @@
 /**
- * The service answers the contract the app is built against (src/api/types.ts): contract.ts is a
- * verbatim copy of it, and every JSON schema names exactly the fields of its interface, with the
+ * The service answers the contract the app is built against (packages/contract/index.d.ts, the
+ * one source both import): every JSON schema names exactly the fields of its interface, with the
  * same optional fields and nullability.
  */
 import { readFileSync } from 'node:fs';
@@ -8,8 +8,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import * as S from './schemas';
 
-const APP_CONTRACT = path.resolve(__dirname, '../../../src/api/types.ts');
-const OWN_COPY = path.resolve(__dirname, 'contract.ts');
+const APP_CONTRACT = path.resolve(__dirname, '../../../packages/contract/index.d.ts');
 
 interface Field {
   optional: boolean;
@@ -57,17 +56,27 @@ const PAIRS: Array<[string, S.JsonSchema]> = [
   ['SlaCheck', S.checkSchema],
   ['Retention', S.retentionSchema],
   ['TargetPolicy', S.policySchema],
+  ['RestoreDestinations', S.destinationsSchema],
+  ['RunPhase', S.runPhaseSchema],
+  ['VerificationOutcome', S.verificationOutcomeSchema],
+  ['PlannedChange', S.plannedChangeSchema],
+  ['RestoreOutcome', S.restoreOutcomeSchema],
   ['Run', S.runSchema],
   ['TargetStatus', S.targetStatusSchema],
   ['CoveredService', S.coveredServiceSchema],
   ['StatusResponse', S.statusResponseSchema],
+  ['SnapshotContents', S.snapshotContentsSchema],
+  ['SnapshotItem', S.snapshotItemSchema],
   ['Snapshot', S.snapshotSchema],
   ['AuditEntry', S.auditEntrySchema],
   ['Restore', S.restoreSchema],
+  ['AsideItem', S.asideItemSchema],
   ['GetSnapshots', S.getSnapshotsSchema],
   ['GetRuns', S.getRunsSchema],
   ['GetAudit', S.getAuditSchema],
   ['GetRestores', S.getRestoresSchema],
+  ['GetAside', S.getAsideSchema],
+  ['RemoveAsideRequest', S.removeAsideBodySchema],
   ['Accepted', S.acceptedSchema],
   ['RestoreRequest', S.restoreBodySchema],
   ['WhoAmI', S.whoAmISchema],
@@ -75,10 +84,6 @@ const PAIRS: Array<[string, S.JsonSchema]> = [
 ];
 
 describe('the HTTP contract', () => {
-  it('contract.ts is the app contract, verbatim', () => {
-    expect(readFileSync(OWN_COPY, 'utf8')).toBe(readFileSync(APP_CONTRACT, 'utf8'));
-  });
-
   const contract = interfaces(APP_CONTRACT);
 
   it.each(PAIRS)('schema of %s has exactly the interface fields', (name, schema) => {
@@ -94,7 +99,7 @@ describe('the HTTP contract', () => {
 
   it('the nested lastVerification object matches too', () => {
     const fields = schemaFields(S.verificationSummarySchema);
-    expect([...fields.keys()]).toEqual(['at', 'success', 'durationSeconds', 'snapshotId']);
+    expect([...fields.keys()]).toEqual(['at', 'success', 'outcome', 'durationSeconds', 'snapshotId']);
     expect(fields.get('durationSeconds')!.nullable).toBe(true);
   });
 });

@@ -18,21 +18,39 @@ function seconds(from: string, to: string | null): number | null {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
-export function toRun(r: RunRecord): Api.Run {
+const obj = <T>(v: unknown): T | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : null);
+
+/**
+ * A run as the API shows it. `held`: the snapshots still held among those the runs name (one
+ * catalog query for a whole list, see heldSnapshots); without it snapshotHeld is null.
+ */
+export function toRun(r: RunRecord, held?: Set<string>): Api.Run {
+  const restore = obj<Api.RestoreOutcome>(r.detail.restore);
   return {
     id: r.id,
     target: r.target,
     operation: r.operation,
     status: r.status,
     phase: r.phase,
+    phases: Array.isArray(r.detail.phases) ? (r.detail.phases as Api.RunPhase[]) : [],
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     durationSeconds: seconds(r.startedAt, r.finishedAt),
     bytesDone: r.bytesDone,
     snapshotId: r.snapshotId,
+    snapshotHeld: r.snapshotId && held ? held.has(r.snapshotId) : null,
     error: r.error,
     actor: r.actor,
+    verification: r.operation === 'verify' ? obj<Api.VerificationOutcome>(r.detail.verification) : null,
+    restore: r.operation === 'restore' ? restore : null,
+    restoredTo:
+      r.operation === 'restore' ? (restore?.location ?? (str(r.detail.to) ? `${str(r.detail.to)}` : 'in place')) : null,
   };
+}
+
+/** The snapshots of these runs (restores name theirs in the detail) that are still held. */
+export function heldSnapshots(runs: RunRecord[], isHeld: (ids: string[]) => Set<string>): Set<string> {
+  return isHeld([...new Set(runs.map((r) => r.snapshotId).filter((id): id is string => !!id))]);
 }
 
 export function toPolicy(t: TargetConfig): Api.TargetPolicy {
@@ -45,16 +63,18 @@ export function toPolicy(t: TargetConfig): Api.TargetPolicy {
     rtoSeconds: t.rtoSeconds,
     retention: { ...t.retention },
     retentionText: retentionText(t.retention),
+    safetyRetentionSeconds: t.safetyRetentionSeconds,
     repository: t.repository,
     copies: [...t.copies],
   };
 }
 
-export function toTargetStatus(s: TargetState): Api.TargetStatus {
+export function toTargetStatus(s: TargetState, destinations: Api.RestoreDestinations): Api.TargetStatus {
   return {
     name: s.name,
     kind: s.kind,
     policy: toPolicy(s.target),
+    destinations,
     level: s.level,
     reasons: s.reasons,
     checks: s.checks,
@@ -63,6 +83,8 @@ export function toTargetStatus(s: TargetState): Api.TargetStatus {
     lastRun: s.lastRun && toRun(s.lastRun),
     versionsHeld: s.versionsHeld,
     versionsRequired: s.versionsRequired,
+    versionsExpected: s.versionsExpected,
+    versionsCompleteAt: s.versionsCompleteAt,
     lastVerification: s.lastVerification,
     copiesHeld: s.copiesHeld,
     copiesRequired: s.copiesRequired,
@@ -77,16 +99,16 @@ export function toCovered(c: CoveredState): Api.CoveredService {
   return { name: c.name, coveredBy: c.coveredBy, note: c.note, level: c.level };
 }
 
-export function toStatus(s: SlaState): Api.StatusResponse {
+export function toStatus(s: SlaState, destinations: (t: TargetState) => Api.RestoreDestinations): Api.StatusResponse {
   return {
     generatedAt: s.generatedAt,
     level: s.level,
-    targets: s.targets.map(toTargetStatus),
+    targets: s.targets.map((t) => toTargetStatus(t, destinations(t))),
     covered: s.covered.map(toCovered),
   };
 }
 
-export function toSnapshot(s: SnapshotRecord): Api.Snapshot {
+export function toSnapshot(s: SnapshotRecord, contents: Api.SnapshotContents | null): Api.Snapshot {
   return {
     id: s.id,
     shortId: s.id.slice(0, 8),
@@ -98,12 +120,23 @@ export function toSnapshot(s: SnapshotRecord): Api.Snapshot {
     verifiedAt: s.verifiedAt,
     verificationDetail: s.verificationDetail,
     heldBy: s.heldBy,
+    safety: s.safety,
+    contents,
     metadata: (s.metadata ?? {}) as Record<string, unknown>,
   };
 }
 
 export function toAuditEntry(a: AuditRecord): Api.AuditEntry {
-  return { id: a.id, at: a.at, actor: a.actor, action: a.action, target: a.target, detail: a.detail, result: a.result };
+  return {
+    id: a.id,
+    at: a.at,
+    actor: a.actor,
+    role: a.role ?? null,
+    action: a.action,
+    target: a.target,
+    detail: a.detail,
+    result: a.result,
+  };
 }
 
 /** A run of operation `restore` as the Restores page shows it. */
@@ -114,11 +147,13 @@ export function toRestore(r: RunRecord): Api.Restore {
     snapshotId: r.snapshotId ?? str(r.detail.snapshot) ?? '',
     to: str(r.detail.to),
     safetySnapshotId: str(r.detail.safetySnapshotId),
+    safetyBackup: (str(r.detail.safetyBackup) as Api.SafetyBackup | null) ?? null,
     status: r.status,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     durationSeconds: seconds(r.startedAt, r.finishedAt),
     actor: r.actor,
     error: r.error,
+    outcome: obj<Api.RestoreOutcome>(r.detail.restore),
   };
 }

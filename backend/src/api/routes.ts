@@ -10,7 +10,7 @@ import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
 import { HttpError } from './errors';
-import { toAuditEntry, toRestore, toRun, toSnapshot, toStatus, toTargetStatus } from './mapping';
+import { heldSnapshots, toAuditEntry, toRestore, toRun, toSnapshot, toStatus, toTargetStatus } from './mapping';
 import * as S from './schemas';
 import type * as Api from './contract';
 
@@ -23,6 +23,11 @@ export interface Caller {
   role: Role;
   /** The Grafana user if forwarded, else the role. */
   actor: string;
+}
+
+/** The caller as the engine records it: the name for the run and the audit log, and the token's role. */
+function who(caller: Caller | null) {
+  return { name: caller!.actor, role: caller!.role };
 }
 
 export interface RouteSchema {
@@ -104,7 +109,8 @@ export function apiRoutes(): RouteDef[] {
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.statusResponseSchema, ...errors(...AUTH_ERRORS) },
       },
-      handler: (_req, _reply, _caller, { engine }): Api.GetStatus => toStatus(engine.slaState()),
+      handler: (_req, _reply, _caller, { engine }): Api.GetStatus =>
+        toStatus(engine.slaState(), (t) => engine.destinations(t.name)),
     },
     {
       method: 'GET',
@@ -119,7 +125,7 @@ export function apiRoutes(): RouteDef[] {
       },
       handler: (req, _reply, _caller, { engine }): Api.GetTarget => {
         const t = knownTarget(engine, (req.params as Params).target);
-        return toTargetStatus(targetState(t, engine.catalog, engine.now()));
+        return toTargetStatus(targetState(t, engine.catalog, engine.now()), engine.destinations(t.name));
       },
     },
     {
@@ -134,7 +140,7 @@ export function apiRoutes(): RouteDef[] {
         response: { 200: S.getSnapshotsSchema, ...errors(...AUTH_ERRORS, 404) },
       },
       handler: (req, _reply, _caller, { engine }): Api.GetSnapshots => ({
-        snapshots: engine.snapshots((req.params as Params).target).map(toSnapshot),
+        snapshots: engine.snapshots((req.params as Params).target).map((s) => toSnapshot(s, engine.contents(s))),
       }),
     },
     {
@@ -153,7 +159,9 @@ export function apiRoutes(): RouteDef[] {
         if (q.target !== undefined) {
           knownTarget(engine, q.target);
         }
-        return { runs: engine.catalog.runs({ target: q.target, operation: q.operation, limit: q.limit }).map(toRun) };
+        const runs = engine.catalog.runs({ target: q.target, operation: q.operation, limit: q.limit });
+        const held = heldSnapshots(runs, (ids) => engine.catalog.held(ids));
+        return { runs: runs.map((r) => toRun(r, held)) };
       },
     },
     {
@@ -173,7 +181,10 @@ export function apiRoutes(): RouteDef[] {
         if (!run) {
           throw new HttpError(404, `no run ${id}`);
         }
-        return toRun(run);
+        return toRun(
+          run,
+          heldSnapshots([run], (ids) => engine.catalog.held(ids))
+        );
       },
     },
     {
@@ -237,7 +248,7 @@ export function apiRoutes(): RouteDef[] {
         const target = knownTarget(engine, (req.params as Params).target).name;
         return accepted(
           reply,
-          engine.start((started) => engine.backup(target, caller!.actor, started))
+          engine.start((started) => engine.backup(target, who(caller), started))
         );
       },
     },
@@ -260,7 +271,7 @@ export function apiRoutes(): RouteDef[] {
         const snapshot = (req.body as { snapshot?: string }).snapshot ?? 'latest';
         return accepted(
           reply,
-          engine.start((started) => engine.verify(target, snapshot, caller!.actor, started))
+          engine.start((started) => engine.verify(target, snapshot, who(caller), started))
         );
       },
     },
@@ -291,7 +302,7 @@ export function apiRoutes(): RouteDef[] {
             engine.restore(
               target,
               { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup },
-              caller!.actor,
+              who(caller),
               started
             )
           )

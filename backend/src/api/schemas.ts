@@ -1,6 +1,6 @@
 /**
- * JSON schemas of the HTTP API, one per shape of the contract in `src/api/types.ts` (the app's
- * side). Fastify validates requests with them and serializes answers through them, so an answer
+ * JSON schemas of the HTTP API, one per shape of the contract (`packages/contract/index.d.ts`, shared
+ * with the app). Fastify validates requests with them and serializes answers through them, so an answer
  * carries exactly the contract's fields; the OpenAPI document is generated from them too.
  * contract.test.ts checks that these schemas and the TypeScript contract name the same fields.
  */
@@ -36,7 +36,7 @@ export const roleSchema = { type: 'string', enum: ['viewer', 'operator', 'admin'
 export const operationSchema = { type: 'string', enum: ['backup', 'verify', 'restore', 'forget'] } as const;
 export const runStatusSchema = { type: 'string', enum: ['running', 'success', 'failed', 'unchanged'] } as const;
 
-export const checkSchema = object({ level: levelSchema, reason: str });
+export const checkSchema = object({ level: levelSchema, reason: str, cause: nullableStr }, ['cause']);
 
 export const retentionSchema = object(
   { keepLast: int, keepDaily: int, keepWeekly: int, keepMonthly: int, keepWithin: str },
@@ -52,9 +52,37 @@ export const policySchema = object({
   rtoSeconds: num,
   retention: retentionSchema,
   retentionText: str,
+  safetyRetentionSeconds: num,
   repository: str,
   copies: { type: 'array', items: str },
 });
+
+const strArray = { type: 'array', items: str } as const;
+const outcomeSchema = { type: 'string', enum: ['passed', 'failed', 'unknown'] } as const;
+
+export const runPhaseSchema = object({ name: str, startedAt: time, bytesDone: nullableNum });
+
+export const plannedChangeSchema = object({ host: str, task: str, diff: nullableStr });
+
+export const verificationOutcomeSchema = object(
+  {
+    outcome: outcomeSchema,
+    detail: str,
+    changes: { type: 'array', items: plannedChangeSchema },
+    changeKind: { type: ['string', 'null'], enum: ['unapplied', 'drift', null] },
+  },
+  ['changes', 'changeKind']
+);
+
+export const restoreOutcomeSchema = object({
+  location: str,
+  counts: { type: 'object', additionalProperties: num },
+  movedAside: strArray,
+  next: strArray,
+  detail: str,
+});
+
+export const safetyBackupSchema = { type: 'string', enum: ['saved', 'nothing', 'declined', 'not-needed'] } as const;
 
 export const runSchema = object({
   id: int,
@@ -62,26 +90,38 @@ export const runSchema = object({
   operation: operationSchema,
   status: runStatusSchema,
   phase: nullableStr,
+  phases: { type: 'array', items: runPhaseSchema },
   startedAt: time,
   finishedAt: nullableTime,
   durationSeconds: nullableNum,
   bytesDone: nullableNum,
   snapshotId: nullableStr,
+  snapshotHeld: { type: ['boolean', 'null'] },
   error: nullableStr,
   actor: str,
+  verification: nullable(verificationOutcomeSchema),
+  restore: nullable(restoreOutcomeSchema),
+  restoredTo: nullableStr,
 });
 
 export const verificationSummarySchema = object({
   at: time,
   success: { type: 'boolean' },
+  outcome: outcomeSchema,
   durationSeconds: nullableNum,
   snapshotId: nullableStr,
+});
+
+export const destinationsSchema = object({
+  inPlace: nullable(object({ replaces: str, movedAsideAs: str, note: nullableStr, unavailable: nullableStr })),
+  elsewhere: nullable(object({ kind: { type: 'string', enum: ['database', 'directory'] }, hint: str, example: str })),
 });
 
 export const targetStatusSchema = object({
   name: str,
   kind: str,
   policy: policySchema,
+  destinations: destinationsSchema,
   level: levelSchema,
   reasons: { type: 'array', items: str },
   checks: object({
@@ -96,6 +136,8 @@ export const targetStatusSchema = object({
   lastRun: nullable(runSchema),
   versionsHeld: int,
   versionsRequired: int,
+  versionsExpected: int,
+  versionsCompleteAt: nullableTime,
   lastVerification: nullable(verificationSummarySchema),
   copiesHeld: int,
   copiesRequired: int,
@@ -116,6 +158,10 @@ export const statusResponseSchema = object({
 
 export const verificationStateSchema = { type: 'string', enum: ['passed', 'failed', 'unverified'] } as const;
 
+export const snapshotItemSchema = object({ name: str, count: nullableNum, unit: str });
+
+export const snapshotContentsSchema = object({ summary: str, items: { type: 'array', items: snapshotItemSchema } });
+
 export const snapshotSchema = object({
   id: str,
   shortId: str,
@@ -127,6 +173,8 @@ export const snapshotSchema = object({
   verifiedAt: nullableTime,
   verificationDetail: nullableStr,
   heldBy: { type: 'array', items: str },
+  safety: { type: 'boolean' },
+  contents: nullable(snapshotContentsSchema),
   // Driver metadata: free-form by design (row counts, checksums, series, ...).
   metadata: { type: 'object', additionalProperties: true },
 });
@@ -135,6 +183,7 @@ export const auditEntrySchema = object({
   id: int,
   at: time,
   actor: str,
+  role: { type: ['string', 'null'], enum: ['viewer', 'operator', 'admin', null] },
   action: str,
   target: nullableStr,
   detail: str,
@@ -147,18 +196,31 @@ export const restoreSchema = object({
   snapshotId: str,
   to: nullableStr,
   safetySnapshotId: nullableStr,
+  safetyBackup: { type: ['string', 'null'], enum: ['saved', 'nothing', 'declined', 'not-needed', null] },
   status: runStatusSchema,
   startedAt: time,
   finishedAt: nullableTime,
   durationSeconds: nullableNum,
   actor: str,
   error: nullableStr,
+  outcome: nullable(restoreOutcomeSchema),
+});
+
+export const asideItemSchema = object({
+  target: str,
+  kind: { type: 'string', enum: ['database', 'directory'] },
+  name: str,
+  was: str,
+  createdAt: time,
+  runId: nullableInt,
+  bytes: nullableNum,
 });
 
 export const getSnapshotsSchema = object({ snapshots: { type: 'array', items: snapshotSchema } });
 export const getRunsSchema = object({ runs: { type: 'array', items: runSchema } });
 export const getAuditSchema = object({ entries: { type: 'array', items: auditEntrySchema } });
 export const getRestoresSchema = object({ restores: { type: 'array', items: restoreSchema } });
+export const getAsideSchema = object({ items: { type: 'array', items: asideItemSchema } });
 export const acceptedSchema = object({ runId: int });
 export const whoAmISchema = object({ role: roleSchema });
 export const apiErrorSchema = object({ statusCode: int, error: str, message: str });
@@ -224,6 +286,12 @@ export const restoreBodySchema = object(
   },
   ['to']
 );
+
+export const removeAsideBodySchema = object({
+  target: { type: 'string', minLength: 1, maxLength: 64 },
+  name: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' },
+  confirm: { type: 'string', description: 'must equal `name`' },
+});
 
 /** Test-connection calls send `{}`; anything else is accepted and ignored. */
 export const anyBodySchema = { type: 'object' } as const;

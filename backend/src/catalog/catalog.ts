@@ -6,6 +6,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Metadata } from '../targets/types';
+import type { Role } from '../config/types';
+
+/** One phase of a run with its own byte count, kept in the run's detail as `phases`. */
+export interface PhaseRecord {
+  name: string;
+  startedAt: string;
+  bytesDone: number | null;
+}
 
 export type Operation = 'backup' | 'verify' | 'restore' | 'forget';
 export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';
@@ -46,6 +54,8 @@ export interface AuditRecord {
   id: number;
   at: string;
   actor: string;
+  /** The role of the token used; null for the scheduler and the CLI. */
+  role: Role | null;
   action: string;
   target: string | null;
   detail: string;
@@ -105,6 +115,8 @@ const MIGRATIONS = [
   // Status reads only held snapshots; forgotten ones pile up over the years and must not be scanned.
   `CREATE INDEX snapshots_held ON snapshots (target, time DESC) WHERE forgotten_at IS NULL;
    CREATE INDEX snapshots_forgotten ON snapshots (target) WHERE forgotten_at IS NOT NULL;`,
+  // The audit log names the token's role apart from the (forwarded) user.
+  `ALTER TABLE audit ADD COLUMN role TEXT;`,
 ];
 
 function toRun(r: any): RunRecord {
@@ -169,10 +181,29 @@ export class Catalog {
     return Number(r.lastInsertRowid);
   }
 
-  progress(id: number, phase: string, bytesDone?: number): void {
-    this.db
-      .prepare(`UPDATE runs SET phase = ?, bytes_done = COALESCE(?, bytes_done) WHERE id = ?`)
-      .run(phase, bytesDone ?? null, id);
+  /**
+   * The run's current phase and bytes. A new phase is appended to the run's `phases` (each with
+   * its own byte count); ticks of the same phase only update its bytes.
+   */
+  progress(id: number, phase: string, bytesDone?: number, at = new Date()): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT detail FROM runs WHERE id = ?`).get(id) as { detail: string } | undefined;
+      if (!row) {
+        return;
+      }
+      const detail = JSON.parse(row.detail || '{}') as { phases?: PhaseRecord[] };
+      const phases = detail.phases ?? [];
+      const last = phases[phases.length - 1];
+      if (!last || last.name !== phase) {
+        phases.push({ name: phase, startedAt: at.toISOString(), bytesDone: bytesDone ?? null });
+      } else if (bytesDone !== undefined) {
+        last.bytesDone = bytesDone;
+      }
+      detail.phases = phases;
+      this.db
+        .prepare(`UPDATE runs SET phase = ?, bytes_done = COALESCE(?, bytes_done), detail = ? WHERE id = ?`)
+        .run(phase, bytesDone ?? null, JSON.stringify(detail), id);
+    })();
   }
 
   finishRun(
@@ -361,10 +392,21 @@ export class Catalog {
 
   // --- audit ----------------------------------------------------------------------------------
 
-  audit(entry: Omit<AuditRecord, 'id' | 'at'>, at: Date): void {
+  audit(entry: Omit<AuditRecord, 'id' | 'at' | 'role'> & { role?: Role | null }, at: Date): void {
     this.db
-      .prepare(`INSERT INTO audit (at, actor, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(at.toISOString(), entry.actor, entry.action, entry.target, entry.detail, entry.result);
+      .prepare(`INSERT INTO audit (at, actor, role, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(at.toISOString(), entry.actor, entry.role ?? null, entry.action, entry.target, entry.detail, entry.result);
+  }
+
+  /** Whether these snapshots are still held (not forgotten), in one query. */
+  held(ids: string[]): Set<string> {
+    if (!ids.length) {
+      return new Set();
+    }
+    const rows = this.db
+      .prepare(`SELECT id FROM snapshots WHERE forgotten_at IS NULL AND id IN (${ids.map(() => '?').join(',')})`)
+      .all(...ids) as Array<{ id: string }>;
+    return new Set(rows.map((r) => r.id));
   }
 
   auditEntries(limit = 100): AuditRecord[] {

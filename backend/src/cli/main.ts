@@ -159,16 +159,15 @@ export function buildProgram(): Command {
   program
     .command('restore <target> <snapshot>')
     .description('restore a snapshot (or "latest"); takes a safety backup of the current state first')
-    .option('--to <name>', 'restore into another database / directory instead of the same place')
+    .option('--to <name>', 'restore beside the live data (another database / directory) instead of in place')
     .option('--yes', 'confirm without asking')
     .option('--no-safety-backup', 'do not back up the current state first')
-    .option('--force', 'overwrite a destination that is not empty')
-    .option('--into-live', 'prometheus: swap the restored data into the live data directory')
+    .option('--force', 'with --to: replace what is there (it is moved aside, never deleted)')
     .action(
       (
         target: string,
         snapshot: string,
-        opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean; intoLive?: boolean }
+        opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean }
       ) =>
         withEngine(program, async (engine) => {
           engine.target(target);
@@ -178,7 +177,7 @@ export function buildProgram(): Command {
           const o = ensureOk(
             await engine.restore(
               target,
-              { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force, intoLive: opts.intoLive },
+              { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force },
               actor()
             )
           );

@@ -29,6 +29,9 @@ export const DEFAULT_COVERED: Array<Omit<CoveredService, 'coveredBy'>> = [
   { name: 'dns', note: 'zones and configuration are in the Ansible code' },
 ];
 
+/** Safety snapshots (the state before a restore) are kept this long unless the target says otherwise. */
+export const DEFAULT_SAFETY_RETENTION = '30d';
+
 export function defaultConfigPath(): string {
   return process.env.BACKUP_SLA_CONFIG || path.resolve('backup-sla.yaml');
 }
@@ -137,6 +140,7 @@ export function parseConfig(raw: unknown, file: string): Config {
       rpo,
       rto,
       retention,
+      safetyRetention,
       repository: _r,
       copies: _c,
       coverage,
@@ -155,6 +159,7 @@ export function parseConfig(raw: unknown, file: string): Config {
       rpoSeconds: rpoText === null ? null : parseDuration(rpoText),
       rtoSeconds: parseDuration(rto ?? d.rto)!,
       retention: retention ?? d.retention,
+      safetyRetentionSeconds: parseDuration(safetyRetention ?? DEFAULT_SAFETY_RETENTION)!,
       verifySchedule: verifySchedule === undefined ? d.verifySchedule : verifySchedule,
       repository,
       copies,

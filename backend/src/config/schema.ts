@@ -56,6 +56,7 @@ function commonTargetShape() {
     rpo: z.union([durationField(), z.null()]).optional(),
     rto: durationField().optional(),
     retention: retentionSchema.optional(),
+    safetyRetention: durationField().optional(),
     repository: z.string().optional(),
     copies: z.array(z.string()).optional(),
     coverage: z.string().optional(),

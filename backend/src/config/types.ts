@@ -33,6 +33,8 @@ export interface TargetConfig<S = Record<string, unknown>> {
   rpoSeconds: number | null;
   rtoSeconds: number;
   retention: Retention;
+  /** How long safety snapshots (taken before restores) are kept; they are not versions. */
+  safetyRetentionSeconds: number;
   verifySchedule: string | null;
   repository: string;
   copies: string[];
@@ -49,6 +51,12 @@ export interface CoveredService {
 }
 
 export type Role = 'viewer' | 'operator' | 'admin';
+
+/** Who asks for an operation: a name for the audit log, and the role of the token used (null: scheduler, CLI). */
+export interface Actor {
+  name: string;
+  role: Role | null;
+}
 
 export interface ApiConfig {
   listen: { host: string; port: number };

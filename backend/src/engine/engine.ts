@@ -8,18 +8,22 @@ import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Catalog, Operation, RunRecord, SnapshotRecord } from '../catalog/catalog';
-import { Config, TargetConfig } from '../config/types';
+import { Actor, Config, TargetConfig } from '../config/types';
 import { ResticRepository } from '../repository/restic';
 import { drivers } from '../targets/registry';
 import {
   BackupResult,
   DriverContext,
+  PlannedChange,
+  RestoreDestinations,
+  SnapshotContents,
   SnapshotInfo,
   SnapshotReader,
   SnapshotStore,
   TargetDriver,
 } from '../targets/types';
 import { redact } from '../util/redact';
+import { UnavailableError } from '../util/errors';
 import { silentLogger } from '../util/log';
 import { BusyError, InvalidRequestError, NotFoundError } from './errors';
 import { TargetLocks } from './lock';
@@ -40,6 +44,25 @@ export interface RunOutcome {
   detail: Record<string, unknown>;
 }
 
+/** What a successful restore records in its run's detail as `restore` (the API's RestoreOutcome). */
+export interface RestoreOutcomeDetail {
+  location: string;
+  counts: Record<string, number>;
+  movedAside: string[];
+  next: string[];
+  detail: string;
+}
+
+/** What a verification records in its run's detail as `verification` (the API's VerificationOutcome). */
+export interface VerificationOutcomeDetail {
+  outcome: 'passed' | 'failed' | 'unknown';
+  detail: string;
+  changes?: PlannedChange[];
+  changeKind?: 'unapplied' | 'drift' | null;
+}
+
+export type SafetyBackup = 'saved' | 'nothing' | 'declined' | 'not-needed';
+
 export interface ProgressEvent {
   runId: number;
   target: string;
@@ -50,10 +73,16 @@ export interface ProgressEvent {
 
 export interface RestoreRequest {
   snapshot: string;
+  /** Elsewhere (the kind's destinations.elsewhere); absent: in place. */
   to?: string;
   safetyBackup: boolean;
+  /** Replace what is at `to` (moved aside, never deleted). */
   force?: boolean;
-  intoLive?: boolean;
+}
+
+/** The CLI and the scheduler name themselves; the API passes the caller with the token's role. */
+function asActor(a: string | Actor): Actor {
+  return typeof a === 'string' ? { name: a, role: null } : a;
 }
 
 /** Tags every snapshot carries, so that the catalog can be rebuilt from restic alone. */
@@ -130,6 +159,18 @@ export class Engine extends EventEmitter {
     return this.catalog.snapshots(t.name, t.repository);
   }
 
+  /** Where this target's snapshots can be restored to (its kind decides). */
+  destinations(target: string): RestoreDestinations {
+    const t = this.target(target);
+    return this.driver(t).destinations(t);
+  }
+
+  /** What a snapshot holds, from its recorded metadata (null when none was recorded). */
+  contents(s: SnapshotRecord): SnapshotContents | null {
+    const t = this.target(s.target);
+    return s.metadata ? this.driver(t).contents(s.metadata) : null;
+  }
+
   resolveSnapshot(target: string, ref: string): SnapshotRecord {
     const t = this.target(target);
     if (ref === 'latest') {
@@ -173,7 +214,7 @@ export class Engine extends EventEmitter {
   private async operate(
     t: TargetConfig,
     operation: Operation,
-    actor: string,
+    who: Actor,
     detail: Record<string, unknown>,
     work: (runId: number, ctx: DriverContext<any>) => Promise<Omit<RunOutcome, 'runId' | 'error'>>,
     onStarted?: (runId: number) => void
@@ -182,7 +223,7 @@ export class Engine extends EventEmitter {
       throw new BusyError(t.name, 'the service is shutting down');
     }
     const release = this.locks.acquire(t.name, operation, this.now());
-    const runId = this.catalog.startRun(t.name, operation, actor, this.now(), { ...detail, pid: process.pid });
+    const runId = this.catalog.startRun(t.name, operation, who.name, this.now(), { ...detail, pid: process.pid });
     this.changed();
     onStarted?.(runId);
     const abort = new AbortController();
@@ -196,12 +237,12 @@ export class Engine extends EventEmitter {
       tmpDir,
       signal: abort.signal,
       progress: (phase, bytesDone) => {
-        this.catalog.progress(runId, phase, bytesDone);
+        this.catalog.progress(runId, phase, bytesDone, this.now());
         this.changed();
         this.emit('progress', { runId, target: t.name, operation, phase, bytesDone } satisfies ProgressEvent);
       },
     };
-    log.info({ actor }, `${operation} started`);
+    log.info({ actor: who.name, role: who.role }, `${operation} started`);
     let outcome: RunOutcome;
     try {
       const r = await work(runId, ctx);
@@ -331,12 +372,13 @@ export class Engine extends EventEmitter {
 
   // --- operations -----------------------------------------------------------------------------
 
-  async backup(target: string, actor: string, onStarted?: (runId: number) => void): Promise<RunOutcome> {
+  async backup(target: string, actor: string | Actor, onStarted?: (runId: number) => void): Promise<RunOutcome> {
     const t = this.target(target);
+    const who = asActor(actor);
     return this.operate(
       t,
       'backup',
-      actor,
+      who,
       {},
       async (runId, ctx) => {
         const result = await this.takeSnapshot(t, runId, ctx, false);
@@ -349,6 +391,10 @@ export class Engine extends EventEmitter {
           }
           return { status: 'unchanged', snapshotId: null, detail };
         }
+        if (result.kind === 'nothing') {
+          // Only safety backups may find nothing; a scheduled backup of nothing is a failure.
+          throw new Error(`nothing to back up: ${result.reason}`);
+        }
         detail.version = result.version;
         detail.bytes = result.snapshot.bytes;
         const copyErrors = await this.copy(t, ctx);
@@ -359,7 +405,8 @@ export class Engine extends EventEmitter {
         detail.forgotten = await this.applyRetention(t, ctx, result.snapshot.id);
         this.catalog.audit(
           {
-            actor,
+            actor: who.name,
+            role: who.role,
             action: 'backup',
             target: t.name,
             detail: `snapshot ${result.snapshot.id.slice(0, 8)}`,
@@ -467,9 +514,9 @@ export class Engine extends EventEmitter {
   }
 
   /** Applies retention now (CLI `forget`), under the target's lock. */
-  async forget(target: string, actor: string): Promise<RunOutcome> {
+  async forget(target: string, actor: string | Actor): Promise<RunOutcome> {
     const t = this.target(target);
-    return this.operate(t, 'forget', actor, {}, async (_runId, ctx) => {
+    return this.operate(t, 'forget', asActor(actor), {}, async (_runId, ctx) => {
       const forgotten = await this.applyRetention(t, ctx);
       return { status: 'success', snapshotId: null, detail: { forgotten } };
     });
@@ -479,49 +526,64 @@ export class Engine extends EventEmitter {
   async verify(
     target: string,
     snapshotRef: string,
-    actor: string,
+    actor: string | Actor,
     onStarted?: (runId: number) => void
   ): Promise<RunOutcome> {
     const t = this.target(target);
+    const who = asActor(actor);
     const snap = this.resolveSnapshot(target, snapshotRef);
     return this.operate(
       t,
       'verify',
-      actor,
+      who,
       { snapshot: snap.id },
-      async (_runId, ctx) => {
+      async (runId, ctx) => {
         const started = Date.now();
         ctx.progress('test restore');
-        let ok: boolean;
-        let detail: string;
+        let verification: VerificationOutcomeDetail;
         try {
           const r = await this.driver(t).verify({
             ...ctx,
             snapshot: this.info(snap),
             reader: this.reader(t, snap.id, ctx.signal),
           });
-          ok = r.ok;
-          detail = redact(r.detail);
+          verification = {
+            outcome: r.ok ? 'passed' : 'failed',
+            detail: redact(r.detail),
+            ...(r.changes ? { changes: r.changes } : {}),
+            ...(r.changeKind !== undefined ? { changeKind: r.changeKind } : {}),
+          };
         } catch (e) {
-          ok = false;
-          detail = oneLine(e);
+          // Could not run (source or repository unreachable, wrong password): nothing was learned
+          // about the snapshot, whose verdict stays as it was. Anything else is the snapshot failing.
+          verification = { outcome: e instanceof UnavailableError ? 'unknown' : 'failed', detail: oneLine(e) };
         }
         const durationSeconds = (Date.now() - started) / 1000;
-        this.catalog.recordVerification(snap.id, ok, this.now(), detail);
+        if (verification.outcome !== 'unknown') {
+          this.catalog.recordVerification(snap.id, verification.outcome === 'passed', this.now(), verification.detail);
+        }
         this.catalog.audit(
           {
-            actor,
+            actor: who.name,
+            role: who.role,
             action: 'verify',
             target: t.name,
-            detail: `snapshot ${snap.id.slice(0, 8)}: ${detail}`,
-            result: ok ? 'ok' : 'failed',
+            detail: `snapshot ${snap.id.slice(0, 8)}: ${verification.outcome === 'unknown' ? 'could not verify: ' : ''}${verification.detail}`,
+            result: verification.outcome === 'passed' ? 'ok' : 'failed',
           },
           this.now()
         );
-        if (!ok) {
-          throw new Error(`verification failed: ${detail}`);
+        if (verification.outcome !== 'passed') {
+          this.catalog.finishRun(runId, this.now(), { status: 'failed', detail: { durationSeconds, verification } });
+          throw new Error(
+            `${verification.outcome === 'unknown' ? 'could not verify' : 'verification failed'}: ${verification.detail}`
+          );
         }
-        return { status: 'success', snapshotId: snap.id, detail: { durationSeconds, result: detail } };
+        return {
+          status: 'success',
+          snapshotId: snap.id,
+          detail: { durationSeconds, result: verification.detail, verification },
+        };
       },
       onStarted
     );
@@ -534,10 +596,11 @@ export class Engine extends EventEmitter {
   async restore(
     target: string,
     req: RestoreRequest,
-    actor: string,
+    actor: string | Actor,
     onStarted?: (runId: number) => void
   ): Promise<RunOutcome> {
     const t = this.target(target);
+    const who = asActor(actor);
     const driver = this.driver(t);
     if (req.to !== undefined) {
       const problem = driver.checkRestoreTarget?.(req.to) ?? null;
@@ -550,35 +613,54 @@ export class Engine extends EventEmitter {
     return this.operate(
       t,
       'restore',
-      actor,
+      who,
       { snapshot: snap.id, to: req.to ?? null },
       async (runId, ctx) => {
-        this.catalog.audit({ actor, action: 'restore', target: t.name, detail: what, result: 'started' }, this.now());
+        this.catalog.audit(
+          { actor: who.name, role: who.role, action: 'restore', target: t.name, detail: what, result: 'started' },
+          this.now()
+        );
         const started = Date.now();
         let safetySnapshotId: string | null = null;
+        // The safety backup protects what the restore replaces: needed only in place.
+        let safetyBackup: SafetyBackup = req.to !== undefined ? 'not-needed' : req.safetyBackup ? 'saved' : 'declined';
         try {
-          // The safety backup protects what the restore overwrites: needed only for the same place.
-          if (req.safetyBackup && req.to === undefined) {
+          if (safetyBackup === 'saved') {
             ctx.progress('safety backup');
             const safety = await this.takeSnapshot(t, runId, ctx, true).catch((e) => {
-              // The current state may be what is broken (a deleted app, a damaged repository).
               throw new Error(
                 `safety backup failed, nothing was restored: ${oneLine(e)} (restore without a safety backup to go on)`
               );
             });
-            safetySnapshotId = safety.kind === 'saved' ? safety.snapshot.id : null;
+            if (safety.kind === 'saved') {
+              safetySnapshotId = safety.snapshot.id;
+            } else if (safety.kind === 'nothing') {
+              safetyBackup = 'nothing';
+              ctx.log.info({ reason: safety.reason }, 'safety backup: nothing there to save');
+            } else {
+              // A versioned target whose current content is the newest version: that snapshot holds it.
+              safetySnapshotId = this.resolveSnapshot(t.name, 'latest').id;
+            }
           }
           ctx.progress('restoring');
           const r = await driver.restore({
             ...ctx,
             snapshot: this.info(snap),
             reader: this.reader(t, snap.id, ctx.signal),
-            options: { to: req.to, force: req.force, intoLive: req.intoLive },
+            options: { to: req.to, force: req.force },
           });
           const durationSeconds = (Date.now() - started) / 1000;
+          const outcome: RestoreOutcomeDetail = {
+            location: r.location,
+            counts: r.counts ?? {},
+            movedAside: (r.movedAside ?? []).map((m) => (m.kind === 'database' ? `database ${m.name}` : m.name)),
+            next: r.next ?? [],
+            detail: redact(r.detail),
+          };
           this.catalog.audit(
             {
-              actor,
+              actor: who.name,
+              role: who.role,
               action: 'restore',
               target: t.name,
               detail: `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}`,
@@ -589,14 +671,28 @@ export class Engine extends EventEmitter {
           return {
             status: 'success',
             snapshotId: snap.id,
-            detail: { durationSeconds, safetySnapshotId, location: r.location, result: redact(r.detail) },
+            detail: {
+              durationSeconds,
+              safetySnapshotId,
+              safetyBackup,
+              location: r.location,
+              result: outcome.detail,
+              restore: outcome,
+            },
           };
         } catch (e) {
           this.catalog.audit(
-            { actor, action: 'restore', target: t.name, detail: `${what}: ${oneLine(e)}`, result: 'failed' },
+            {
+              actor: who.name,
+              role: who.role,
+              action: 'restore',
+              target: t.name,
+              detail: `${what}: ${oneLine(e)}`,
+              result: 'failed',
+            },
             this.now()
           );
-          this.catalog.finishRun(runId, this.now(), { status: 'failed', detail: { safetySnapshotId } });
+          this.catalog.finishRun(runId, this.now(), { status: 'failed', detail: { safetySnapshotId, safetyBackup } });
           throw e;
         }
       },

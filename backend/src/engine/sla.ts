@@ -27,7 +27,15 @@ export interface TargetState {
   lastBackup: RunRecord | null;
   versionsHeld: number;
   versionsRequired: number;
-  lastVerification: { at: string; success: boolean; durationSeconds: number | null; snapshotId: string | null } | null;
+  versionsExpected: number;
+  versionsCompleteAt: string | null;
+  lastVerification: {
+    at: string;
+    success: boolean;
+    outcome: 'passed' | 'failed' | 'unknown';
+    durationSeconds: number | null;
+    snapshotId: string | null;
+  } | null;
   copiesHeld: number;
   copiesRequired: number;
   recoverySeconds: number | null;
@@ -135,6 +143,11 @@ function verified(t: TargetConfig, last: TargetState['lastVerification'], error:
   if (!last) {
     return { level: 'warning', reason: 'never verified' };
   }
+  if (last.outcome === 'unknown') {
+    // Nothing was learned about the snapshot: not a failure of the backup, but not proof either.
+    const why = error ? `: ${error.replace(/^could not verify: /, '')}` : '';
+    return { level: 'unknown', reason: `could not verify ${ago(seconds(last.at, now))}${why}` };
+  }
   if (!last.success) {
     // Why, in words: a verification that found different data and one that never finished differ.
     const why = error ? `: ${error.replace(/^verification failed: /, '')}` : '';
@@ -196,10 +209,13 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const runs = [lastBackup, lastVerify, lastRestore, running].filter((r): r is RunRecord => !!r);
   const lastRun = runs.sort((a, b) => b.id - a.id)[0] ?? null;
 
+  const outcome = (lastVerify?.detail.verification as { outcome?: 'passed' | 'failed' | 'unknown' } | undefined)
+    ?.outcome;
   const lastVerification = lastVerify?.finishedAt
     ? {
         at: lastVerify.finishedAt,
         success: lastVerify.status === 'success',
+        outcome: outcome ?? (lastVerify.status === 'success' ? ('passed' as const) : ('failed' as const)),
         durationSeconds: (lastVerify.detail.durationSeconds as number | undefined) ?? null,
         snapshotId: (lastVerify.detail.snapshot as string | undefined) ?? lastVerify.snapshotId,
       }
@@ -237,6 +253,8 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
     lastBackup,
     versionsHeld: snapshots.length,
     versionsRequired: required,
+    versionsExpected: required,
+    versionsCompleteAt: null,
     lastVerification,
     copiesHeld: copy.held,
     copiesRequired: t.copies.length,

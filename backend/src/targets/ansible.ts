@@ -386,6 +386,28 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   checkRestoreTarget: (to) =>
     path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
 
+  destinations: (t) => ({
+    inPlace: {
+      replaces: `the live repository ${t.settings.source.path}`,
+      movedAsideAs: `${t.settings.source.path}.before-restore-<time>`,
+      note: 'the history, the branch and uncommitted changes come back; the infrastructure itself is not touched until you run the playbooks',
+      unavailable: null,
+    },
+    elsewhere: {
+      kind: 'directory',
+      hint: 'an absolute path to a new or empty directory',
+      example: '/var/tmp/ansible-restored',
+    },
+  }),
+
+  contents: (meta) =>
+    typeof meta.files === 'number'
+      ? {
+          summary: `${meta.files} files${meta.commit ? `, commit ${String(meta.commit).slice(0, 8)}${meta.branch ? ` on ${meta.branch}` : ''}` : ', no commits'}${meta.dirty ? ', with uncommitted changes' : ''}`,
+          items: [{ name: String(meta.path ?? 'repository'), count: meta.files, unit: 'files' }],
+        }
+      : null,
+
   async backup(ctx) {
     const dir = await checkSource(ctx);
     ctx.progress('reading repository');

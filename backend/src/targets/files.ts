@@ -362,6 +362,28 @@ export const filesDriver: TargetDriver<FilesSettings> = {
   checkRestoreTarget: (to) =>
     path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
 
+  destinations: (t) => ({
+    inPlace: {
+      replaces: t.settings.source.paths.join(', '),
+      movedAsideAs: `${t.settings.source.paths.length > 1 ? 'each path' : t.settings.source.paths[0]}.before-restore-<time>`,
+      note: t.settings.afterRestore ? `then runs ${t.settings.afterRestore.join(' ')}` : null,
+      unavailable: null,
+    },
+    elsewhere: {
+      kind: 'directory',
+      hint: 'an absolute path to a new or empty directory (each path goes in by its name)',
+      example: `/var/tmp/${t.name}-restored`,
+    },
+  }),
+
+  contents: (meta) =>
+    typeof meta.files === 'number'
+      ? {
+          summary: `${meta.files} files (${meta.pythonFiles ?? 0} .py), ${meta.bytes ?? 0} bytes`,
+          items: ((meta.paths ?? []) as string[]).map((p) => ({ name: p, count: null, unit: 'path' })),
+        }
+      : null,
+
   async backup(ctx) {
     const s = ctx.target.settings.source;
     ctx.progress('reading files');

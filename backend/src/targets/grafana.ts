@@ -101,6 +101,31 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
   checkRestoreTarget: () =>
     'a Grafana restore always goes back into the configured Grafana, by uid (folders of the same title are reused); configure another grafana target to restore elsewhere',
 
+  destinations: (t) => ({
+    inPlace: {
+      replaces: `the objects of the snapshot in Grafana at ${t.settings.connection.url} (by uid)`,
+      movedAsideAs:
+        'Grafana objects cannot be moved aside: the current objects are kept in the safety snapshot; objects changed since the snapshot are skipped unless forced',
+      note: 'objects provisioned from files are never replaced',
+      unavailable: null,
+    },
+    elsewhere: null,
+  }),
+
+  contents: (meta) => {
+    const counts = (meta.counts ?? null) as Record<string, number> | null;
+    if (!counts) {
+      return null;
+    }
+    const items = Object.entries(counts)
+      .filter(([, n]) => typeof n === 'number')
+      .map(([name, count]) => ({ name, count, unit: 'objects' }));
+    return {
+      summary: items.map((i) => `${i.count} ${i.name}`).join(', '),
+      items,
+    };
+  },
+
   async backup(ctx) {
     const s = ctx.target.settings;
     const { api, version: grafanaVersion } = await connect(ctx);

@@ -442,6 +442,38 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
     return null;
   },
 
+  destinations: (t) => ({
+    inPlace: {
+      replaces: t.settings.connection.databases
+        ? `database${t.settings.connection.databases.length > 1 ? 's' : ''} ${t.settings.connection.databases.join(', ')}`
+        : 'every database the snapshot holds',
+      movedAsideAs:
+        'InfluxDB 1.x cannot rename a database: the current data is kept as a safety snapshot and stays untouched until the restored copy is complete and checked',
+      note: null,
+      unavailable: null,
+    },
+    elsewhere: {
+      kind: 'database',
+      hint: 'a new database name (letters, digits, _ and -); SOURCE:NEW to pick one database of the snapshot',
+      example: `${t.settings.connection.databases?.[0] ?? 'telegraf'}_restored`,
+    },
+  }),
+
+  contents: (meta) => {
+    const state = (meta.state ?? null) as unknown as InfluxState | null;
+    if (!state) {
+      return null;
+    }
+    const items = Object.entries(state)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([db, rps]) => ({
+        name: db,
+        count: Object.values(rps).reduce((n, ms) => n + Object.values(ms).reduce((m, x) => m + x.points, 0), 0),
+        unit: 'points',
+      }));
+    return { summary: summary(state), items };
+  },
+
   async backup(ctx) {
     const s = ctx.target.settings;
     const http = new InfluxHttp(s, ctx.signal);

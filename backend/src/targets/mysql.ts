@@ -195,6 +195,31 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
 
   checkRestoreTarget: (to) => (IDENT.test(to) ? null : 'database names: letters, digits and _ only, at most 64'),
 
+  destinations: (t) => ({
+    inPlace: {
+      replaces: `database ${t.settings.connection.database}`,
+      movedAsideAs: `database ${t.settings.connection.database}_before_restore_<time>`,
+      note: null,
+      unavailable: null,
+    },
+    elsewhere: {
+      kind: 'database',
+      hint: 'another database on the same server (letters, digits and _)',
+      example: `${t.settings.connection.database}_restored`,
+    },
+  }),
+
+  contents: (meta) => {
+    const tables = (meta.tables ?? {}) as unknown as DatabaseState;
+    const names = Object.keys(tables).sort();
+    const rows = names.reduce((n, k) => n + tables[k].rows, 0);
+    const db = typeof meta.database === 'string' ? meta.database : 'the database';
+    return {
+      summary: `database ${db}: ${names.length} table${names.length === 1 ? '' : 's'}, ${rows} rows`,
+      items: names.map((name) => ({ name, count: tables[name].rows, unit: 'rows' })),
+    };
+  },
+
   async backup(ctx) {
     const s = ctx.target.settings;
     const conn = await connect(s, s.connection.database);

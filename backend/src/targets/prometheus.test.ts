@@ -197,7 +197,9 @@ describe('prometheus target', () => {
       { snapshot: 'latest', to: dataDir, safetyBackup: false, force: true },
       'test'
     );
-    expect(live.error).toBe(`${dataDir} is (or holds) the live data directory ${dataDir}: use intoLive to replace it`);
+    expect(live.error).toBe(
+      `${dataDir} is (or holds) the live data directory ${dataDir}: restore in place (without to) to replace it`
+    );
     const above = await lab.engine.restore(
       'prom',
       { snapshot: 'latest', to: path.dirname(dataDir), safetyBackup: false, force: true },
@@ -205,7 +207,8 @@ describe('prometheus target', () => {
     );
     expect(above.error).toMatch(/is \(or holds\) the live data directory/);
     const nowhere = await lab.engine.restore('prom', { snapshot: 'latest', safetyBackup: false }, 'test');
-    expect(nowhere.error).toMatch(/^Prometheus restores go to a directory: give to=\/some\/dir, or intoLive/);
+    // In place is the live data directory: refused while Prometheus runs and no stop hook is configured.
+    expect(nowhere.error).toMatch(/is running and the target has no hooks\.stop/);
     await expect(
       lab.engine.restore('prom', { snapshot: 'latest', to: 'relative/dir', safetyBackup: false }, 'test')
     ).rejects.toThrow(/refused: give an absolute directory path/);
@@ -307,7 +310,7 @@ describe('prometheus target against private servers', () => {
     await expectNothingLeft('down', admin.dataDir);
   });
 
-  it('restore intoLive: stop hook, live data moved aside (kept), restored data in place, start hook', async () => {
+  it('restore in place (the live data directory): stop hook, live data moved aside (kept), restored data in place, start hook', async () => {
     const b = await lab.engine.backup('live', 'test');
     expect(b.error).toBeNull();
     const meta = lab.engine.snapshots('live')[0].metadata as any;
@@ -315,14 +318,10 @@ describe('prometheus target against private servers', () => {
 
     // Without hooks, a running Prometheus is not touched.
     expect((await lab.engine.backup('nohooks', 'test')).error).toBeNull();
-    const refused = await lab.engine.restore(
-      'nohooks',
-      { snapshot: 'latest', intoLive: true, safetyBackup: false },
-      'test'
-    );
+    const refused = await lab.engine.restore('nohooks', { snapshot: 'latest', safetyBackup: false }, 'test');
     expect(refused.error).toMatch(/is running and the target has no hooks\.stop/);
 
-    const r = await lab.engine.restore('live', { snapshot: b.snapshotId!, intoLive: true, safetyBackup: true }, 'test');
+    const r = await lab.engine.restore('live', { snapshot: b.snapshotId!, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
     expect(r.status).toBe('success');
     expect(r.detail.safetySnapshotId).toMatch(/^[0-9a-f]{64}$/);

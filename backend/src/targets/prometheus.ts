@@ -519,6 +519,40 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     return null;
   },
 
+  destinations: (t) => {
+    const hooks = t.settings.hooks ?? {};
+    return {
+      inPlace: {
+        replaces: `live data directory ${t.settings.connection.dataDir}`,
+        movedAsideAs: `${t.settings.connection.dataDir}.before-restore-<time>`,
+        note: hooks.stop
+          ? `Prometheus is stopped (${hooks.stop.join(' ')}) for the swap${hooks.start ? ` and started again (${hooks.start.join(' ')})` : '; start it yourself afterwards (no hooks.start)'}`
+          : 'no hooks.stop configured: Prometheus must already be stopped, and you start it afterwards',
+        unavailable: null,
+      },
+      elsewhere: {
+        kind: 'directory',
+        hint: 'an absolute path to a new or empty directory outside the live data directory',
+        example: '/var/tmp/prometheus-restored',
+      },
+    };
+  },
+
+  contents: (meta) => {
+    const blocks = Array.isArray(meta.blocks) ? (meta.blocks as unknown as BlockInfo[]) : null;
+    if (!blocks) {
+      return null;
+    }
+    return {
+      summary: describeBlocks(blocks),
+      items: blocks.map((b) => ({
+        name: `block ${b.ulid} (${iso(b.minTime)} to ${iso(b.maxTime - 1)})`,
+        count: b.series,
+        unit: 'series',
+      })),
+    };
+  },
+
   async backup(ctx) {
     const s = ctx.target.settings;
     ctx.progress('taking a TSDB snapshot');
@@ -595,23 +629,16 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
 
   async restore(ctx) {
     const s = ctx.target.settings;
-    const { to, force, intoLive } = ctx.options;
-    if (intoLive) {
-      if (to !== undefined) {
-        throw new Error('choose either to (a directory) or intoLive, not both');
-      }
-      return restoreIntoLive(ctx);
-    }
+    const { to, force } = ctx.options;
+    // In place is the live data directory, swapped in with the stop/start hooks.
     if (to === undefined) {
-      throw new Error(
-        `Prometheus restores go to a directory: give to=/some/dir, or intoLive to replace the live ${s.connection.dataDir}`
-      );
+      return restoreIntoLive(ctx);
     }
     const dest = path.resolve(to);
     const live = real(s.connection.dataDir);
     if (inside(real(dest), live) || inside(live, real(dest))) {
       throw new Error(
-        `${dest} is (or holds) the live data directory ${s.connection.dataDir}: use intoLive to replace it`
+        `${dest} is (or holds) the live data directory ${s.connection.dataDir}: restore in place (without to) to replace it`
       );
     }
     if (existsSync(dest)) {

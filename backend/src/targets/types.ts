@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { TargetConfig, Retention } from '../config/types';
 import type { CommandSpec } from '../util/subprocess';
 import type { Readable } from 'node:stream';
+import type { PlannedChange, RestoreDestinations, SnapshotContents } from '@labops/backup-sla-contract';
+
+export type { PlannedChange, RestoreDestinations, SnapshotContents };
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Metadata = Record<string, Json>;
@@ -73,26 +76,38 @@ export interface BackupContext<S> extends DriverContext<S> {
 export type BackupResult =
   | { kind: 'saved'; snapshot: SavedSnapshot; version: string | null; metadata: Metadata }
   /** Versioned targets: the content equals the newest snapshot, so the current version is still held. */
-  | { kind: 'unchanged'; version: string };
+  | { kind: 'unchanged'; version: string }
+  /**
+   * Safety backups only (ctx.safety): there is nothing there to save (the database was dropped,
+   * the directory is gone). Recorded as such; the restore goes on. `reason` says what is missing.
+   */
+  | { kind: 'nothing'; reason: string };
 
 export interface VerifyContext<S> extends DriverContext<S> {
   snapshot: SnapshotInfo;
   reader: SnapshotReader;
 }
 
+/**
+ * The verdict on a snapshot. A verification that cannot run at all (source or repository
+ * unreachable, wrong password) throws an UnavailableError (util/errors.ts) instead: "could not
+ * verify" says nothing about the snapshot and must never mark it failed.
+ */
 export interface VerifyResult {
   ok: boolean;
   /** What was checked and found, in words (kept with the result, shown in the UI). */
   detail: string;
+  /** Ansible check mode: what would change, per host and task. */
+  changes?: PlannedChange[];
+  /** Ansible check mode: a version not applied yet, or drift of the live infrastructure. */
+  changeKind?: 'unapplied' | 'drift' | null;
 }
 
 export interface RestoreOptions {
-  /** Another database / directory / name than the original. */
+  /** Another database / directory / name than the original (destinations.elsewhere); absent: in place. */
   to?: string;
-  /** Overwrite what is there (directories that are not empty, newer Grafana objects). */
+  /** Replace what is there at `to` (it is moved aside, never deleted; newer Grafana objects). */
   force?: boolean;
-  /** Prometheus: swap into the live data directory. */
-  intoLive?: boolean;
 }
 
 export interface RestoreContext<S> extends DriverContext<S> {
@@ -105,6 +120,21 @@ export interface RestoreResult {
   /** Where the data went, in words ("database agama", "directory /srv/restore"). */
   location: string;
   detail: string;
+  /** What was put back, counted: rows, tables, points, series, files... */
+  counts?: Record<string, number>;
+  /** What was there before and was moved aside (kept, never deleted), each as the kit records it. */
+  movedAside?: MovedAside[];
+  /** What the operator should do next, in words ("start Prometheus"). */
+  next?: string[];
+}
+
+/** Data a restore moved out of the live place; listed and removed by `backup-sla aside`. */
+export interface MovedAside {
+  kind: 'database' | 'directory';
+  /** Database name or absolute path. */
+  name: string;
+  /** What it was ("database agama", "directory /srv/agama"). */
+  was: string;
 }
 
 export interface SchemaHelpers {
@@ -135,6 +165,10 @@ export interface TargetDriver<S = any> {
   };
   /** Rejects a restore destination that is unsafe for this kind (e.g. a bad database name). */
   checkRestoreTarget?(to: string): string | null;
+  /** Where this kind can restore to, for this target (the API, CLI and app offer exactly these). */
+  destinations(target: TargetConfig<S>): RestoreDestinations;
+  /** What a snapshot holds, in words and counts, from the metadata recorded at backup time. */
+  contents(metadata: Metadata): SnapshotContents | null;
   backup(ctx: BackupContext<S>): Promise<BackupResult>;
   verify(ctx: VerifyContext<S>): Promise<VerifyResult>;
   restore(ctx: RestoreContext<S>): Promise<RestoreResult>;

@@ -1,0 +1,377 @@
+/**
+ * The HTTP API contract of the Backup SLA service: the one source of these shapes for the service
+ * (backend/src/api) and the Grafana app (src/api). Type imports only.
+ * Times are ISO-8601 strings in UTC, durations and ages are seconds, sizes are bytes.
+ */
+
+export type SlaLevel = 'ok' | 'warning' | 'critical' | 'unknown';
+export type Role = 'viewer' | 'operator' | 'admin';
+
+/** One of the five SLA checks of a target, with the reason in words a person reads. */
+export interface SlaCheck {
+  level: SlaLevel;
+  /** e.g. "last good backup 31 h ago, RPO 24 h" */
+  reason: string;
+  /** The tool's own words behind the reason (an error message), when there is one; shown behind a toggle. */
+  cause?: string | null;
+}
+
+export interface Retention {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  /** a duration, e.g. "30d" */
+  keepWithin?: string;
+}
+
+/** The policy of a target: the SLA document's entry, as configured. */
+export interface TargetPolicy {
+  /** What is captured, in words ("the AGAMA database (table item)"). */
+  coverage: string;
+  /** How usability is proven ("restore into a scratch database; same row counts and checksums"). */
+  usability: string;
+  schedule: string;
+  verifySchedule: string | null;
+  /** null where the SLA sets none (the app: the current version must be held). */
+  rpoSeconds: number | null;
+  rtoSeconds: number;
+  retention: Retention;
+  /** Human wording of the retention ("4 weekly versions"). */
+  retentionText: string;
+  /** How long safety snapshots (taken before restores) are kept, seconds. */
+  safetyRetentionSeconds: number;
+  repository: string;
+  copies: string[];
+}
+
+/**
+ * Where a target's snapshots can be restored to: exactly what its kind supports. The app's restore
+ * dialog, the CLI and the API offer these and nothing else.
+ */
+export interface RestoreDestinations {
+  /**
+   * Over the live data: the new data is loaded and checked in a fresh place first, then takes the
+   * live place; what was there is moved aside and kept. null when the kind cannot restore in place.
+   */
+  inPlace: {
+    /** What is replaced, in words: "database agama", "live data directory /var/lib/prometheus/metrics2". */
+    replaces: string;
+    /** Where the current data goes, in words ("kept as database agama_before_restore_<time>"). */
+    movedAsideAs: string;
+    /** What else happens, in words ("Prometheus is stopped and started again by the target's hooks"), or null. */
+    note: string | null;
+    /** Why it cannot be used now (e.g. "no hooks.stop configured and Prometheus is running"), or null. */
+    unavailable: string | null;
+  } | null;
+  /** Beside the live data, under another name; null when the kind cannot. */
+  elsewhere: {
+    /** What `to` names. */
+    kind: 'database' | 'directory';
+    /** How to write it, in words ("another database name, e.g. agama_restored"). */
+    hint: string;
+    /** A suggestion for the field. */
+    example: string;
+  } | null;
+}
+
+export type Operation = 'backup' | 'verify' | 'restore' | 'forget';
+export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';
+
+/** One phase of a run (safety backup, load, check, swap...), with its own byte count. */
+export interface RunPhase {
+  name: string;
+  startedAt: string;
+  /** Bytes done in this phase (null where the phase does not count bytes). */
+  bytesDone: number | null;
+}
+
+/** What the verification of a snapshot found. */
+export interface VerificationOutcome {
+  /**
+   * passed: the test restore proved the snapshot usable; failed: the snapshot itself is not
+   * (different data, damaged, does not compile...); unknown: the verification could not run
+   * (source or repository unreachable, wrong password): nothing was learned about the snapshot.
+   */
+  outcome: 'passed' | 'failed' | 'unknown';
+  /** In words. */
+  detail: string;
+  /** Ansible check mode: the tasks and hosts that would change, with their diff. */
+  changes?: PlannedChange[];
+  /**
+   * Ansible check mode found changes. 'unapplied': the backed-up version is newer than what was
+   * last applied (a new version not applied yet); 'drift': the live infrastructure moved away
+   * from the code.
+   */
+  changeKind?: 'unapplied' | 'drift' | null;
+}
+
+export interface PlannedChange {
+  host: string;
+  task: string;
+  /** The task's --diff output, when it printed one. */
+  diff: string | null;
+}
+
+/** What a finished restore did: shown by the CLI, the API and the app. */
+export interface RestoreOutcome {
+  /** Where the data went, in words ("database agama", "directory /srv/restore"). */
+  location: string;
+  /** What was put back, counted ("rows", "tables", "points", "series", "files"...). */
+  counts: Record<string, number>;
+  /** Where the data that was there before went (moved aside and kept, never deleted). */
+  movedAside: string[];
+  /** What the operator should do next, in words ("start Prometheus"); empty when nothing. */
+  next: string[];
+  /** In words. */
+  detail: string;
+}
+
+/**
+ * The safety backup of a restore: saved (its snapshot id is given), nothing (there was nothing to
+ * save: recorded as such, the restore went on), declined (the caller said so), not-needed (the
+ * restore went elsewhere and touched nothing live).
+ */
+export type SafetyBackup = 'saved' | 'nothing' | 'declined' | 'not-needed';
+
+export interface Run {
+  id: number;
+  target: string;
+  operation: Operation;
+  status: RunStatus;
+  /** Current phase while running ("dumping", "uploading", "checking", "copying"), last phase after. */
+  phase: string | null;
+  /** Every phase so far, oldest first. */
+  phases: RunPhase[];
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  /** Bytes read from the source so far (live) or in total (finished). */
+  bytesDone: number | null;
+  snapshotId: string | null;
+  /** Whether the run's snapshot is still held (false: retention has removed it); null without one. */
+  snapshotHeld: boolean | null;
+  error: string | null;
+  /** Grafana user (X-Grafana-User), else the role, else "scheduler" / "cli". */
+  actor: string;
+  /** Verifications: what was found. */
+  verification: VerificationOutcome | null;
+  /** Restores: what was done (also on failure: where things are). */
+  restore: RestoreOutcome | null;
+  /** Restores: where to ("database agama_restored"); null for runs of other operations. */
+  restoredTo: string | null;
+}
+
+export interface TargetStatus {
+  name: string;
+  kind: string;
+  policy: TargetPolicy;
+  destinations: RestoreDestinations;
+  level: SlaLevel;
+  /** The reasons behind `level`, worst first; empty when ok. */
+  reasons: string[];
+  checks: {
+    fresh: SlaCheck;
+    versions: SlaCheck;
+    verified: SlaCheck;
+    copies: SlaCheck;
+    recovery: SlaCheck;
+  };
+  lastSuccessAt: string | null;
+  /** Age of the last good backup, seconds. */
+  ageSeconds: number | null;
+  lastRun: Run | null;
+  /** Versions held (safety snapshots are not versions). */
+  versionsHeld: number;
+  versionsRequired: number;
+  /** How many versions the retention can have kept by now (fewer while the history builds up). */
+  versionsExpected: number;
+  /** When the history will be complete (versionsExpected reaches versionsRequired); null when it is. */
+  versionsCompleteAt: string | null;
+  /**
+   * The last verification that ran. `success` is the snapshot's verdict; a verification that could
+   * not run (outcome unknown) does not change it and is reported by the `verified` check.
+   */
+  lastVerification: {
+    at: string;
+    success: boolean;
+    outcome: 'passed' | 'failed' | 'unknown';
+    durationSeconds: number | null;
+    snapshotId: string | null;
+  } | null;
+  copiesHeld: number;
+  copiesRequired: number;
+  /** Last measured restore (or verification restore) duration, seconds. */
+  recoverySeconds: number | null;
+  nextRunAt: string | null;
+  nextVerifyAt: string | null;
+  /** The run in progress on this target, if any (one operation per target at a time). */
+  running: Run | null;
+}
+
+/** A service of the SLA that has no backup of its own because another target covers it. */
+export interface CoveredService {
+  name: string;
+  /** The target that covers it, e.g. "ansible". */
+  coveredBy: string;
+  note: string;
+  /** The covering target's level. */
+  level: SlaLevel;
+}
+
+export interface StatusResponse {
+  generatedAt: string;
+  level: SlaLevel;
+  targets: TargetStatus[];
+  covered: CoveredService[];
+}
+
+export type VerificationState = 'passed' | 'failed' | 'unverified';
+
+/** What a snapshot holds, for the restore dialog: in words, and counted. */
+export interface SnapshotContents {
+  /** e.g. "database agama: 1 table, 1520 rows" */
+  summary: string;
+  /** Per item: a table and its rows, a database and its points, a block and its series... */
+  items: SnapshotItem[];
+}
+
+export interface SnapshotItem {
+  name: string;
+  count: number | null;
+  /** What is counted: "rows", "points", "series", "files"... */
+  unit: string;
+}
+
+export interface Snapshot {
+  /** restic snapshot id (full). */
+  id: string;
+  shortId: string;
+  target: string;
+  time: string;
+  /** Bytes read from the source for this snapshot. */
+  bytes: number | null;
+  /** Content version (ansible / files / grafana), null for data targets. */
+  version: string | null;
+  verification: VerificationState;
+  verifiedAt: string | null;
+  verificationDetail: string | null;
+  /** Repositories holding it: the primary first, then the copies. */
+  heldBy: string[];
+  /**
+   * A safety snapshot: the state before a restore. Not a version: never counted, never the "last
+   * good backup", never offered as "the latest"; kept for the policy's safetyRetentionSeconds.
+   */
+  safety: boolean;
+  /** What it holds; null when nothing was recorded (catalog rebuilt from the repositories). */
+  contents: SnapshotContents | null;
+  /** Driver metadata recorded at backup time (row counts, checksums, series, ...). */
+  metadata: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  /** The Grafana user (X-Grafana-User) when Grafana forwarded one, else the role, "scheduler" or "cli". */
+  actor: string;
+  /** The role of the token used (null for the scheduler and the CLI). */
+  role: Role | null;
+  action: string;
+  target: string | null;
+  detail: string;
+  result: 'ok' | 'failed' | 'started';
+}
+
+export interface Restore {
+  runId: number;
+  target: string;
+  snapshotId: string;
+  /** Where it went: null for "same place". */
+  to: string | null;
+  safetySnapshotId: string | null;
+  safetyBackup: SafetyBackup | null;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  actor: string;
+  error: string | null;
+  /** What was done (null while running). */
+  outcome: RestoreOutcome | null;
+}
+
+/** Data a restore moved aside (kept, never deleted by the restore); removed only on request. */
+export interface AsideItem {
+  target: string;
+  /** database or directory */
+  kind: 'database' | 'directory';
+  /** The name to refer to it by (database name or absolute path). */
+  name: string;
+  /** What it was before it was moved aside ("database agama"). */
+  was: string;
+  createdAt: string;
+  /** The restore run that moved it aside. */
+  runId: number | null;
+  /** Size, where known. */
+  bytes: number | null;
+}
+
+/** GET /api/status */
+export type GetStatus = StatusResponse;
+/** GET /api/targets/:target */
+export type GetTarget = TargetStatus;
+/** GET /api/targets/:target/snapshots */
+export interface GetSnapshots {
+  snapshots: Snapshot[];
+}
+/** GET /api/runs?target=&operation=&limit= (newest first) */
+export interface GetRuns {
+  runs: Run[];
+}
+/** GET /api/runs/:id */
+export type GetRun = Run;
+/** GET /api/audit?limit= (newest first) */
+export interface GetAudit {
+  entries: AuditEntry[];
+}
+/** GET /api/restores (newest first) */
+export interface GetRestores {
+  restores: Restore[];
+}
+/** GET /api/restores/aside: what restores moved aside and is still there. */
+export interface GetAside {
+  items: AsideItem[];
+}
+/** POST /api/restores/aside/remove body: deletes one item for good (admin). */
+export interface RemoveAsideRequest {
+  target: string;
+  name: string;
+  /** must equal `name` */
+  confirm: string;
+}
+/** POST /api/targets/:target/backup, POST /api/targets/:target/verify (body {snapshot?}), POST /api/restores: 202 */
+export interface Accepted {
+  runId: number;
+}
+/** POST /api/restores body */
+export interface RestoreRequest {
+  target: string;
+  /** snapshot id (full or short) or "latest" (the newest version; never a safety snapshot) */
+  snapshot: string;
+  /** another database / directory name (destinations.elsewhere); omitted = in place (destinations.inPlace) */
+  to?: string;
+  /** in place only: take a safety backup of what is there first (default true) */
+  safetyBackup: boolean;
+  /** must equal `target` */
+  confirm: string;
+}
+/** GET /api/whoami, POST /api/whoami, POST /api/restores/whoami: the role of the token used. */
+export interface WhoAmI {
+  role: Role;
+}
+/** Every error answer: 400, 401, 403, 404, 409, 413, 500. */
+export interface ApiError {
+  statusCode: number;
+  error: string;
+  message: string;
+}
