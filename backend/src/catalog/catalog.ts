@@ -398,6 +398,24 @@ export class Catalog {
       .run(at.toISOString(), entry.actor, entry.role ?? null, entry.action, entry.target, entry.detail, entry.result);
   }
 
+  /**
+   * Remembers something a run created outside the repository (ctx.created), in the run's detail
+   * as `leftovers`, so that recovery after a crash can remove it.
+   */
+  addLeftover(runId: number, item: { kind: 'database' | 'directory'; name: string }): void {
+    this.db.transaction(() => {
+      const run = this.run(runId);
+      if (!run) {
+        return;
+      }
+      const leftovers = Array.isArray(run.detail.leftovers) ? (run.detail.leftovers as unknown[]) : [];
+      leftovers.push(item);
+      this.db
+        .prepare(`UPDATE runs SET detail = ? WHERE id = ?`)
+        .run(JSON.stringify({ ...run.detail, leftovers }), runId);
+    })();
+  }
+
   /** Whether these snapshots are still held (not forgotten), in one query. */
   held(ids: string[]): Set<string> {
     if (!ids.length) {

@@ -241,6 +241,7 @@ export class Engine extends EventEmitter {
         this.changed();
         this.emit('progress', { runId, target: t.name, operation, phase, bytesDone } satisfies ProgressEvent);
       },
+      created: (item) => this.catalog.addLeftover(runId, item),
     };
     log.info({ actor: who.name, role: who.role }, `${operation} started`);
     let outcome: RunOutcome;

@@ -63,6 +63,20 @@ export interface DriverContext<S> {
   signal: AbortSignal;
   /** Reports the current phase (and bytes done) to the run record, the API and the progress bar. */
   progress(phase: string, bytesDone?: number): void;
+  /**
+   * Records something the run creates outside the repository and tmpDir (a TSDB snapshot
+   * directory, a scratch database), *before* creating it where the name is known in advance, else
+   * at once after. The driver still removes it itself; if the process dies first, the next start
+   * removes it (removeLeftover) when it closes the interrupted run.
+   */
+  created(item: Leftover): void;
+}
+
+/** Something a run created outside the repository and its tmpDir. */
+export interface Leftover {
+  kind: 'database' | 'directory';
+  /** Database name or absolute path. */
+  name: string;
 }
 
 export interface BackupContext<S> extends DriverContext<S> {
@@ -172,4 +186,13 @@ export interface TargetDriver<S = any> {
   backup(ctx: BackupContext<S>): Promise<BackupResult>;
   verify(ctx: VerifyContext<S>): Promise<VerifyResult>;
   restore(ctx: RestoreContext<S>): Promise<RestoreResult>;
+  /**
+   * Removes what an interrupted run left behind (recorded with ctx.created). Directories need no
+   * driver: the engine removes them. Databases do: the driver knows how to reach the server.
+   */
+  removeLeftover?(target: TargetConfig<S>, item: Leftover, log: Logger): Promise<void>;
+  /** Whether data a restore moved aside is still there (`backup-sla aside list`). */
+  asideExists?(target: TargetConfig<S>, item: MovedAside): Promise<boolean>;
+  /** Deletes data a restore moved aside, for good (`backup-sla aside remove`, admin only). */
+  removeAside?(target: TargetConfig<S>, item: MovedAside): Promise<void>;
 }
