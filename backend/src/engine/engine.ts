@@ -649,6 +649,7 @@ export class Engine extends EventEmitter {
             snapshot: this.info(snap),
             reader: this.reader(t, snap.id, ctx.signal),
             options: { to: req.to, force: req.force },
+            safety: safetyBackup,
           });
           const durationSeconds = (Date.now() - started) / 1000;
           const outcome: RestoreOutcomeDetail = {

@@ -128,6 +128,20 @@ export interface RestoreContext<S> extends DriverContext<S> {
   snapshot: SnapshotInfo;
   reader: SnapshotReader;
   options: RestoreOptions;
+  /**
+   * What the engine's safety backup did before this restore: a kind that cannot move the live data
+   * aside (InfluxDB 1.x) must refuse to replace it unless it was 'saved' (or 'nothing' was there).
+   */
+  safety: 'saved' | 'nothing' | 'declined' | 'not-needed';
+}
+
+/** One line of `backup-sla doctor` (and the app's configuration page). */
+export interface DoctorCheck {
+  /** What was checked: "connection", "privileges", "mariadb-dump", "data directory"... */
+  name: string;
+  level: 'ok' | 'warning' | 'failed';
+  /** What was found, in words, and what to do when it is not ok. */
+  detail: string;
 }
 
 export interface RestoreResult {
@@ -195,4 +209,9 @@ export interface TargetDriver<S = any> {
   asideExists?(target: TargetConfig<S>, item: MovedAside): Promise<boolean>;
   /** Deletes data a restore moved aside, for good (`backup-sla aside remove`, admin only). */
   removeAside?(target: TargetConfig<S>, item: MovedAside): Promise<void>;
+  /**
+   * The kind's own checks for `backup-sla doctor`: connection, privileges against what backup,
+   * verification and restore need, the tools it runs and their versions.
+   */
+  doctor?(target: TargetConfig<S>, log: Logger): Promise<DoctorCheck[]>;
 }
