@@ -32,7 +32,7 @@ describe('rebuilding a lost catalog from the repositories', () => {
     expect(engine.snapshots('mysql')).toEqual([]);
 
     const report = await rebuildCatalog(engine);
-    expect(report).toEqual([{ target: 'mysql', found: 2, added: 2 }]);
+    expect(report).toEqual([{ target: 'mysql', found: 2, added: 2, dropped: 0 }]);
     const after = engine.snapshots('mysql');
     expect(after.map((s) => ({ id: s.id, heldBy: s.heldBy }))).toEqual(before);
     expect(after.map((s) => s.id)).toEqual([second.snapshotId, first.snapshotId]);
@@ -43,6 +43,6 @@ describe('rebuilding a lost catalog from the repositories', () => {
     expect(v.status).toBe('success');
     expect(v.detail.result).toMatch(/^restored 1 tables \(no recorded state to compare: catalog was rebuilt\)$/);
     // A second rebuild adds nothing.
-    expect(await rebuildCatalog(engine)).toEqual([{ target: 'mysql', found: 2, added: 0 }]);
+    expect(await rebuildCatalog(engine)).toEqual([{ target: 'mysql', found: 2, added: 0, dropped: 0 }]);
   });
 });
