@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab, resticSnapshots } from './test/harness';
+import { makeLab, Lab, resticSnapshots, runTag } from './test/harness';
 import { createAgama, mysqlTarget } from './test/mysql';
 import { pidsMatching, waitFor } from './test/process';
 import { BIN, Daemon, startDaemon as spawnDaemon } from './test/daemon';
@@ -131,7 +131,7 @@ describe('backup-sla serve', () => {
       expect(r.error).toMatch(/^aborted/);
       await expectClean(lab);
       expect(lab.engine.snapshots('mysql')).toEqual([]);
-      expect((await resticSnapshots(lab)).filter((s) => s.tags.includes(`run=${runId}`))).toEqual([]);
+      expect((await resticSnapshots(lab)).filter((s) => s.tags.includes(runTag(lab, runId)))).toEqual([]);
     } finally {
       lab.cleanup();
     }

@@ -70,9 +70,12 @@ export async function recoverInterrupted(engine: Engine): Promise<RunRecord[]> {
     for (const item of r.detail.leftovers ?? []) {
       await removeLeftover(engine, t, r, item);
     }
+    const error = 'interrupted: the process running it stopped';
     engine.catalog.finishRun(r.id, engine.now(), {
       status: 'failed',
-      error: 'interrupted: the process running it stopped',
+      error,
+      // An interrupted verification learned nothing about its snapshot: "could not verify".
+      detail: r.operation === 'verify' ? { verification: { outcome: 'unknown', detail: error } } : {},
     });
     // Its temp dir (dumps, client option files with a password) would otherwise stay forever.
     const prefix = tmpPrefix(r.target, r.operation, r.id);

@@ -65,6 +65,14 @@ export class RepositoryUnavailableError extends RepositoryError {
   }
 }
 
+/** There is no repository at the URL (mistyped, not created yet: only a backup creates one). */
+export class NoRepositoryError extends RepositoryUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoRepositoryError';
+  }
+}
+
 /** The repository is locked by a live process (rule 5: respected, never broken). */
 export class RepositoryLockedError extends RepositoryError {
   constructor(repo: string, detail: string) {
@@ -161,7 +169,7 @@ export class ResticRepository {
         );
       }
       if (NOT_A_REPO.test(e.stderr) && !/\bpack\b|\bblob\b/i.test(line)) {
-        return new RepositoryUnavailableError(
+        return new NoRepositoryError(
           `repository ${this.name}: no repository at ${redact(this.config.url)} (only a backup creates one)`
         );
       }
@@ -519,7 +527,15 @@ export class ResticRepository {
    * of that run the catalog recorded as complete (a restore's safety snapshot).
    */
   async forgetRun(target: string, runUid: string, keep: Set<string> = new Set()): Promise<string[]> {
-    const found = (await this.snapshots([tags.ofRun(target, runUid)])).filter((s) => !keep.has(s.id));
+    let found: ResticSnapshot[];
+    try {
+      found = (await this.snapshots([tags.ofRun(target, runUid)])).filter((s) => !keep.has(s.id));
+    } catch (e) {
+      if (e instanceof NoRepositoryError) {
+        return []; // no repository: the run cannot have written anything
+      }
+      throw e;
+    }
     await this.forget(
       found.map((s) => s.id),
       false

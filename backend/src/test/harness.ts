@@ -89,6 +89,11 @@ export function makeLab(options: LabOptions): Lab {
   };
 }
 
+/** The tag a run's snapshots carry (`run=<uuid>`): run numbers are the catalog's own. */
+export function runTag(lab: Lab, runId: number): string {
+  return `run=${lab.engine.catalog.run(runId)!.uid}`;
+}
+
 /** What restic itself holds in one of the lab's repositories (to compare with the catalog). */
 export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ id: string; tags: string[] }>> {
   const r = lab.engine.config.repositories[repo];
