@@ -153,6 +153,44 @@ describe('safety snapshots are kept apart from the versions', () => {
   });
 });
 
+describe('versions are judged against what the retention can have kept by now', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    await createAgama('safety_versions', 10);
+    lab = makeLab({
+      targets: { mysql: mysqlTarget('safety_versions', { retention: { keepWeekly: 4 } }) },
+      start: new Date('2026-11-02T10:00:00'), // a Monday
+    });
+  });
+  afterAll(() => lab.cleanup());
+
+  it('a few extra manual backups in one week are no warning: 2 of 4 versions, building up, with the date it completes', async () => {
+    for (const hours of [0, 2, 4]) {
+      lab.clock.advance(hours * 3600);
+      expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    }
+    lab.clock.advance(7 * DAY);
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    // Weekly retention pruned the same-week extras: 2 versions held, and 2 is all it can have kept.
+    const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, lab.clock.now);
+    expect(st.versionsHeld).toBe(2);
+    expect(st.versionsExpected).toBe(2);
+    expect(st.checks.versions.level).toBe('ok');
+    expect(st.checks.versions.reason).toBe('2 of 4 versions held so far (building up; complete by 2026-11-23)');
+    expect(st.versionsCompleteAt?.slice(0, 10)).toBe('2026-11-23');
+  });
+
+  it('a version missing that the retention would have kept is a warning', async () => {
+    const older = lab.engine.snapshots('mysql')[1];
+    lab.engine.catalog.markForgotten([older.id], lab.clock.now); // lost by hand
+    const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, lab.clock.now);
+    expect(st.checks.versions).toEqual({
+      level: 'warning',
+      reason: 'only 1 of 4 versions held; the retention (4 weekly versions) can have kept 2 by now',
+    });
+  });
+});
+
 describe('a clock that goes back', () => {
   let lab: Lab;
   beforeAll(async () => {

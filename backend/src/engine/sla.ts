@@ -119,30 +119,31 @@ function freshness(
   now: Date
 ): Check {
   const failed = lastBackup?.status === 'failed';
-  const cause = failed ? (lastBackup.error ?? 'unknown error') : null;
+  // The tool's own words behind "the last backup failed", shown apart from the sentence.
+  const cause = failed ? { cause: lastBackup.error ?? 'unknown error' } : {};
   const tail = failed ? '; the last backup failed' : '';
   if (t.rpoSeconds === null) {
     return versions > 0
-      ? { level: failed ? 'warning' : 'ok', reason: `current version held${tail}`, cause }
-      : { level: 'critical', reason: `no version held yet${tail}`, cause };
+      ? { level: failed ? 'warning' : 'ok', reason: `current version held${tail}`, ...cause }
+      : { level: 'critical', reason: `no version held yet${tail}`, ...cause };
   }
   if (!lastGood?.finishedAt) {
-    return { level: 'critical', reason: `no good backup yet, RPO ${formatDuration(t.rpoSeconds)}${tail}`, cause };
+    return { level: 'critical', reason: `no good backup yet, RPO ${formatDuration(t.rpoSeconds)}${tail}`, ...cause };
   }
   if (inFuture(lastGood.finishedAt, now)) {
     // An age below zero must not read as fresh: the clock went back (or was wrong then).
     return {
       level: 'warning',
       reason: `the last good backup is dated ${lastGood.finishedAt}, after the service's clock (${now.toISOString()}): the clock went back or was wrong; its age is unknown${tail}`,
-      cause,
+      ...cause,
     };
   }
   const age = seconds(lastGood.finishedAt, now);
   const words = `last good backup ${ago(age)}, RPO ${formatDuration(t.rpoSeconds)}`;
   if (age > t.rpoSeconds) {
-    return { level: 'critical', reason: `${words}${tail}`, cause };
+    return { level: 'critical', reason: `${words}${tail}`, ...cause };
   }
-  return { level: failed ? 'warning' : 'ok', reason: `${words}${tail}`, cause };
+  return { level: failed ? 'warning' : 'ok', reason: `${words}${tail}`, ...cause };
 }
 
 /**
@@ -228,10 +229,18 @@ function verified(
     const before = lastVerdict?.finishedAt
       ? `; the last verification that ran ${lastVerdict.status === 'success' ? 'passed' : 'failed'} ${ago(seconds(lastVerdict.finishedAt, now))}`
       : '';
-    return { level: 'unknown', reason: `could not verify ${ago(seconds(last.at, now))}${before}`, cause: error };
+    return {
+      level: 'unknown',
+      reason: `could not verify ${ago(seconds(last.at, now))}${before}`,
+      ...(error ? { cause: error } : {}),
+    };
   }
   if (!last.success) {
-    return { level: 'critical', reason: `last verification failed ${ago(seconds(last.at, now))}`, cause: error };
+    return {
+      level: 'critical',
+      reason: `last verification failed ${ago(seconds(last.at, now))}`,
+      ...(error ? { cause: error } : {}),
+    };
   }
   if (t.verifySchedule) {
     const prev = previousSlot(t.verifySchedule, now);
@@ -263,7 +272,7 @@ function copies(
     check: {
       level: 'warning',
       reason: `copies missing the newest version: ${missing.join(', ')}`,
-      cause: errors.length ? errors.join('; ') : null,
+      ...(errors.length ? { cause: errors.join('; ') } : {}),
     },
     held,
   };

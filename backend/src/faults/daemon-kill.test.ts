@@ -224,7 +224,9 @@ describe('kill -9 of the daemon', () => {
       reason: expect.stringMatching(/^could not verify .* ago/),
       cause: 'interrupted: the process running it stopped',
     });
-    expect(await metric(d!, 'last_verify_success')).toBe(0);
+    // No verdict yet: the success metric is absent (no false "verification failed" alert), unknown is 1.
+    expect(await metric(d!, 'last_verify_success')).toBeNull();
+    expect(await metric(d!, 'last_verify_unknown')).toBe(1);
 
     const next = await finished(d!, await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot }));
     expect(next.status).toBe('success');

@@ -5,7 +5,7 @@ import type { Engine, RunOutcome } from '../engine';
 import { copyToCopies } from '../replication';
 import { applyRetention } from './forget';
 
-export function backup(
+export async function backup(
   engine: Engine,
   target: string,
   who: Actor,

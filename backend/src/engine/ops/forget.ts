@@ -59,7 +59,7 @@ export async function applyRetention(
 }
 
 /** Applies retention now (CLI `forget`), under the target's lock. */
-export function forget(engine: Engine, target: string, who: Actor): Promise<RunOutcome> {
+export async function forget(engine: Engine, target: string, who: Actor): Promise<RunOutcome> {
   const t = engine.target(target);
   return engine.operate(t, 'forget', who, {}, async (_run, ctx) => {
     const r = await applyRetention(engine, t, ctx).catch((e) => {

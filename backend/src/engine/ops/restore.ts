@@ -20,7 +20,7 @@ export interface RestoreRequest {
   force?: boolean;
 }
 
-export function restore(
+export async function restore(
   engine: Engine,
   target: string,
   req: RestoreRequest,

@@ -11,7 +11,7 @@ import { redact } from '../../util/redact';
 import type { Engine, RunOutcome } from '../engine';
 import { oneLine } from '../engine';
 
-export function verify(
+export async function verify(
   engine: Engine,
   target: string,
   snapshotRef: string,
