@@ -382,7 +382,9 @@ export class Engine extends EventEmitter {
    * and cleaned up before the target's next retention.
    */
   async takeSnapshot(t: TargetConfig, run: RunRef, ctx: DriverContext<any>, safety: boolean): Promise<BackupResult> {
-    const previous = this.catalog.snapshots(t.name, t.repository).find((s) => !s.safety) ?? null;
+    // A safety snapshot is always a snapshot of its own (kept for its own period), even when the
+    // content equals the newest version: versioned drivers must not answer "unchanged" to it.
+    const previous = safety ? null : (this.catalog.snapshots(t.name, t.repository).find((s) => !s.safety) ?? null);
     try {
       ctx.progress('reading source');
       const result = await this.driver(t).backup({

@@ -77,9 +77,6 @@ export async function restore(
           } else if (safety.kind === 'nothing') {
             safetyBackup = 'nothing';
             ctx.log.info({ reason: safety.reason }, 'safety backup: nothing there to save');
-          } else {
-            // A versioned target whose current content is its newest version: that snapshot holds it.
-            safetySnapshotId = engine.resolveSnapshot(t.name, 'latest').id;
           }
         }
         ctx.progress('restoring');
