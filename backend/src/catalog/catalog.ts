@@ -8,14 +8,9 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Metadata } from '../targets/types';
 import type { Role } from '../config/types';
-import type { RunDetail } from './run-detail';
+import type { PhaseRecord, RunDetail } from './run-detail';
 
-/** One phase of a run with its own byte count, kept in the run's detail as `phases`. */
-export interface PhaseRecord {
-  name: string;
-  startedAt: string;
-  bytesDone: number | null;
-}
+export type { PhaseRecord } from './run-detail';
 
 export type Operation = 'backup' | 'verify' | 'restore' | 'forget';
 export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';

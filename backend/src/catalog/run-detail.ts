@@ -2,7 +2,12 @@
  * What a run records besides its status, per operation: one typed shape instead of loose JSON
  * read with casts in the SLA state, the API mapping and the CLI. Stored as JSON in the run row.
  */
-import type { PhaseRecord } from './catalog';
+/** One phase of a run with its own byte count, kept in the run's detail as `phases`. */
+export interface PhaseRecord {
+  name: string;
+  startedAt: string;
+  bytesDone: number | null;
+}
 
 export type SafetyBackup = 'saved' | 'nothing' | 'declined' | 'not-needed';
 

@@ -7,8 +7,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import type { AsideRecord } from '../catalog/catalog';
 import type { Actor } from '../config/types';
-import type { Engine } from './engine';
-import { oneLine } from './engine';
+import type { Core } from './core';
+import { oneLine } from './core';
 import { NotFoundError } from './errors';
 
 export interface AsideView extends AsideRecord {
@@ -16,7 +16,7 @@ export interface AsideView extends AsideRecord {
   bytes: number | null;
 }
 
-async function exists(engine: Engine, a: AsideRecord): Promise<boolean | null> {
+async function exists(engine: Core, a: AsideRecord): Promise<boolean | null> {
   if (a.kind === 'directory') {
     return existsSync(a.name);
   }
@@ -34,7 +34,7 @@ async function exists(engine: Engine, a: AsideRecord): Promise<boolean | null> {
 }
 
 /** What restores moved aside and is still there (gone by hand: marked removed), newest first. */
-export async function asideItems(engine: Engine, target?: string): Promise<AsideView[]> {
+export async function asideItems(engine: Core, target?: string): Promise<AsideView[]> {
   const out: AsideView[] = [];
   for (const a of engine.catalog.asideItems(target)) {
     const there = await exists(engine, a);
@@ -47,7 +47,7 @@ export async function asideItems(engine: Engine, target?: string): Promise<Aside
   return out;
 }
 
-export async function removeAside(engine: Engine, target: string, name: string, who: Actor): Promise<AsideView> {
+export async function removeAside(engine: Core, target: string, name: string, who: Actor): Promise<AsideView> {
   const t = engine.target(target);
   const item = engine.catalog.asideItems(t.name).find((a) => a.name === name);
   if (!item) {

@@ -26,11 +26,11 @@ import type {
   SnapshotStore,
   TargetDriver,
 } from '../targets/types';
-import { redact } from '../util/redact';
 import { silentLogger } from '../util/log';
 import { BusyError, NotFoundError } from './errors';
 import { TargetLocks } from './lock';
 import { slaState, SlaState } from './sla';
+import { asActor, Core, oneLine, RunOutcome, RunRef, tmpPrefix, WorkResult } from './core';
 import type { RunDetail } from '../catalog/run-detail';
 import { backup } from './ops/backup';
 import { forget } from './ops/forget';
@@ -41,28 +41,13 @@ import { asideItems, removeAside, AsideView } from './aside';
 
 export type { RestoreRequest } from './ops/restore';
 export type { AsideView } from './aside';
+export type { RunOutcome, RunRef, WorkResult } from './core';
+export { asActor, oneLine } from './core';
 
 export interface EngineOptions {
   log?: Logger;
   /** Injected clock (tests of retention and RPO). */
   now?: () => Date;
-}
-
-export interface RunOutcome {
-  runId: number;
-  status: 'success' | 'failed' | 'unchanged';
-  snapshotId: string | null;
-  error: string | null;
-  detail: RunDetail;
-}
-
-/** What an operation's work answers; the lifecycle adds the run id and the error. */
-export type WorkResult = Omit<RunOutcome, 'runId' | 'error'>;
-
-/** The run an operation's work belongs to: the catalog's number and the identity in the tags. */
-export interface RunRef {
-  id: number;
-  uid: string;
 }
 
 export interface ProgressEvent {
@@ -73,23 +58,7 @@ export interface ProgressEvent {
   bytesDone?: number;
 }
 
-/** The CLI and the scheduler name themselves; the API passes the caller with the token's role. */
-export function asActor(a: string | Actor): Actor {
-  return typeof a === 'string' ? { name: a, role: null } : a;
-}
-
-/** The start of the name of a run's private temp dir under the work dir. */
-export function tmpPrefix(target: string, operation: Operation, runId: number): string {
-  return `${target}-${operation}-${runId}-`;
-}
-
-/** An error as one line for the run record, the audit log and the CLI, secrets redacted. */
-export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return redact(msg.split('\n')[0].trim() || 'unknown error');
-}
-
-export class Engine extends EventEmitter {
+export class Engine extends EventEmitter implements Core {
   readonly log: Logger;
   readonly now: () => Date;
   readonly locks: TargetLocks;

@@ -11,10 +11,10 @@ import type { RunRecord } from '../catalog/catalog';
 import type { TargetConfig } from '../config/types';
 import type { Leftover } from '../targets/types';
 import { tags } from '../repository/tags';
-import type { Engine } from './engine';
-import { oneLine, tmpPrefix } from './engine';
+import type { Core } from './core';
+import { oneLine, tmpPrefix } from './core';
 
-async function forgetPartial(engine: Engine, t: TargetConfig, r: RunRecord): Promise<void> {
+async function forgetPartial(engine: Core, t: TargetConfig, r: RunRecord): Promise<void> {
   const repo = engine.repository(t.repository);
   try {
     // A restic of the dead process may still be about to commit: stop it before looking.
@@ -34,7 +34,7 @@ async function forgetPartial(engine: Engine, t: TargetConfig, r: RunRecord): Pro
 }
 
 /** Removes one thing a dead run created outside the repository; directories need no driver. */
-async function removeLeftover(engine: Engine, t: TargetConfig | undefined, r: RunRecord, item: Leftover) {
+async function removeLeftover(engine: Core, t: TargetConfig | undefined, r: RunRecord, item: Leftover) {
   try {
     if (item.kind === 'directory') {
       // Only absolute paths below the root: a leftover is something the run created, never '/'.
@@ -56,7 +56,7 @@ async function removeLeftover(engine: Engine, t: TargetConfig | undefined, r: Ru
   }
 }
 
-export async function recoverInterrupted(engine: Engine): Promise<RunRecord[]> {
+export async function recoverInterrupted(engine: Core): Promise<RunRecord[]> {
   const recovered: RunRecord[] = [];
   for (const r of engine.catalog.runningRuns()) {
     const pid = Number(r.detail.pid);

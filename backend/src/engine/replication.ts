@@ -8,11 +8,11 @@ import type { SnapshotRecord } from '../catalog/catalog';
 import type { TargetConfig } from '../config/types';
 import type { DriverContext } from '../targets/types';
 import { tags } from '../repository/tags';
-import type { Engine } from './engine';
-import { oneLine } from './engine';
+import type { Core } from './core';
+import { oneLine } from './core';
 
 /** Brings every copy repository up to date with the target's snapshots; answers the errors. */
-export async function copyToCopies(engine: Engine, t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
+export async function copyToCopies(engine: Core, t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
   const errors: string[] = [];
   const primary = engine.repository(t.repository);
   for (const name of t.copies) {
@@ -29,7 +29,7 @@ export async function copyToCopies(engine: Engine, t: TargetConfig, ctx: DriverC
 }
 
 /** Records which snapshots a copy repository holds (restic marks copies with `original`). */
-async function refreshCopies(engine: Engine, t: TargetConfig, repoName: string): Promise<Map<string, string>> {
+async function refreshCopies(engine: Core, t: TargetConfig, repoName: string): Promise<Map<string, string>> {
   const held = await engine.repository(repoName).snapshots([tags.target(t.name)]);
   const byOriginal = new Map(held.map((s) => [s.original ?? s.id, s.id]));
   for (const s of engine.catalog.snapshots(t.name, t.repository)) {
@@ -45,7 +45,7 @@ async function refreshCopies(engine: Engine, t: TargetConfig, repoName: string):
 
 /** Removes from every copy the snapshots retention removed from the primary. */
 export async function forgetOnCopies(
-  engine: Engine,
+  engine: Core,
   t: TargetConfig,
   removed: SnapshotRecord[],
   log: Logger

@@ -329,9 +329,7 @@ describe('grafana target: restore', () => {
   test('`to` is refused with a reason', async () => {
     await expect(
       lab.engine.restore('grafana', { snapshot: 'latest', to: 'elsewhere', safetyBackup: true }, 'test')
-    ).rejects.toThrow(
-      /^grafana targets are restored in place only \(no destination\)$/
-    );
+    ).rejects.toThrow(/^grafana targets are restored in place only \(no destination\)$/);
   });
 
   test('a re-import plan with errors fails verification, and restore applies nothing', async () => {

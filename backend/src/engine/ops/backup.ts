@@ -1,12 +1,12 @@
 /** A backup of one target: a new snapshot (or "unchanged" for versioned targets), copies, retention. */
 import type { Actor } from '../../config/types';
 import type { RunDetail } from '../../catalog/run-detail';
-import type { Engine, RunOutcome } from '../engine';
+import type { Core, RunOutcome } from '../core';
 import { copyToCopies } from '../replication';
 import { applyRetention } from './forget';
 
 export async function backup(
-  engine: Engine,
+  engine: Core,
   target: string,
   who: Actor,
   onStarted?: (runId: number) => void

@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { TargetConfig, Actor } from '../../config/types';
 import type { DriverContext } from '../../targets/types';
-import type { Engine, RunOutcome } from '../engine';
-import { oneLine } from '../engine';
+import type { Core, RunOutcome } from '../core';
+import { oneLine } from '../core';
 import { planRetention } from '../retention';
 import { forgetOnCopies } from '../replication';
 
@@ -14,7 +14,7 @@ import { forgetOnCopies } from '../replication';
  * Forgets what failed runs had to leave in the repository because it could not be reached then
  * (their partial snapshots), before the policy looks at what is held.
  */
-async function cleanupPending(engine: Engine, t: TargetConfig, log: Logger): Promise<void> {
+async function cleanupPending(engine: Core, t: TargetConfig, log: Logger): Promise<void> {
   for (const p of engine.catalog.pendingCleanups(t.name)) {
     const removed = await engine
       .repository(t.repository)
@@ -27,7 +27,7 @@ async function cleanupPending(engine: Engine, t: TargetConfig, log: Logger): Pro
 }
 
 export async function applyRetention(
-  engine: Engine,
+  engine: Core,
   t: TargetConfig,
   ctx: DriverContext<any>,
   justTaken: string | null = null
@@ -59,7 +59,7 @@ export async function applyRetention(
 }
 
 /** Applies retention now (CLI `forget`), under the target's lock. */
-export async function forget(engine: Engine, target: string, who: Actor): Promise<RunOutcome> {
+export async function forget(engine: Core, target: string, who: Actor): Promise<RunOutcome> {
   const t = engine.target(target);
   return engine.operate(t, 'forget', who, {}, async (_run, ctx) => {
     const r = await applyRetention(engine, t, ctx).catch((e) => {

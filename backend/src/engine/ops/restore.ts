@@ -8,8 +8,8 @@ import type { Actor } from '../../config/types';
 import type { RestoreOutcomeDetail, SafetyBackup } from '../../catalog/run-detail';
 import { redact } from '../../util/redact';
 import { InvalidRequestError } from '../errors';
-import type { Engine, RunOutcome } from '../engine';
-import { oneLine } from '../engine';
+import type { Core, RunOutcome } from '../core';
+import { oneLine } from '../core';
 
 export interface RestoreRequest {
   snapshot: string;
@@ -21,7 +21,7 @@ export interface RestoreRequest {
 }
 
 export async function restore(
-  engine: Engine,
+  engine: Core,
   target: string,
   req: RestoreRequest,
   who: Actor,

@@ -8,11 +8,11 @@ import type { Actor } from '../../config/types';
 import type { VerificationOutcomeDetail } from '../../catalog/run-detail';
 import { isUnavailable } from '../../util/errors';
 import { redact } from '../../util/redact';
-import type { Engine, RunOutcome } from '../engine';
-import { oneLine } from '../engine';
+import type { Core, RunOutcome } from '../core';
+import { oneLine } from '../core';
 
 export async function verify(
-  engine: Engine,
+  engine: Core,
   target: string,
   snapshotRef: string,
   who: Actor,
