@@ -1,24 +1,37 @@
 /**
  * The driver conformance suite for kind mysql, on the real MariaDB: a utf8mb4 database on a latin1
- * server, with non-ASCII rows and a view, a procedure, a function, a trigger and an event.
+ * server, with non-ASCII rows and a view, a procedure, a function, a trigger and an event; run as
+ * the least-privilege account of docs/mysql-privileges.md.
  */
 import { conformance } from './testing/conformance';
-import { createRichDatabase, databasesLike, mysqlTarget, query, readDatabase } from '../test/mysql';
-import { mysqlPassword } from '../test/services';
+import {
+  createRichDatabase,
+  databasesLike,
+  grantDocumented,
+  leastPrivilegeTarget,
+  query,
+  readDatabase,
+} from '../test/mysql';
+import { services } from '../test/services';
+import { readFileSync } from 'node:fs';
 
 const DB = 'conf_mysql';
 
 conformance<Record<string, unknown> | null>({
   kind: 'mysql',
-  create: () => createRichDatabase(DB, 3000),
+  create: async () => {
+    await createRichDatabase(DB, 3000);
+    await grantDocumented(DB);
+  },
   destroy: async () => {
     for (const db of await databasesLike(DB)) {
       await query(`DROP DATABASE IF EXISTS \`${db}\``);
     }
   },
-  target: () => mysqlTarget(DB),
+  // The least-privilege account of docs/mysql-privileges.md, nothing more.
+  target: () => leastPrivilegeTarget(DB),
   unreachable: (t) => ({ ...t, connection: { ...(t.connection as object), port: 1 } }),
-  secrets: [mysqlPassword()],
+  secrets: [readFileSync(services().mysql.leastPasswordFile, 'utf8').trim()],
   read: (place) => readDatabase(place ?? DB),
   change: async () => {
     await query(`INSERT INTO ${DB}.item (name) VALUES ('changé après la sauvegarde')`);

@@ -1,5 +1,8 @@
 /** Test helpers for the real MariaDB started by scripts/services.sh (root over its socket). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { services } from './services';
 
 export function mysqlEnv() {
   const need = (k: string) => {
@@ -203,4 +206,42 @@ export async function databasesLike(prefix: string): Promise<string[]> {
     `${prefix.replace(/_/g, '\\_')}%`,
   ]);
   return rows.map((r) => r.name).sort();
+}
+
+const PRIVILEGES_DOC = path.resolve(__dirname, '../../../docs/mysql-privileges.md');
+
+/** The GRANT statements of docs/mysql-privileges.md, for `database` instead of `agama`. */
+export function documentedGrants(database: string): string[] {
+  const doc = readFileSync(PRIVILEGES_DOC, 'utf8');
+  const block = /<!-- mysql-privileges:begin -->\n```sql\n([\s\S]*?)```\n<!-- mysql-privileges:end -->/.exec(doc);
+  if (!block) {
+    throw new Error(`no SQL block between the mysql-privileges markers in ${PRIVILEGES_DOC}`);
+  }
+  // In a grant `_` is a wildcard: the database's own name is written with `\_`.
+  const escaped = database.replace(/_/g, '\\_');
+  return block[1]
+    .split(/;\s*\n/)
+    .map((stmt) => stmt.replace(/^\s*--.*$/gm, '').trim())
+    .filter((stmt) => stmt.startsWith('GRANT'))
+    .map((stmt) => stmt.split('`agama').join(`\`${escaped}`));
+}
+
+/** Applies exactly the documented grants to `database` for the least-privilege account. */
+export async function grantDocumented(database: string): Promise<void> {
+  for (const grant of documentedGrants(database)) {
+    await query(grant);
+  }
+}
+
+/**
+ * A mysql target that runs as the least-privilege account (services.sh created it from the
+ * documented SQL); call grantDocumented(database) first.
+ */
+export function leastPrivilegeTarget(database: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const s = services().mysql;
+  return {
+    kind: 'mysql',
+    connection: { host: s.host, port: s.port, user: s.leastUser, passwordFile: s.leastPasswordFile, database },
+    ...extra,
+  };
 }

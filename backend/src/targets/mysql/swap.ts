@@ -144,28 +144,32 @@ export async function swapIn(conn: mysql.Connection, s: Swap): Promise<Swapped> 
     );
   }
 
-  // 2. What RENAME TABLE cannot carry across schemas leaves both sides (definitions in hand).
-  for (const o of of(incoming, 'trigger', 'view')) {
-    await drop(conn, s.staging, o);
-  }
-  for (const o of of(current, 'trigger', 'view')) {
-    await drop(conn, s.into, o);
-  }
-
-  // 3. One atomic statement: the current tables aside, the restored ones in.
-  const pairs = [
-    ...of(current, 'table').map((t) => `${q(s.into)}.${q(t.name)} TO ${q(s.aside!)}.${q(t.name)}`),
-    ...of(incoming, 'table').map((t) => `${q(s.staging)}.${q(t.name)} TO ${q(s.into)}.${q(t.name)}`),
-  ];
+  // 2. What RENAME TABLE cannot carry across schemas leaves both sides (definitions in hand),
+  // 3. then one atomic statement: the current tables aside, the restored ones in.
+  const dropped: SchemaObject[] = [];
   try {
+    for (const o of of(incoming, 'trigger', 'view')) {
+      await drop(conn, s.staging, o);
+    }
+    for (const o of of(current, 'trigger', 'view')) {
+      await drop(conn, s.into, o);
+      dropped.push(o);
+    }
+    const pairs = [
+      ...of(current, 'table').map((t) => `${q(s.into)}.${q(t.name)} TO ${q(s.aside!)}.${q(t.name)}`),
+      ...of(incoming, 'table').map((t) => `${q(s.staging)}.${q(t.name)} TO ${q(s.into)}.${q(t.name)}`),
+    ];
     if (pairs.length) {
       await conn.query(`RENAME TABLE ${pairs.join(', ')}`);
     }
   } catch (e) {
-    // Nothing moved: put the live views and triggers back as they were.
-    await createViews(conn, s.into, of(current, 'view'), log);
-    for (const o of of(current, 'trigger')) {
+    // No table moved: put the live views and triggers back as they were; the aside holds only copies.
+    await createViews(conn, s.into, of(dropped, 'view'), log);
+    for (const o of of(dropped, 'trigger')) {
       await createObject(conn, s.into, o, log);
+    }
+    if (s.aside) {
+      await conn.query(`DROP DATABASE IF EXISTS ${q(s.aside)}`);
     }
     throw e;
   }
