@@ -36,7 +36,7 @@ import {
   SchemaRecord,
   schemaRecord,
 } from './mysql/state';
-import { swapIn } from './mysql/swap';
+import { KEPT_DEFINITIONS, swapIn } from './mysql/swap';
 import { mysqlDoctor } from './mysql/doctor';
 
 export type { MysqlSettings } from './mysql/connection';
@@ -439,6 +439,11 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         next: aside
           ? [
               `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
+              ...(result.unmade.length
+                ? [
+                    `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
+                  ]
+                : []),
             ]
           : [],
       };

@@ -34,6 +34,8 @@ export interface Swapped {
   restored: Record<string, number>;
   /** How many objects were moved aside. */
   keptAside: number;
+  /** Views of the replaced database that could not be created aside (their definitions are in KEPT_DEFINITIONS). */
+  unmade: string[];
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -80,22 +82,57 @@ async function createObject(
   }
 }
 
-/** Views may use other views: create them in passes until none is left (or none can be made). */
-async function createViews(conn: mysql.Connection, database: string, views: SchemaObject[], log: Logger) {
+/**
+ * Views may use other views: create them in passes until none is left or none can be made; the
+ * views that could not be made are returned (e.g. their table was dropped: the view was already
+ * broken where it came from).
+ */
+async function createViews(
+  conn: mysql.Connection,
+  database: string,
+  views: SchemaObject[],
+  log: Logger
+): Promise<Array<{ view: SchemaObject; error: string }>> {
   let pending = views;
   while (pending.length) {
-    const failed: Array<{ view: SchemaObject; error: unknown }> = [];
+    const failed: Array<{ view: SchemaObject; error: string }> = [];
     for (const view of pending) {
       try {
         await createObject(conn, database, view, log);
       } catch (error) {
-        failed.push({ view, error });
+        failed.push({ view, error: (error as Error).message });
       }
     }
     if (failed.length === pending.length) {
-      throw failed[0].error;
+      return failed;
     }
     pending = failed.map((f) => f.view);
+  }
+  return [];
+}
+
+/** A table in the aside database with the definitions that could not be created there (kept, not lost). */
+export const KEPT_DEFINITIONS = 'bsla_kept_definitions';
+
+async function keepDefinitions(
+  conn: mysql.Connection,
+  database: string,
+  failed: Array<{ view: SchemaObject; error: string }>
+): Promise<void> {
+  await conn.query(
+    `CREATE TABLE ${q(database)}.${q(KEPT_DEFINITIONS)} (type VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL,
+       definition LONGTEXT NOT NULL, character_set_client VARCHAR(32), collation_connection VARCHAR(64),
+       error TEXT NOT NULL) CHARACTER SET utf8mb4`
+  );
+  for (const f of failed) {
+    await conn.query(`INSERT INTO ${q(database)}.${q(KEPT_DEFINITIONS)} VALUES (?, ?, ?, ?, ?, ?)`, [
+      f.view.type,
+      f.view.name,
+      f.view.create,
+      f.view.charsetClient,
+      f.view.collationConnection,
+      f.error,
+    ]);
   }
 }
 
@@ -164,7 +201,9 @@ export async function swapIn(conn: mysql.Connection, s: Swap): Promise<Swapped> 
     }
   } catch (e) {
     // No table moved: put the live views and triggers back as they were; the aside holds only copies.
-    await createViews(conn, s.into, of(dropped, 'view'), log);
+    for (const f of await createViews(conn, s.into, of(dropped, 'view'), log)) {
+      log.error({ view: f.view.name, definition: f.view.create, err: f.error }, 'could not create a view again');
+    }
     for (const o of of(dropped, 'trigger')) {
       await createObject(conn, s.into, o, log);
     }
@@ -175,8 +214,13 @@ export async function swapIn(conn: mysql.Connection, s: Swap): Promise<Swapped> 
   }
 
   // 4. The old views and triggers beside their tables, aside.
+  let unmade: string[] = [];
   if (s.aside) {
-    await createViews(conn, s.aside, of(current, 'view'), log);
+    const failed = await createViews(conn, s.aside, of(current, 'view'), log);
+    if (failed.length) {
+      await keepDefinitions(conn, s.aside, failed);
+      unmade = failed.map((f) => `${f.view.type} ${f.view.name}`);
+    }
     for (const o of of(current, 'trigger')) {
       await createObject(conn, s.aside, o, log);
     }
@@ -193,7 +237,10 @@ export async function swapIn(conn: mysql.Connection, s: Swap): Promise<Swapped> 
   for (const o of of(incoming, 'event')) {
     await createObject(conn, s.into, o, log, s.statuses[o.name] ?? o.status ?? undefined);
   }
-  await createViews(conn, s.into, of(incoming, 'view'), log);
+  const failed = await createViews(conn, s.into, of(incoming, 'view'), log);
+  if (failed.length) {
+    throw new Error(`could not create view ${failed[0].view.name} of the snapshot: ${failed[0].error}`);
+  }
   for (const o of of(incoming, 'trigger')) {
     await createObject(conn, s.into, o, log);
   }
@@ -203,5 +250,5 @@ export async function swapIn(conn: mysql.Connection, s: Swap): Promise<Swapped> 
   for (const o of incoming) {
     restored[o.type] = (restored[o.type] ?? 0) + 1;
   }
-  return { restored, keptAside: current.length };
+  return { restored, keptAside: current.length, unmade };
 }
