@@ -112,7 +112,9 @@ describe('influxdb target', () => {
     expect(r.error).toBeNull();
     expect(r.status).toBe('success');
     expect(r.detail.location).toBe(`databases ${A}, ${B}`);
-    expect(r.detail.result).toBe('2 databases, 4 measurements, 670 points');
+    expect(r.detail.result).toBe(
+      '2 databases, 4 measurements, 670 points; restored into scratch databases and checked first'
+    );
     expect(await counts(A)).toEqual(before.a);
     expect(await counts(A, 'long')).toEqual(before.along);
     expect(await counts(B)).toEqual(before.b);
