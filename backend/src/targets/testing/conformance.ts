@@ -52,7 +52,8 @@ export interface ConformanceFixture<State> {
    * How an in-place restore keeps what it replaces: 'moved' (the result names what was moved
    * aside, read() reads it; `keptAs` says how the kept copy may differ from the live data it was,
    * e.g. events disabled), or 'safety-snapshot' (the kind cannot move aside: restoring the safety
-   * snapshot brings it back; `force` for kinds that skip newer objects without it).
+   * snapshot brings it back; `force`: every in-place restore of the suite is forced, for kinds
+   * that keep objects changed after the backup unless forced).
    */
   aside: { kind: 'moved'; keptAs?: (state: State) => State } | { kind: 'safety-snapshot'; force?: boolean };
   /** Command-line parts of the producer to hold and abort mid-backup (default: restic's backup). */
@@ -85,6 +86,8 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
     let first: string;
 
     const live = () => lab.engine.config.targets.live;
+    /** Kinds that keep objects changed after the backup unless forced restore in place with force. */
+    const force = f.aside.kind === 'safety-snapshot' ? f.aside.force : undefined;
     const repoDir = () => lab.engine.config.repositories.main.url;
     const workDirEmpty = () => expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
     const noScratch = async () => {
@@ -164,7 +167,7 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
       await f.change();
       const changed = await f.read();
       expect(changed).not.toEqual(original);
-      const r = await lab.engine.restore('live', { snapshot: first, safetyBackup: true }, 'test');
+      const r = await lab.engine.restore('live', { snapshot: first, safetyBackup: true, force }, 'test');
       expect(r.error).toBeNull();
       expect(r.status).toBe('success');
       expect(await f.read()).toEqual(original);
@@ -188,18 +191,10 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
         expect(r.detail.safetyBackup).toBe('saved');
         const safetyId = r.detail.safetySnapshotId as string;
         expect(safetyId).toMatch(/^[0-9a-f]{64}$/);
-        const back = await lab.engine.restore(
-          'live',
-          { snapshot: safetyId, safetyBackup: true, force: f.aside.force },
-          'test'
-        );
+        const back = await lab.engine.restore('live', { snapshot: safetyId, safetyBackup: true, force }, 'test');
         expect(back.error).toBeNull();
         expect(await f.read()).toEqual(changed);
-        const again = await lab.engine.restore(
-          'live',
-          { snapshot: first, safetyBackup: true, force: f.aside.force },
-          'test'
-        );
+        const again = await lab.engine.restore('live', { snapshot: first, safetyBackup: true, force }, 'test');
         expect(again.error).toBeNull();
         expect(await f.read()).toEqual(original);
       }
