@@ -54,7 +54,9 @@ describe('backup-sla CLI', () => {
     expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toEqual([id]);
 
     const v = await cli([...c(), 'verify', 'mysql', id.slice(0, 8)]);
-    expect(v.stdout).toBe(`verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match\n`);
+    expect(v.stdout).toBe(
+      `verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match; character set latin1/latin1_swedish_ci and the definitions of 1 object match\n`
+    );
 
     const r = await cli([...c(), 'restore', 'mysql', 'latest']);
     expect(r.code).toBe(EXIT.usage);

@@ -239,8 +239,14 @@ describe('kill -9 of the daemon', () => {
       { target: 'mysql', snapshot: firstSnapshot, safetyBackup: true, confirm: 'mysql' },
       'admin'
     );
-    // After the safety backup, the live database is half loaded when the daemon dies.
-    await killDuring(runId, ['--defaults-extra-file', `--batch ${DB}`], 1_000_000);
+    // After the safety backup, the snapshot is half loaded into the staging database when the daemon dies.
+    await killDuring(runId, ['--defaults-extra-file', '--batch bsla_restore_'], 1_000_000);
+    // A restore loads and checks the new data in a fresh place first: the live database is untouched.
+    expect(await tableState(DB)).toEqual(current);
+    // The staging database was recorded before it was made, so that recovery can remove it.
+    expect(lab.engine.catalog.run(runId)!.detail.leftovers).toEqual([
+      { kind: 'database', name: expect.stringMatching(/^bsla_restore_/) },
+    ]);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');

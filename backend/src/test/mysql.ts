@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { services } from './services';
+import { scratchPrefix } from '../targets/kit/scratch';
 
 export function mysqlEnv() {
   const need = (k: string) => {
@@ -244,4 +245,13 @@ export function leastPrivilegeTarget(database: string, extra: Record<string, unk
     connection: { host: s.host, port: s.port, user: s.leastUser, passwordFile: s.leastPasswordFile, database },
     ...extra,
   };
+}
+
+/** The scratch and staging databases of one mysql target that are still there (none after every run). */
+export async function scratchOf(target: string, database: string): Promise<string[]> {
+  const owner = `${target}\0${database}`;
+  return [
+    ...(await databasesLike(scratchPrefix('verify', owner))),
+    ...(await databasesLike(scratchPrefix('restore', owner))),
+  ];
 }
