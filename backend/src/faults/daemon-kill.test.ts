@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
-import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
+import { createAgama, dropDatabases, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor } from '../test/process';
 import { apiLabOptions, auth, json, request } from '../test/service';
 import { targetState } from '../engine/sla';
@@ -135,7 +135,7 @@ describe('kill -9 of the daemon', () => {
       await kill9(d);
     }
     lab?.cleanup();
-    await query(`DROP DATABASE IF EXISTS ${DB}`);
+    await dropDatabases(DB);
   });
 
   async function restart(): Promise<void> {

@@ -255,3 +255,15 @@ export async function scratchOf(target: string, database: string): Promise<strin
     ...(await databasesLike(scratchPrefix('restore', owner))),
   ];
 }
+
+/**
+ * Drops test databases and what restores moved aside from them (`<name>_before_restore_<time>`):
+ * a restore in place keeps the replaced data, so a test that restores cleans that up too.
+ */
+export async function dropDatabases(...names: string[]): Promise<void> {
+  for (const name of names) {
+    for (const db of [name, ...(await databasesLike(`${name}_before_restore_`))]) {
+      await query(`DROP DATABASE IF EXISTS \`${db}\``);
+    }
+  }
+}
