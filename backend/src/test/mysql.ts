@@ -214,7 +214,7 @@ const PRIVILEGES_DOC = path.resolve(__dirname, '../../../docs/mysql-privileges.m
 /** The GRANT statements of docs/mysql-privileges.md, for `database` instead of `agama`. */
 export function documentedGrants(database: string): string[] {
   const doc = readFileSync(PRIVILEGES_DOC, 'utf8');
-  const block = /<!-- mysql-privileges:begin -->\n```sql\n([\s\S]*?)```\n<!-- mysql-privileges:end -->/.exec(doc);
+  const block = /<!-- mysql-privileges:begin -->\s*```sql\n([\s\S]*?)```\s*<!-- mysql-privileges:end -->/.exec(doc);
   if (!block) {
     throw new Error(`no SQL block between the mysql-privileges markers in ${PRIVILEGES_DOC}`);
   }

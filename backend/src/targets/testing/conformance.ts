@@ -34,7 +34,7 @@ export interface ConformanceFixture<State> {
   destroy(): Promise<void>;
   /** The live target's configuration (YAML shape); relative paths are files of `files`. */
   target(): Record<string, unknown>;
-  /** The same target with its source unreachable (a closed port). */
+  /** The same target with its source unreachable (a closed port, a directory that is not there). */
   unreachable(target: Record<string, unknown>): Record<string, unknown>;
   /** Files the lab needs (password, token files), name → content. */
   files?: Record<string, string>;
@@ -68,7 +68,7 @@ export interface ConformanceFixture<State> {
   scratchLeft?(): Promise<string[]>;
 }
 
-/** "database agama_before_restore_…" / "/srv/x.before-restore-…" as the engine reports them. */
+/** A moved-aside item as the engine reports it: "database <name>", or a directory's absolute path. */
 function asideItem(text: string): MovedAside {
   return text.startsWith('database ')
     ? { kind: 'database', name: text.slice('database '.length), was: '' }
@@ -92,7 +92,7 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
     let first: string;
 
     const live = () => lab.engine.config.targets.live;
-    /** Kinds that keep objects changed after the backup unless forced restore in place with force. */
+    /** Kinds that keep objects changed after the backup unless forced: every in-place restore is forced. */
     const force = f.aside.kind === 'safety-snapshot' ? f.aside.force : undefined;
     const repoDir = () => lab.engine.config.repositories.main.url;
     const workDirEmpty = () => expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
