@@ -50,10 +50,13 @@ async function resticCheck(lab: Lab): Promise<void> {
   });
 }
 
-/** Scratch databases of verifications, except those other tests may have left on the shared server before. */
+/**
+ * Scratch and staging databases (verifications, restores), except those other tests may have left
+ * on the shared server before: recovery removes those a killed run recorded.
+ */
 let scratchBefore: string[] = [];
 async function scratchDatabases(): Promise<string[]> {
-  const all = (await query(`SHOW DATABASES LIKE 'bsla\\_verify\\_%'`)).map((r) => Object.values(r)[0] as string);
+  const all = (await query(`SHOW DATABASES LIKE 'bsla\\_%'`)).map((r) => Object.values(r)[0] as string);
   return all.filter((n) => !scratchBefore.includes(n));
 }
 

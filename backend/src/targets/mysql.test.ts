@@ -386,6 +386,7 @@ describe('mysql restore never drops live data, and brings the database back exac
         version: null,
         metadata: null,
         runId: lab.engine.catalog.runs({ target: 'app', limit: 1 })[0].id,
+        runUid: lab.engine.catalog.runs({ target: 'app', limit: 1 })[0].uid,
         safety: false,
       },
       'main'
