@@ -543,10 +543,14 @@ export class Engine extends EventEmitter {
         ctx.progress('test restore');
         let verification: VerificationOutcomeDetail;
         try {
+          const passed = this.catalog
+            .snapshots(t.name, t.repository)
+            .find((s) => s.id !== snap.id && !s.safety && s.verification === 'passed');
           const r = await this.driver(t).verify({
             ...ctx,
             snapshot: this.info(snap),
             reader: this.reader(t, snap.id, ctx.signal),
+            lastPassed: passed ? { snapshot: this.info(passed), reader: this.reader(t, passed.id, ctx.signal) } : null,
           });
           verification = {
             outcome: r.ok ? 'passed' : 'failed',
