@@ -543,9 +543,12 @@ export class Engine extends EventEmitter {
         ctx.progress('test restore');
         let verification: VerificationOutcomeDetail;
         try {
-          const passed = this.catalog
-            .snapshots(t.name, t.repository)
-            .find((s) => s.id !== snap.id && !s.safety && s.verification === 'passed');
+          // What was last verified clean: the last verification that passed (a later failed one
+          // may have marked its snapshot since), else the newest snapshot whose verdict is passed.
+          const lastOk = this.catalog.lastRun(t.name, 'verify', ['success']);
+          const held = this.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
+          const passed =
+            held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
           const r = await this.driver(t).verify({
             ...ctx,
             snapshot: this.info(snap),

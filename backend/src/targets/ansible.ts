@@ -19,10 +19,10 @@
  * configured playbook and, with `checkMode: true`, `--check --diff` against the inventory: the
  * version is good only if every host reports changed=0 and failed=0. The tasks that would change
  * are kept per host with their diff (`changes`), and told apart (`changeKind`, rule in
- * docs/directory-targets.md): the newest other version that passed verification is checked again
- * now — if it still reports no change, the infrastructure runs that version and this one is
- * `unapplied`; if it changes too (or this is that same content), the infrastructure moved away
- * from the code: `drift`. Unreachable hosts only, or tools that are missing: "could not verify".
+ * docs/directory-targets.md): when this version itself is the newest that passed verification,
+ * the infrastructure moved away from the code: `drift`. Otherwise that newest passed version is
+ * checked again now — still no change: the infrastructure runs it, and this one is `unapplied`;
+ * changes there too: `drift`. Unreachable hosts only, or tools that are missing: "could not verify".
  *
  * Restore writes a version into the live repository (in place: what was there is moved aside as
  * `<path>.before-restore-<time>`, never deleted) or into `to` (a new or empty directory below the
@@ -805,9 +805,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
 };
 
 /**
- * Tells a version not applied yet from drift (docs/directory-targets.md): the newest other
- * version that passed verification is checked again now. Still no change → the infrastructure runs
- * that version, and the one verified is `unapplied`; changes there too → `drift`.
+ * Tells a version not applied yet from drift (docs/directory-targets.md). This version is the
+ * newest that passed verification → `drift`. Else the newest that passed is checked again now:
+ * still no change → the infrastructure runs it, this one is `unapplied`; changes there too → `drift`.
  */
 async function changeKind(
   ctx: Parameters<TargetDriver<AnsibleSettings>['verify']>[0],
@@ -819,8 +819,8 @@ async function changeKind(
     return { kind: 'drift', why: 'drift: no earlier version passed verification to compare with' };
   }
   const refVersion = ref.snapshot.version;
-  if (refVersion === m.version || (ref.snapshot.metadata?.contentHash ?? null) === m.contentHash) {
-    return { kind: 'drift', why: `drift: this version passed verification before, the infrastructure changed since` };
+  if (ref.snapshot.id === ctx.snapshot.id || refVersion === m.version) {
+    return { kind: 'drift', why: 'drift: this version passed verification before, the infrastructure changed since' };
   }
   ctx.progress('check mode of the last version that passed');
   let r;

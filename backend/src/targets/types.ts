@@ -101,9 +101,10 @@ export interface VerifyContext<S> extends DriverContext<S> {
   snapshot: SnapshotInfo;
   reader: SnapshotReader;
   /**
-   * The newest other snapshot of the target whose verification passed (not a safety snapshot),
-   * with its reader; null when there is none. Ansible compares with it to tell a version not
-   * applied yet from drift of the infrastructure.
+   * The snapshot last verified clean: the one of the target's last verification that passed (this
+   * one included; never a safety snapshot), else the newest whose verdict is passed; with its
+   * reader; null when there is none. Ansible compares with it to tell a version not applied yet
+   * from drift of the infrastructure.
    */
   lastPassed?: { snapshot: SnapshotInfo; reader: SnapshotReader } | null;
 }
