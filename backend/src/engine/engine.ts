@@ -547,8 +547,7 @@ export class Engine extends EventEmitter {
           // may have marked its snapshot since), else the newest snapshot whose verdict is passed.
           const lastOk = this.catalog.lastRun(t.name, 'verify', ['success']);
           const held = this.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
-          const passed =
-            held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
+          const passed = held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
           const r = await this.driver(t).verify({
             ...ctx,
             snapshot: this.info(snap),

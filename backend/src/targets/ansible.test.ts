@@ -264,7 +264,9 @@ describe('ansible target: versions, contents, verification, restore', () => {
     const v2 = await lab.engine.verify('ansible', 'latest', 'test');
     const drift = lab.engine.catalog.run(v2.runId)!.detail.verification as any;
     expect(drift.changeKind).toBe('drift');
-    expect(v2.error).toMatch(/\(drift: the last version that passed \([0-9a-f-]+\) would change the infrastructure too\)$/);
+    expect(v2.error).toMatch(
+      /\(drift: the last version that passed \([0-9a-f-]+\) would change the infrastructure too\)$/
+    );
 
     // Applied: the new version passes.
     await applyPlaybook(repo);

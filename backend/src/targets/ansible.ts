@@ -35,7 +35,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
-import { DoctorCheck, DriverContext, Metadata, PlannedChange, SnapshotInfo, SnapshotReader, TargetDriver } from './types';
+import {
+  DoctorCheck,
+  DriverContext,
+  Metadata,
+  PlannedChange,
+  SnapshotInfo,
+  SnapshotReader,
+  TargetDriver,
+} from './types';
 import {
   asideItem,
   checkDestination,
@@ -466,10 +474,7 @@ function inventoryArgs(s: AnsibleSettings['verify'], tree: string): string[] {
 }
 
 function commonArgs(v: AnsibleSettings['verify'], tree: string): string[] {
-  return [
-    ...inventoryArgs(v, tree),
-    ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : []),
-  ];
+  return [...inventoryArgs(v, tree), ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : [])];
 }
 
 interface CheckRun {
@@ -699,7 +704,12 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
         // Nothing was learned about the hosts that matter: that says nothing about this version.
         throw new UnavailableError(`check mode could not reach every host: ${c.unreachable.join('; ')}`);
       }
-      return { ok: true, detail: `${found.join('; ')}; check mode: ${c.recaps.join('; ')}${output}`, changes: [], changeKind: null };
+      return {
+        ok: true,
+        detail: `${found.join('; ')}; check mode: ${c.recaps.join('; ')}${output}`,
+        changes: [],
+        changeKind: null,
+      };
     }
     const kind = await changeKind(ctx, m, playbooks);
     return {
@@ -835,11 +845,21 @@ async function changeKind(
   if ('problem' in r) {
     return { kind: null, why: `could not check the last version that passed (${r.problem})` };
   }
-  const c = await checkMode(ctx, r.version.content, playbooks.filter((pb) => existsSync(path.join(r.version.content, pb))));
+  const c = await checkMode(
+    ctx,
+    r.version.content,
+    playbooks.filter((pb) => existsSync(path.join(r.version.content, pb)))
+  );
   if (c.problems.length || c.unreachable.length) {
-    return { kind: null, why: `the last version that passed (${refVersion}) does not check cleanly either: ${[...c.problems, ...c.unreachable].join('; ')}` };
+    return {
+      kind: null,
+      why: `the last version that passed (${refVersion}) does not check cleanly either: ${[...c.problems, ...c.unreachable].join('; ')}`,
+    };
   }
   return c.changes.length
     ? { kind: 'drift', why: `drift: the last version that passed (${refVersion}) would change the infrastructure too` }
-    : { kind: 'unapplied', why: `not applied yet: the infrastructure runs ${refVersion}, the version that last passed` };
+    : {
+        kind: 'unapplied',
+        why: `not applied yet: the infrastructure runs ${refVersion}, the version that last passed`,
+      };
 }

@@ -183,7 +183,9 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     const safety = lab.engine.snapshots('agama').find((s) => s.id === r.detail.safetySnapshotId)!;
     expect(safety.safety).toBe(true);
     expect(r.detail.location).toBe(app);
-    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toBe(readFileSync(path.join(FIXTURE, 'v0.3', 'agama.py'), 'utf8'));
+    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toBe(
+      readFileSync(path.join(FIXTURE, 'v0.3', 'agama.py'), 'utf8')
+    );
     expect(existsSync(restarted)).toBe(true);
     const aside = asides(path.dirname(app), 'agama');
     expect(aside).toHaveLength(1);
@@ -203,7 +205,9 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     const item = { kind: 'directory' as const, name: path.join(path.dirname(app), aside[0]), was: `directory ${app}` };
     const t = lab.engine.target('agama') as any;
     expect(await filesDriver.asideExists!(t, item)).toBe(true);
-    await expect(filesDriver.removeAside!(t, { ...item, name: app })).rejects.toThrow(/not a directory a restore of this target moved aside/);
+    await expect(filesDriver.removeAside!(t, { ...item, name: app })).rejects.toThrow(
+      /not a directory a restore of this target moved aside/
+    );
     await filesDriver.removeAside!(t, item);
     expect(await filesDriver.asideExists!(t, item)).toBe(false);
     expect(existsSync(app)).toBe(true);
@@ -229,15 +233,23 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     expect((r.detail.restore as any).counts.files).toBe(1);
 
     const again = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true }, 'test');
-    expect(again.error).toBe(`directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`);
-    const forced = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true, force: true }, 'test');
+    expect(again.error).toBe(
+      `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
+    );
+    const forced = await lab.engine.restore(
+      'agama',
+      { snapshot: 'latest', to, safetyBackup: true, force: true },
+      'test'
+    );
     expect(forced.error).toBeNull();
     expect(asides(area, 'agama-copy')).toHaveLength(1);
     expect((forced.detail.restore as any).movedAside).toEqual([path.join(area, asides(area, 'agama-copy')[0])]);
 
     // Beside the application (the source's parent is a default root) is fine too.
     const beside = path.join(lab.dir, 'srv', 'agama-restored');
-    expect((await lab.engine.restore('agama', { snapshot: 'latest', to: beside, safetyBackup: true }, 'test')).error).toBeNull();
+    expect(
+      (await lab.engine.restore('agama', { snapshot: 'latest', to: beside, safetyBackup: true }, 'test')).error
+    ).toBeNull();
 
     const outside = path.join(os.tmpdir(), `bsla-outside-${process.pid}`);
     const refused = await lab.engine.restore('agama', { snapshot: 'latest', to: outside, safetyBackup: true }, 'test');
@@ -257,7 +269,11 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     unlinkSync(escape);
     expect(existsSync(outside)).toBe(false);
     // The live application itself is not a `to`.
-    const live = await lab.engine.restore('agama', { snapshot: 'latest', to: app, safetyBackup: true, force: true }, 'test');
+    const live = await lab.engine.restore(
+      'agama',
+      { snapshot: 'latest', to: app, safetyBackup: true, force: true },
+      'test'
+    );
     expect(live.error).toMatch(/is, holds or is inside the live .*restore in place \(without to\) to replace it$/);
     expect(stagings(area)).toEqual([]);
   });
@@ -268,7 +284,12 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     const dir = path.join(lab.dir, 'tamper');
     const repo = lab.engine.config.repositories.main;
     const env = { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file };
-    await run({ command: 'restic', args: ['-r', repo.url, 'restore', good.id, '--target', dir], env, timeoutMs: 60_000 });
+    await run({
+      command: 'restic',
+      args: ['-r', repo.url, 'restore', good.id, '--target', dir],
+      env,
+      timeoutMs: 60_000,
+    });
     const victim = path.join(lab.dir, 'victim');
     mkdirSync(victim);
     writeFileSync(path.join(victim, 'keep.txt'), 'must stay\n');
@@ -291,7 +312,16 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     });
     const id = JSON.parse(out.trim().split('\n').pop()!).snapshot_id as string;
     lab.engine.catalog.addSnapshot(
-      { id, target: 'agama', time: lab.clock.now.toISOString(), bytes: 1, version: 'tampered', metadata: null, runId: null, safety: false },
+      {
+        id,
+        target: 'agama',
+        time: lab.clock.now.toISOString(),
+        bytes: 1,
+        version: 'tampered',
+        metadata: null,
+        runId: null,
+        safety: false,
+      },
       'main'
     );
     writeFileSync(path.join(app, 'agama.py'), 'damaged again\n');
@@ -308,7 +338,10 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     const YAML = await import('yaml');
     const config = YAML.parse(yaml);
     config.targets.nopython = { ...config.targets.agama, verify: { python: '/nonexistent/python3' } };
-    config.targets.noplugin = { ...config.targets.agama, verify: { compile: false, smoke: uwsgiSmoke({ wsgi: { file: 'agama.py', plugin: 'nosuchplugin' } }) } };
+    config.targets.noplugin = {
+      ...config.targets.agama,
+      verify: { compile: false, smoke: uwsgiSmoke({ wsgi: { file: 'agama.py', plugin: 'nosuchplugin' } }) },
+    };
     delete config.targets.nopython.afterRestore;
     delete config.targets.noplugin.afterRestore;
     writeFileSync(lab.configFile, YAML.stringify(config));
@@ -325,7 +358,9 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
       'could not verify: /nonexistent/python3 is not installed (not found on PATH): install python3 (Debian: apt-get install python3) or set verify.python'
     );
     const noplugin = await lab.engine.verify('noplugin', 'latest', 'test');
-    expect(noplugin.error).toMatch(/^could not verify: smoke run: \S*uwsgi cannot run here: unable to load plugin "nosuchplugin"$/);
+    expect(noplugin.error).toMatch(
+      /^could not verify: smoke run: \S*uwsgi cannot run here: unable to load plugin "nosuchplugin"$/
+    );
     expect(pidsMatching('uwsgi', lab.engine.config.workDir)).toEqual([]);
   });
 
@@ -344,7 +379,8 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     expect(bad.find((c) => c.name === 'uwsgi')).toEqual({
       name: 'uwsgi',
       level: 'failed',
-      detail: 'uwsgi cannot load its nosuchplugin plugin: install uwsgi-core and uwsgi-plugin-python3 (Debian), or use verify.smoke.command',
+      detail:
+        'uwsgi cannot load its nosuchplugin plugin: install uwsgi-core and uwsgi-plugin-python3 (Debian), or use verify.smoke.command',
     });
   });
 });
@@ -413,7 +449,9 @@ describe('files target: several paths, no versionFrom, a smoke command', () => {
     expect(restore.counts.files).toBe(2);
     // The application directory was left empty: nothing there to keep, no aside for it.
     expect(restore.movedAside).toEqual([path.join(lab.dir, asides(lab.dir, 'agama.ini')[0])]);
-    expect(restore.next).toEqual(['restart the application so that it loads the restored files (no afterRestore configured)']);
+    expect(restore.next).toEqual([
+      'restart the application so that it loads the restored files (no afterRestore configured)',
+    ]);
     expect(asides(lab.dir, 'agama.ini')).toHaveLength(1);
     expect(stagings(lab.dir)).toEqual([]);
   });
@@ -485,7 +523,9 @@ describe('files target configuration', () => {
         hint: `an absolute path to a new or empty directory below ${path.join(lab.dir, 'restored')} (each path goes in by its name)`,
         example: path.join(lab.dir, 'restored', 'agama-restored'),
       });
-      expect(d.inPlace!.note).toBe('no afterRestore configured: restart the application so that it loads the restored files yourself');
+      expect(d.inPlace!.note).toBe(
+        'no afterRestore configured: restart the application so that it loads the restored files yourself'
+      );
     } finally {
       lab.cleanup();
     }

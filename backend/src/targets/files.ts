@@ -416,12 +416,21 @@ export const filesDriver: TargetDriver<FilesSettings> = {
               .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
                 message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
               }),
-            callable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app').optional(),
-            plugin: z.string().regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3').optional(),
+            callable: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app')
+              .optional(),
+            plugin: z
+              .string()
+              .regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3')
+              .optional(),
           })
           .optional(),
         command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
-        url: z.string().regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/').optional(),
+        url: z
+          .string()
+          .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/')
+          .optional(),
         expectStatus: z.number().int().min(100).max(599).optional(),
         expectBody: z.string().optional(),
         timeout: durationField().optional(),
@@ -520,7 +529,9 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     if (held(hash, vfile && path.join(filesDir, vfile))) {
       return { kind: 'unchanged', version: prev!.version! };
     }
-    const { label, warning } = vf ? readLabel(path.join(filesDir, vfile!), vf.pattern, vf.file) : { label: null, warning: null };
+    const { label, warning } = vf
+      ? readLabel(path.join(filesDir, vfile!), vf.pattern, vf.file)
+      : { label: null, warning: null };
     if (warning) {
       ctx.log.warn({ file: vf!.file }, warning);
     }
@@ -593,7 +604,12 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       const cmd = v.command.map((a) => substitute(a, vars));
       try {
         await run(
-          { command: cmd[0], args: cmd.slice(1), cwd: r.content, timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 },
+          {
+            command: cmd[0],
+            args: cmd.slice(1),
+            cwd: r.content,
+            timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000,
+          },
           { signal: ctx.signal }
         );
       } catch (e) {
@@ -766,7 +782,11 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       }
     }
     if (s.source.versionFrom) {
-      const { label, warning } = readLabel(s.source.versionFrom.file, s.source.versionFrom.pattern, s.source.versionFrom.file);
+      const { label, warning } = readLabel(
+        s.source.versionFrom.file,
+        s.source.versionFrom.pattern,
+        s.source.versionFrom.file
+      );
       checks.push(
         label
           ? { name: 'version label', level: 'ok', detail: `${label} (from ${s.source.versionFrom.file})` }

@@ -74,14 +74,19 @@ function spawnBackup(lab: Lab, target: string): ChildProcess {
  * A proxy in front of a Prometheus that, while `hold` is set, forwards the snapshot request but
  * keeps Prometheus's answer from the service (the window in which a kill -9 loses the name).
  */
-async function holdingProxy(target: string): Promise<{ url: string; hold: boolean; held: number; close(): Promise<void> }> {
+async function holdingProxy(
+  target: string
+): Promise<{ url: string; hold: boolean; held: number; close(): Promise<void> }> {
   const state = { hold: false, held: 0 };
   const server = http.createServer(async (req, res) => {
     const body = await new Promise<Buffer>((r) => {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c)).on('end', () => r(Buffer.concat(chunks)));
     });
-    const answer = await fetch(`${target}${req.url}`, { method: req.method, body: req.method === 'GET' ? undefined : body });
+    const answer = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      body: req.method === 'GET' ? undefined : body,
+    });
     const text = await answer.text();
     if (state.hold && req.url?.includes('/admin/tsdb/snapshot')) {
       state.held++;
@@ -241,7 +246,9 @@ describe('prometheus target', () => {
     expect(restore.next).toEqual([`to read it, start a Prometheus with --storage.tsdb.path=${to}`]);
 
     const again = await lab.engine.restore('prom', { snapshot: 'latest', to, safetyBackup: false }, 'test');
-    expect(again.error).toBe(`directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`);
+    expect(again.error).toBe(
+      `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
+    );
     writeFileSync(path.join(to, 'stray'), 'x');
     const forced = await lab.engine.restore(
       'prom',
@@ -394,7 +401,9 @@ describe('prometheus target against private servers', () => {
     // Without hooks, a running Prometheus is not touched.
     expect((await lab.engine.backup('nohooks', 'test')).error).toBeNull();
     const refused = await lab.engine.restore('nohooks', { snapshot: 'latest', safetyBackup: false }, 'test');
-    expect(refused.error).toMatch(/is running and the target has no hooks\.stop: stop it \(e\.g\. systemctl stop prometheus\) and restore again/);
+    expect(refused.error).toMatch(
+      /is running and the target has no hooks\.stop: stop it \(e\.g\. systemctl stop prometheus\) and restore again/
+    );
 
     const r = await lab.engine.restore('live', { snapshot: b.snapshotId!, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
@@ -512,7 +521,10 @@ describe('prometheus target against private servers', () => {
       );
       cli2.kill('SIGKILL');
       await new Promise((r) => cli2.once('exit', r));
-      expect(leftover).toEqual({ kind: 'directory', name: expect.stringMatching(new RegExp(`^${admin.dataDir}/snapshots/\\d{8}T\\d{6}Z-`)) });
+      expect(leftover).toEqual({
+        kind: 'directory',
+        name: expect.stringMatching(new RegExp(`^${admin.dataDir}/snapshots/\\d{8}T\\d{6}Z-`)),
+      });
       expect(leftSnapshots(admin.dataDir).length).toBeGreaterThanOrEqual(1);
 
       // The next backup (a new process: the dead ones' marks are swept) leaves nothing behind.
@@ -529,7 +541,10 @@ describe('prometheus target against private servers', () => {
   it('could not verify when promtool is not installed; a TSDB that does not load fails', async () => {
     const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
     const bin = mkdtempSync(path.join(os.tmpdir(), 'bsla-bin-'));
-    symlinkSync(await run({ command: 'sh', args: ['-c', 'command -v restic'] }).then((x) => x.trim()), path.join(bin, 'restic'));
+    symlinkSync(
+      await run({ command: 'sh', args: ['-c', 'command -v restic'] }).then((x) => x.trim()),
+      path.join(bin, 'restic')
+    );
     const pathBefore = process.env.PATH;
     process.env.PATH = bin;
     let v;
@@ -549,7 +564,12 @@ describe('prometheus target against private servers', () => {
     try {
       const repo = lab.engine.config.repositories.main;
       const env = { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file };
-      await run({ command: 'restic', args: ['-r', repo.url, 'restore', snap.id, '--target', dir], env, timeoutMs: 60_000 });
+      await run({
+        command: 'restic',
+        args: ['-r', repo.url, 'restore', snap.id, '--target', dir],
+        env,
+        timeoutMs: 60_000,
+      });
       const block = readBlocks(dir)[0].ulid;
       const index = readFileSync(path.join(dir, block, 'index'));
       index.write('damaged!', 0);
@@ -563,7 +583,16 @@ describe('prometheus target against private servers', () => {
       });
       const id = JSON.parse(out.trim().split('\n').pop()!).snapshot_id as string;
       lab.engine.catalog.addSnapshot(
-        { id, target: 'live', time: new Date().toISOString(), bytes: 1, version: null, metadata: snap.metadata, runId: null, safety: false },
+        {
+          id,
+          target: 'live',
+          time: new Date().toISOString(),
+          bytes: 1,
+          version: null,
+          metadata: snap.metadata,
+          runId: null,
+          safety: false,
+        },
         'main'
       );
       const bad = await lab.engine.verify('live', id, 'test');
@@ -589,7 +618,11 @@ describe('prometheus target against private servers', () => {
     ]);
     expect(checks[0].detail).toMatch(/^Prometheus 2\.\d+\.\d+/);
     const noadmin = await prometheusDriver.doctor!(lab.engine.target('noadmin') as any, lab.engine.log);
-    expect(noadmin.find((c) => c.name === 'admin API')).toEqual({ name: 'admin API', level: 'failed', detail: ADMIN_API_DISABLED });
+    expect(noadmin.find((c) => c.name === 'admin API')).toEqual({
+      name: 'admin API',
+      level: 'failed',
+      detail: ADMIN_API_DISABLED,
+    });
     const down = await prometheusDriver.doctor!(lab.engine.target('down') as any, lab.engine.log);
     expect(down[0]).toEqual({
       name: 'connection',

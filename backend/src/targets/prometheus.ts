@@ -115,7 +115,12 @@ async function stageTsdb(
     ctx.progress('reading the snapshot');
     await ctx.reader.restoreTo(staging);
     ctx.progress('checking the restored TSDB');
-    const c = await checkTsdb(staging, recordedBlocks(ctx.snapshot.metadata), ctx.target.timeoutSeconds * 1000, ctx.signal);
+    const c = await checkTsdb(
+      staging,
+      recordedBlocks(ctx.snapshot.metadata),
+      ctx.target.timeoutSeconds * 1000,
+      ctx.signal
+    );
     if (c.problems.length) {
       throw new Error(`the restored TSDB is not what was backed up (${c.problems.join('; ')}); nothing was replaced`);
     }
@@ -216,7 +221,12 @@ async function saveFromDisk(
   }
   ctx.progress('saving the data directory');
   const snapshot = await ctx.store.saveDirectory(dataDir);
-  return { kind: 'saved', snapshot, version: null, metadata: blockMetadata(blocks, { source: 'data directory', dataDir }) };
+  return {
+    kind: 'saved',
+    snapshot,
+    version: null,
+    metadata: blockMetadata(blocks, { source: 'data directory', dataDir }),
+  };
 }
 
 export const prometheusDriver: TargetDriver<PrometheusSettings> = {
@@ -376,7 +386,9 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       const aside = swapInto(staging, dest, { keepMode: true });
       return {
         location: `directory ${dest}`,
-        detail: [describeBlocks(blocks), ...(aside ? [`what was there was moved to ${aside}`] : []), ...notes].join('; '),
+        detail: [describeBlocks(blocks), ...(aside ? [`what was there was moved to ${aside}`] : []), ...notes].join(
+          '; '
+        ),
         counts: countBlocks(blocks),
         movedAside: aside ? [asideItem(aside, dest)] : [],
         next: [`to read it, start a Prometheus with --storage.tsdb.path=${dest}`],
@@ -397,10 +409,18 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     let flags: Record<string, string> | null = null;
     try {
       const build = await apiGet(url, '/api/v1/status/buildinfo');
-      checks.push({ name: 'connection', level: 'ok', detail: `Prometheus ${build?.version ?? '(version unknown)'} at ${url}` });
+      checks.push({
+        name: 'connection',
+        level: 'ok',
+        detail: `Prometheus ${build?.version ?? '(version unknown)'} at ${url}`,
+      });
       flags = await apiGet(url, '/api/v1/status/flags');
     } catch (e) {
-      checks.push({ name: 'connection', level: 'failed', detail: `${(e as Error).message}: backups fail until it answers` });
+      checks.push({
+        name: 'connection',
+        level: 'failed',
+        detail: `${(e as Error).message}: backups fail until it answers`,
+      });
     }
     if (flags) {
       checks.push(
@@ -427,7 +447,11 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       const snapshots = path.join(dataDir, 'snapshots');
       try {
         accessSync(existsSync(snapshots) ? snapshots : dataDir, constants.W_OK);
-        checks.push({ name: 'data directory access', level: 'ok', detail: `${dataDir} is readable; snapshots can be removed` });
+        checks.push({
+          name: 'data directory access',
+          level: 'ok',
+          detail: `${dataDir} is readable; snapshots can be removed`,
+        });
       } catch {
         checks.push({
           name: 'data directory access',
@@ -436,7 +460,11 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
         });
       }
     } catch {
-      checks.push({ name: 'data directory access', level: 'failed', detail: `${dataDir} does not exist or is not readable` });
+      checks.push({
+        name: 'data directory access',
+        level: 'failed',
+        detail: `${dataDir} does not exist or is not readable`,
+      });
     }
     checks.push(await toolCheck('promtool', ['promtool'], ['--version'], /version (\S+)/, PROMTOOL_HINT));
     checks.push(await toolCheck('prometheus', ['prometheus'], ['--version'], /version (\S+)/, PROMETHEUS_HINT));

@@ -192,7 +192,11 @@ export interface Swap {
  * mode and (as root) the owner of the one it replaces (Prometheus must be able to write to it).
  * Answers the aside, or null when there was nothing (or an empty directory) at dest.
  */
-export function swapInto(staged: string, dest: string, options: { now?: Date; keepMode?: boolean } = {}): string | null {
+export function swapInto(
+  staged: string,
+  dest: string,
+  options: { now?: Date; keepMode?: boolean } = {}
+): string | null {
   let aside: string | null = null;
   let before: Stats | null = null;
   let removedEmpty = false;

@@ -97,7 +97,10 @@ function gone(proc: Running): boolean {
  * SIGKILL after `graceMs` if it is still there. `group`: the whole process group (a server that
  * forks workers, started with `processGroup: true`). Resolves once it has exited.
  */
-export async function stopGracefully(proc: Running, options: { group?: boolean; graceMs?: number } = {}): Promise<void> {
+export async function stopGracefully(
+  proc: Running,
+  options: { group?: boolean; graceMs?: number } = {}
+): Promise<void> {
   const exited = new Promise<void>((resolve) => {
     if (gone(proc)) {
       resolve();

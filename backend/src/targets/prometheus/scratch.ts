@@ -88,7 +88,9 @@ export async function startScratch(
       continue;
     }
     if (!dead) {
-      throw new UnavailableError(`the scratch Prometheus over the restored data was not ready after ${READY_TIMEOUT_MS / 1000} s`);
+      throw new UnavailableError(
+        `the scratch Prometheus over the restored data was not ready after ${READY_TIMEOUT_MS / 1000} s`
+      );
     }
     const why = lastLine(stderr) || (err instanceof CommandError ? err.message : String(err));
     return { problem: `a Prometheus over the restored data does not start: ${why}` };

@@ -58,7 +58,14 @@ export function snapshotTime(name: string): number | null {
     return null;
   }
   const t = m[1];
-  return Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(9, 11), +t.slice(11, 13), +t.slice(13, 15));
+  return Date.UTC(
+    +t.slice(0, 4),
+    +t.slice(4, 6) - 1,
+    +t.slice(6, 8),
+    +t.slice(9, 11),
+    +t.slice(11, 13),
+    +t.slice(13, 15)
+  );
 }
 
 function alive(pid: number): boolean {
@@ -74,7 +81,12 @@ function alive(pid: number): boolean {
 function matching(dataDir: string, mark: Mark): string[] {
   return listSnapshots(dataDir).filter((n) => {
     const t = snapshotTime(n);
-    return !mark.before.includes(n) && t !== null && t >= Math.floor(mark.at / 1000) * 1000 - 1000 && t <= mark.at + WINDOW_MS;
+    return (
+      !mark.before.includes(n) &&
+      t !== null &&
+      t >= Math.floor(mark.at / 1000) * 1000 - 1000 &&
+      t <= mark.at + WINDOW_MS
+    );
   });
 }
 
@@ -113,7 +125,7 @@ export function sweepInterrupted(dataDir: string, log: Logger, now = Date.now())
       }
     } catch (e) {
       // Prometheus may still be writing it: the mark stays for the next sweep.
-      log.warn({ err: String(e), mark: file }, 'could not remove an interrupted backup\'s TSDB snapshot yet');
+      log.warn({ err: String(e), mark: file }, "could not remove an interrupted backup's TSDB snapshot yet");
     }
   }
   if (removed.length) {
