@@ -22,7 +22,11 @@
 # MariaDB accounts: root only through the unix socket (unix_socket auth, from the root unix
 # user, no password); `backup`@`127.0.0.1` and `backup`@`localhost` with ALL PRIVILEGES ON *.*
 # and the password in $DIR/secrets/mysql-backup.pass (random, generated once, mode 600).
-# $DIR/secrets/mysql-backup.cnf is a matching client defaults file.
+# $DIR/secrets/mysql-backup.cnf is a matching client defaults file. That account is for test
+# fixtures (creating test data); the `mysql` target's own tests run as `backup_sla`@`127.0.0.1`,
+# created with exactly the SQL of docs/mysql-privileges.md (least privilege, for database `agama`;
+# tests apply the same grants to their own databases), password in
+# $DIR/secrets/mysql-backup-sla.pass.
 #
 # restic repositories on the remote services (verified with restic 0.14.0 and rclone 1.60.1):
 #
@@ -69,6 +73,9 @@ HOST=127.0.0.1
 MYSQL_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup.pass
 MYSQL_CNF_FILE=$SERVICES_DIR/secrets/mysql-backup.cnf
 MYSQL_SOCKET=$SERVICES_DIR/mariadb/mysqld.sock
+MYSQL_LEAST_USER=backup_sla
+MYSQL_LEAST_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup-sla.pass
+PRIVILEGES_DOC=$(dirname -- "$SCRIPT")/../docs/mysql-privileges.md
 SSH_KEY=$SERVICES_DIR/sshd/client_ed25519
 SSH_KNOWN_HOSTS=$SERVICES_DIR/sshd/known_hosts
 SFTP_REPO_BASE=$SERVICES_DIR/sshd/remote
@@ -237,6 +244,22 @@ FLUSH PRIVILEGES;
 SQL
   mariadb --defaults-file="$MYSQL_CNF_FILE" --protocol=tcp -e 'select 1' >/dev/null ||
     fail_start mariadb "the backup user cannot log in over TCP"
+  mariadb_least_privilege
+}
+
+# The least-privilege account, from the SQL block of docs/mysql-privileges.md exactly as written
+# there (for database `agama`), with its password from the secrets dir.
+mariadb_least_privilege() {
+  local pass
+  if [[ ! -s "$MYSQL_LEAST_PASS_FILE" ]]; then
+    (umask 077; random_secret >"$MYSQL_LEAST_PASS_FILE")
+  fi
+  pass=$(cat "$MYSQL_LEAST_PASS_FILE")
+  [[ -f "$PRIVILEGES_DOC" ]] || fail_start mariadb "$PRIVILEGES_DOC is missing"
+  sed -n '/<!-- mysql-privileges:begin -->/,/<!-- mysql-privileges:end -->/p' "$PRIVILEGES_DOC" |
+    grep -v -e '^<!--' -e '^```' | sed "s/CHANGE-ME/$pass/" | mariadb_root ||
+    fail_start mariadb "the SQL of $PRIVILEGES_DOC failed"
+  mariadb_root -e "ALTER USER '$MYSQL_LEAST_USER'@'127.0.0.1' IDENTIFIED BY '$pass'"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +504,7 @@ cmd_stop() {
     else
       for name in "${names[@]}"; do
         rm -rf -- "$(svc_dir "$name")"
-        [[ "$name" == mariadb ]] && rm -f "$MYSQL_PASS_FILE" "$MYSQL_CNF_FILE"
+        [[ "$name" == mariadb ]] && rm -f "$MYSQL_PASS_FILE" "$MYSQL_CNF_FILE" "$MYSQL_LEAST_PASS_FILE"
         log "wiped $(svc_dir "$name")"
       done
     fi
@@ -516,6 +539,8 @@ cmd_env() {
     [BSLA_MYSQL_USER]=backup
     [BSLA_MYSQL_PASSWORD_FILE]=$MYSQL_PASS_FILE
     [BSLA_MYSQL_DEFAULTS_FILE]=$MYSQL_CNF_FILE
+    [BSLA_MYSQL_LEAST_USER]=$MYSQL_LEAST_USER
+    [BSLA_MYSQL_LEAST_PASSWORD_FILE]=$MYSQL_LEAST_PASS_FILE
     [BSLA_INFLUX_URL]="http://$HOST:$INFLUX_PORT"
     [BSLA_INFLUX_RPC]="$HOST:$INFLUX_RPC_PORT"
     [BSLA_PROM_URL]="http://$HOST:$PROM_PORT"

@@ -316,6 +316,14 @@ describe('grafana target: restore', () => {
     expect(detail).toMatch(
       /datasource InfluxDB telegraf: re-enter its secure fields \(password\): Grafana never exports them/
     );
+    // The result says what was done and what a person must do next.
+    const outcome = out.detail.restore as any;
+    expect(outcome.counts).toMatchObject({ created: 1, skipped: 1 });
+    expect(outcome.movedAside).toEqual([]);
+    expect(outcome.next).toEqual([
+      'datasource InfluxDB telegraf: re-enter its secure fields (password): Grafana never exports them',
+      'dashboard Applications/Backup SLA: restore its provisioning file backup-sla/overview.json (Ansible)',
+    ]);
     expect((await api(fake, 'GET', '/api/datasources/uid/influxdb')).body).toMatchObject({
       database: 'telegraf',
       user: 'grafana',
@@ -408,9 +416,13 @@ describe('grafana target: failures and secrets', () => {
       expect(out.error).toMatch(
         /^Grafana at http:\/\/127\.0\.0\.1:\d+ refused the service account token \(401 Unauthorized\): check connection\.tokenFile$/
       );
+      // A verification that cannot run says so, and leaves the snapshot's verdict as it was.
+      const verdict = engine.snapshots('grafana')[0].verification;
       const verify = await engine.verify('grafana', 'latest', 'test');
       expect(verify.status).toBe('failed');
-      expect(verify.error).toMatch(/refused the service account token/);
+      expect(verify.error).toMatch(/^could not verify: Grafana at .* refused the service account token/);
+      expect((engine.catalog.run(verify.runId)!.detail.verification as any).outcome).toBe('unknown');
+      expect(engine.snapshots('grafana')[0].verification).toBe(verdict);
     } finally {
       fake.state.token = TOKEN;
     }
@@ -434,6 +446,54 @@ describe('grafana target: failures and secrets', () => {
     );
     expect(JSON.stringify(runs)).not.toContain(TOKEN);
     expect(JSON.stringify(engine.catalog.auditEntries(1000))).not.toContain(TOKEN);
+  });
+});
+
+describe('grafana doctor', () => {
+  let fake: GrafanaFake;
+  let lab: Lab;
+  beforeAll(async () => {
+    fake = await startFake();
+    lab = grafanaLab(fake);
+  });
+  afterAll(async () => {
+    lab.cleanup();
+    await fake.close();
+  });
+
+  test('the API answers and the token reads everything exported; a refused token and a Grafana down are named', async () => {
+    const t = lab.engine.config.targets.grafana;
+    const driver = lab.engine.driver(t);
+    const ok = await driver.doctor!(t, lab.engine.log);
+    expect(ok.map((c) => [c.name, c.level])).toEqual([
+      ['API', 'ok'],
+      ['token', 'ok'],
+    ]);
+    expect(ok[0].detail).toMatch(/^Grafana 10\.4\.0 at http:\/\/127\.0\.0\.1:\d+ answers$/);
+    fake.state.token = 'glsa_rotated_token_000000000000';
+    try {
+      const refused = await driver.doctor!(t, lab.engine.log);
+      expect(refused[1]).toMatchObject({ name: 'token', level: 'failed' });
+      expect(refused[1].detail).toMatch(
+        /^the token cannot read dashboards \(Grafana at .* refused the service account token/
+      );
+      expect(JSON.stringify(refused)).not.toContain(TOKEN);
+    } finally {
+      fake.state.token = TOKEN;
+    }
+    await fake.close();
+    try {
+      const down = await driver.doctor!(t, lab.engine.log);
+      expect(down).toEqual([
+        {
+          name: 'API',
+          level: 'failed',
+          detail: expect.stringMatching(/^cannot reach Grafana at .*: connection refused/),
+        },
+      ]);
+    } finally {
+      await fake.listen();
+    }
   });
 });
 

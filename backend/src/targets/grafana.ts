@@ -15,12 +15,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from '../config/secret';
+import { UnavailableError } from '../util/errors';
 import { durationField } from '../config/schema';
 import { parseDuration, formatDuration } from '../config/duration';
-import { GrafanaClient } from './grafana/client';
+import { GrafanaClient, GrafanaError } from './grafana/client';
 import { countsOf, countsText, exportGrafana, readExport, writeExport, Counts } from './grafana/export';
 import { applyPlan, planRestore, renderPlan, summary } from './grafana/plan';
-import type { DriverContext, Metadata, SnapshotReader, TargetDriver } from './types';
+import type { DoctorCheck, DriverContext, Metadata, SnapshotReader, TargetDriver } from './types';
 
 export interface GrafanaSettings {
   connection: { url: string; tokenFile: string };
@@ -50,6 +51,75 @@ async function connect(ctx: DriverContext<GrafanaSettings>): Promise<{ api: Graf
     throw new Error(`Grafana at ${api.base} reports its database as '${health.database}'`);
   }
   return { api, version: health.version };
+}
+
+/**
+ * Grafana not reached, or the token refused or short of rights: nothing was learned about the data
+ * (a verification then "could not verify", never "failed").
+ */
+function unavailable(e: unknown): unknown {
+  return e instanceof GrafanaError && (e.status === null || e.status === 401 || e.status === 403)
+    ? new UnavailableError(e.message)
+    : e;
+}
+
+/** What the export reads: the token must be able to read each (doctor). */
+const READS: Array<[string, string]> = [
+  ['dashboards', '/api/search?type=dash-db&limit=1'],
+  ['folders', '/api/folders?limit=1'],
+  ['data sources', '/api/datasources'],
+  ['library panels', '/api/library-elements?kind=1&perPage=1'],
+  ['alert rules', '/api/v1/provisioning/alert-rules'],
+  ['contact points', '/api/v1/provisioning/contact-points'],
+  ['notification policies', '/api/v1/provisioning/policies'],
+  ['mute timings', '/api/v1/provisioning/mute-timings'],
+];
+
+async function grafanaDoctor(s: GrafanaSettings): Promise<DoctorCheck[]> {
+  let api: GrafanaClient;
+  try {
+    api = new GrafanaClient(
+      s.connection.url,
+      readSecret({ file: s.connection.tokenFile }, 'grafana connection token'),
+      {
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      }
+    );
+  } catch (e) {
+    return [{ name: 'token', level: 'failed', detail: (e as Error).message }];
+  }
+  try {
+    const h = await api.health();
+    if (h.database && h.database !== 'ok') {
+      return [
+        { name: 'API', level: 'failed', detail: `Grafana at ${api.base} reports its database as '${h.database}'` },
+      ];
+    }
+    const checks: DoctorCheck[] = [{ name: 'API', level: 'ok', detail: `Grafana ${h.version} at ${api.base} answers` }];
+    const denied: string[] = [];
+    for (const [what, path] of READS) {
+      try {
+        await api.get(path);
+      } catch (e) {
+        if (e instanceof GrafanaError && e.status === 404 && what !== 'dashboards') {
+          continue; // an optional part of Grafana that is not there (nothing to export)
+        }
+        denied.push(`${what} (${(e as Error).message})`);
+      }
+    }
+    checks.push(
+      denied.length
+        ? { name: 'token', level: 'failed', detail: `the token cannot read ${denied.join('; ')}` }
+        : {
+            name: 'token',
+            level: 'ok',
+            detail: `the token reads everything the backup exports (${READS.map(([w]) => w).join(', ')})`,
+          }
+    );
+    return checks;
+  } catch (e) {
+    return [{ name: 'API', level: 'failed', detail: (e as Error).message }];
+  }
 }
 
 function countsProblems(want: Partial<Counts>, got: Counts, what: string): string[] {
@@ -128,8 +198,9 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
 
   async backup(ctx) {
     const s = ctx.target.settings;
-    const { api, version: grafanaVersion } = await connect(ctx);
-    const exp = await exportGrafana(api, (phase) => ctx.progress(phase));
+    const { api, version: grafanaVersion } = await connect(ctx).catch((e) => Promise.reject(unavailable(e)));
+    // A safety backup saves what is there: a Grafana whose dashboards were deleted exports what is left.
+    const exp = await exportGrafana(api, (phase) => ctx.progress(phase)).catch((e) => Promise.reject(unavailable(e)));
     const dir = path.join(ctx.tmpDir, 'export');
     const manifest = writeExport(dir, exp, grafanaVersion);
     const version = manifest.contentHash;
@@ -182,9 +253,14 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
         detail: `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.slice(0, 5).join('; ')}`,
       };
     }
-    const { api } = await connect(ctx);
-    ctx.progress('planning a re-import (dry run)');
-    const plan = await planRestore(api, read.export, { force: false });
+    let plan;
+    try {
+      const { api } = await connect(ctx);
+      ctx.progress('planning a re-import (dry run)');
+      plan = await planRestore(api, read.export, { force: false });
+    } catch (e) {
+      throw unavailable(e);
+    }
     ctx.log.info({ plan: renderPlan(plan) }, 'dry-run restore plan');
     const base = `${read.files} files parse; counts and content hash match the manifest (${countsText(got)})`;
     if (plan.errors.length) {
@@ -199,12 +275,12 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
     if (read.problems.length) {
       throw new Error(`the snapshot is damaged, nothing was applied: ${read.problems.slice(0, 3).join('; ')}`);
     }
-    const { api } = await connect(ctx);
+    const { api } = await connect(ctx).catch((e) => Promise.reject(unavailable(e)));
     ctx.progress('planning');
     const plan = await planRestore(api, read.export, {
       force: ctx.options.force === true,
       message: `restored by backup-sla from snapshot ${ctx.snapshot.id.slice(0, 8)}`,
-    });
+    }).catch((e) => Promise.reject(unavailable(e)));
     const text = renderPlan(plan);
     ctx.log.info({ plan: text }, 'restore plan');
     if (plan.errors.length) {
@@ -224,9 +300,21 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
         `restore incomplete: ${result.applied.length} of ${changes} changes applied, ${result.failed.length} failed${notTried ? `, ${notTried} not tried` : ''}; first: ${result.failed[0].item.kind} ${result.failed[0].item.name}: ${result.failed[0].error}`
       );
     }
+    const count = (actions: string[]) => plan.items.filter((i) => actions.includes(i.action)).length;
     return {
       location: `Grafana at ${api.base}`,
       detail: `${text}\napplied ${result.applied.length} change${result.applied.length === 1 ? '' : 's'}`,
+      counts: {
+        created: result.applied.filter((i) => i.action === 'create').length,
+        updated: result.applied.filter((i) => i.action === 'update').length,
+        skipped: count(['skipped-newer', 'skipped-provisioned']),
+        unchanged: count(['unchanged', 'mapped']),
+      },
+      // Grafana objects cannot be moved aside: what was replaced is in the safety snapshot.
+      movedAside: [],
+      next: plan.items.filter((i) => i.human).map((i) => `${i.kind} ${i.name}: ${i.human}`),
     };
   },
+
+  doctor: (target) => grafanaDoctor(target.settings),
 };

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
-import { services } from '../test/services';
+import { counts, databases, influx, influxEnv, readInflux, write } from '../test/influx';
+import { ConfigError, parseConfig } from '../config/load';
 import { run } from '../util/subprocess';
 import { stableGzipHeader } from './influxdb';
 import { freePort } from './tools';
@@ -12,54 +13,9 @@ function execGunzip(file: string): Buffer {
   return execFileSync('gzip', ['-dc', file]);
 }
 
-function influxEnv() {
-  return services().influx;
-}
-
-async function influx(q: string, db?: string): Promise<any> {
-  const body = new URLSearchParams({ q });
-  if (db) {
-    body.set('db', db);
-  }
-  const res = await fetch(`${influxEnv().url}/query`, { method: 'POST', body });
-  const json: any = await res.json();
-  if (!res.ok || json.error || json.results?.[0]?.error) {
-    throw new Error(`influx ${q}: ${JSON.stringify(json)}`);
-  }
-  return json.results[0];
-}
-
-async function write(db: string, lines: string[], rp?: string): Promise<void> {
-  const params = new URLSearchParams({ db, precision: 'ms', ...(rp ? { rp } : {}) });
-  const res = await fetch(`${influxEnv().url}/write?${params}`, { method: 'POST', body: lines.join('\n') });
-  if (res.status !== 204) {
-    throw new Error(`write to ${db}: ${res.status} ${await res.text()}`);
-  }
-}
-
-async function databases(): Promise<string[]> {
-  const r = await influx('SHOW DATABASES');
-  return (r.series?.[0]?.values ?? []).map((v: string[]) => v[0]);
-}
-
-/** Field counts per measurement of one retention policy, as the tests see them. */
-async function counts(db: string, rp = 'autogen'): Promise<Record<string, Record<string, number>>> {
-  const r = await influx(`SELECT count(*) FROM "${db}"."${rp}"./.*/`, db);
-  const out: Record<string, Record<string, number>> = {};
-  for (const s of r.series ?? []) {
-    out[s.name] = {};
-    s.columns.forEach((c: string, i: number) => {
-      if (c !== 'time' && s.values[0][i]) {
-        out[s.name][c.replace(/^count_/, '')] = s.values[0][i];
-      }
-    });
-  }
-  return out;
-}
-
-const A = 'bsla_t_influx_a';
-const B = 'bsla_t_influx_b';
-const COPY = 'bsla_t_influx_copy';
+const A = 'lab_influx_a';
+const B = 'lab_influx_b';
+const COPY = 'lab_influx_copy';
 
 /** Telegraf-like data: cpu with two fields (and 20 points with only one), mem, disk in a second RP; net in B. */
 async function createData(): Promise<void> {
@@ -156,7 +112,9 @@ describe('influxdb target', () => {
     expect(r.error).toBeNull();
     expect(r.status).toBe('success');
     expect(r.detail.location).toBe(`databases ${A}, ${B}`);
-    expect(r.detail.result).toBe('2 databases, 4 measurements, 670 points');
+    expect(r.detail.result).toBe(
+      '2 databases, 4 measurements, 670 points; restored into scratch databases and checked first'
+    );
     expect(await counts(A)).toEqual(before.a);
     expect(await counts(A, 'long')).toEqual(before.along);
     expect(await counts(B)).toEqual(before.b);
@@ -206,14 +164,21 @@ describe('influxdb target', () => {
       'test'
     );
     expect(again.status).toBe('failed');
-    expect(again.error).toBe(`database ${COPY} already exists; choose another name or force`);
+    expect(again.error).toBe(
+      `database ${COPY} already exists; choose another name (InfluxDB 1.x cannot move it aside, so force does not replace it)`
+    );
+    // InfluxDB 1.x cannot move the database there aside: force never replaces it.
+    await write(COPY, ['cpu,host=kept usage=1 1600000000000']);
+    const kept = await counts(COPY);
     const forced = await lab.engine.restore(
       'influx',
       { snapshot: 'latest', to: `${A}:${COPY}`, safetyBackup: false, force: true },
       'test'
     );
-    expect(forced.error).toBeNull();
-    expect(await counts(COPY)).toEqual(before.a);
+    expect(forced.error).toBe(
+      `database ${COPY} already exists and InfluxDB 1.x cannot move it aside: force does not replace it; choose another name, or back it up and drop it yourself`
+    );
+    expect(await counts(COPY)).toEqual(kept);
 
     const itself = await lab.engine.restore(
       'influx',
@@ -305,7 +270,7 @@ describe('influxdb target failures leave nothing behind', () => {
           connection: { url: `http://127.0.0.1:${closed}`, rpcAddress: `127.0.0.1:${closed}`, databases: [A] },
         },
         rpcdown: { kind: 'influxdb', connection: { url, rpcAddress: `127.0.0.1:${closed}`, databases: [A] } },
-        missing: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: ['bsla_t_no_such_db'] } },
+        missing: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: ['lab_no_such_db'] } },
       },
     });
   });
@@ -373,8 +338,149 @@ describe('influxdb target failures leave nothing behind', () => {
     const o = await lab.engine.backup('missing', 'test');
     expect(o.status).toBe('failed');
     expect(o.error).toMatch(
-      /^InfluxDB at http:\/\/127\.0\.0\.1:\d+ has no database bsla_t_no_such_db \(it has: .*bsla_t_influx_a/
+      /^InfluxDB at http:\/\/127\.0\.0\.1:\d+ has no database lab_no_such_db \(it has: .*lab_influx_a/
     );
     await expectNothingLeft('missing');
+  });
+});
+
+describe('influxdb restore: the live database stays untouched until the restored copy is checked', () => {
+  let lab: Lab;
+  const DB = 'lab_influx_live';
+  let original: Record<string, unknown> | null;
+  const live = () => lab.engine.config.targets.live;
+  const scratch = async () => (await databases()).filter((d) => d.startsWith('bsla_'));
+
+  beforeAll(async () => {
+    for (const db of (await databases()).filter((d) => d.startsWith(DB))) {
+      await influx(`DROP DATABASE "${db}"`);
+    }
+    await influx(`CREATE DATABASE "${DB}"`);
+    const t0 = Date.UTC(2025, 1, 1);
+    await write(
+      DB,
+      Array.from({ length: 300 }, (_, i) => `latency,host=h${i % 3} ms=${i % 50}i ${t0 + i * 1000}`)
+    );
+    const { url, rpc } = influxEnv();
+    lab = makeLab({ targets: { live: { kind: 'influxdb', connection: { url, rpcAddress: rpc, databases: [DB] } } } });
+    original = await readInflux(DB);
+    expect((await lab.engine.backup('live', 'test')).error).toBeNull();
+  });
+  afterAll(async () => {
+    lab.cleanup();
+    for (const db of (await databases()).filter((d) => d.startsWith(DB))) {
+      await influx(`DROP DATABASE "${db}"`);
+    }
+  });
+
+  it('the database deleted: the safety backup records nothing there, the restore brings it back and counts it', async () => {
+    await influx(`DROP DATABASE "${DB}"`);
+    const r = await lab.engine.restore('live', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('nothing');
+    expect(await readInflux(DB)).toEqual(original);
+    expect(r.detail.restore).toEqual({
+      location: `database ${DB}`,
+      counts: { databases: 1, measurements: 1, points: 300 },
+      movedAside: [],
+      next: [],
+      detail: '1 database, 1 measurements, 300 points; restored into a scratch database and checked first',
+    });
+    // The scratch copy was recorded before it was made (recovery after a crash removes it), and is gone.
+    const leftovers = lab.engine.catalog.run(r.runId)!.detail.leftovers as Array<{ kind: string; name: string }>;
+    expect(leftovers).toEqual([{ kind: 'database', name: expect.stringMatching(/^bsla_restore_[0-9a-f]{8}_/) }]);
+    expect(await scratch()).toEqual([]);
+  });
+
+  it('in place without the safety backup is refused while the database exists: InfluxDB cannot move it aside', async () => {
+    await write(DB, ['latency,host=new ms=1i 1700000000000']);
+    const before = await readInflux(DB);
+    const r = await lab.engine.restore('live', { snapshot: 'latest', safetyBackup: false }, 'test');
+    expect(r.error).toBe(
+      `InfluxDB 1.x cannot move database ${DB} aside: replacing it needs the safety backup first (restore with the safety backup, or to another name)`
+    );
+    expect(await readInflux(DB)).toEqual(before);
+    expect(await scratch()).toEqual([]);
+  });
+
+  it('a restored copy that differs from the recorded state is refused before the live database is touched', async () => {
+    const before = await readInflux(DB);
+    const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
+    const saved = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(saved);
+    meta.state[DB].autogen.latency.fields.ms = 299;
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: true }, 'test');
+      expect(r.error).toBe(
+        `the snapshot restored into a scratch database does not match what was recorded at backup; database ${DB} is untouched: measurement ${DB}.autogen.latency field ms: 300 values, expected 299`
+      );
+      expect(await readInflux(DB)).toEqual(before);
+      expect(await scratch()).toEqual([]);
+    } finally {
+      update.run(saved, snap.id);
+    }
+  });
+
+  it('_internal and bsla_ names are refused as destinations and as configured databases', async () => {
+    for (const to of ['_internal', 'bsla_restore_x', `${DB}:_internal`]) {
+      await expect(lab.engine.restore('live', { snapshot: 'latest', to, safetyBackup: false }, 'test')).rejects.toThrow(
+        /refused: .*reserved/
+      );
+    }
+    for (const database of ['_internal', 'bsla_verify_x']) {
+      let err: unknown;
+      try {
+        parseConfig(
+          {
+            repositories: { main: { url: './repo', passwordEnv: 'X' } },
+            targets: { i: { kind: 'influxdb', connection: { databases: [database] } } },
+          },
+          path.join(lab.dir, 'other.yaml')
+        );
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.join('\n')).toMatch(/targets\.i\.connection\.databases\.0: .*reserved/);
+    }
+  });
+
+  it('removeLeftover drops only scratch databases', async () => {
+    const driver = lab.engine.driver(live());
+    await influx('CREATE DATABASE bsla_restore_00000000_leftover');
+    await driver.removeLeftover!(live(), { kind: 'database', name: 'bsla_restore_00000000_leftover' }, lab.engine.log);
+    expect(await scratch()).toEqual([]);
+    await driver.removeLeftover!(live(), { kind: 'database', name: DB }, lab.engine.log);
+    expect(await databases()).toContain(DB);
+  });
+
+  it('doctor: HTTP API, RPC port and influxd checked; a server down is named', async () => {
+    const driver = lab.engine.driver(live());
+    const ok = await driver.doctor!(live(), lab.engine.log);
+    expect(ok.map((c) => [c.name, c.level])).toEqual([
+      ['influxd', 'ok'],
+      ['HTTP API', 'ok'],
+      ['backup (RPC) port', 'ok'],
+      ['databases', 'ok'],
+    ]);
+    expect(ok[0].detail).toMatch(/^InfluxDB v1\./);
+    const closed = await freePort();
+    const down = {
+      ...live(),
+      settings: {
+        ...live().settings,
+        connection: {
+          ...(live().settings.connection as object),
+          url: `http://127.0.0.1:${closed}`,
+          rpcAddress: `127.0.0.1:${closed}`,
+        },
+      },
+    };
+    const checks = Object.fromEntries((await driver.doctor!(down, lab.engine.log)).map((c) => [c.name, c]));
+    expect(checks['HTTP API'].level).toBe('failed');
+    expect(checks['HTTP API'].detail).toMatch(/^cannot reach InfluxDB at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    expect(checks['backup (RPC) port'].level).toBe('failed');
   });
 });

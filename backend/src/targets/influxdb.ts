@@ -2,17 +2,25 @@
  * kind: influxdb — the monitoring databases (InfluxDB 1.x). Backup runs `influxd backup -portable`
  * per database into the private temp dir and saves that tree; it records, per database, retention
  * policy and measurement, how many values each field holds up to a cut-off time. Verification
- * restores into scratch databases and compares; restore puts a database back under its own name
- * (or another one with `to`).
+ * restores into scratch databases and compares.
+ *
+ * A restore never drops live data before it has the new data: InfluxDB 1.x cannot rename a
+ * database, so the snapshot is first restored into scratch databases and checked against what was
+ * recorded; only then, and only when the engine's safety backup saved the live databases (or
+ * nothing was there), is each live database replaced from the same local backup files and checked
+ * again. The checked scratch copy is kept until the live one checks out. `to` restores beside the
+ * live data, never over an existing database (it cannot be moved aside).
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from '../config/secret';
+import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
+import { isScratchName, scratchName } from './kit/scratch';
 import { findProgram, describeFetchError } from './tools';
-import { DriverContext, Json, Metadata, TargetDriver } from './types';
+import { DoctorCheck, DriverContext, Json, Metadata, TargetDriver } from './types';
 
 export interface InfluxSettings {
   connection: {
@@ -41,9 +49,8 @@ export interface MeasurementState {
 export type DatabaseState = Record<string, Record<string, MeasurementState>>;
 export type InfluxState = Record<string, DatabaseState>;
 
-/** Databases the driver never backs up: InfluxDB's own, and its own scratch databases. */
+/** InfluxDB's own database: never backed up, never a restore destination. */
 const INTERNAL = '_internal';
-const SCRATCH_PREFIX = 'bsla_verify_';
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const HTTP_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long restored shards may take to become visible to queries (they load asynchronously). */
@@ -110,7 +117,7 @@ export class InfluxHttp {
         signal: AbortSignal.any(signals),
       });
     } catch (e) {
-      throw new Error(`cannot reach InfluxDB at ${this.url}: ${describeFetchError(e)}`);
+      throw new UnavailableError(`cannot reach InfluxDB at ${this.url}: ${describeFetchError(e)}`);
     }
     const text = await res.text();
     let parsed: { results?: InfluxStatement[]; error?: string } = {};
@@ -118,6 +125,12 @@ export class InfluxHttp {
       parsed = JSON.parse(text);
     } catch {
       // not JSON: reported below with the status
+    }
+    if (res.status === 401 || res.status === 403) {
+      // A wrong or missing password: nothing can be learned until it is fixed.
+      throw new UnavailableError(
+        `InfluxDB at ${this.url} refused the credentials (${res.status}): ${parsed.error ?? 'check connection.username and the password'}`
+      );
     }
     if (!res.ok || parsed.error) {
       throw new Error(`InfluxDB at ${this.url} answered ${res.status}: ${parsed.error ?? text.slice(0, 200).trim()}`);
@@ -185,7 +198,7 @@ export function checkRpc(address: string, timeoutMs = 5000): Promise<void> {
     const fail = (why: string) => {
       sock.destroy();
       reject(
-        new Error(
+        new UnavailableError(
           `cannot reach InfluxDB's backup (RPC) port at ${address}: ${why} (is bind-address set in influxdb.conf?)`
         )
       );
@@ -362,6 +375,25 @@ function influxd(ctx: DriverContext<InfluxSettings>, args: string[]): Promise<st
   );
 }
 
+/** Restores one database of the local backup files into `dest`, which must not exist. */
+async function restoreDatabase(
+  ctx: DriverContext<InfluxSettings>,
+  source: { db: string; dir: string },
+  dest: string
+): Promise<void> {
+  const args = ['restore', '-portable', '-host', ctx.target.settings.connection.rpcAddress, '-db', source.db];
+  if (dest !== source.db) {
+    args.push('-newdb', dest);
+  }
+  await influxd(ctx, [...args, source.dir]);
+}
+
+/** InfluxDB's own database and the scratch databases of backup-sla: never backed up, never a destination. */
+function reserved(name: string): boolean {
+  return name === INTERNAL || isScratchName(name);
+}
+const RESERVED = `reserved (${INTERNAL} is InfluxDB's own; bsla_ names are the scratch databases of backup-sla)`;
+
 async function restoreFromSnapshot(
   ctx: DriverContext<InfluxSettings> & { reader: { restoreTo(dir: string): Promise<void> } }
 ): Promise<Array<{ db: string; dir: string }>> {
@@ -398,6 +430,82 @@ function parseTo(to: string): { source?: string; dest: string } {
   return i < 0 ? { dest: to } : { source: to.slice(0, i), dest: to.slice(i + 1) };
 }
 
+type Recorded = NonNullable<ReturnType<typeof recorded>>;
+
+/**
+ * Reads a restored database (waiting for its shards to load) and compares it with what the backup
+ * recorded for database `source`; no recorded state: nothing to compare.
+ */
+async function checkRestored(
+  http: InfluxHttp,
+  rec: Recorded | null,
+  source: string,
+  dest: string,
+  cutoff: string
+): Promise<{ state: DatabaseState; problems: string[] }> {
+  const before = rec?.before[source];
+  const after = rec?.after?.[source];
+  const state = await settledState(
+    http,
+    dest,
+    cutoff,
+    before ? (st) => compareDatabase(source, st, before, after).length === 0 : null
+  );
+  return { state, problems: before ? compareDatabase(source, state, before, after) : [] };
+}
+
+function owner(ctx: DriverContext<InfluxSettings>): string {
+  return ctx.target.name;
+}
+
+async function influxDoctor(s: InfluxSettings): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  try {
+    const out = await run({ command: findProgram(['influxd']), args: ['version'], timeoutMs: 10_000 });
+    checks.push({ name: 'influxd', level: 'ok', detail: out.trim().split('\n')[0] });
+  } catch (e) {
+    checks.push({
+      name: 'influxd',
+      level: 'failed',
+      detail: `${(e as Error).message}: install influxdb (influxd backs up and restores)`,
+    });
+  }
+  const http = new InfluxHttp(s);
+  let all: string[] | null = null;
+  try {
+    all = await http.databases();
+    checks.push({ name: 'HTTP API', level: 'ok', detail: `InfluxDB at ${http.url} answers` });
+  } catch (e) {
+    checks.push({ name: 'HTTP API', level: 'failed', detail: (e as Error).message });
+  }
+  try {
+    await checkRpc(s.connection.rpcAddress);
+    checks.push({ name: 'backup (RPC) port', level: 'ok', detail: `${s.connection.rpcAddress} accepts connections` });
+  } catch (e) {
+    checks.push({ name: 'backup (RPC) port', level: 'failed', detail: (e as Error).message });
+  }
+  if (all === null) {
+    checks.push({
+      name: 'databases',
+      level: 'failed',
+      detail: 'cannot list the databases: the HTTP API does not answer',
+    });
+  } else {
+    const wanted = s.connection.databases ?? all.filter((d) => !reserved(d));
+    const missing = wanted.filter((d) => !all!.includes(d));
+    checks.push(
+      missing.length
+        ? {
+            name: 'databases',
+            level: 'failed',
+            detail: `no database ${missing.join(', ')} (it has: ${all.join(', ') || 'none'})`,
+          }
+        : { name: 'databases', level: 'ok', detail: `backs up ${wanted.join(', ') || 'nothing yet'}` }
+    );
+  }
+  return checks;
+}
+
 export const influxdbDriver: TargetDriver<InfluxSettings> = {
   kind: 'influxdb',
   settingsShape: (h) => ({
@@ -412,7 +520,12 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
           .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port of the RPC (backup) service, e.g. 127.0.0.1:8088')
           .default('127.0.0.1:8088'),
         databases: z
-          .array(z.string().regex(NAME, 'database names: letters, digits, _ and - only'))
+          .array(
+            z
+              .string()
+              .regex(NAME, 'database names: letters, digits, _ and - only')
+              .refine((d) => !reserved(d), { message: RESERVED })
+          )
           .min(1, 'list at least one database, or leave it out to back up all but _internal')
           .optional(),
         username: z.string().min(1).optional(),
@@ -436,8 +549,8 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
     if (!NAME.test(dest) || (source !== undefined && !NAME.test(source))) {
       return 'give a database name (letters, digits, _ and -, at most 64), or SOURCE:NEW to pick one database of the snapshot';
     }
-    if (dest === INTERNAL || dest.startsWith(SCRATCH_PREFIX)) {
-      return `${dest} is reserved`;
+    if (reserved(dest)) {
+      return `${dest} is ${RESERVED}`;
     }
     return null;
   },
@@ -448,13 +561,13 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
         ? `database${t.settings.connection.databases.length > 1 ? 's' : ''} ${t.settings.connection.databases.join(', ')}`
         : 'every database the snapshot holds',
       movedAsideAs:
-        'InfluxDB 1.x cannot rename a database: the current data is kept as a safety snapshot and stays untouched until the restored copy is complete and checked',
-      note: null,
+        'InfluxDB 1.x cannot rename a database: the current data is kept in the safety snapshot (required) and stays untouched until the restored copy is complete and checked',
+      note: 'the snapshot is restored into scratch databases and checked first',
       unavailable: null,
     },
     elsewhere: {
       kind: 'database',
-      hint: 'a new database name (letters, digits, _ and -); SOURCE:NEW to pick one database of the snapshot',
+      hint: 'a database name that does not exist yet (letters, digits, _ and -); SOURCE:NEW to pick one database of the snapshot',
       example: `${t.settings.connection.databases?.[0] ?? 'telegraf'}_restored`,
     },
   }),
@@ -490,10 +603,14 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
       }
       databases = s.connection.databases.filter((d) => all.includes(d));
     } else {
-      databases = all.filter((d) => d !== INTERNAL && !d.startsWith(SCRATCH_PREFIX)).sort();
-      if (!databases.length) {
-        throw new Error(`InfluxDB at ${http.url} has no database to back up (only ${INTERNAL})`);
+      databases = all.filter((d) => !reserved(d)).sort();
+    }
+    if (!databases.length) {
+      const reason = `InfluxDB at ${http.url} has no database ${missing.length ? missing.join(', ') : 'to back up (only _internal)'}`;
+      if (ctx.safety) {
+        return { kind: 'nothing', reason };
       }
+      throw new Error(reason);
     }
     await checkRpc(s.connection.rpcAddress);
     // Points written after the cut-off are not counted: they may or may not be in the backup.
@@ -552,41 +669,26 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
     const s = ctx.target.settings;
     const http = new InfluxHttp(s, ctx.signal);
     await checkRpc(s.connection.rpcAddress);
+    await http.databases(); // reachable, credentials accepted: before anything is read
     const dbs = await restoreFromSnapshot(ctx);
     const rec = recorded(ctx.snapshot.metadata);
     const cutoff = rec?.cutoff ?? new Date().toISOString();
-    const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const scratch = dbs.map((d, i) => ({ ...d, scratch: `${SCRATCH_PREFIX}${tag}_${i}` }));
+    const scratch = dbs.map((d) => ({ ...d, scratch: scratchName('verify', owner(ctx)) }));
     const actual: InfluxState = {};
     const problems: string[] = [];
+    const made: string[] = [];
     try {
       for (const d of scratch) {
         ctx.progress(`restoring ${d.db} into a scratch database`);
-        await influxd(ctx, [
-          'restore',
-          '-portable',
-          '-host',
-          s.connection.rpcAddress,
-          '-db',
-          d.db,
-          '-newdb',
-          d.scratch,
-          d.dir,
-        ]);
+        ctx.created({ kind: 'database', name: d.scratch });
+        made.push(d.scratch);
+        await restoreDatabase(ctx, d, d.scratch);
       }
       ctx.progress('comparing');
       for (const d of scratch) {
-        const before = rec?.before[d.db];
-        const after = rec?.after?.[d.db];
-        actual[d.db] = await settledState(
-          http,
-          d.scratch,
-          cutoff,
-          before ? (st) => compareDatabase(d.db, st, before, after).length === 0 : null
-        );
-        if (before) {
-          problems.push(...compareDatabase(d.db, actual[d.db], before, after));
-        }
+        const r = await checkRestored(http, rec, d.db, d.scratch, cutoff);
+        actual[d.db] = r.state;
+        problems.push(...r.problems);
       }
       if (rec) {
         for (const db of Object.keys(rec.before)) {
@@ -596,10 +698,10 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
         }
       }
     } finally {
-      for (const d of scratch) {
+      for (const name of made) {
         await http
-          .dropDatabase(d.scratch)
-          .catch((e) => ctx.log.error({ err: String(e), database: d.scratch }, 'could not drop a scratch database'));
+          .dropDatabase(name)
+          .catch((e) => ctx.log.error({ err: String(e), database: name }, 'could not drop a scratch database'));
       }
     }
     if (problems.length) {
@@ -617,13 +719,39 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
     const s = ctx.target.settings;
     const http = new InfluxHttp(s, ctx.signal);
     await checkRpc(s.connection.rpcAddress);
+    const existing = await http.databases();
+    const inPlace = ctx.options.to === undefined;
+    /** What may not be replaced: InfluxDB cannot move a database aside. */
+    const guard = (dests: string[]) => {
+      const there = dests.filter((d) => existing.includes(d));
+      if (!there.length) {
+        return;
+      }
+      const names = there.join(', ');
+      if (!inPlace) {
+        throw new Error(
+          ctx.options.force
+            ? `database ${names} already exists and InfluxDB 1.x cannot move it aside: force does not replace it; choose another name, or back it up and drop it yourself`
+            : `database ${names} already exists; choose another name (InfluxDB 1.x cannot move it aside, so force does not replace it)`
+        );
+      }
+      if (ctx.safety !== 'saved' && ctx.safety !== 'nothing') {
+        throw new Error(
+          `InfluxDB 1.x cannot move database ${names} aside: replacing it needs the safety backup first (restore with the safety backup, or to another name)`
+        );
+      }
+    };
+    const recordedDbs = ctx.snapshot.metadata?.databases;
+    if (inPlace && Array.isArray(recordedDbs)) {
+      guard(recordedDbs.map(String)); // at once, before the snapshot is read
+    }
     const dbs = await restoreFromSnapshot(ctx);
     const held = dbs.map((d) => d.db).join(', ');
     let plan: Array<{ db: string; dir: string; dest: string }>;
-    if (ctx.options.to === undefined) {
+    if (inPlace) {
       plan = dbs.map((d) => ({ ...d, dest: d.db }));
     } else {
-      const { source, dest } = parseTo(ctx.options.to);
+      const { source, dest } = parseTo(ctx.options.to!);
       const pick = source === undefined ? (dbs.length === 1 ? dbs[0] : undefined) : dbs.find((d) => d.db === source);
       if (!pick) {
         throw new Error(
@@ -638,37 +766,105 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
       }
       plan = [{ ...pick, dest }];
     }
-    const existing = await http.databases();
-    if (ctx.options.to !== undefined && !ctx.options.force) {
-      const taken = plan.filter((p) => existing.includes(p.dest));
-      if (taken.length) {
-        throw new Error(`database ${taken.map((p) => p.dest).join(', ')} already exists; choose another name or force`);
-      }
-    }
+    guard(plan.map((p) => p.dest));
     const rec = recorded(ctx.snapshot.metadata);
     const cutoff = rec?.cutoff ?? new Date().toISOString();
     const restored: InfluxState = {};
-    for (const p of plan) {
-      // Restoring over the same name: the engine took the safety backup before we got here.
-      if (existing.includes(p.dest)) {
-        ctx.progress(`dropping database ${p.dest}`);
-        await http.dropDatabase(p.dest);
-      }
-      ctx.progress(`restoring database ${p.dest}`);
-      const args = ['restore', '-portable', '-host', s.connection.rpcAddress, '-db', p.db];
-      if (p.dest !== p.db) {
-        args.push('-newdb', p.dest);
-      }
-      await influxd(ctx, [...args, p.dir]);
-      const before = rec?.before[p.db];
-      restored[p.dest] = await settledState(
-        http,
-        p.dest,
-        cutoff,
-        before ? (st) => compareDatabase(p.db, st, before, rec?.after?.[p.db]).length === 0 : null
-      );
-    }
     const names = plan.map((p) => (p.dest === p.db ? p.dest : `${p.dest} (from ${p.db})`)).join(', ');
-    return { location: `database${plan.length > 1 ? 's' : ''} ${names}`, detail: summary(restored) };
+    const location = `database${plan.length > 1 ? 's' : ''} ${names}`;
+    const result = (detail: string) => {
+      const t = totals(restored);
+      return {
+        location,
+        detail,
+        counts: { databases: t.databases, measurements: t.measurements, points: t.points },
+        movedAside: [],
+        next: [],
+      };
+    };
+
+    if (!inPlace) {
+      // Beside the live data, under a name nobody uses: restored there and checked; a copy that
+      // does not check out is dropped (it was never anyone's data).
+      const p = plan[0];
+      ctx.progress(`restoring database ${p.dest}`);
+      ctx.created({ kind: 'database', name: p.dest });
+      await restoreDatabase(ctx, p, p.dest);
+      const r = await checkRestored(http, rec, p.db, p.dest, cutoff);
+      if (r.problems.length) {
+        await http.dropDatabase(p.dest).catch(() => undefined);
+        throw new Error(
+          `the snapshot restored into database ${p.dest} does not match what was recorded at backup (dropped): ${r.problems.slice(0, 3).join('; ')}`
+        );
+      }
+      restored[p.dest] = r.state;
+      return result(summary(restored));
+    }
+
+    // In place: every database restored into a scratch database and checked, before anything live is touched.
+    const steps = plan.map((p) => ({ ...p, scratch: scratchName('restore', owner(ctx)) }));
+    const made: string[] = [];
+    const keep = new Set<string>();
+    try {
+      for (const p of steps) {
+        ctx.progress(`restoring ${p.db} into a scratch database`);
+        ctx.created({ kind: 'database', name: p.scratch });
+        made.push(p.scratch);
+        await restoreDatabase(ctx, p, p.scratch);
+      }
+      ctx.progress('checking the scratch databases');
+      const problems: string[] = [];
+      for (const p of steps) {
+        problems.push(...(await checkRestored(http, rec, p.db, p.scratch, cutoff)).problems);
+      }
+      if (problems.length) {
+        throw new Error(
+          `the snapshot restored into a scratch database does not match what was recorded at backup; ${location} ${plan.length > 1 ? 'are' : 'is'} untouched: ${problems.slice(0, 3).join('; ')}`
+        );
+      }
+      // The safety snapshot holds what is replaced now (guard); the checked copy stays until the live one checks out.
+      for (const p of steps) {
+        if (existing.includes(p.dest)) {
+          ctx.progress(`replacing database ${p.dest}`);
+          await http.dropDatabase(p.dest);
+        } else {
+          ctx.progress(`restoring database ${p.dest}`);
+        }
+        try {
+          await restoreDatabase(ctx, p, p.dest);
+          const r = await checkRestored(http, rec, p.db, p.dest, cutoff);
+          if (r.problems.length) {
+            throw new Error(r.problems.slice(0, 3).join('; '));
+          }
+          restored[p.dest] = r.state;
+        } catch (e) {
+          keep.add(p.scratch);
+          throw new Error(
+            `database ${p.dest} was replaced but does not check out (${(e as Error).message}); the checked copy of the snapshot is kept as database ${p.scratch}`
+          );
+        }
+      }
+    } finally {
+      for (const name of made.filter((m) => !keep.has(m))) {
+        await http
+          .dropDatabase(name)
+          .catch((e) => ctx.log.error({ err: String(e), database: name }, 'could not drop a scratch database'));
+      }
+    }
+    return result(
+      `${summary(restored)}; restored into ${plan.length > 1 ? 'scratch databases' : 'a scratch database'} and checked first`
+    );
   },
+
+  async removeLeftover(target, item) {
+    if (item.kind !== 'database' || !isScratchName(item.name)) {
+      return; // only ever our own scratch databases
+    }
+    const http = new InfluxHttp(target.settings);
+    if ((await http.databases()).includes(item.name)) {
+      await http.dropDatabase(item.name);
+    }
+  },
+
+  doctor: (target) => influxDoctor(target.settings),
 };

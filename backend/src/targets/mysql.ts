@@ -1,83 +1,64 @@
 /**
  * kind: mysql — the AGAMA database. Backup streams mariadb-dump into restic (never through memory
- * or a temp file) and records each table's row count and CHECKSUM TABLE; verification restores
- * into a scratch database and compares; restore recreates the database (or another one, `to`).
+ * or a temp file) and records what "the same database" means (mysql/state.ts): its character set
+ * and collation, every table's row count and CHECKSUM TABLE, every object's definition.
+ *
+ * Verification loads the snapshot into a scratch database and compares all of it. A restore never
+ * drops live data: it loads the snapshot into a fresh staging database, checks it, and only then
+ * swaps it into the live place, moving what was there aside into `<db>_before_restore_<time>`
+ * (mysql/swap.ts), kept until an operator removes it.
  */
-import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import mysql from 'mysql2/promise';
-import { readSecret } from '../config/secret';
-import { SecretRef } from '../config/types';
-import { CommandSpec, start } from '../util/subprocess';
-import { findProgram } from './tools';
-import { DriverContext, Metadata, TargetDriver } from './types';
+import type { Logger } from 'pino';
+import type { TargetConfig } from '../config/types';
+import { asideName, isAsideName } from './kit/aside';
+import { isScratchName, scratchName, scratchPrefix } from './kit/scratch';
+import { TargetDriver, Metadata, DriverContext, SnapshotReader } from './types';
+import {
+  connect,
+  dumpCommand,
+  IDENT,
+  isSystemSchema,
+  MysqlSettings,
+  q,
+  schemaInfo,
+  SYSTEM_SCHEMAS,
+  where,
+} from './mysql/connection';
+import { loadDump } from './mysql/load';
+import {
+  compareSchema,
+  compareTables,
+  databaseState,
+  DatabaseState,
+  readObjects,
+  SchemaRecord,
+  schemaRecord,
+} from './mysql/state';
+import { KEPT_DEFINITIONS, swapIn } from './mysql/swap';
+import { mysqlDoctor } from './mysql/doctor';
 
-export interface MysqlSettings {
-  connection: {
-    host: string;
-    port: number;
-    user: string;
-    passwordFile?: string;
-    passwordEnv?: string;
-    database: string;
+export type { MysqlSettings } from './mysql/connection';
+export { databaseState } from './mysql/state';
+
+/** What a backup recorded (metadata): what verification and restore compare against. */
+interface Recorded {
+  tables: DatabaseState;
+  tablesAfter?: DatabaseState;
+  schema?: SchemaRecord;
+}
+
+function recorded(meta: Metadata | null): Recorded | null {
+  if (!meta || !meta.tables) {
+    return null;
+  }
+  return {
+    tables: meta.tables as unknown as DatabaseState,
+    tablesAfter:
+      meta.changedDuringBackup && meta.tablesAfter ? (meta.tablesAfter as unknown as DatabaseState) : undefined,
+    schema: meta.schema ? (meta.schema as unknown as SchemaRecord) : undefined,
   };
-  verify: Record<string, never>;
-}
-
-interface TableState {
-  rows: number;
-  checksum: number | null;
-}
-type DatabaseState = Record<string, TableState>;
-
-const IDENT = /^[A-Za-z0-9_]{1,64}$/;
-
-function password(s: MysqlSettings): string {
-  const ref: SecretRef = { file: s.connection.passwordFile, env: s.connection.passwordEnv };
-  return readSecret(ref, 'mysql connection');
-}
-
-async function connect(s: MysqlSettings, database?: string): Promise<mysql.Connection> {
-  try {
-    return await mysql.createConnection({
-      host: s.connection.host,
-      port: s.connection.port,
-      user: s.connection.user,
-      password: password(s),
-      database,
-      connectTimeout: 10_000,
-      multipleStatements: false,
-    });
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    throw new Error(
-      `cannot connect to MySQL at ${s.connection.host}:${s.connection.port}: ${err.code ?? ''} ${err.message}`.trim()
-    );
-  }
-}
-
-/** Row counts and CHECKSUM TABLE of every base table: what "the same data" means for verification. */
-export async function databaseState(
-  conn: mysql.Connection,
-  database: string,
-  checksums = true
-): Promise<DatabaseState> {
-  const [tables] = await conn.query<mysql.RowDataPacket[]>(
-    `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
-    [database]
-  );
-  const state: DatabaseState = {};
-  for (const t of tables) {
-    const ident = `${conn.escapeId(database)}.${conn.escapeId(t.name)}`;
-    const [[count]] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident}`);
-    const [[sum]] = checksums
-      ? await conn.query<mysql.RowDataPacket[]>(`CHECKSUM TABLE ${ident}`)
-      : [[{ Checksum: null }]];
-    state[t.name] = { rows: Number(count.n), checksum: sum.Checksum === null ? null : Number(sum.Checksum) };
-  }
-  return state;
 }
 
 /**
@@ -101,73 +82,131 @@ async function writesSince(
   return { now, changed: Number(rows[0].n) > 0 };
 }
 
-/** Client options in a private file (mode 600): the password never appears on a command line. */
-function optionsFile(ctx: DriverContext<MysqlSettings>): string {
-  const file = path.join(ctx.tmpDir, 'client.cnf');
-  const c = ctx.target.settings.connection;
-  const quoted = password(ctx.target.settings).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  writeFileSync(
-    file,
-    `[client]\nhost=${c.host}\nport=${c.port}\nuser=${c.user}\npassword="${quoted}"\nprotocol=TCP\n`,
-    { mode: 0o600 }
-  );
-  return file;
-}
-
-function clientCommand(ctx: DriverContext<MysqlSettings>, database: string): CommandSpec {
-  return {
-    command: findProgram(['mariadb', 'mysql']),
-    args: [`--defaults-extra-file=${optionsFile(ctx)}`, '--batch', database],
-    timeoutMs: ctx.target.timeoutSeconds * 1000,
-  };
-}
-
-/** Loads a snapshot's dump into `database` (which must exist), streaming restic → client. */
-async function load(
-  ctx: DriverContext<MysqlSettings>,
-  dump: { stream: NodeJS.ReadableStream; done: Promise<void> },
-  database: string
-): Promise<void> {
-  const client = start(clientCommand(ctx, database), { stdin: 'pipe', signal: ctx.signal });
-  client.child.stdin!.on('error', () => undefined);
-  dump.stream.pipe(client.child.stdin!);
-  const [d, c] = await Promise.allSettled([dump.done, client.done]);
-  if (d.status === 'rejected') {
-    throw d.reason;
+/**
+ * Without SELECT on mysql.proc, MariaDB 10.11 hides the database's procedures and functions from
+ * the account, and mariadb-dump leaves them out without a word: refuse such a backup.
+ */
+async function checkRoutinesReadable(conn: mysql.Connection, s: MysqlSettings): Promise<void> {
+  try {
+    await conn.query(`SELECT COUNT(*) FROM mysql.proc WHERE db = ?`, [s.connection.database]);
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    throw new Error(
+      `${s.connection.user} cannot read the definitions of the database's procedures and functions (${err.code ?? err.message}): grant SELECT ON mysql.proc (docs/mysql-privileges.md), or mariadb-dump leaves them out`
+    );
   }
-  if (c.status === 'rejected') {
-    throw c.reason;
-  }
-}
-
-function compare(expected: DatabaseState, actual: DatabaseState): string[] {
-  const problems: string[] = [];
-  for (const [table, want] of Object.entries(expected)) {
-    const got = actual[table];
-    if (!got) {
-      problems.push(`table ${table} missing`);
-    } else if (got.rows !== want.rows) {
-      problems.push(`table ${table}: ${got.rows} rows, expected ${want.rows}`);
-    } else if (want.checksum !== null && got.checksum !== want.checksum) {
-      problems.push(`table ${table}: checksum ${got.checksum}, expected ${want.checksum}`);
-    }
-  }
-  for (const table of Object.keys(actual)) {
-    if (!(table in expected)) {
-      problems.push(`unexpected table ${table}`);
-    }
-  }
-  return problems;
-}
-
-/** `bsla_verify_<8 hex of target and database>_`: scratch databases of one target's verifications. */
-function scratchPrefix(target: string, s: MysqlSettings): string {
-  const id = createHash('sha256').update(`${target}\0${s.connection.database}`).digest('hex').slice(0, 8);
-  return `bsla_verify_${id}_`;
 }
 
 function dumpFilename(s: MysqlSettings): string {
   return `${s.connection.database}.sql`;
+}
+
+/** The scratch/staging names of one target (its name and database). */
+function owner(ctx: DriverContext<MysqlSettings>): string {
+  return `${ctx.target.name}\0${ctx.target.settings.connection.database}`;
+}
+
+/** The character set and collation to create a scratch/staging database with: the snapshot's own. */
+async function charsetFor(
+  conn: mysql.Connection,
+  meta: Metadata | null,
+  fallback: string
+): Promise<{ charset: string; collation: string }> {
+  const schema = meta?.schema as unknown as SchemaRecord | undefined;
+  if (schema?.charset && schema.collation) {
+    return { charset: schema.charset, collation: schema.collation };
+  }
+  // A snapshot from before definitions were recorded: the live database's, else the server's default.
+  const info = await schemaInfo(conn, fallback);
+  if (info) {
+    return info;
+  }
+  const [[d]] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT @@character_set_server AS charset, @@collation_server AS collation`
+  );
+  return { charset: d.charset, collation: d.collation };
+}
+
+/** A load failure of the client (vs. the snapshot that could not be read, which is rethrown). */
+class LoadError extends Error {}
+
+/**
+ * Loads the snapshot into a new scratch/staging database (recorded first as something this run
+ * creates) and reads what it holds. The database is left for the caller to drop or swap in.
+ */
+async function loadInto(
+  ctx: DriverContext<MysqlSettings> & { reader: SnapshotReader; snapshot: { metadata: Metadata | null } },
+  conn: mysql.Connection,
+  database: string,
+  checksums: boolean
+): Promise<{ tables: DatabaseState; schema: SchemaRecord; statuses: Record<string, string> }> {
+  const s = ctx.target.settings;
+  const cs = await charsetFor(conn, ctx.snapshot.metadata, s.connection.database);
+  ctx.created({ kind: 'database', name: database });
+  await conn.query(`CREATE DATABASE ${q(database)} CHARACTER SET ${q(cs.charset)} COLLATE ${q(cs.collation)}`);
+  const dump = ctx.reader.dump(dumpFilename(s));
+  let readFailed = false;
+  dump.done.catch(() => (readFailed = true));
+  let statuses: Record<string, string>;
+  try {
+    statuses = await loadDump(ctx, dump, database);
+  } catch (e) {
+    throw readFailed ? e : new LoadError(`the dump does not load: ${(e as Error).message}`);
+  }
+  ctx.progress('checking');
+  const tables = await databaseState(conn, database, checksums);
+  const info = (await schemaInfo(conn, database))!;
+  const schema = schemaRecord(info, await readObjects(conn, database));
+  // Scratch copies of events are disabled (mysql/load.ts): their status is the dump's.
+  schema.events = { ...schema.events, ...statuses };
+  return { tables, schema, statuses };
+}
+
+/** Problems of a loaded copy against the recorded state (row counts within before/after, definitions). */
+function problemsOf(rec: Recorded, got: { tables: DatabaseState; schema: SchemaRecord }): string[] {
+  let problems = compareTables(rec.tables, got.tables);
+  if (problems.length && rec.tablesAfter) {
+    const alt = compareTables(rec.tablesAfter, got.tables);
+    problems = alt.length < problems.length ? alt : problems;
+  }
+  if (rec.schema) {
+    problems.push(...compareSchema(rec.schema, got.schema));
+  }
+  return problems;
+}
+
+async function dropQuietly(conn: mysql.Connection, database: string, log: Logger): Promise<void> {
+  await conn
+    .query(`DROP DATABASE IF EXISTS ${q(database)}`)
+    .catch((e) => log.error({ database, err: String(e) }, 'could not drop a scratch database'));
+}
+
+/** A free aside name for `database` (a second restore within the same second gets another). */
+async function freeAsideName(conn: mysql.Connection, database: string): Promise<string> {
+  const now = new Date();
+  for (let attempt = 1; ; attempt++) {
+    const name = asideName(database, now, 64, attempt);
+    if (!(await schemaInfo(conn, name))) {
+      return name;
+    }
+  }
+}
+
+function refused(name: string): string | null {
+  if (!IDENT.test(name)) {
+    return 'database names: letters, digits and _ only, at most 64';
+  }
+  if (isSystemSchema(name)) {
+    return `${name} is a system schema of the server (${SYSTEM_SCHEMAS.join(', ')} are never restored into)`;
+  }
+  if (isScratchName(name)) {
+    return `${name} starts with bsla_, reserved for the scratch and staging databases of backup-sla`;
+  }
+  return null;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export const mysqlDriver: TargetDriver<MysqlSettings> = {
@@ -179,7 +218,15 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         port: z.number().int().min(1).max(65535).default(3306),
         user: z.string().min(1),
         ...h.passwordFields(),
-        database: z.string().regex(IDENT, 'database names: letters, digits and _ only'),
+        database: z
+          .string()
+          .regex(IDENT, 'database names: letters, digits and _ only')
+          .refine((d) => !isSystemSchema(d), {
+            message: `a system schema (${SYSTEM_SCHEMAS.join(', ')}) is not a target`,
+          })
+          .refine((d) => !isScratchName(d), {
+            message: 'names starting with bsla_ are reserved for scratch databases',
+          }),
       })
       .refine((c) => c.passwordFile || c.passwordEnv, { message: 'needs passwordFile or passwordEnv' }),
   }),
@@ -190,21 +237,22 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     retention: { keepWeekly: 4 },
     verifySchedule: '0 4 * * 0',
     coverage: 'the AGAMA database (its item table and everything else in it)',
-    usability: 'restore into a scratch database; same tables, row counts and CHECKSUM TABLE as at backup time',
+    usability:
+      'restore into a scratch database; same character set, tables, definitions, row counts and CHECKSUM TABLE as at backup time',
   },
 
-  checkRestoreTarget: (to) => (IDENT.test(to) ? null : 'database names: letters, digits and _ only, at most 64'),
+  checkRestoreTarget: (to) => refused(to),
 
   destinations: (t) => ({
     inPlace: {
       replaces: `database ${t.settings.connection.database}`,
-      movedAsideAs: `database ${t.settings.connection.database}_before_restore_<time>`,
-      note: null,
+      movedAsideAs: `database ${t.settings.connection.database}_before_restore_<time> (kept until removed)`,
+      note: 'the snapshot is loaded and checked in a staging database first; the live database is untouched until then',
       unavailable: null,
     },
     elsewhere: {
       kind: 'database',
-      hint: 'another database on the same server (letters, digits and _)',
+      hint: 'another database on the same server (letters, digits and _); an existing one is moved aside only with force',
       example: `${t.settings.connection.database}_restored`,
     },
   }),
@@ -214,41 +262,51 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     const names = Object.keys(tables).sort();
     const rows = names.reduce((n, k) => n + tables[k].rows, 0);
     const db = typeof meta.database === 'string' ? meta.database : 'the database';
+    const schema = meta.schema as unknown as SchemaRecord | undefined;
+    const others = schema
+      ? (['view', 'procedure', 'function', 'trigger', 'event'] as const)
+          .map((type) => [type, Object.keys(schema.objects).filter((k) => k.startsWith(`${type} `)).length] as const)
+          .filter(([, n]) => n > 0)
+          .map(([type, n]) => `, ${plural(n, type)}`)
+          .join('')
+      : '';
     return {
-      summary: `database ${db}: ${names.length} table${names.length === 1 ? '' : 's'}, ${rows} rows`,
+      summary: `database ${db}${schema ? ` (${schema.charset}, ${schema.collation})` : ''}: ${plural(names.length, 'table')}, ${rows} rows${others}`,
       items: names.map((name) => ({ name, count: tables[name].rows, unit: 'rows' })),
     };
   },
 
   async backup(ctx) {
     const s = ctx.target.settings;
-    const conn = await connect(s, s.connection.database);
+    const db = s.connection.database;
+    const conn = await connect(s);
     try {
-      const started = await writesSince(conn, s.connection.database);
-      const before = await databaseState(conn, s.connection.database);
+      const info = await schemaInfo(conn, db);
+      if (!info) {
+        if (ctx.safety) {
+          // Before a restore: the database being gone is why one restores.
+          return { kind: 'nothing', reason: `database ${db} does not exist on ${where(s)}` };
+        }
+        throw new Error(`database ${db} does not exist on ${where(s)}`);
+      }
+      await checkRoutinesReadable(conn, s);
+      const started = await writesSince(conn, db);
+      const before = await databaseState(conn, db);
+      const schema = schemaRecord(info, await readObjects(conn, db));
       ctx.progress('dumping');
-      const dump: CommandSpec = {
-        command: findProgram(['mariadb-dump', 'mysqldump']),
-        args: [
-          `--defaults-extra-file=${optionsFile(ctx)}`,
-          '--single-transaction',
-          '--routines',
-          '--triggers',
-          '--events',
-          '--skip-dump-date',
-          s.connection.database,
-        ],
-      };
-      const snapshot = await ctx.store.saveStream(dump, dumpFilename(s));
+      const snapshot = await ctx.store.saveStream(dumpCommand(ctx, db), dumpFilename(s));
       // Reading the state again costs a full scan per table; InnoDB's UPDATE_TIME says whether
       // anything was written since we started, so the scan is needed only then.
-      const written = (await writesSince(conn, s.connection.database, started.now)).changed;
-      const after = written ? await databaseState(conn, s.connection.database) : before;
+      const written = (await writesSince(conn, db, started.now)).changed;
+      const after = written ? await databaseState(conn, db) : before;
       // Writes during the dump make the recorded state uncertain: keep both, verify against the range.
       const changed = JSON.stringify(before) !== JSON.stringify(after);
       const metadata: Metadata = {
-        database: s.connection.database,
+        database: db,
+        charset: info.charset,
+        collation: info.collation,
         tables: before as unknown as Metadata,
+        schema: schema as unknown as Metadata,
         changedDuringBackup: changed,
       };
       if (changed) {
@@ -261,75 +319,175 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
   },
 
   async verify(ctx) {
-    const s = ctx.target.settings;
-    // The scratch name carries the target, so that one left by a verification that never finished
-    // (the service was killed) is found and dropped by the next one of the same target.
-    const prefix = scratchPrefix(ctx.target.name, s);
-    const scratch = `${prefix}${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-    const conn = await connect(s);
+    const conn = await connect(ctx.target.settings);
+    const prefix = scratchPrefix('verify', owner(ctx));
+    const scratch = scratchName('verify', owner(ctx));
     try {
-      // The target's lock is ours: no other verification of it is running, what is there is left over.
+      // The target's lock is ours: a scratch database of this target's is left over from a killed run.
       const [leftovers] = await conn.query<mysql.RowDataPacket[]>(
         `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`,
         [`${prefix.replace(/_/g, '\\_')}%`]
       );
       for (const l of leftovers) {
         ctx.log.warn({ database: l.name }, 'dropping the scratch database of an unfinished verification');
-        await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(l.name)}`);
+        await conn.query(`DROP DATABASE IF EXISTS ${q(l.name)}`);
       }
-      await conn.query(`CREATE DATABASE ${conn.escapeId(scratch)}`);
-      ctx.progress('restoring into scratch database');
-      await load(ctx, ctx.reader.dump(dumpFilename(s)), scratch);
-      ctx.progress('comparing');
-      const actual = await databaseState(conn, scratch);
-      const meta = ctx.snapshot.metadata;
-      if (!meta) {
+      ctx.progress('restoring into a scratch database');
+      let got;
+      try {
+        got = await loadInto(ctx, conn, scratch, true);
+      } catch (e) {
+        if (e instanceof LoadError) {
+          return { ok: false, detail: e.message };
+        }
+        throw e;
+      }
+      const rows = Object.values(got.tables).reduce((n, t) => n + t.rows, 0);
+      const rec = recorded(ctx.snapshot.metadata);
+      if (!rec) {
         return {
           ok: true,
-          detail: `restored ${Object.keys(actual).length} tables (no recorded state to compare: catalog was rebuilt)`,
+          detail: `restored ${Object.keys(got.tables).length} tables (no recorded state to compare: catalog was rebuilt)`,
         };
       }
-      const expected = meta.tables as unknown as DatabaseState;
-      let problems = compare(expected, actual);
-      if (problems.length && meta.changedDuringBackup && meta.tablesAfter) {
-        const alt = compare(meta.tablesAfter as unknown as DatabaseState, actual);
-        problems = alt.length < problems.length ? alt : problems;
+      const problems = problemsOf(rec, got);
+      if (problems.length) {
+        return { ok: false, detail: problems.join('; ') };
       }
-      const rows = Object.values(actual).reduce((n, t) => n + t.rows, 0);
-      return problems.length
-        ? { ok: false, detail: problems.join('; ') }
-        : { ok: true, detail: `${Object.keys(actual).length} tables, ${rows} rows, checksums match` };
+      const objects = Object.keys(got.schema.objects).length;
+      return {
+        ok: true,
+        detail: `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and ${objects} definitions match` : ''}`,
+      };
     } finally {
-      await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(scratch)}`).catch(() => undefined);
+      await dropQuietly(conn, scratch, ctx.log);
       await conn.end().catch(() => undefined);
     }
   },
 
   async restore(ctx) {
     const s = ctx.target.settings;
-    const database = ctx.options.to ?? s.connection.database;
+    const live = s.connection.database;
+    const to = ctx.options.to;
+    if (to !== undefined && to === live) {
+      throw new Error(`to names the database ${live} itself: restore without to (a safety backup is taken first)`);
+    }
+    const into = to ?? live;
+    const problem = refused(into);
+    if (problem) {
+      throw new Error(`cannot restore into ${into}: ${problem}`);
+    }
     const conn = await connect(s);
+    const staging = scratchName('restore', owner(ctx));
+    let swapped = false;
     try {
-      if (ctx.options.to !== undefined) {
-        const [exists] = await conn.query<mysql.RowDataPacket[]>(
-          `SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
-          [database]
-        );
-        if (exists.length && !ctx.options.force) {
-          throw new Error(`database ${database} already exists; choose another name or force`);
-        }
+      if (to !== undefined && (await schemaInfo(conn, to)) && !ctx.options.force) {
+        throw new Error(`database ${to} already exists; choose another name, or force to move it aside (it is kept)`);
       }
-      // The engine took a safety snapshot of the current database before we get here.
-      await conn.query(`DROP DATABASE IF EXISTS ${conn.escapeId(database)}`);
-      await conn.query(`CREATE DATABASE ${conn.escapeId(database)}`);
-      ctx.progress('loading dump');
-      await load(ctx, ctx.reader.dump(dumpFilename(s)), database);
-      // Row counts only: checksums are the verification's job, not worth the restore's time.
-      const state = await databaseState(conn, database, false);
-      const rows = Object.values(state).reduce((n, t) => n + t.rows, 0);
-      return { location: `database ${database}`, detail: `${Object.keys(state).length} tables, ${rows} rows` };
+      ctx.progress('loading into a staging database');
+      let got;
+      try {
+        got = await loadInto(ctx, conn, staging, false);
+      } catch (e) {
+        throw new Error(`${(e as Error).message.replace(/^the dump/, 'the snapshot')}; database ${into} is untouched`);
+      }
+      const rec = recorded(ctx.snapshot.metadata);
+      const problems = rec ? problemsOf(rec, got) : [];
+      if (problems.length) {
+        throw new Error(
+          `the snapshot loaded into staging does not match what was recorded at backup, database ${into} is untouched: ${problems.slice(0, 3).join('; ')}`
+        );
+      }
+      // Only now is anything live touched.
+      const current = await schemaInfo(conn, into);
+      const currentObjects = current ? (await readObjects(conn, into)).length : 0;
+      const aside = currentObjects > 0 ? await freeAsideName(conn, into) : null;
+      ctx.progress(aside ? `moving database ${into} aside as ${aside}` : `creating database ${into}`);
+      const result = await swapIn(conn, {
+        staging,
+        into,
+        aside,
+        charset: got.schema.charset,
+        collation: got.schema.collation,
+        statuses: got.statuses,
+        log: ctx.log,
+      });
+      swapped = true;
+      // The live place now holds the restored objects: check their definitions there too.
+      const now = schemaRecord((await schemaInfo(conn, into))!, await readObjects(conn, into));
+      const after = compareSchema(got.schema, now);
+      if (after.length) {
+        throw new Error(
+          `database ${into} restored, but its definitions differ from the snapshot's: ${after.slice(0, 3).join('; ')}${aside ? ` (the previous data is kept in ${aside})` : ''}`
+        );
+      }
+      const tables = Object.keys(got.tables).length;
+      const rows = Object.values(got.tables).reduce((n, t) => n + t.rows, 0);
+      const r = result.restored;
+      return {
+        location: `database ${into}`,
+        detail: `${plural(tables, 'table')}, ${rows} rows, character set ${got.schema.charset}/${got.schema.collation}${aside ? `; the previous database is kept as ${aside}` : ''}`,
+        counts: {
+          tables,
+          rows,
+          views: r.view ?? 0,
+          routines: (r.procedure ?? 0) + (r.function ?? 0),
+          triggers: r.trigger ?? 0,
+          events: r.event ?? 0,
+        },
+        movedAside: aside ? [{ kind: 'database', name: aside, was: `database ${into}` }] : [],
+        next: aside
+          ? [
+              `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
+              ...(result.unmade.length
+                ? [
+                    `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
+                  ]
+                : []),
+            ]
+          : [],
+      };
+    } finally {
+      if (!swapped) {
+        await dropQuietly(conn, staging, ctx.log);
+      }
+      await conn.end().catch(() => undefined);
+    }
+  },
+
+  async removeLeftover(target, item, log) {
+    if (item.kind !== 'database' || !isScratchName(item.name)) {
+      return; // only ever our own scratch databases
+    }
+    const conn = await connect(target.settings);
+    try {
+      log.warn({ database: item.name }, 'dropping the scratch database of an interrupted run');
+      await conn.query(`DROP DATABASE IF EXISTS ${q(item.name)}`);
     } finally {
       await conn.end().catch(() => undefined);
     }
   },
+
+  async asideExists(target, item) {
+    const conn = await connect(target.settings);
+    try {
+      return (await schemaInfo(conn, item.name)) !== null;
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  },
+
+  async removeAside(target: TargetConfig<MysqlSettings>, item) {
+    if (item.kind !== 'database' || !isAsideName(item.name) || !IDENT.test(item.name)) {
+      throw new Error(`${item.name} is not a database a restore moved aside`);
+    }
+    const conn = await connect(target.settings);
+    try {
+      await conn.query(`DROP DATABASE IF EXISTS ${q(item.name)}`);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  },
+
+  doctor: (target) => mysqlDoctor(target.settings),
 };

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { Logger } from 'pino';
 import { loadConfig } from '../config/load';
 import { Catalog } from '../catalog/catalog';
 import { Engine } from '../engine/engine';
@@ -32,6 +33,8 @@ export interface LabOptions {
   files?: Record<string, string>;
   /** Start of the injected clock; default: real time, frozen at creation and moved by advance(). */
   start?: Date;
+  /** The engine's logger (default: silent), kept across reopen(): tests that read the logs. */
+  log?: Logger;
 }
 
 export function writeSecret(dir: string, name: string, value: string): string {
@@ -63,7 +66,7 @@ export function makeLab(options: LabOptions): Lab {
   let engine: Engine;
   const open = () => {
     const cfg = loadConfig(configFile);
-    engine = new Engine(cfg, new Catalog(cfg.catalog), { now: () => clock.now });
+    engine = new Engine(cfg, new Catalog(cfg.catalog), { now: () => clock.now, log: options.log });
     return engine;
   };
   open();

@@ -17,6 +17,9 @@ export interface Services {
     passwordFile: string;
     /** A [client] defaults file for the backup user (`mariadb --defaults-file=…`). */
     defaultsFile: string;
+    /** The least-privilege account of docs/mysql-privileges.md (`backup_sla`, TCP only). */
+    leastUser: string;
+    leastPasswordFile: string;
   };
   influx: {
     /** HTTP API, e.g. http://127.0.0.1:18086 */
@@ -91,6 +94,8 @@ export function services(): Services {
       user: need('BSLA_MYSQL_USER'),
       passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
       defaultsFile: need('BSLA_MYSQL_DEFAULTS_FILE'),
+      leastUser: need('BSLA_MYSQL_LEAST_USER'),
+      leastPasswordFile: need('BSLA_MYSQL_LEAST_PASSWORD_FILE'),
     },
     influx: { url: need('BSLA_INFLUX_URL'), rpc: need('BSLA_INFLUX_RPC') },
     prometheus: { url: need('BSLA_PROM_URL'), dataDir: need('BSLA_PROM_DATA_DIR') },
