@@ -1,6 +1,5 @@
 import {
   chmodSync,
-  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -16,47 +15,8 @@ import YAML from 'yaml';
 import { makeLab, Lab } from '../test/harness';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
+import { applyPlaybook, commit, git, makeRepo } from '../test/ansible';
 import { ansibleDriver, parseChanges, parseRecap } from './ansible';
-
-const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'ansible');
-
-function git(dir: string, ...args: string[]): Promise<string> {
-  return run({
-    command: 'git',
-    args: ['-C', dir, '-c', 'user.name=Lab Admin', '-c', 'user.email=admin@lab.test', ...args],
-    env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
-    timeoutMs: 30_000,
-  });
-}
-
-/** The fixture repository made a git repository at `dir`, managing the file `motd`. */
-async function makeRepo(dir: string, motd: string): Promise<void> {
-  cpSync(FIXTURE, dir, { recursive: true });
-  mkdirSync(path.join(dir, 'group_vars'), { recursive: true });
-  writeFileSync(path.join(dir, 'group_vars', 'all.yml'), `lab_name: lab-9\nmotd_path: ${motd}\n`);
-  await git(dir, 'init', '-q', '-b', 'main');
-  await git(dir, 'add', '-A');
-  await git(dir, 'commit', '-q', '-m', 'initial lab configuration');
-  await git(dir, 'tag', 'v1');
-}
-
-async function commit(dir: string, file: string, content: string, message: string): Promise<void> {
-  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-  writeFileSync(path.join(dir, file), content);
-  await git(dir, 'add', '--', file);
-  await git(dir, 'commit', '-q', '-m', message);
-}
-
-/** Configures the "infrastructure" (the motd file) by running the real playbook once. */
-async function applyPlaybook(dir: string): Promise<void> {
-  await run({
-    command: 'ansible-playbook',
-    args: ['site.yml'],
-    cwd: dir,
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
-    timeoutMs: 120_000,
-  });
-}
 
 async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ tags?: string[] }>> {
   const r = lab.engine.config.repositories[repo];

@@ -17,30 +17,13 @@ import { pidsMatching } from '../test/process';
 import { targetState } from '../engine/sla';
 import { ConfigError } from '../config/load';
 import { run } from '../util/subprocess';
+import { AGAMA_FIXTURE, BOTH_FORMS, install, uwsgiSmoke } from '../test/agama';
 import { filesDriver } from './files';
 import { contentHash, treeEntries, walk } from './kit/tree';
 
-const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'agama');
 const DAY = 86400;
-/** Matches both footer forms of the real AGAMA: `AGAMA v0.2 running on …` and `AGAMA</a> v0.3`. */
-const BOTH_FORMS = 'AGAMA(?:</a>)? (v[0-9.]+)';
 /** The pattern that matched the v0.2 footer only (what the example had before v0.3 came out). */
 const OLD_FORM = 'AGAMA (v[0-9.]+)';
-
-/** The lab's way of running AGAMA: Debian's uWSGI with its python3 plugin, on a scratch SQLite database. */
-const uwsgiSmoke = (extra: Record<string, unknown> = {}) => ({
-  wsgi: { file: 'agama.py', callable: 'app' },
-  expectBody: 'A first item',
-  timeout: '30s',
-  env: { AGAMA_DATABASE_URI: 'sqlite:///{tmp}/agama.db' },
-  ...extra,
-});
-
-/** Installs a release of the fixture into `app` (what an upgrade does: agama.py replaced). */
-function install(app: string, release: 'v0.2' | 'v0.3'): void {
-  mkdirSync(app, { recursive: true });
-  cpSync(path.join(FIXTURE, release, 'agama.py'), path.join(app, 'agama.py'));
-}
 
 function asides(dir: string, name: string): string[] {
   return readdirSync(dir).filter((n) => n.startsWith(`${name}.before-restore-`));
@@ -184,7 +167,7 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     expect(safety.safety).toBe(true);
     expect(r.detail.location).toBe(app);
     expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toBe(
-      readFileSync(path.join(FIXTURE, 'v0.3', 'agama.py'), 'utf8')
+      readFileSync(path.join(AGAMA_FIXTURE, 'v0.3', 'agama.py'), 'utf8')
     );
     expect(existsSync(restarted)).toBe(true);
     const aside = asides(path.dirname(app), 'agama');

@@ -1,6 +1,5 @@
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -16,6 +15,14 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { BIN, buildIfStale } from '../test/daemon';
+import {
+  answers,
+  leftSnapshots,
+  lowestTimestamp,
+  privatePrometheus,
+  PrivatePrometheus,
+  waitForData,
+} from '../test/prometheus';
 import { makeLab, Lab } from '../test/harness';
 import { services } from '../test/services';
 import { pidsMatching, waitFor } from '../test/process';
@@ -27,41 +34,11 @@ function promEnv() {
   return services().prometheus;
 }
 
-async function seriesCount(url: string): Promise<number> {
-  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: 'count({__name__=~".+"})' })}`).catch(
-    () => null
-  );
-  const json: any = res ? await res.json().catch(() => null) : null;
-  return Number(json?.data?.result?.[0]?.value?.[1] ?? 0);
-}
-
-async function waitForData(url: string): Promise<void> {
-  await waitFor(async () => (await seriesCount(url)) > 0, 60_000, `Prometheus at ${url} to have series`);
-}
-
 function packFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {
     const p = path.join(dir, e);
     return statSync(p).isDirectory() ? packFiles(p) : [p];
   });
-}
-
-/** Snapshot directories Prometheus left (the driver must delete each one it made). */
-function leftSnapshots(dataDir: string): string[] {
-  const dir = path.join(dataDir, 'snapshots');
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
-
-async function lowestTimestamp(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((res) => res.text());
-  return Number(/^prometheus_tsdb_lowest_timestamp (\S+)$/m.exec(text)![1]);
-}
-
-async function answers(url: string): Promise<boolean> {
-  return fetch(`${url}/-/healthy`).then(
-    () => true,
-    () => false
-  );
 }
 
 /** `backup-sla backup <target>` as users run it, in its own process (to be killed with -9). */
@@ -108,61 +85,6 @@ async function holdingProxy(
 
 function scratchServers(lab: Lab): number[] {
   return pidsMatching('prometheus', `--storage.tsdb.path=${lab.engine.config.workDir}`);
-}
-
-/**
- * A private Prometheus (own port and data dir) that scrapes itself every second, started and
- * stopped by two small scripts that double as the target's hooks.
- */
-interface Private {
-  url: string;
-  dir: string;
-  dataDir: string;
-  startHook: string[];
-  stopHook: string[];
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function privatePrometheus(adminApi: boolean): Promise<Private> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-prom-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dataDir = path.join(dir, 'data');
-  mkdirSync(dataDir);
-  writeFileSync(
-    path.join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`
-  );
-  const args = [
-    `--config.file=${dir}/prometheus.yml`,
-    `--storage.tsdb.path=${dataDir}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    ...(adminApi ? ['--web.enable-admin-api'] : []),
-  ];
-  writeFileSync(
-    path.join(dir, 'start.sh'),
-    `setsid /usr/bin/prometheus ${args.join(' ')} </dev/null >>${dir}/prometheus.log 2>&1 &\necho $! >${dir}/pid\n` +
-      `for i in $(seq 1 100); do curl -sf ${url}/-/ready >/dev/null && exit 0; sleep 0.1; done\necho not ready >&2; exit 1\n`
-  );
-  writeFileSync(
-    path.join(dir, 'stop.sh'),
-    `pid=$(cat ${dir}/pid) || exit 0\nkill $pid 2>/dev/null || exit 0\n` +
-      `for i in $(seq 1 100); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done\nkill -9 $pid\n`
-  );
-  const startHook = ['bash', path.join(dir, 'start.sh')];
-  const stopHook = ['bash', path.join(dir, 'stop.sh')];
-  const p: Private = {
-    url,
-    dir,
-    dataDir,
-    startHook,
-    stopHook,
-    start: async () => void (await run({ command: startHook[0], args: startHook.slice(1), timeoutMs: 30_000 })),
-    stop: async () => void (await run({ command: stopHook[0], args: stopHook.slice(1), timeoutMs: 30_000 })),
-  };
-  await p.start();
-  return p;
 }
 
 describe('prometheus target', () => {
@@ -338,12 +260,12 @@ describe('prometheus target', () => {
 
 describe('prometheus target against private servers', () => {
   let lab: Lab;
-  let admin: Private;
-  let noAdmin: Private;
+  let admin: PrivatePrometheus;
+  let noAdmin: PrivatePrometheus;
   let closed: number;
 
   beforeAll(async () => {
-    [admin, noAdmin] = await Promise.all([privatePrometheus(true), privatePrometheus(false)]);
+    [admin, noAdmin] = await Promise.all([privatePrometheus(), privatePrometheus({ adminApi: false })]);
     closed = await freePort();
     lab = makeLab({
       targets: {
@@ -361,12 +283,7 @@ describe('prometheus target against private servers', () => {
   });
   afterAll(async () => {
     lab?.cleanup();
-    for (const p of [admin, noAdmin]) {
-      if (p) {
-        await p.stop().catch(() => undefined);
-        rmSync(p.dir, { recursive: true, force: true });
-      }
-    }
+    await Promise.all([admin, noAdmin].map((p) => p?.destroy()));
   });
 
   async function expectNothingLeft(target: string, dataDir: string): Promise<void> {

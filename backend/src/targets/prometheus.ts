@@ -8,7 +8,8 @@
  *
  * Verification restores into the temp dir, runs `promtool tsdb analyze` on every block, starts a
  * scratch Prometheus over the copy and checks that it answers with the recorded series and time
- * range. promtool or prometheus not installed: "could not verify".
+ * range. promtool or prometheus (`verify.promtool`, `verify.prometheus`: default on PATH) not
+ * installed: "could not verify".
  *
  * Restore goes to a directory below the target's restoreRoots (`to`), or in place: into the live
  * data directory, with the configured stop/start hooks. Either way the snapshot is staged beside
@@ -67,7 +68,12 @@ export interface PrometheusSettings {
   /** Commands (argument arrays) that stop and start the live Prometheus, for restores into it. */
   hooks?: { stop?: string[]; start?: string[] };
   restoreRoots?: RestoreRoots;
-  verify: Record<string, never>;
+  verify: {
+    /** promtool for the verification and the check before a restore (default: on PATH). */
+    promtool?: string;
+    /** prometheus for the verification's scratch server (default: on PATH). */
+    prometheus?: string;
+  };
 }
 
 const HOOK_TIMEOUT_MS = 5 * 60 * 1000;
@@ -98,6 +104,10 @@ function blockMetadata(blocks: BlockInfo[], extra: Metadata): Metadata {
   };
 }
 
+function toolsOf(s: PrometheusSettings): { promtool: string; prometheus: string } {
+  return { promtool: s.verify?.promtool ?? 'promtool', prometheus: s.verify?.prometheus ?? 'prometheus' };
+}
+
 function rootsOf(s: PrometheusSettings): string[] {
   return restoreRootsOf(s.restoreRoots, [s.connection.dataDir]);
 }
@@ -116,6 +126,7 @@ async function stageTsdb(
     await ctx.reader.restoreTo(staging);
     ctx.progress('checking the restored TSDB');
     const c = await checkTsdb(
+      toolsOf(ctx.target.settings).promtool,
       staging,
       recordedBlocks(ctx.snapshot.metadata),
       ctx.target.timeoutSeconds * 1000,
@@ -247,6 +258,10 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       .optional(),
     restoreRoots: restoreRootsField(h),
   }),
+  verifyShape: () => ({
+    promtool: z.string().min(1).optional(),
+    prometheus: z.string().min(1).optional(),
+  }),
   defaults: {
     schedule: '30 2 * * *',
     rpo: '1d',
@@ -325,6 +340,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   },
 
   async verify(ctx) {
+    const tools = toolsOf(ctx.target.settings);
     const dir = path.join(ctx.tmpDir, 'tsdb');
     mkdirSync(dir, { recursive: true });
     ctx.progress('reading the snapshot');
@@ -344,7 +360,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     }
     ctx.progress('promtool tsdb analyze');
     for (const b of blocks) {
-      const n = await promtoolSeries(dir, b.ulid, ctx.target.timeoutSeconds * 1000, ctx.signal);
+      const n = await promtoolSeries(tools.promtool, dir, b.ulid, ctx.target.timeoutSeconds * 1000, ctx.signal);
       if (n !== null && typeof n === 'object') {
         problems.push(n.problem);
       } else if (n !== b.series) {
@@ -353,7 +369,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     }
     ctx.progress('starting a scratch Prometheus');
     const newestBlock = blocks.reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
-    const scratch = await startScratch(ctx, dir, newestBlock.maxTime - newestBlock.minTime + 1000);
+    const scratch = await startScratch(ctx, tools.prometheus, dir, newestBlock.maxTime - newestBlock.minTime + 1000);
     if ('problem' in scratch) {
       return { ok: false, detail: [...problems, scratch.problem].join('; ') };
     }
@@ -466,8 +482,9 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
         detail: `${dataDir} does not exist or is not readable`,
       });
     }
-    checks.push(await toolCheck('promtool', ['promtool'], ['--version'], /version (\S+)/, PROMTOOL_HINT));
-    checks.push(await toolCheck('prometheus', ['prometheus'], ['--version'], /version (\S+)/, PROMETHEUS_HINT));
+    const tools = toolsOf(s);
+    checks.push(await toolCheck('promtool', [tools.promtool], ['--version'], /version (\S+)/, PROMTOOL_HINT));
+    checks.push(await toolCheck('prometheus', [tools.prometheus], ['--version'], /version (\S+)/, PROMETHEUS_HINT));
     for (const [which, hook] of Object.entries(s.hooks ?? {})) {
       if (hook) {
         checks.push(

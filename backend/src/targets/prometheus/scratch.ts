@@ -26,10 +26,11 @@ export interface Scratch {
  */
 export async function startScratch(
   ctx: DriverContext<unknown>,
+  prometheusName: string,
   dir: string,
   lookbackMs: number
 ): Promise<Scratch | { problem: string }> {
-  const prometheus = requireProgram(['prometheus'], 'install prometheus (Debian: apt-get install prometheus)');
+  const prometheus = requireProgram([prometheusName], 'install prometheus (Debian: apt-get install prometheus)');
   const config = path.join(ctx.tmpDir, 'scratch-prometheus.yml');
   writeFileSync(
     config,

@@ -108,12 +108,13 @@ export function compareBlocks(expected: BlockInfo[], actual: BlockInfo[]): strin
  * UnavailableError.
  */
 export async function promtoolSeries(
+  promtoolName: string,
   dir: string,
   ulid: string,
   timeoutMs: number,
   signal: AbortSignal
 ): Promise<number | null | { problem: string }> {
-  const promtool = requireProgram(['promtool'], PROMTOOL_HINT);
+  const promtool = requireProgram([promtoolName], PROMTOOL_HINT);
   try {
     const out = await run({ command: promtool, args: ['tsdb', 'analyze', dir, ulid], timeoutMs }, { signal });
     const m = /^Series:\s*(\d+)/m.exec(out);
@@ -133,6 +134,7 @@ export async function promtoolSeries(
  * meta.json check is done (`promtoolMissing`).
  */
 export async function checkTsdb(
+  promtoolName: string,
   dir: string,
   recorded: BlockInfo[] | null,
   timeoutMs: number,
@@ -147,7 +149,7 @@ export async function checkTsdb(
   const problems = recorded ? compareBlocks(recorded, blocks) : [];
   let promtool: string;
   try {
-    promtool = requireProgram(['promtool'], PROMTOOL_HINT);
+    promtool = requireProgram([promtoolName], PROMTOOL_HINT);
   } catch {
     return { problems, blocks, promtoolMissing: true };
   }
