@@ -30,7 +30,7 @@
  * staged beside the destination with `.git` rebuilt from the bundle — the history, the branch and
  * the uncommitted changes (as changes) all back — checked, and then swapped in.
  */
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UnavailableError } from '../util/errors';
@@ -50,6 +50,7 @@ import {
   checkVacant,
   directoryAsideExists,
   isDirectory,
+  realPathOf,
   removeDirectoryAside,
   removeStaging,
   restoreRootsField,
@@ -181,14 +182,7 @@ async function checkSource(ctx: DriverContext<AnsibleSettings>): Promise<string>
     }
     throw new NotARepository(`${dir} is not a git repository (${gitError(e)})`);
   }
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  if (real(top) !== real(dir)) {
+  if (realPathOf(top) !== realPathOf(dir)) {
     throw new NotARepository(`${dir} is not the top of a git repository (its repository is ${top})`);
   }
   return dir;
@@ -780,7 +774,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
           })
         ).trim();
         checks.push(
-          realpathSync(top) === realpathSync(dir)
+          realPathOf(top) === realPathOf(dir)
             ? { name: 'repository', level: 'ok', detail: `${dir} is a git work tree` }
             : { name: 'repository', level: 'failed', detail: `${dir} is not the top of its git work tree (${top} is)` }
         );

@@ -44,6 +44,7 @@ import {
   checkDestination,
   checkVacant,
   directoryAsideExists,
+  isInside,
   removeDirectoryAside,
   removeStaging,
   restoreRootsField,
@@ -139,11 +140,6 @@ function nameOf(p: string): string {
 /** A name the snapshot may use for a path: one plain path component (a manifest is not trusted). */
 function plainName(n: unknown): n is string {
   return typeof n === 'string' && n !== '' && n !== '.' && n !== '..' && !/[\\/\0]/.test(n);
-}
-
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Where the version file sits in the snapshot's files/ dir (`<name>/<rel>`). */

@@ -18,7 +18,7 @@
  * In place, a running Prometheus without hooks.stop is refused (nothing is touched); a stopped one
  * needs no hook; without hooks.start the result says to start it.
  */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UnavailableError } from '../util/errors';
@@ -30,6 +30,7 @@ import {
   checkVacant,
   directoryAsideExists,
   isDirectory,
+  realPathOf,
   removeDirectoryAside,
   removeStaging,
   restoreRootsField,
@@ -446,7 +447,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       );
       const tsdbPath = flags['storage.tsdb.path'];
       if (tsdbPath && path.isAbsolute(tsdbPath) && existsSync(dataDir)) {
-        const same = realpathSync(dataDir) === (existsSync(tsdbPath) ? realpathSync(tsdbPath) : tsdbPath);
+        const same = realPathOf(dataDir) === realPathOf(tsdbPath);
         checks.push(
           same
             ? { name: 'data directory', level: 'ok', detail: `${dataDir} is its --storage.tsdb.path` }
