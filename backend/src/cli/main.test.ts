@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { makeLab, Lab } from '../test/harness';
-import { createAgama, mysqlTarget } from '../test/mysql';
+import { createAgama, dropDatabases, mysqlTarget } from '../test/mysql';
 import { EXIT } from './main';
 
 const BIN = path.resolve(__dirname, '../../bin/backup-sla.js');
@@ -23,7 +23,10 @@ describe('backup-sla CLI', () => {
     lab = makeLab({ targets: { mysql: mysqlTarget('agama_cli') } });
     lab.engine.catalog.close(); // the CLI opens its own
   });
-  afterAll(() => lab.cleanup());
+  afterAll(async () => {
+    lab.cleanup();
+    await dropDatabases('agama_cli');
+  });
   const c = () => ['--config', lab.configFile];
 
   it('check-config prints the effective policy', async () => {
@@ -54,7 +57,9 @@ describe('backup-sla CLI', () => {
     expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toEqual([id]);
 
     const v = await cli([...c(), 'verify', 'mysql', id.slice(0, 8)]);
-    expect(v.stdout).toBe(`verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match\n`);
+    expect(v.stdout).toBe(
+      `verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match; character set latin1/latin1_swedish_ci and the definitions of 1 object match\n`
+    );
 
     const r = await cli([...c(), 'restore', 'mysql', 'latest']);
     expect(r.code).toBe(EXIT.usage);

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
-import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
+import { createAgama, dropDatabases, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor } from '../test/process';
 import { apiLabOptions, auth, json, request } from '../test/service';
 import { targetState } from '../engine/sla';
@@ -135,7 +135,7 @@ describe('kill -9 of the daemon', () => {
       await kill9(d);
     }
     lab?.cleanup();
-    await query(`DROP DATABASE IF EXISTS ${DB}`);
+    await dropDatabases(DB);
   });
 
   async function restart(): Promise<void> {
@@ -239,8 +239,14 @@ describe('kill -9 of the daemon', () => {
       { target: 'mysql', snapshot: firstSnapshot, safetyBackup: true, confirm: 'mysql' },
       'admin'
     );
-    // After the safety backup, the live database is half loaded when the daemon dies.
-    await killDuring(runId, ['--defaults-extra-file', `--batch ${DB}`], 1_000_000);
+    // After the safety backup, the snapshot is half loaded into the staging database when the daemon dies.
+    await killDuring(runId, ['--defaults-extra-file', '--batch bsla_restore_'], 1_000_000);
+    // A restore loads and checks the new data in a fresh place first: the live database is untouched.
+    expect(await tableState(DB)).toEqual(current);
+    // The staging database was recorded before it was made, so that recovery can remove it.
+    expect(lab.engine.catalog.run(runId)!.detail.leftovers).toEqual([
+      { kind: 'database', name: expect.stringMatching(/^bsla_restore_/) },
+    ]);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');

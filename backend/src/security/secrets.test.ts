@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../test/harness';
 import { BIN, buildIfStale } from '../test/daemon';
-import { createAgama, mysqlEnv, query, tableState } from '../test/mysql';
+import { createAgama, dropDatabases, mysqlEnv, query, tableState } from '../test/mysql';
 import { descendants, waitFor } from '../test/process';
 import { request, HttpResponse } from '../test/service';
 import { startGrafanaFake, GrafanaFake } from '../test/grafana-fake/server';
@@ -190,7 +190,7 @@ describe('secrets never leave', () => {
     await fake?.close();
     lab?.cleanup();
     await query(`DROP USER IF EXISTS '${USER}'@'127.0.0.1'`);
-    await query(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_copy`);
+    await dropDatabases(DB, `${DB}_copy`);
   });
 
   it('backups, a failing backup, a verification and restores over HTTP', async () => {

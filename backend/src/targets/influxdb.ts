@@ -785,10 +785,10 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
 
     if (!inPlace) {
       // Beside the live data, under a name nobody uses: restored there and checked; a copy that
-      // does not check out is dropped (it was never anyone's data).
+      // does not check out is dropped (it was never anyone's data). It is not recorded as a
+      // leftover: recovery removes only scratch databases (bsla_…), never a name an operator chose.
       const p = plan[0];
       ctx.progress(`restoring database ${p.dest}`);
-      ctx.created({ kind: 'database', name: p.dest });
       await restoreDatabase(ctx, p, p.dest);
       const r = await checkRestored(http, rec, p.db, p.dest, cutoff);
       if (r.problems.length) {

@@ -11,6 +11,7 @@ import {
   leastPrivilegeTarget,
   query,
   readDatabase,
+  scratchOf,
 } from '../test/mysql';
 import { services } from '../test/services';
 import { readFileSync } from 'node:fs';
@@ -58,5 +59,5 @@ conformance<Record<string, unknown> | null>({
       return out;
     },
   },
-  scratchLeft: () => databasesLike('bsla_'),
+  scratchLeft: () => scratchOf('live', DB),
 });

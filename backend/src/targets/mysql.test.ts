@@ -11,6 +11,7 @@ import {
   mysqlTarget,
   query,
   readDatabase,
+  scratchOf,
   tableState,
 } from '../test/mysql';
 import { ConfigError, parseConfig } from '../config/load';
@@ -291,7 +292,7 @@ describe('mysql restore never drops live data, and brings the database back exac
     // The staging database was recorded before it was created (for recovery after a crash), and is gone.
     const leftovers = lab.engine.catalog.run(r.runId)!.detail.leftovers as Array<{ kind: string; name: string }>;
     expect(leftovers).toEqual([{ kind: 'database', name: expect.stringMatching(/^bsla_restore_[0-9a-f]{8}_/) }]);
-    expect(await databasesLike('bsla_')).toEqual([]);
+    expect(await scratchOf('app', db)).toEqual([]);
   });
 
   it('a table dropped: the restore moves the rest aside (kept, events disabled) and brings the table back', async () => {
@@ -397,7 +398,7 @@ describe('mysql restore never drops live data, and brings the database back exac
       /^the snapshot does not load: \S*mariadb failed: ERROR 1064 .*; database agama_cs is untouched$/
     );
     expect(await readDatabase(db)).toEqual(before);
-    expect(await databasesLike('bsla_')).toEqual([]);
+    expect(await scratchOf('app', db)).toEqual([]);
     const v = await lab.engine.verify('app', bad.snapshotId, 'test');
     expect(v.error).toMatch(/^verification failed: the dump does not load: /);
     lab.engine.catalog.markForgotten([bad.snapshotId], new Date());
@@ -417,7 +418,7 @@ describe('mysql restore never drops live data, and brings the database back exac
         'the snapshot loaded into staging does not match what was recorded at backup, database agama_cs is untouched: table item: 400 rows, expected 399'
       );
       expect(await readDatabase(db)).toEqual(before);
-      expect(await databasesLike('bsla_')).toEqual([]);
+      expect(await scratchOf('app', db)).toEqual([]);
     } finally {
       update.run(saved, first);
     }
@@ -427,7 +428,7 @@ describe('mysql restore never drops live data, and brings the database back exac
     const driver = lab.engine.driver(live());
     await query(`CREATE DATABASE IF NOT EXISTS bsla_restore_00000000_leftover`);
     await driver.removeLeftover!(live(), { kind: 'database', name: 'bsla_restore_00000000_leftover' }, lab.engine.log);
-    expect(await databasesLike('bsla_')).toEqual([]);
+    expect(await databasesLike('bsla_restore_00000000')).toEqual([]);
     await driver.removeLeftover!(live(), { kind: 'database', name: db }, lab.engine.log);
     expect(await readDatabase(db)).not.toBeNull();
     await expect(driver.removeAside!(live(), { kind: 'database', name: db, was: '' })).rejects.toThrow(

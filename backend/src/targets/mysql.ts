@@ -17,6 +17,7 @@ import { isScratchName, scratchName, scratchPrefix } from './kit/scratch';
 import { TargetDriver, Metadata, DriverContext, SnapshotReader } from './types';
 import {
   connect,
+  databaseExists,
   dumpCommand,
   IDENT,
   isSystemSchema,
@@ -281,14 +282,14 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     const db = s.connection.database;
     const conn = await connect(s);
     try {
-      const info = await schemaInfo(conn, db);
-      if (!info) {
+      if (!(await databaseExists(conn, s))) {
         if (ctx.safety) {
           // Before a restore: the database being gone is why one restores.
           return { kind: 'nothing', reason: `database ${db} does not exist on ${where(s)}` };
         }
-        throw new Error(`database ${db} does not exist on ${where(s)}`);
+        throw new Error(`cannot connect to ${where(s)}: ER_BAD_DB_ERROR Unknown database '${db}'`);
       }
+      const info = (await schemaInfo(conn, db))!;
       await checkRoutinesReadable(conn, s);
       const started = await writesSince(conn, db);
       const before = await databaseState(conn, db);
@@ -357,7 +358,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const objects = Object.keys(got.schema.objects).length;
       return {
         ok: true,
-        detail: `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and ${objects} definitions match` : ''}`,
+        detail: `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`,
       };
     } finally {
       await dropQuietly(conn, scratch, ctx.log);

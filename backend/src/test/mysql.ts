@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { services } from './services';
+import { scratchPrefix } from '../targets/kit/scratch';
 
 export function mysqlEnv() {
   const need = (k: string) => {
@@ -213,7 +214,7 @@ const PRIVILEGES_DOC = path.resolve(__dirname, '../../../docs/mysql-privileges.m
 /** The GRANT statements of docs/mysql-privileges.md, for `database` instead of `agama`. */
 export function documentedGrants(database: string): string[] {
   const doc = readFileSync(PRIVILEGES_DOC, 'utf8');
-  const block = /<!-- mysql-privileges:begin -->\n```sql\n([\s\S]*?)```\n<!-- mysql-privileges:end -->/.exec(doc);
+  const block = /<!-- mysql-privileges:begin -->\s*```sql\n([\s\S]*?)```\s*<!-- mysql-privileges:end -->/.exec(doc);
   if (!block) {
     throw new Error(`no SQL block between the mysql-privileges markers in ${PRIVILEGES_DOC}`);
   }
@@ -244,4 +245,25 @@ export function leastPrivilegeTarget(database: string, extra: Record<string, unk
     connection: { host: s.host, port: s.port, user: s.leastUser, passwordFile: s.leastPasswordFile, database },
     ...extra,
   };
+}
+
+/** The scratch and staging databases of one mysql target that are still there (none after every run). */
+export async function scratchOf(target: string, database: string): Promise<string[]> {
+  const owner = `${target}\0${database}`;
+  return [
+    ...(await databasesLike(scratchPrefix('verify', owner))),
+    ...(await databasesLike(scratchPrefix('restore', owner))),
+  ];
+}
+
+/**
+ * Drops test databases and what restores moved aside from them (`<name>_before_restore_<time>`):
+ * a restore in place keeps the replaced data, so a test that restores cleans that up too.
+ */
+export async function dropDatabases(...names: string[]): Promise<void> {
+  for (const name of names) {
+    for (const db of [name, ...(await databasesLike(`${name}_before_restore_`))]) {
+      await query(`DROP DATABASE IF EXISTS \`${db}\``);
+    }
+  }
 }

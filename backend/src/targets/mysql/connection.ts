@@ -100,6 +100,25 @@ export function dumpCommand(ctx: DriverContext<MysqlSettings>, database: string)
   };
 }
 
+/**
+ * Whether the target's database exists, as the account sees it: information_schema hides a
+ * database the account has no privilege on, so "not listed" is asked again of the server itself
+ * (USE): unknown → false; no access → an UnavailableError naming the account and the database
+ * (something is there that cannot be read: never "nothing there").
+ */
+export async function databaseExists(conn: mysql.Connection, s: MysqlSettings): Promise<boolean> {
+  try {
+    await conn.query(`USE ${q(s.connection.database)}`);
+    return true;
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    if (err.code === 'ER_BAD_DB_ERROR') {
+      return false;
+    }
+    throw new UnavailableError(`cannot connect to ${where(s)}: ${err.code ?? ''} ${err.message}`.trim());
+  }
+}
+
 /** Whether a database exists, and its default character set and collation. */
 export async function schemaInfo(
   conn: mysql.Connection,
