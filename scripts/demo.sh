@@ -98,7 +98,8 @@ seed_agama() {
   local app=$DEMO/lab/agama
   [[ -f $app/agama.py ]] && return 0
   mkdir -p "$app"
-  cp -r "$ROOT/backend/src/test/fixtures/agama/." "$app/"
+  # The test stand-in for AGAMA's latest release: one file, agama.py (see the fixture's README).
+  cp "$ROOT/backend/src/test/fixtures/agama/v0.3/agama.py" "$app/"
 }
 
 write_config() {
@@ -124,11 +125,10 @@ targets:
     kind: files
     source:
       paths: [./lab/agama]
-      versionFrom: { file: ./lab/agama/agama.py, pattern: "AGAMA (v[0-9.]+)" }
+      versionFrom: { file: ./lab/agama/agama.py, pattern: "AGAMA(?:</a>)? (v[0-9.]+)" }
     verify:
       smoke:
-        command: [uwsgi, --plugin, python3, --http-socket, "127.0.0.1:{port}", --chdir, "{dir}", --wsgi-file, agama.py, --callable, app]
-        url: "http://127.0.0.1:{port}/"
+        wsgi: { file: agama.py, callable: app }
         env: { AGAMA_DATABASE_URI: "sqlite:///{tmp}/smoke.db" }
   mysql:
     kind: mysql

@@ -16,7 +16,7 @@ PACKAGES=(
   influxdb influxdb-client
   prometheus
   ansible-core
-  python3 python3-flask uwsgi-core uwsgi-plugin-python3
+  python3 python3-flask python3-flask-sqlalchemy uwsgi-core uwsgi-plugin-python3
   openssh-server openssh-client
   curl ca-certificates git procps iproute2 util-linux
   chromium

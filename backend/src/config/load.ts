@@ -81,12 +81,15 @@ export function loadConfig(file = defaultConfigPath()): Config {
 
 export function parseConfig(raw: unknown, file: string): Config {
   const baseDir = path.dirname(file);
-  const h = helpers(baseDir);
+  let h = helpers(baseDir);
   const problems: string[] = [];
   const top = validate(topSchema(h), raw ?? {}, '', problems);
   if (!top) {
     throw new ConfigError(file, problems);
   }
+  const workDir = top.workDir ?? path.join(baseDir, 'data', 'work');
+  // Targets may name the restore area below the work dir (directory kinds' restoreRoots).
+  h = helpers(baseDir, workDir);
 
   const repositories: Record<string, RepositoryConfig> = {};
   for (const [name, value] of Object.entries(top.repositories)) {
@@ -208,7 +211,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   return {
     file,
     catalog: top.catalog ?? path.join(dataDir, 'catalog.db'),
-    workDir: top.workDir ?? path.join(dataDir, 'work'),
+    workDir,
     repositories,
     targets,
     covered,

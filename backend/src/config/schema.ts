@@ -9,7 +9,8 @@ import cron from 'node-cron';
 import { parseDuration } from './duration';
 import type { SchemaHelpers, TargetDriver } from '../targets/types';
 
-export function helpers(baseDir: string): SchemaHelpers {
+/** `workDir`: the configured work dir (absolute), for the restore area below it. */
+export function helpers(baseDir: string, workDir = path.join(baseDir, 'data', 'work')): SchemaHelpers {
   const pathField = () =>
     z
       .string()
@@ -24,7 +25,7 @@ export function helpers(baseDir: string): SchemaHelpers {
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
       .optional(),
   });
-  return { path: pathField, passwordFields };
+  return { path: pathField, passwordFields, restoreArea: () => path.join(workDir, 'restores') };
 }
 
 export const durationField = () =>

@@ -1,6 +1,5 @@
 import {
   chmodSync,
-  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -10,52 +9,14 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { makeLab, Lab } from '../test/harness';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
-import { parseRecap } from './ansible';
-
-const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'ansible');
-
-function git(dir: string, ...args: string[]): Promise<string> {
-  return run({
-    command: 'git',
-    args: ['-C', dir, '-c', 'user.name=Lab Admin', '-c', 'user.email=admin@lab.test', ...args],
-    env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
-    timeoutMs: 30_000,
-  });
-}
-
-/** The fixture repository made a git repository at `dir`, managing the file `motd`. */
-async function makeRepo(dir: string, motd: string): Promise<void> {
-  cpSync(FIXTURE, dir, { recursive: true });
-  mkdirSync(path.join(dir, 'group_vars'), { recursive: true });
-  writeFileSync(path.join(dir, 'group_vars', 'all.yml'), `lab_name: lab-9\nmotd_path: ${motd}\n`);
-  await git(dir, 'init', '-q', '-b', 'main');
-  await git(dir, 'add', '-A');
-  await git(dir, 'commit', '-q', '-m', 'initial lab configuration');
-  await git(dir, 'tag', 'v1');
-}
-
-async function commit(dir: string, file: string, content: string, message: string): Promise<void> {
-  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-  writeFileSync(path.join(dir, file), content);
-  await git(dir, 'add', '--', file);
-  await git(dir, 'commit', '-q', '-m', message);
-}
-
-/** Configures the "infrastructure" (the motd file) by running the real playbook once. */
-async function applyPlaybook(dir: string): Promise<void> {
-  await run({
-    command: 'ansible-playbook',
-    args: ['site.yml'],
-    cwd: dir,
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
-    timeoutMs: 120_000,
-  });
-}
+import { applyPlaybook, commit, git, makeRepo } from '../test/ansible';
+import { ansibleDriver, parseChanges, parseRecap } from './ansible';
 
 async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ tags?: string[] }>> {
   const r = lab.engine.config.repositories[repo];
@@ -216,19 +177,64 @@ describe('ansible target: versions, contents, verification, restore', () => {
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   });
 
-  it('verification fails when the backed-up code would change the infrastructure (changed=1), keeping the diff', async () => {
+  it('drift: the version that passed now would change the infrastructure; the task, host and diff are kept', async () => {
     writeFileSync(motd, 'Welcome to lab-9.\nedited by hand on the machine\n');
     const v = await lab.engine.verify('ansible', 'latest', 'test');
     expect(v.status).toBe('failed');
     expect(v.error).toBe(
-      'verification failed: check mode would change the infrastructure: site.yml: localhost changed=1 failed=0 unreachable=0'
+      'verification failed: check mode would change the infrastructure: site.yml: localhost changed=1 failed=0 unreachable=0 (drift: this version passed verification before, the infrastructure changed since)'
     );
     const detail = lab.engine.snapshots('ansible')[0].verificationDetail!;
     expect(detail).toContain(`--- before: ${motd}`);
     expect(detail).toContain('-edited by hand on the machine');
-    expect(detail).toContain('+This machine is managed by Ansible');
     expect(detail.length).toBeLessThan(6000);
+    const verification = lab.engine.catalog.run(v.runId)!.detail.verification as any;
+    expect(verification.outcome).toBe('failed');
+    expect(verification.changeKind).toBe('drift');
+    expect(verification.changes).toEqual([
+      { host: 'localhost', task: 'motd : Message of the day', diff: expect.stringContaining(`--- before: ${motd}`) },
+    ]);
+    expect(verification.changes[0].diff).toContain('-edited by hand on the machine');
+    expect(verification.changes[0].diff).toContain('+This machine is managed by Ansible');
     await applyPlaybook(repo);
+  });
+
+  it('unapplied: a new version not applied yet is told apart from drift (the last version that passed still checks clean)', async () => {
+    await commit(
+      repo,
+      'roles/motd/templates/motd.j2',
+      'Welcome to {{ lab_name }}.\nThis machine is managed by Ansible: change the code, not the machine.\nNew: a second line.\n',
+      'motd: one more line'
+    );
+    lab.clock.advance(DAY);
+    expect((await lab.engine.backup('ansible', 'test')).status).toBe('success');
+    const v = await lab.engine.verify('ansible', 'latest', 'test');
+    expect(v.status).toBe('failed');
+    expect(v.error).toMatch(
+      /^verification failed: check mode would change the infrastructure: site\.yml: localhost changed=1 failed=0 unreachable=0 \(not applied yet: the infrastructure runs [0-9a-f]{12}-[0-9a-f]{8}, the version that last passed\)$/
+    );
+    const verification = lab.engine.catalog.run(v.runId)!.detail.verification as any;
+    expect(verification.changeKind).toBe('unapplied');
+    expect(verification.changes).toHaveLength(1);
+    expect(verification.changes[0].diff).toContain('+New: a second line.');
+
+    // The same new version, while the machine was also edited by hand: the last good version
+    // would change it too, so this is drift.
+    writeFileSync(motd, 'edited by hand\n');
+    const v2 = await lab.engine.verify('ansible', 'latest', 'test');
+    const drift = lab.engine.catalog.run(v2.runId)!.detail.verification as any;
+    expect(drift.changeKind).toBe('drift');
+    expect(v2.error).toMatch(
+      /\(drift: the last version that passed \([0-9a-f-]+\) would change the infrastructure too\)$/
+    );
+
+    // Applied: the new version passes.
+    await applyPlaybook(repo);
+    const v3 = await lab.engine.verify('ansible', 'latest', 'test');
+    expect(v3.error).toBeNull();
+    expect((lab.engine.catalog.run(v3.runId)!.detail.verification as any).changes).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+    goodId = lab.engine.snapshots('ansible')[0].id;
   });
 
   it('verification fails on a playbook with a syntax error', async () => {
@@ -246,25 +252,56 @@ describe('ansible target: versions, contents, verification, restore', () => {
     await git(repo, 'revert', '--no-edit', 'HEAD');
   });
 
-  it('restores over the live repository only with force, moving the current one aside', async () => {
+  it('restores over the live repository as the dialog asks (no force): the current one moved aside, counts reported', async () => {
     const good = lab.engine.snapshots('ansible').find((s) => s.id === goodId)!;
-    const refused = await lab.engine.restore('ansible', { snapshot: good.id, safetyBackup: true }, 'test');
-    expect(refused.status).toBe('failed');
-    expect(refused.error).toMatch(new RegExp(`^restoring over the live repository ${repo} needs force`));
-
     writeFileSync(path.join(repo, 'oops.yml'), 'damage\n');
-    const r = await lab.engine.restore('ansible', { snapshot: good.id, safetyBackup: true, force: true }, 'test');
-    expect(r.status).toBe('success');
+    const r = await lab.engine.restore('ansible', { snapshot: good.id, safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
     const asides = readdirSync(lab.dir).filter((n) => n.startsWith('ansible.before-restore-'));
     expect(asides).toHaveLength(1);
     expect(readFileSync(path.join(lab.dir, asides[0], 'oops.yml'), 'utf8')).toBe('damage\n');
     expect(existsSync(path.join(repo, 'oops.yml'))).toBe(false);
     expect(r.detail.result).toContain(`the previous content was moved to ${path.join(lab.dir, asides[0])}`);
+    const restore = r.detail.restore as any;
+    expect(restore.movedAside).toEqual([path.join(lab.dir, asides[0])]);
+    expect(restore.counts).toEqual({ files: good.metadata!.files, commits: 4 });
+    expect(restore.location).toBe(`directory ${repo}`);
     // The safety backup holds the damaged state.
     const safety = lab.engine.snapshots('ansible').find((s) => s.id === r.detail.safetySnapshotId)!;
     expect(safety.safety).toBe(true);
-    expect((await git(repo, 'log', '--format=%s', '-1')).trim()).toBe('motd defaults');
+    expect((await git(repo, 'log', '--format=%s', '-1')).trim()).toBe('motd: one more line');
     expect(readdirSync(lab.dir).filter((n) => n.includes('.restoring-'))).toEqual([]);
+  });
+
+  it('a broken configuration whose .git is gone: the safety backup saves its files as they are, the restore brings the repository back', async () => {
+    writeFileSync(path.join(repo, 'site.yml'), 'broken: [\n');
+    rmSync(path.join(repo, '.git'), { recursive: true });
+    const r = await lab.engine.restore('ansible', { snapshot: goodId, safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('saved');
+    const safety = lab.engine.snapshots('ansible').find((s) => s.id === r.detail.safetySnapshotId)!;
+    expect(safety.version).toMatch(/^nocommit-[0-9a-f]{8}$/);
+    expect(safety.metadata).toMatchObject({ commit: null, dirty: true });
+    expect((await git(repo, 'log', '--format=%s', '-1')).trim()).toBe('motd: one more line');
+    expect(readFileSync(path.join(repo, 'site.yml'), 'utf8')).not.toContain('broken');
+  });
+
+  it('restores elsewhere only below the restore roots', async () => {
+    const outside = path.join(os.tmpdir(), `bsla-ansible-outside-${process.pid}`);
+    const r = await lab.engine.restore('ansible', { snapshot: goodId, to: outside, safetyBackup: false }, 'test');
+    expect(r.error).toMatch(new RegExp(`^restore destination ${outside} is outside the target's restore roots`));
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it('doctor: git, ansible-playbook, the work tree, the inventory', async () => {
+    const checks = await ansibleDriver.doctor!(lab.engine.target('ansible') as any, lab.engine.log);
+    expect(checks.map((c) => [c.name, c.level])).toEqual([
+      ['git', 'ok'],
+      ['ansible-playbook', 'ok'],
+      ['repository', 'ok'],
+      ['inventory', 'ok'],
+    ]);
+    expect(checks[1].detail).toMatch(/ansible-playbook version 2\.\d+/);
   });
 });
 
@@ -420,11 +457,71 @@ describe('ansible target failures', () => {
     const o2 = await lab.engine.backup('ansible', 'test');
     expect(o2.error).toBe(`ansible repository ${repo} does not exist`);
     expect(lab.engine.snapshots('ansible')).toHaveLength(1);
-    expect(await resticSnapshots(lab)).toHaveLength(1);
-    // With the repository gone there is nothing to protect: restore in place needs no force.
-    const r = await lab.engine.restore('ansible', { snapshot: 'latest', safetyBackup: false }, 'test');
-    expect(r.status).toBe('success');
+    expect((await resticSnapshots(lab)).filter((x) => x.tags?.includes('target=ansible'))).toHaveLength(1);
+    // With the repository gone there is nothing to protect: the safety backup finds nothing.
+    const r = await lab.engine.restore('ansible', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('nothing');
     expect((await git(repo, 'log', '--format=%s')).trim()).toBe('initial lab configuration');
+  });
+});
+
+describe('parseChanges', () => {
+  it('reads the tasks that would change per host with their diff, loop items joined (ansible-core 2.14 default output)', () => {
+    const out = [
+      'PLAY [lab] *********************************************************************',
+      '',
+      'TASK [Message of the day] ******************************************************',
+      'ok: [db]',
+      '--- before: /etc/motd',
+      '+++ after: /root/.ansible/tmp/ansible-local-1/tmp1',
+      '@@ -1 +1,2 @@',
+      '-old',
+      '+hello web',
+      '+line2',
+      '',
+      'changed: [web]',
+      '',
+      'TASK [Files in a loop] *********************************************************',
+      'ok: [web] => (item=a)',
+      '--- before',
+      '+++ after: /root/.ansible/tmp/ansible-local-1/tmp2',
+      '@@ -0,0 +1 @@',
+      '+a',
+      '',
+      'changed: [db] => (item=a)',
+      '--- before',
+      '+++ after: /root/.ansible/tmp/ansible-local-1/tmp3',
+      '@@ -0,0 +1 @@',
+      '+b',
+      '',
+      'changed: [db] => (item=b)',
+      'changed: [web -> db] => (item=c)',
+      '',
+      'RUNNING HANDLER [reload nginx] *************************************************',
+      'changed: [web]',
+      '',
+      'PLAY RECAP *********************************************************************',
+      'db                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ',
+      '',
+    ].join('\n');
+    expect(parseChanges(out)).toEqual([
+      {
+        host: 'web',
+        task: 'Message of the day',
+        diff: '--- before: /etc/motd\n+++ after: /root/.ansible/tmp/ansible-local-1/tmp1\n@@ -1 +1,2 @@\n-old\n+hello web\n+line2',
+      },
+      {
+        host: 'db',
+        task: 'Files in a loop',
+        diff:
+          '--- before\n+++ after: /root/.ansible/tmp/ansible-local-1/tmp2\n@@ -0,0 +1 @@\n+a\n' +
+          '--- before\n+++ after: /root/.ansible/tmp/ansible-local-1/tmp3\n@@ -0,0 +1 @@\n+b',
+      },
+      { host: 'web', task: 'Files in a loop', diff: null },
+      { host: 'web', task: 'reload nginx', diff: null },
+    ]);
+    expect(parseChanges('PLAY RECAP ***\n')).toEqual([]);
   });
 });
 

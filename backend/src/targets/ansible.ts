@@ -10,50 +10,62 @@
  *
  * A new snapshot is a new *version*, saved only when the content (files, modes, HEAD and refs)
  * changed; otherwise the backup answers "unchanged" (the current version is still held), so that
- * `keepLast: 3` keeps the current and two previous distinct versions, as the SLA asks.
+ * `keepLast: 3` keeps the current and two previous distinct versions, as the SLA asks. A safety
+ * backup of a directory that is no longer a git repository (its .git was lost) saves the files as
+ * they are.
  *
  * Verification rebuilds the repository from the snapshot, checks the tree against the recorded
  * hash and the history against the recorded commit, runs `ansible-playbook --syntax-check` on each
  * configured playbook and, with `checkMode: true`, `--check --diff` against the inventory: the
- * version is good only if every host reports changed=0, failed=0 and unreachable=0.
+ * version is good only if every host reports changed=0 and failed=0. The tasks that would change
+ * are kept per host with their diff (`changes`), and told apart (`changeKind`, rule in
+ * docs/directory-targets.md): when this version itself is the newest that passed verification,
+ * the infrastructure moved away from the code: `drift`. Otherwise that newest passed version is
+ * checked again now — still no change: the infrastructure runs it, and this one is `unapplied`;
+ * changes there too: `drift`. Unreachable hosts only, or tools that are missing: "could not verify".
  *
- * Restore writes a version into `to` (a new or empty directory; a non-empty one only with force,
- * and it is then moved aside). Without `to` it replaces the live repository, but only with force:
- * the current directory is moved aside as `<path>.before-restore-<ts>` (never deleted) and the
- * restored tree takes its place, with `.git` rebuilt from the bundle so that the history, the
- * branch and the uncommitted changes (as changes) are all back.
+ * Restore writes a version into the live repository (in place: what was there is moved aside as
+ * `<path>.before-restore-<time>`, never deleted) or into `to` (a new or empty directory below the
+ * target's restoreRoots; a non-empty one only with force, and it is then moved aside). The tree is
+ * staged beside the destination with `.git` rebuilt from the bundle — the history, the branch and
+ * the uncommitted changes (as changes) all back — checked, and then swapped in.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
-import { findProgram } from './tools';
-import { DriverContext, Metadata, TargetDriver } from './types';
 import {
-  contentHash,
-  copyDirectoryModes,
-  copyEntry,
-  exists,
-  isEmptyDir,
+  DoctorCheck,
+  DriverContext,
+  Metadata,
+  PlannedChange,
+  SnapshotInfo,
+  SnapshotReader,
+  TargetDriver,
+} from './types';
+import {
+  asideItem,
+  checkDestination,
+  checkVacant,
+  directoryAsideExists,
+  isDirectory,
+  realPathOf,
+  removeDirectoryAside,
+  removeStaging,
+  restoreRootsField,
+  restoreRootsOf,
+  RestoreRoots,
+  stageBeside,
   swapInto,
-  treeEntries,
-  truncate,
-  walk,
-  MANIFEST,
-  readManifest,
-} from './version';
+} from './kit/directories';
+import { notStarted, requireProgram, toolCheck } from './kit/process';
+import { contentHash, copyDirectoryModes, copyTree, exists, treeBytes, treeEntries, walk } from './kit/tree';
+import { restoreVersion, RestoredVersion, truncate, writeManifest } from './kit/versioned';
 
 export interface AnsibleSettings {
   source: { path: string };
+  restoreRoots?: RestoreRoots;
   verify: {
     /** Playbooks to check, relative to the repository root (default: site.yml). */
     playbooks?: string[];
@@ -83,8 +95,13 @@ interface Manifest {
 
 const BUNDLE = 'repo.bundle';
 const TREE = 'tree';
-/** How much of the `--check --diff` output a verification keeps. */
+/** How much of the `--check --diff` output a verification keeps in its detail. */
 const DIFF_KEEP = 4096;
+/** How much of one task's diff, and how many changes, a verification keeps. */
+const CHANGE_DIFF_KEEP = 4096;
+const CHANGES_KEEP = 200;
+const GIT_HINT = 'install git (Debian: apt-get install git)';
+const ANSIBLE_HINT = 'install ansible-core (Debian: apt-get install ansible-core)';
 
 const relativePath = () =>
   z
@@ -114,7 +131,7 @@ function gitEnv(): NodeJS.ProcessEnv {
 
 function git(ctx: DriverContext<AnsibleSettings>, repo: string, args: string[]): Promise<string> {
   const spec: CommandSpec = {
-    command: findProgram(['git']),
+    command: requireProgram(['git'], GIT_HINT),
     // safe.directory: the service may run as another user than the repository's owner.
     args: ['-c', `safe.directory=${repo}`, '-C', repo, ...args],
     env: gitEnv(),
@@ -142,6 +159,8 @@ function gitError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+class NotARepository extends Error {}
+
 /** The source must be the top of a git work tree: one clear line otherwise. */
 async function checkSource(ctx: DriverContext<AnsibleSettings>): Promise<string> {
   const dir = ctx.target.settings.source.path;
@@ -158,17 +177,13 @@ async function checkSource(ctx: DriverContext<AnsibleSettings>): Promise<string>
   try {
     top = (await git(ctx, dir, ['rev-parse', '--show-toplevel'])).trim();
   } catch (e) {
-    throw new Error(`${dir} is not a git repository (${gitError(e)})`);
-  }
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
+    if (e instanceof UnavailableError) {
+      throw e;
     }
-  };
-  if (real(top) !== real(dir)) {
-    throw new Error(`${dir} is not the top of a git repository (its repository is ${top})`);
+    throw new NotARepository(`${dir} is not a git repository (${gitError(e)})`);
+  }
+  if (realPathOf(top) !== realPathOf(dir)) {
+    throw new NotARepository(`${dir} is not the top of a git repository (its repository is ${top})`);
   }
   return dir;
 }
@@ -213,6 +228,18 @@ async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Prom
   };
 }
 
+/** A directory that lost its git repository (safety backups only): every file, as it is. */
+function plainState(dir: string): RepoState {
+  return {
+    commit: null,
+    branch: null,
+    refLines: ['HEAD none', 'branch (detached)'],
+    files: walk(dir, (name) => name === '.git'),
+    dirty: true,
+    remotes: [],
+  };
+}
+
 function versionOf(commit: string | null, hash: string): string {
   return `${commit ? commit.slice(0, 12) : 'nocommit'}-${hash.slice(0, 8)}`;
 }
@@ -220,6 +247,7 @@ function versionOf(commit: string | null, hash: string): string {
 /**
  * Makes `tree` a git repository again from the bundle: all refs back, HEAD on the branch it was
  * on (or the commit, if detached), the index at HEAD so that uncommitted edits show as changes.
+ * Answers the number of commits.
  */
 async function rebuildGit(
   ctx: DriverContext<AnsibleSettings>,
@@ -249,6 +277,39 @@ async function rebuildGit(
   return commits;
 }
 
+/** Restores a version and rebuilds its repository: the tree checked, HEAD where it was. */
+async function restoreRepository(
+  ctx: DriverContext<AnsibleSettings>,
+  reader: SnapshotReader,
+  snapshot: SnapshotInfo,
+  dir: string
+): Promise<{ version: RestoredVersion<Manifest>; commits: number } | { problem: string }> {
+  const v = await restoreVersion<Manifest>(ctx, reader, snapshot, dir, {
+    kind: 'ansible',
+    content: TREE,
+    what: 'restored working tree',
+    expectedHash: (m, rec) => (rec?.treeHash as string | undefined) ?? m.treeHash,
+  });
+  if ('problem' in v) {
+    return v;
+  }
+  ctx.progress('rebuilding git history');
+  let commits: number;
+  try {
+    commits = await rebuildGit(ctx, v.content, path.join(dir, BUNDLE), v.manifest);
+  } catch (e) {
+    if (e instanceof UnavailableError) {
+      throw e;
+    }
+    return { problem: `git history does not restore from the bundle: ${gitError(e)}` };
+  }
+  const head = (await gitMaybe(ctx, v.content, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim() || null;
+  if (head !== v.manifest.commit) {
+    return { problem: `restored HEAD is ${head ?? 'missing'}, expected ${v.manifest.commit}` };
+  }
+  return { version: v, commits };
+}
+
 // --- ansible-playbook ---------------------------------------------------------------------------
 
 function ansibleEnv(ctx: DriverContext<AnsibleSettings>, tree: string): NodeJS.ProcessEnv {
@@ -256,7 +317,7 @@ function ansibleEnv(ctx: DriverContext<AnsibleSettings>, tree: string): NodeJS.P
     ...process.env,
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
-    // The recap is parsed: the default callback whatever ansible.cfg chooses.
+    // The recap and the task results are parsed: the default callback whatever ansible.cfg chooses.
     ANSIBLE_STDOUT_CALLBACK: 'default',
     ANSIBLE_LOCAL_TEMP: path.join(ctx.tmpDir, 'ansible-local'),
     ANSIBLE_REMOTE_TEMP: path.join(ctx.tmpDir, 'ansible-remote'),
@@ -278,9 +339,10 @@ async function playbook(
   tree: string,
   args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  mkdirSync(path.join(ctx.tmpDir, 'ansible-local'), { recursive: true });
   const proc = start(
     {
-      command: findProgram(['ansible-playbook']),
+      command: requireProgram(['ansible-playbook'], ANSIBLE_HINT),
       args,
       cwd: tree,
       env: ansibleEnv(ctx, tree),
@@ -288,7 +350,7 @@ async function playbook(
     },
     { signal: ctx.signal }
   );
-  const out = new TailBuffer(256 * 1024);
+  const out = new TailBuffer(1024 * 1024);
   proc.child.stdout!.on('data', (d: Buffer) => out.push(d));
   try {
     await proc.done;
@@ -297,7 +359,7 @@ async function playbook(
     if (e instanceof CommandError && e.exitCode !== null) {
       return { code: e.exitCode, stdout: out.toString(), stderr: proc.stderr.toString() };
     }
-    throw e; // not installed, timed out, aborted
+    throw e; // timed out, aborted
   }
 }
 
@@ -337,6 +399,52 @@ export function parseRecap(stdout: string): RecapLine[] {
   return out;
 }
 
+const TASK_HEADER = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \**\s*$/;
+const RESULT = /^(changed|ok|skipping|fatal|failed|included): \[([^\]]+)\]/;
+
+/**
+ * The tasks that would change, per host, with their diff, from ansible-playbook's default output
+ * under `--check --diff`: a result line `changed: [host]` (`=> (item=…)` for each loop item)
+ * follows the diff the task printed for that host. Loop items of one task and host are joined.
+ */
+export function parseChanges(stdout: string): PlannedChange[] {
+  const out: PlannedChange[] = [];
+  let task = '';
+  let pending: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const header = TASK_HEADER.exec(line);
+    if (header) {
+      task = header[1];
+      pending = [];
+      continue;
+    }
+    if (/^PLAY (RECAP|\[)/.test(line)) {
+      pending = [];
+      continue;
+    }
+    const result = RESULT.exec(line);
+    if (!result) {
+      pending.push(line);
+      continue;
+    }
+    if (result[1] === 'changed') {
+      const host = result[2].split(' -> ')[0];
+      const diff = pending.join('\n').trim();
+      const same = out.find((c) => c.host === host && c.task === task);
+      if (same) {
+        same.diff = [same.diff, diff].filter(Boolean).join('\n') || null;
+      } else {
+        out.push({ host, task, diff: diff || null });
+      }
+    }
+    pending = [];
+  }
+  for (const c of out) {
+    c.diff = c.diff ? truncate(c.diff, CHANGE_DIFF_KEEP) : null;
+  }
+  return out.slice(0, CHANGES_KEEP);
+}
+
 /** The first "ERROR! …" line of ansible's output, else its last line. */
 function ansibleError(r: { stdout: string; stderr: string; code: number | null }): string {
   const text = `${r.stderr}\n${r.stdout}`;
@@ -359,12 +467,75 @@ function inventoryArgs(s: AnsibleSettings['verify'], tree: string): string[] {
   return ['-i', inside];
 }
 
+function commonArgs(v: AnsibleSettings['verify'], tree: string): string[] {
+  return [...inventoryArgs(v, tree), ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : [])];
+}
+
+interface CheckRun {
+  /** Host lines of the recap, for the detail. */
+  recaps: string[];
+  changes: PlannedChange[];
+  /** Failed tasks or playbooks that did not run: the version is not usable as it is. */
+  problems: string[];
+  /** Hosts that could not be reached: nothing learned about them. */
+  unreachable: string[];
+  output: string;
+}
+
+/** `--check --diff` of every playbook against the inventory. */
+async function checkMode(ctx: DriverContext<AnsibleSettings>, tree: string, playbooks: string[]): Promise<CheckRun> {
+  const v = ctx.target.settings.verify ?? {};
+  const r: CheckRun = { recaps: [], changes: [], problems: [], unreachable: [], output: '' };
+  const outputs: string[] = [];
+  for (const pb of playbooks) {
+    ctx.progress(`check mode ${pb}`);
+    const p = await playbook(ctx, tree, [
+      '--check',
+      '--diff',
+      ...commonArgs(v, tree),
+      ...(v.limit ? ['--limit', v.limit] : []),
+      pb,
+    ]);
+    const recap = parseRecap(p.stdout);
+    if (!recap.length) {
+      r.problems.push(
+        p.code === 0 ? `${pb}: no host was checked (no hosts matched the inventory)` : `${pb}: ${ansibleError(p)}`
+      );
+      outputs.push(`== ${pb}\n${p.stdout}${p.stderr}`);
+      continue;
+    }
+    for (const h of recap) {
+      const c = h.counts;
+      const line = `${h.host} changed=${c.changed ?? 0} failed=${c.failed ?? 0} unreachable=${c.unreachable ?? 0}`;
+      r.recaps.push(`${pb}: ${line}`);
+      if ((c.failed ?? 0) > 0) {
+        r.problems.push(`${pb}: ${line}`);
+      }
+      if ((c.unreachable ?? 0) > 0) {
+        r.unreachable.push(`${pb}: ${line}`);
+      }
+    }
+    const changes = parseChanges(p.stdout);
+    r.changes.push(...changes);
+    if (changes.length || r.problems.length || r.unreachable.length) {
+      outputs.push(`== ${pb}\n${p.stdout}`);
+    }
+  }
+  r.output = outputs.join('\n');
+  return r;
+}
+
+function rootsOf(s: AnsibleSettings): string[] {
+  return restoreRootsOf(s.restoreRoots, [s.source.path]);
+}
+
 // --- the driver ---------------------------------------------------------------------------------
 
 export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   kind: 'ansible',
   settingsShape: (h) => ({
     source: z.strictObject({ path: h.path() }),
+    restoreRoots: restoreRootsField(h),
   }),
   verifyShape: (h) => ({
     playbooks: z.array(relativePath()).min(1, 'name at least one playbook').optional(),
@@ -386,19 +557,22 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   checkRestoreTarget: (to) =>
     path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
 
-  destinations: (t) => ({
-    inPlace: {
-      replaces: `the live repository ${t.settings.source.path}`,
-      movedAsideAs: `${t.settings.source.path}.before-restore-<time>`,
-      note: 'the history, the branch and uncommitted changes come back; the infrastructure itself is not touched until you run the playbooks',
-      unavailable: null,
-    },
-    elsewhere: {
-      kind: 'directory',
-      hint: 'an absolute path to a new or empty directory',
-      example: '/var/tmp/ansible-restored',
-    },
-  }),
+  destinations: (t) => {
+    const roots = rootsOf(t.settings);
+    return {
+      inPlace: {
+        replaces: `the live repository ${t.settings.source.path}`,
+        movedAsideAs: `${t.settings.source.path}.before-restore-<time>`,
+        note: 'the history, the branch and uncommitted changes come back; the infrastructure itself is not touched until you run the playbooks',
+        unavailable: null,
+      },
+      elsewhere: {
+        kind: 'directory',
+        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')}`,
+        example: path.join(roots[0], `${t.name}-restored`),
+      },
+    };
+  },
 
   contents: (meta) =>
     typeof meta.files === 'number'
@@ -409,9 +583,24 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       : null,
 
   async backup(ctx) {
-    const dir = await checkSource(ctx);
-    ctx.progress('reading repository');
-    const state = await repoState(ctx, dir);
+    const dir = ctx.target.settings.source.path;
+    let state: RepoState;
+    try {
+      await checkSource(ctx);
+      ctx.progress('reading repository');
+      state = await repoState(ctx, dir);
+    } catch (e) {
+      // A safety backup saves what is there: nothing, or the files of a repository that lost its .git.
+      if (ctx.safety && !exists(dir)) {
+        return { kind: 'nothing', reason: `ansible repository ${dir} does not exist` };
+      }
+      if (ctx.safety && e instanceof NotARepository && isDirectory(dir)) {
+        ctx.log.warn({ dir }, `${e.message}: the safety backup saves its files as they are`);
+        state = plainState(dir);
+      } else {
+        throw e;
+      }
+    }
     const entries = await treeEntries(dir, state.files);
     const hash = contentHash(entries, state.refLines);
     const version = versionOf(state.commit, hash);
@@ -422,11 +611,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     ctx.progress('copying working tree');
     const snap = path.join(ctx.tmpDir, 'snapshot');
     const tree = path.join(snap, TREE);
-    mkdirSync(tree, { recursive: true });
-    const copied = entries.filter((e) => copyEntry(dir, tree, e.path)).map((e) => e.path);
+    const savedEntries = await copyTree(dir, tree, entries);
     copyDirectoryModes(dir, tree);
     // What is saved is what was copied: hash the copy (a file edited meanwhile counts as it was copied).
-    const savedEntries = await treeEntries(tree, copied);
     const treeHash = contentHash(savedEntries);
     const finalHash = contentHash(savedEntries, state.refLines);
     const finalVersion = versionOf(state.commit, finalHash);
@@ -444,7 +631,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       files: savedEntries.length,
       remotes: state.remotes,
     };
-    writeFileSync(path.join(snap, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeManifest(snap, manifest);
     ctx.progress('saving');
     const snapshot = await ctx.store.saveDirectory(snap, { version: finalVersion });
     const metadata: Metadata = {
@@ -452,7 +639,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       commit: state.commit,
       branch: state.branch,
       files: savedEntries.length,
-      bytes: savedEntries.reduce((n, e) => n + e.size, 0),
+      bytes: treeBytes(savedEntries),
       dirty: state.dirty,
       refs: state.refLines.length - 2,
       contentHash: finalHash,
@@ -463,60 +650,31 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
 
   async verify(ctx) {
     const v = ctx.target.settings.verify ?? {};
-    const restored = path.join(ctx.tmpDir, 'restore');
     ctx.progress('test restore');
-    await ctx.reader.restoreTo(restored);
-    const m = readManifest<Manifest>(restored, 'ansible');
-    const tree = path.join(restored, TREE);
-    mkdirSync(tree, { recursive: true });
-    const found: string[] = [];
-
-    // The tree is what was saved: same files, modes and contents.
-    const entries = await treeEntries(tree, walk(tree));
-    const treeHash = contentHash(entries);
-    const expectedTree = (ctx.snapshot.metadata?.treeHash as string | undefined) ?? m.treeHash;
-    if (treeHash !== expectedTree) {
-      return {
-        ok: false,
-        detail: `restored working tree differs from the backup (${entries.length} files, hash ${treeHash.slice(0, 8)}, expected ${expectedTree.slice(0, 8)})`,
-      };
+    const r = await restoreRepository(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'));
+    if ('problem' in r) {
+      return { ok: false, detail: r.problem };
     }
-    found.push(`tree matches (${entries.length} files)`);
-
-    // The history comes back from the bundle, HEAD where it was.
-    ctx.progress('rebuilding git history');
-    let commits: number;
-    try {
-      commits = await rebuildGit(ctx, tree, path.join(restored, BUNDLE), m);
-    } catch (e) {
-      return { ok: false, detail: `git history does not restore from the bundle: ${gitError(e)}` };
-    }
-    const head = (await gitMaybe(ctx, tree, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim() || null;
-    if (head !== m.commit) {
-      return { ok: false, detail: `restored HEAD is ${head ?? 'missing'}, expected ${m.commit}` };
-    }
-    found.push(
+    const m = r.version.manifest;
+    const tree = r.version.content;
+    const found = [
+      `tree matches (${r.version.entries.length} files)`,
       m.commit
-        ? `history ${commits} commits (HEAD ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''})`
-        : 'no commits yet'
-    );
+        ? `history ${r.commits} commits (HEAD ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''})`
+        : 'no commits yet',
+    ];
 
     const playbooks = v.playbooks ?? ['site.yml'];
-    const common = [
-      ...inventoryArgs(v, tree),
-      ...(v.vaultPasswordFile ? ['--vault-password-file', v.vaultPasswordFile] : []),
-    ];
-    mkdirSync(path.join(ctx.tmpDir, 'ansible-local'), { recursive: true });
     for (const pb of playbooks) {
       if (!existsSync(path.join(tree, pb))) {
         return { ok: false, detail: `playbook ${pb} is not in the backed-up repository` };
       }
       ctx.progress(`syntax check ${pb}`);
-      const r = await playbook(ctx, tree, ['--syntax-check', ...common, pb]);
-      if (r.code !== 0) {
+      const s = await playbook(ctx, tree, ['--syntax-check', ...commonArgs(v, tree), pb]);
+      if (s.code !== 0) {
         return {
           ok: false,
-          detail: `syntax check of ${pb} failed: ${ansibleError(r)}\n${truncate(`${r.stderr}${r.stdout}`, DIFF_KEEP)}`,
+          detail: `syntax check of ${pb} failed: ${ansibleError(s)}\n${truncate(`${s.stderr}${s.stdout}`, DIFF_KEEP)}`,
         };
       }
     }
@@ -525,82 +683,177 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     if (!v.checkMode) {
       return { ok: true, detail: `${found.join('; ')}; check mode not configured (verify.checkMode)` };
     }
-    const problems: string[] = [];
-    const recaps: string[] = [];
-    const outputs: string[] = [];
-    for (const pb of playbooks) {
-      ctx.progress(`check mode ${pb}`);
-      const r = await playbook(ctx, tree, [
-        '--check',
-        '--diff',
-        ...common,
-        ...(v.limit ? ['--limit', v.limit] : []),
-        pb,
-      ]);
-      const recap = parseRecap(r.stdout);
-      if (!recap.length) {
-        problems.push(
-          r.code === 0 ? `${pb}: no host was checked (no hosts matched the inventory)` : `${pb}: ${ansibleError(r)}`
-        );
-        outputs.push(`== ${pb}\n${r.stdout}${r.stderr}`);
-        continue;
-      }
-      for (const h of recap) {
-        const c = h.counts;
-        const line = `${h.host} changed=${c.changed ?? 0} failed=${c.failed ?? 0} unreachable=${c.unreachable ?? 0}`;
-        recaps.push(`${pb}: ${line}`);
-        if ((c.changed ?? 0) > 0 || (c.failed ?? 0) > 0 || (c.unreachable ?? 0) > 0) {
-          problems.push(`${pb}: ${line}`);
-        }
-      }
-      if (problems.length || r.stdout.includes('--- before')) {
-        outputs.push(`== ${pb}\n${r.stdout}`);
-      }
+    const c = await checkMode(ctx, tree, playbooks);
+    const output = c.output ? `\n${truncate(c.output, DIFF_KEEP)}` : '';
+    if (c.problems.length) {
+      return {
+        ok: false,
+        detail: `check mode failed: ${c.problems.join('; ')}${output}`,
+        changes: c.changes,
+        changeKind: null,
+      };
     }
-    const diff = outputs.length ? `\n${truncate(outputs.join('\n'), DIFF_KEEP)}` : '';
-    if (problems.length) {
-      return { ok: false, detail: `check mode would change the infrastructure: ${problems.join('; ')}${diff}` };
+    if (!c.changes.length) {
+      if (c.unreachable.length) {
+        // Nothing was learned about the hosts that matter: that says nothing about this version.
+        throw new UnavailableError(`check mode could not reach every host: ${c.unreachable.join('; ')}`);
+      }
+      return {
+        ok: true,
+        detail: `${found.join('; ')}; check mode: ${c.recaps.join('; ')}${output}`,
+        changes: [],
+        changeKind: null,
+      };
     }
-    return { ok: true, detail: `${found.join('; ')}; check mode: ${recaps.join('; ')}${diff}` };
+    const kind = await changeKind(ctx, m, playbooks);
+    return {
+      ok: false,
+      detail:
+        `check mode would change the infrastructure: ${c.recaps.filter((l) => !/ changed=0 /.test(l)).join('; ')}` +
+        ` (${kind.why})${output}`,
+      changes: c.changes,
+      changeKind: kind.kind,
+    };
   },
 
   async restore(ctx) {
-    const source = ctx.target.settings.source.path;
-    const dest = ctx.options.to ?? source;
-    const occupied = exists(dest) && !isEmptyDir(dest);
-    if (occupied && !ctx.options.force) {
-      throw new Error(
-        ctx.options.to === undefined
-          ? `restoring over the live repository ${dest} needs force (it is then moved aside as ${path.basename(dest)}.before-restore-<time>, never deleted); or restore into a new directory with 'to'`
-          : `directory ${dest} is not empty; choose another or force (it is then moved aside, never deleted)`
-      );
-    }
-    if (exists(dest) && !statSync(dest).isDirectory()) {
+    const s = ctx.target.settings;
+    const live = s.source.path;
+    const dest = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), [live]) : live;
+    if (ctx.options.to !== undefined) {
+      checkVacant(dest, ctx.options.force);
+    } else if (exists(dest) && !isDirectory(dest)) {
       throw new Error(`${dest} exists and is not a directory`);
     }
-    const parent = path.dirname(dest);
-    mkdirSync(parent, { recursive: true });
-    // Staged beside the destination (same filesystem), then swapped in with two renames.
-    const staging = mkdtempSync(path.join(parent, `.${path.basename(dest)}.restoring-`));
+    // Staged beside the destination (same filesystem), checked, then swapped in with two renames.
+    const staging = stageBeside(ctx, dest);
     try {
       ctx.progress('restoring snapshot');
-      const restored = path.join(staging, 'snapshot');
-      await ctx.reader.restoreTo(restored);
-      const m = readManifest<Manifest>(restored, 'ansible');
-      const tree = path.join(restored, TREE);
-      mkdirSync(tree, { recursive: true });
-      ctx.progress('rebuilding git history');
-      const commits = await rebuildGit(ctx, tree, path.join(restored, BUNDLE), m);
-      const aside = swapInto(tree, dest);
+      const r = await restoreRepository(ctx, ctx.reader, ctx.snapshot, path.join(staging, 'snapshot'));
+      if ('problem' in r) {
+        throw new Error(`${r.problem}; nothing was restored`);
+      }
+      const m = r.version.manifest;
+      ctx.progress('replacing the repository');
+      const aside = swapInto(r.version.content, dest);
       const what = m.commit
-        ? `commit ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''}, ${commits} commits of history`
+        ? `commit ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''}, ${r.commits} commits of history`
         : 'no commits';
       return {
         location: `directory ${dest}`,
         detail: `version ${m.version}: ${m.files} files, ${what}${aside ? `; the previous content was moved to ${aside}` : ''}`,
+        counts: { files: m.files, commits: r.commits },
+        movedAside: aside ? [asideItem(aside, dest)] : [],
+        next: [],
       };
     } finally {
-      rmSync(staging, { recursive: true, force: true });
+      removeStaging(staging);
     }
   },
+
+  asideExists: (_t, item) => directoryAsideExists(item),
+  removeAside: (t, item) => removeDirectoryAside(item, [t.settings.source.path, ...rootsOf(t.settings)]),
+
+  async doctor(t) {
+    const s = t.settings;
+    const checks: DoctorCheck[] = [
+      await toolCheck('git', ['git'], ['--version'], /git version (\S+)/, GIT_HINT),
+      await toolCheck('ansible-playbook', ['ansible-playbook'], ['--version'], /core ([\d.]+)/, ANSIBLE_HINT),
+    ];
+    const dir = s.source.path;
+    if (!isDirectory(dir)) {
+      checks.push({ name: 'repository', level: 'failed', detail: `${dir} does not exist or is not a directory` });
+    } else if (checks[0].level === 'ok') {
+      try {
+        const top = (
+          await run({
+            command: 'git',
+            args: ['-c', `safe.directory=${dir}`, '-C', dir, 'rev-parse', '--show-toplevel'],
+            env: gitEnv(),
+            timeoutMs: 30_000,
+          })
+        ).trim();
+        checks.push(
+          realPathOf(top) === realPathOf(dir)
+            ? { name: 'repository', level: 'ok', detail: `${dir} is a git work tree` }
+            : { name: 'repository', level: 'failed', detail: `${dir} is not the top of its git work tree (${top} is)` }
+        );
+      } catch (e) {
+        checks.push({ name: 'repository', level: 'failed', detail: `${dir} is not a git work tree: ${gitError(e)}` });
+      }
+    }
+    const inv = s.verify?.inventory;
+    if (inv && !inv.includes(',')) {
+      const p = path.isAbsolute(inv) ? inv : path.join(dir, inv);
+      checks.push(
+        existsSync(p)
+          ? { name: 'inventory', level: 'ok', detail: p }
+          : { name: 'inventory', level: 'failed', detail: `${p} does not exist: verification fails` }
+      );
+    }
+    if (s.verify?.vaultPasswordFile) {
+      const f = s.verify.vaultPasswordFile;
+      try {
+        const mode = statSync(f).mode & 0o777;
+        checks.push(
+          mode & 0o077
+            ? { name: 'vault password file', level: 'failed', detail: `${f} is readable by others: chmod 600 ${f}` }
+            : { name: 'vault password file', level: 'ok', detail: f }
+        );
+      } catch {
+        checks.push({ name: 'vault password file', level: 'failed', detail: `${f} does not exist` });
+      }
+    }
+    return checks;
+  },
 };
+
+/**
+ * Tells a version not applied yet from drift (docs/directory-targets.md). This version is the
+ * newest that passed verification → `drift`. Else the newest that passed is checked again now:
+ * still no change → the infrastructure runs it, this one is `unapplied`; changes there too → `drift`.
+ */
+async function changeKind(
+  ctx: Parameters<TargetDriver<AnsibleSettings>['verify']>[0],
+  m: Manifest,
+  playbooks: string[]
+): Promise<{ kind: 'unapplied' | 'drift' | null; why: string }> {
+  const ref = ctx.lastPassed;
+  if (!ref) {
+    return { kind: 'drift', why: 'drift: no earlier version passed verification to compare with' };
+  }
+  const refVersion = ref.snapshot.version;
+  if (ref.snapshot.id === ctx.snapshot.id || refVersion === m.version) {
+    return { kind: 'drift', why: 'drift: this version passed verification before, the infrastructure changed since' };
+  }
+  ctx.progress('check mode of the last version that passed');
+  let r;
+  try {
+    r = await restoreRepository(ctx, ref.reader, ref.snapshot, path.join(ctx.tmpDir, 'reference'));
+  } catch (e) {
+    if (notStarted(e) || e instanceof UnavailableError) {
+      throw e;
+    }
+    return { kind: null, why: `could not check the last version that passed (${(e as Error).message.split('\n')[0]})` };
+  }
+  if ('problem' in r) {
+    return { kind: null, why: `could not check the last version that passed (${r.problem})` };
+  }
+  const c = await checkMode(
+    ctx,
+    r.version.content,
+    playbooks.filter((pb) => existsSync(path.join(r.version.content, pb)))
+  );
+  if (c.problems.length || c.unreachable.length) {
+    return {
+      kind: null,
+      why: `the last version that passed (${refVersion}) does not check cleanly either: ${[...c.problems, ...c.unreachable].join('; ')}`,
+    };
+  }
+  return c.changes.length
+    ? { kind: 'drift', why: `drift: the last version that passed (${refVersion}) would change the infrastructure too` }
+    : {
+        kind: 'unapplied',
+        why: `not applied yet: the infrastructure runs ${refVersion}, the version that last passed`,
+      };
+}

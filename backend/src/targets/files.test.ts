@@ -1,48 +1,39 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeLab, Lab } from '../test/harness';
+import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { pidsMatching } from '../test/process';
 import { targetState } from '../engine/sla';
 import { ConfigError } from '../config/load';
+import { run } from '../util/subprocess';
+import { AGAMA_FIXTURE, BOTH_FORMS, install, uwsgiSmoke } from '../test/agama';
+import { filesDriver } from './files';
+import { contentHash, treeEntries, walk } from './kit/tree';
 
-const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'agama');
 const DAY = 86400;
+/** The pattern that matched the v0.2 footer only (what the example had before v0.3 came out). */
+const OLD_FORM = 'AGAMA (v[0-9.]+)';
 
-/** The lab's way of serving AGAMA: Debian's uWSGI with its python3 plugin, from the restored copy. */
-const uwsgiSmoke = (extra: Record<string, unknown> = {}) => ({
-  command: [
-    'uwsgi',
-    '--plugin',
-    'python3',
-    '--http-socket',
-    '127.0.0.1:{port}',
-    '--chdir',
-    '{dir}',
-    '--wsgi-file',
-    'agama.py',
-    '--callable',
-    'app',
-    '--master',
-    '--processes',
-    '2',
-    '--die-on-term',
-    '--need-app',
-  ],
-  url: 'http://127.0.0.1:{port}/',
-  expectStatus: 200,
-  expectBody: 'AGAMA v',
-  timeout: '30s',
-  env: { AGAMA_DATABASE_URI: 'sqlite:///{tmp}/agama.db' },
-  ...extra,
-});
-
-function setVersion(app: string, version: string): void {
-  const file = path.join(app, 'agama.py');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/AGAMA v[0-9.]+/g, `AGAMA ${version}`));
+function asides(dir: string, name: string): string[] {
+  return readdirSync(dir).filter((n) => n.startsWith(`${name}.before-restore-`));
 }
 
-describe('files target (AGAMA): versions, verification, restore', () => {
+function stagings(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.includes('.restoring-'));
+}
+
+describe('files target (AGAMA): content versions, labels, verification under uWSGI, restores', () => {
   let lab: Lab;
   let app: string;
   // afterRestore runs where the service runs: give it an absolute path to touch.
@@ -53,18 +44,20 @@ describe('files target (AGAMA): versions, verification, restore', () => {
       targets: {
         agama: {
           kind: 'files',
-          source: {
-            paths: ['./srv/agama'],
-            versionFrom: { file: './srv/agama/agama.py', pattern: 'AGAMA (v[0-9.]+)' },
-          },
+          source: { paths: ['./srv/agama'], versionFrom: { file: './srv/agama/agama.py', pattern: BOTH_FORMS } },
           verify: { smoke: uwsgiSmoke() },
           afterRestore: ['touch', restarted],
+        },
+        // The same application under the pattern that only knew the v0.2 footer.
+        oldform: {
+          kind: 'files',
+          source: { paths: ['./srv/agama'], versionFrom: { file: './srv/agama/agama.py', pattern: OLD_FORM } },
+          verify: { smoke: uwsgiSmoke() },
         },
       },
     });
     app = path.join(lab.dir, 'srv', 'agama');
-    mkdirSync(path.dirname(app), { recursive: true });
-    cpSync(FIXTURE, app, { recursive: true });
+    install(app, 'v0.2');
   });
   afterAll(() => {
     lab.cleanup();
@@ -79,12 +72,13 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     expect(t.schedule).toMatch(/^\d+ \d+ \* \* \*$/);
   });
 
-  it('takes the version from agama.py and saves only when it changes', async () => {
+  it('the content identifies a version, labelled from the footer; unchanged content saves nothing', async () => {
     const b = await lab.engine.backup('agama', 'test');
-    expect(b.status).toBe('success');
+    expect(b.error).toBeNull();
     const [snap] = lab.engine.snapshots('agama');
-    expect(snap.version).toBe('v0.2');
-    expect(snap.metadata).toMatchObject({ files: 3, pythonFiles: 2, versionFrom: 'pattern' });
+    expect(snap.version).toMatch(/^v0\.2-[0-9a-f]{8}$/);
+    expect(snap.metadata).toMatchObject({ files: 1, pythonFiles: 1, label: 'v0.2', labelWarning: null });
+    expect(lab.engine.contents(snap)!.summary).toMatch(/^version v0\.2: 1 files \(1 \.py\), \d+ bytes$/);
     expect(targetState(lab.engine.target('agama'), lab.engine.catalog, lab.clock.now).checks.fresh).toEqual({
       level: 'ok',
       reason: 'current version held',
@@ -93,114 +87,134 @@ describe('files target (AGAMA): versions, verification, restore', () => {
     lab.clock.advance(DAY);
     expect(await lab.engine.backup('agama', 'test')).toMatchObject({
       status: 'unchanged',
-      detail: { version: 'v0.2' },
+      detail: { version: snap.version },
     });
     // Bytecode caches written by the running app are not content.
     mkdirSync(path.join(app, '__pycache__'));
     writeFileSync(path.join(app, '__pycache__', 'agama.cpython-311.pyc'), 'cache');
     expect((await lab.engine.backup('agama', 'test')).status).toBe('unchanged');
-    expect(lab.engine.snapshots('agama')).toHaveLength(1);
 
+    // A hotfix that keeps the label is another version: same label, other content.
     lab.clock.advance(DAY);
-    setVersion(app, 'v0.3');
-    const b3 = await lab.engine.backup('agama', 'test');
-    expect(b3).toMatchObject({ status: 'success', detail: { version: 'v0.3' } });
-    lab.clock.advance(DAY);
-    setVersion(app, 'v0.4');
-    expect((await lab.engine.backup('agama', 'test')).status).toBe('success');
-    // Last two versions only.
-    expect(lab.engine.snapshots('agama').map((s) => s.version)).toEqual(['v0.4', 'v0.3']);
+    writeFileSync(path.join(app, 'agama.py'), `${readFileSync(path.join(app, 'agama.py'), 'utf8')}# hotfix\n`);
+    const hotfix = await lab.engine.backup('agama', 'test');
+    expect(hotfix.status).toBe('success');
+    expect(hotfix.detail.version).toMatch(/^v0\.2-[0-9a-f]{8}$/);
+    expect(hotfix.detail.version).not.toBe(snap.version);
   });
 
-  it('verification compiles every .py with the system Python and smoke-runs the restored app under uWSGI', async () => {
+  it('a new upstream release whose footer changed form: saved, labelled where the pattern knows it, a warning where not', async () => {
+    lab.clock.advance(DAY);
+    install(app, 'v0.3');
+    const b = await lab.engine.backup('agama', 'test');
+    expect(b.error).toBeNull();
+    expect(b.detail.version).toMatch(/^v0\.3-[0-9a-f]{8}$/);
+    // Last two versions only: v0.3 and the v0.2 hotfix.
+    expect(lab.engine.snapshots('agama').map((s) => s.version!.slice(0, 4))).toEqual(['v0.3', 'v0.2']);
+
+    // The old pattern no longer matches the v0.3 footer: never a failed backup, a warning instead.
+    const old = await lab.engine.backup('oldform', 'test');
+    expect(old.error).toBeNull();
+    expect(old.status).toBe('success');
+    expect(old.detail.version).toMatch(/^[0-9a-f]{12}$/);
+    const [snap] = lab.engine.snapshots('oldform');
+    expect(snap.metadata).toMatchObject({ label: null });
+    expect(snap.metadata!.labelWarning).toBe(
+      `version pattern /${OLD_FORM}/ not found in ${path.join(app, 'agama.py')}: the version is named by its content hash (a new release may write its version in another form: adjust versionFrom)`
+    );
+    expect(lab.engine.contents(snap)!.summary).toContain('version pattern');
+  });
+
+  it('verification compiles agama.py with the system Python and runs it under uWSGI on a scratch SQLite database', async () => {
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.error).toBeNull();
     expect(v.detail.result).toMatch(
-      /^3 files match; version v0\.4; 2 \.py files compile; smoke run: http:\/\/127\.0\.0\.1:\d+\/ answered 200$/
+      /^1 files match; version v0\.3; 1 \.py files compile; smoke run: http:\/\/127\.0\.0\.1:\d+\/ answered 200$/
     );
     expect(pidsMatching('uwsgi', lab.dir)).toEqual([]);
+    expect(pidsMatching('uwsgi', lab.engine.config.workDir)).toEqual([]);
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   });
 
-  it('verification fails on a .py that does not compile', async () => {
-    writeFileSync(path.join(app, 'broken.py'), 'def index(:\n    return 1\n');
-    setVersion(app, 'v0.5');
+  it('a damaged application (a failed download: no version, no Python) is saved as it is and fails verification', async () => {
+    const held = lab.engine.snapshots('agama').map((s) => s.id);
     lab.clock.advance(DAY);
-    expect((await lab.engine.backup('agama', 'test')).status).toBe('success');
-    const v = await lab.engine.verify('agama', 'latest', 'test');
+    writeFileSync(path.join(app, 'agama.py'), 'garbage from a failed download (\n');
+    const b = await lab.engine.backup('agama', 'test');
+    expect(b.error).toBeNull();
+    expect(b.status).toBe('success');
+    expect(b.detail.version).toMatch(/^[0-9a-f]{12}$/);
+    const damaged = lab.engine.snapshots('agama')[0];
+    expect(damaged.metadata!.labelWarning).toMatch(/^version pattern .* not found in /);
+    const v = await lab.engine.verify('agama', damaged.id, 'test');
     expect(v.status).toBe('failed');
     expect(v.error).toMatch(
-      /^verification failed: py_compile failed for 1 of 3 \.py files: agama\/broken\.py: SyntaxError: /
+      /^verification failed: py_compile failed for 1 of 1 \.py files: agama\/agama\.py: SyntaxError: /
     );
-    unlinkSync(path.join(app, 'broken.py'));
+    expect(lab.engine.snapshots('agama').find((s) => s.id === damaged.id)!.verification).toBe('failed');
+    // The good v0.3 is still held (keepLast 2: the damaged one and v0.3).
+    expect(lab.engine.snapshots('agama').map((s) => s.id)).toContain(held[0]);
   });
 
-  it('verification fails when the app does not start', async () => {
-    writeFileSync(path.join(app, 'agama_items.py'), 'import flask_does_not_exist\n');
-    setVersion(app, 'v0.6');
-    lab.clock.advance(DAY);
-    expect((await lab.engine.backup('agama', 'test')).status).toBe('success');
-    const v = await lab.engine.verify('agama', 'latest', 'test');
-    expect(v.status).toBe('failed');
-    expect(v.error).toMatch(
-      /^verification failed: smoke run: the app stopped before answering http:\/\/127\.0\.0\.1:\d+\/: /
-    );
-    expect(pidsMatching('uwsgi', lab.dir)).toEqual([]);
-    cpSync(path.join(FIXTURE, 'agama_items.py'), path.join(app, 'agama_items.py'));
-  });
-
-  it('restores the version in place, keeps what was there aside, and runs afterRestore', async () => {
-    const good = lab.engine.snapshots('agama').find((s) => s.version === 'v0.4')!;
-    // Damage that keeps the version line: the safety backup saves the damaged files as they are
-    // (a snapshot of its own, not a version), and what was there is moved aside too.
-    unlinkSync(path.join(app, 'agama_items.py'));
+  it('restores in place over the damaged file: the safety backup saves it as it is, the version comes back, counts and moved-aside reported', async () => {
+    const good = lab.engine.snapshots('agama').find((s) => s.version?.startsWith('v0.3'))!;
+    // Damage again, differently: the safety backup must save this state (a new content).
+    writeFileSync(path.join(app, 'agama.py'), 'def broken(:\n');
     const r = await lab.engine.restore('agama', { snapshot: good.id, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
-    // The state before the restore is a safety snapshot of its own, even when it equals a version.
-    expect(r.detail.safetySnapshotId).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.detail.safetyBackup).toBe('saved');
+    const safety = lab.engine.snapshots('agama').find((s) => s.id === r.detail.safetySnapshotId)!;
+    expect(safety.safety).toBe(true);
     expect(r.detail.location).toBe(app);
-    expect(readFileSync(path.join(app, 'agama_items.py'), 'utf8')).toBe(
-      readFileSync(path.join(FIXTURE, 'agama_items.py'), 'utf8')
+    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toBe(
+      readFileSync(path.join(AGAMA_FIXTURE, 'v0.3', 'agama.py'), 'utf8')
     );
-    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA v0.4');
     expect(existsSync(restarted)).toBe(true);
+    const aside = asides(path.dirname(app), 'agama');
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(path.join(path.dirname(app), aside[0], 'agama.py'), 'utf8')).toBe('def broken(:\n');
+    const restore = r.detail.restore as any;
+    expect(restore.counts).toEqual({ files: 1, bytes: readFileSync(path.join(app, 'agama.py')).length });
+    expect(restore.movedAside).toEqual([path.join(path.dirname(app), aside[0])]);
+    expect(restore.next).toEqual([]);
     expect(r.detail.result).toBe(
-      `version v0.4; the previous files were moved to ${path.join(
-        path.dirname(app),
-        readdirSync(path.dirname(app)).find((n) => n.startsWith('agama.before-restore-'))!
-      )}; ran touch`
+      `version ${good.version}; the previous files were moved to ${path.join(path.dirname(app), aside[0])}; ran touch`
     );
-    const asides = readdirSync(path.dirname(app)).filter((n) => n.startsWith('agama.before-restore-'));
-    expect(asides).toHaveLength(1);
-    expect(existsSync(path.join(path.dirname(app), asides[0], 'agama_items.py'))).toBe(false);
-    expect(readdirSync(path.dirname(app)).filter((n) => n.includes('.restoring-'))).toEqual([]);
+    expect(stagings(path.dirname(app))).toEqual([]);
+    // The staging directory was recorded as the run's leftover before it existed.
+    const leftovers = lab.engine.catalog.run(r.runId)!.detail.leftovers as Array<{ kind: string; name: string }>;
+    expect(leftovers).toEqual([{ kind: 'directory', name: expect.stringMatching(/\/srv\/\.agama\.restoring-/) }]);
+    // What was moved aside is listed and removed through the driver, and only asides are.
+    const item = { kind: 'directory' as const, name: path.join(path.dirname(app), aside[0]), was: `directory ${app}` };
+    const t = lab.engine.target('agama') as any;
+    expect(await filesDriver.asideExists!(t, item)).toBe(true);
+    await expect(filesDriver.removeAside!(t, { ...item, name: app })).rejects.toThrow(
+      /not a directory a restore of this target moved aside/
+    );
+    await filesDriver.removeAside!(t, item);
+    expect(await filesDriver.asideExists!(t, item)).toBe(false);
+    expect(existsSync(app)).toBe(true);
   });
 
-  it('an application whose version line is gone is not saved over good versions; a restore still puts it right', async () => {
-    const held = lab.engine.snapshots('agama').map((s) => s.id);
-    writeFileSync(path.join(app, 'agama.py'), 'garbage from a failed download\n');
-    const b = await lab.engine.backup('agama', 'test');
-    expect(b.status).toBe('failed');
-    expect(b.error).toMatch(
-      /^version pattern \/AGAMA \(v\[0-9\.\]\+\)\/ not found in .*agama\.py: the application looks changed or damaged, nothing saved/
-    );
-    expect(lab.engine.snapshots('agama').map((s) => s.id)).toEqual(held);
-
-    const withSafety = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
-    expect(withSafety.status).toBe('failed');
-    expect(withSafety.error).toMatch(
-      /^safety backup failed, nothing was restored: version pattern .* \(restore without a safety backup to go on\)$/
-    );
-    const r = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: false }, 'test');
-    expect(r.status).toBe('success');
-    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA v0.6');
+  it('restores a deleted application: "nothing" to save, the restore goes on', async () => {
+    rmSync(app, { recursive: true });
+    const r = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('nothing');
+    expect(r.detail.safetySnapshotId).toBeNull();
+    expect(existsSync(path.join(app, 'agama.py'))).toBe(true);
+    expect((r.detail.restore as any).movedAside).toEqual([]);
   });
 
-  it('restores into another directory with `to`, refusing a non-empty one', async () => {
-    const to = path.join(lab.dir, 'copy');
+  it('restores into another directory with `to`, only below the restore roots (symlinks followed), never over a non-empty one without force', async () => {
+    const area = path.join(lab.engine.config.workDir, 'restores');
+    const to = path.join(area, 'agama-copy');
     const r = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true }, 'test');
-    expect(r.status).toBe('success');
-    expect(readdirSync(path.join(to, 'agama')).sort()).toEqual(['README.md', 'agama.py', 'agama_items.py']);
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('not-needed');
+    expect(readdirSync(path.join(to, 'agama'))).toEqual(['agama.py']);
+    expect((r.detail.restore as any).counts.files).toBe(1);
+
     const again = await lab.engine.restore('agama', { snapshot: 'latest', to, safetyBackup: true }, 'test');
     expect(again.error).toBe(
       `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
@@ -210,12 +224,143 @@ describe('files target (AGAMA): versions, verification, restore', () => {
       { snapshot: 'latest', to, safetyBackup: true, force: true },
       'test'
     );
-    expect(forced.status).toBe('success');
-    expect(readdirSync(lab.dir).filter((n) => n.startsWith('copy.before-restore-'))).toHaveLength(1);
+    expect(forced.error).toBeNull();
+    expect(asides(area, 'agama-copy')).toHaveLength(1);
+    expect((forced.detail.restore as any).movedAside).toEqual([path.join(area, asides(area, 'agama-copy')[0])]);
+
+    // Beside the application (the source's parent is a default root) is fine too.
+    const beside = path.join(lab.dir, 'srv', 'agama-restored');
+    expect(
+      (await lab.engine.restore('agama', { snapshot: 'latest', to: beside, safetyBackup: true }, 'test')).error
+    ).toBeNull();
+
+    const outside = path.join(os.tmpdir(), `bsla-outside-${process.pid}`);
+    const refused = await lab.engine.restore('agama', { snapshot: 'latest', to: outside, safetyBackup: true }, 'test');
+    expect(refused.error).toBe(
+      `restore destination ${outside} is outside the target's restore roots (${area}, ${path.join(lab.dir, 'srv')}): choose a directory below one of them, or add one to the target's restoreRoots`
+    );
+    // A symlink inside a root that points outside is followed before the check.
+    const escape = path.join(lab.dir, 'srv', 'escape');
+    symlinkSync(os.tmpdir(), escape);
+    const viaLink = await lab.engine.restore(
+      'agama',
+      { snapshot: 'latest', to: path.join(escape, `bsla-x-${process.pid}`), safetyBackup: true },
+      'test'
+    );
+    expect(viaLink.error).toMatch(/is outside the target's restore roots/);
+    expect(viaLink.error).toContain(`(really ${path.join(realpathSync(os.tmpdir()), `bsla-x-${process.pid}`)})`);
+    unlinkSync(escape);
+    expect(existsSync(outside)).toBe(false);
+    // The live application itself is not a `to`.
+    const live = await lab.engine.restore(
+      'agama',
+      { snapshot: 'latest', to: app, safetyBackup: true, force: true },
+      'test'
+    );
+    expect(live.error).toMatch(/is, holds or is inside the live .*restore in place \(without to\) to replace it$/);
+    expect(stagings(area)).toEqual([]);
+  });
+
+  it('a restore in place writes only the configured paths, whatever the snapshot manifest says', async () => {
+    // A snapshot whose manifest was tampered with: names and paths that point elsewhere.
+    const good = lab.engine.snapshots('agama').find((s) => !s.safety && s.version?.startsWith('v0.3'))!;
+    const dir = path.join(lab.dir, 'tamper');
+    const repo = lab.engine.config.repositories.main;
+    const env = { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file };
+    await run({
+      command: 'restic',
+      args: ['-r', repo.url, 'restore', good.id, '--target', dir],
+      env,
+      timeoutMs: 60_000,
+    });
+    const victim = path.join(lab.dir, 'victim');
+    mkdirSync(victim);
+    writeFileSync(path.join(victim, 'keep.txt'), 'must stay\n');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'backup-sla.json'), 'utf8'));
+    manifest.paths = [
+      { name: 'agama', path: victim },
+      { name: '../../victim', path: victim },
+    ];
+    cpSync(path.join(dir, 'files', 'agama'), path.join(dir, 'files', 'victim'), { recursive: true });
+    // A careful tamperer keeps the manifest's hash consistent with what the snapshot holds.
+    const files = path.join(dir, 'files');
+    manifest.contentHash = contentHash(await treeEntries(files, walk(files)));
+    writeFileSync(path.join(dir, 'backup-sla.json'), JSON.stringify(manifest));
+    const out = await run({
+      command: 'restic',
+      args: ['-r', repo.url, 'backup', '--json', '--tag', 'target=agama', '.'],
+      cwd: dir,
+      env,
+      timeoutMs: 60_000,
+    });
+    const id = JSON.parse(out.trim().split('\n').pop()!).snapshot_id as string;
+    lab.engine.catalog.addSnapshot(
+      {
+        id,
+        target: 'agama',
+        time: lab.clock.now.toISOString(),
+        bytes: 1,
+        version: 'tampered',
+        metadata: null,
+        runId: null,
+        runUid: null,
+        safety: false,
+      },
+      'main'
+    );
+    writeFileSync(path.join(app, 'agama.py'), 'damaged again\n');
+    const r = await lab.engine.restore('agama', { snapshot: id, safetyBackup: false }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.location).toBe(app);
+    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA</a> v0.3');
+    expect(readdirSync(victim)).toEqual(['keep.txt']);
+    expect(readdirSync(lab.dir).filter((n) => n.startsWith('victim.'))).toEqual([]);
+  });
+
+  // A Python that is not installed is the conformance suite's case (files.conformance.test.ts).
+  it('could not verify (not "failed") when the uWSGI plugin to run the app is missing', async () => {
+    const yaml = readFileSync(lab.configFile, 'utf8');
+    const YAML = await import('yaml');
+    const config = YAML.parse(yaml);
+    config.targets.noplugin = {
+      ...config.targets.agama,
+      verify: { compile: false, smoke: uwsgiSmoke({ wsgi: { file: 'agama.py', plugin: 'nosuchplugin' } }) },
+    };
+    delete config.targets.noplugin.afterRestore;
+    writeFileSync(lab.configFile, YAML.stringify(config));
+    lab.reopen();
+    expect((await lab.engine.backup('noplugin', 'test')).error).toBeNull();
+    const noplugin = await lab.engine.verify('noplugin', 'latest', 'test');
+    expect((lab.engine.catalog.run(noplugin.runId)!.detail.verification as any).outcome).toBe('unknown');
+    expect(lab.engine.snapshots('noplugin')[0].verification).toBe('unverified');
+    expect(noplugin.error).toMatch(
+      /^could not verify: smoke run: \S*uwsgi cannot run here: unable to load plugin "nosuchplugin"$/
+    );
+    expect(pidsMatching('uwsgi', lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('doctor: paths, the version label, Python and uWSGI with its plugin, afterRestore', async () => {
+    const checks = await filesDriver.doctor!(lab.engine.target('agama') as any, lab.engine.log);
+    expect(checks.map((c) => [c.name, c.level])).toEqual([
+      [`path ${app}`, 'ok'],
+      ['version label', 'ok'],
+      ['python', 'ok'],
+      ['uwsgi', 'ok'],
+      ['afterRestore', 'ok'],
+    ]);
+    expect(checks.find((c) => c.name === 'python')!.detail).toMatch(/^\/usr\/bin\/python3 version 3\./);
+    expect(checks.find((c) => c.name === 'version label')!.detail).toBe(`v0.3 (from ${path.join(app, 'agama.py')})`);
+    const bad = await filesDriver.doctor!(lab.engine.target('noplugin') as any, lab.engine.log);
+    expect(bad.find((c) => c.name === 'uwsgi')).toEqual({
+      name: 'uwsgi',
+      level: 'failed',
+      detail:
+        'uwsgi cannot load its nosuchplugin plugin: install uwsgi-core and uwsgi-plugin-python3 (Debian), or use verify.smoke.command',
+    });
   });
 });
 
-describe('files target without versionFrom: the content hash is the version', () => {
+describe('files target: several paths, no versionFrom, a smoke command', () => {
   let lab: Lab;
   let app: string;
   beforeAll(() => {
@@ -224,74 +369,91 @@ describe('files target without versionFrom: the content hash is the version', ()
         agama: {
           kind: 'files',
           source: { paths: ['./agama', './agama.ini'] },
-          // The app's own development server, as in backup-sla.example.yaml; a database it cannot use.
+          // Run directly, the real AGAMA ignores the port it is given: the smoke run cannot reach it.
           verify: {
+            compile: false,
             smoke: {
               command: ['/usr/bin/python3', '{dir}/agama.py'],
               url: 'http://127.0.0.1:{port}/',
-              timeout: '5s',
-              env: { AGAMA_DATABASE_URI: 'mysql://nowhere/agama', AGAMA_PORT: '{port}' },
+              timeout: '3s',
+              env: { AGAMA_DATABASE_URI: 'sqlite:///{tmp}/agama.db' },
             },
           },
         },
       },
     });
     app = path.join(lab.dir, 'agama');
-    cpSync(FIXTURE, app, { recursive: true });
-    writeFileSync(path.join(lab.dir, 'agama.ini'), '[uwsgi]\nmodule = agama:app\n');
+    install(app, 'v0.2');
+    writeFileSync(path.join(lab.dir, 'agama.ini'), '[uwsgi]\nwsgi-file = agama.py\ncallable = app\n');
   });
   afterAll(() => lab.cleanup());
 
-  it('saves a new version only when a file changes', async () => {
+  it('saves a new version only when a file changes; the version is the content hash', async () => {
     const b = await lab.engine.backup('agama', 'test');
     expect(b.status).toBe('success');
     expect(b.detail.version).toMatch(/^[0-9a-f]{12}$/);
-    expect(lab.engine.snapshots('agama')[0].metadata).toMatchObject({ files: 4, versionFrom: 'content' });
+    expect(lab.engine.snapshots('agama')[0].metadata).toMatchObject({ files: 2, label: null, labelWarning: null });
     lab.clock.advance(DAY);
     expect((await lab.engine.backup('agama', 'test')).status).toBe('unchanged');
-    writeFileSync(path.join(lab.dir, 'agama.ini'), '[uwsgi]\nmodule = agama:app\nprocesses = 4\n');
+    writeFileSync(path.join(lab.dir, 'agama.ini'), '[uwsgi]\nwsgi-file = agama.py\ncallable = app\nprocesses = 4\n');
     const b2 = await lab.engine.backup('agama', 'test');
     expect(b2.status).toBe('success');
     expect(b2.detail.version).not.toBe(b.detail.version);
+    expect(await resticSnapshots(lab)).toHaveLength(2);
   });
 
-  it('the smoke run fails when the app answers an error instead of 200', async () => {
+  it('the smoke run fails when the app does not answer on its port', async () => {
     const v = await lab.engine.verify('agama', 'latest', 'test');
     expect(v.status).toBe('failed');
     expect(v.error).toMatch(
-      /^verification failed: smoke run: http:\/\/127\.0\.0\.1:\d+\/ did not answer 200 within 5 s \(last: HTTP 500\)$/
+      /^verification failed: smoke run: http:\/\/127\.0\.0\.1:\d+\/ did not answer 200 within 3 s \(last: ECONNREFUSED\)$/
     );
-    expect(pidsMatching('agama.py', lab.dir)).toEqual([]);
+    expect(pidsMatching('agama.py', lab.engine.config.workDir)).toEqual([]);
   });
 
-  it('restores each path to where it was, after a safety backup of the current files', async () => {
+  it('restores every path in place, staged and swapped together; without afterRestore it says to restart the app', async () => {
     writeFileSync(path.join(lab.dir, 'agama.ini'), 'broken\n');
+    unlinkSync(path.join(app, 'agama.py'));
     const r = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
-    expect(r.status).toBe('success');
-    expect(r.detail.safetySnapshotId).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('saved');
+    expect(r.detail.location).toBe(`${app}, ${path.join(lab.dir, 'agama.ini')}`);
     expect(readFileSync(path.join(lab.dir, 'agama.ini'), 'utf8')).toContain('processes = 4');
+    expect(existsSync(path.join(app, 'agama.py'))).toBe(true);
+    const restore = r.detail.restore as any;
+    expect(restore.counts.files).toBe(2);
+    // The application directory was left empty: nothing there to keep, no aside for it.
+    expect(restore.movedAside).toEqual([path.join(lab.dir, asides(lab.dir, 'agama.ini')[0])]);
+    expect(restore.next).toEqual([
+      'restart the application so that it loads the restored files (no afterRestore configured)',
+    ]);
+    expect(asides(lab.dir, 'agama.ini')).toHaveLength(1);
+    expect(stagings(lab.dir)).toEqual([]);
   });
 
-  it('restores a deleted application (without a safety backup: there is nothing to save)', async () => {
+  it('a safety backup with one of the paths gone saves the other; with all gone there is nothing to save', async () => {
+    unlinkSync(path.join(lab.dir, 'agama.ini'));
+    const r = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('saved');
+    const safety = lab.engine.snapshots('agama').find((s) => s.id === r.detail.safetySnapshotId)!;
+    expect(safety.metadata).toMatchObject({ files: 1, missingPaths: [path.join(lab.dir, 'agama.ini')] });
+
     rmSync(app, { recursive: true });
-    writeFileSync(path.join(lab.dir, 'agama.ini'), 'broken\n');
-    const refused = await lab.engine.restore('agama', { snapshot: 'latest', safetyBackup: true }, 'test');
-    expect(refused.error).toBe(
-      `safety backup failed, nothing was restored: path ${app} does not exist (restore without a safety backup to go on)`
-    );
-    expect(readFileSync(path.join(lab.dir, 'agama.ini'), 'utf8')).toBe('broken\n');
+    unlinkSync(path.join(lab.dir, 'agama.ini'));
     const latest = lab.engine.snapshots('agama').find((s) => !s.safety)!;
-    const r = await lab.engine.restore('agama', { snapshot: latest.id, safetyBackup: false }, 'test');
-    expect(r.status).toBe('success');
-    expect(r.detail.location).toBe(`${app}, ${path.join(lab.dir, 'agama.ini')}`);
-    expect(readFileSync(path.join(app, 'agama.py'), 'utf8')).toContain('AGAMA v0.2');
+    const r2 = await lab.engine.restore('agama', { snapshot: latest.id, safetyBackup: true }, 'test');
+    expect(r2.error).toBeNull();
+    expect(r2.detail.safetyBackup).toBe('nothing');
     expect(readFileSync(path.join(lab.dir, 'agama.ini'), 'utf8')).toContain('processes = 4');
-    expect(readdirSync(lab.dir).filter((n) => n.startsWith('agama.ini.before-restore-'))).toHaveLength(2);
+    // A scheduled backup of missing paths is still a failure, with one clear line.
+    rmSync(app, { recursive: true });
+    expect((await lab.engine.backup('agama', 'test')).error).toBe(`path ${app} does not exist`);
   });
 });
 
 describe('files target configuration', () => {
-  it('rejects a pattern without a capture group and a version file outside the paths', () => {
+  it('rejects a pattern without a capture group, a version file outside the paths, duplicate names and a bad smoke run', () => {
     let error: unknown;
     try {
       makeLab({
@@ -301,6 +463,12 @@ describe('files target configuration', () => {
             source: { paths: ['./a'], versionFrom: { file: './b/agama.py', pattern: 'AGAMA v[0-9.]+' } },
           },
           twice: { kind: 'files', source: { paths: ['./a/app', './b/app'] } },
+          smoke: {
+            kind: 'files',
+            source: { paths: ['./c'] },
+            verify: { smoke: { wsgi: { file: '../agama.py' }, command: ['uwsgi'] } },
+            restoreRoots: [],
+          },
         },
       });
     } catch (e) {
@@ -309,9 +477,32 @@ describe('files target configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     rmSync(path.dirname((error as ConfigError).file), { recursive: true, force: true }); // the lab never opened
     expect((error as ConfigError).problems).toEqual([
-      'targets.agama.source.versionFrom.pattern: must be a regular expression with one capture group, e.g. "AGAMA (v[0-9.]+)"',
+      'targets.agama.source.versionFrom.pattern: must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"',
       'targets.agama.source.versionFrom.file: must be one of the paths or inside one of them',
       "targets.twice.source.paths.1: another path is also named 'app': names must differ",
+      'targets.smoke.restoreRoots: name at least one directory (or leave restoreRoots out for the default)',
+      'targets.smoke.verify.smoke.wsgi.file: a file of the restored application directory (relative, no ..), e.g. agama.py',
+      'targets.smoke.verify.smoke: give either wsgi (the app under uWSGI) or command (any other way to start it)',
+      'targets.smoke.verify.smoke: url is required with command',
     ]);
+  });
+
+  it('restoreRoots: the configured directories replace the default', () => {
+    const lab = makeLab({
+      targets: { agama: { kind: 'files', source: { paths: ['./srv/agama'] }, restoreRoots: ['./restored'] } },
+    });
+    try {
+      const d = lab.engine.destinations('agama');
+      expect(d.elsewhere).toEqual({
+        kind: 'directory',
+        hint: `an absolute path to a new or empty directory below ${path.join(lab.dir, 'restored')} (each path goes in by its name)`,
+        example: path.join(lab.dir, 'restored', 'agama-restored'),
+      });
+      expect(d.inPlace!.note).toBe(
+        'no afterRestore configured: restart the application so that it loads the restored files yourself'
+      );
+    } finally {
+      lab.cleanup();
+    }
   });
 });

@@ -1,58 +1,81 @@
 /**
- * kind: files — installed application files (AGAMA: the app directory served by uWSGI). Like
- * ansible, a versioned target: a snapshot is saved only when the *version* changes, so that
- * `keepLast: 2` holds the current and the previous version, as the SLA asks. The version is read
- * from a file (`versionFrom: {file, pattern}`, one capture group, e.g. `AGAMA (v[0-9.]+)` on
- * agama.py) or, without versionFrom, is the content hash of the files.
+ * kind: files — installed application files (AGAMA: `agama.py` served by uWSGI). A versioned
+ * target: a snapshot is saved only when the *content* changes, so that `keepLast: 2` holds the
+ * current and the previous version, as the SLA asks.
  *
- * With versionFrom, the version string decides: an edit that keeps the version is not a new
- * version (logged), and a file where the pattern is gone fails the backup rather than saving a
- * damaged application over a good one.
+ * The content identifies a version (the hash of paths, modes and contents). `versionFrom:
+ * {file, pattern}` only gives it a readable label (e.g. `v0.3`, from the footer of agama.py): the
+ * version is then `<label>-<hash8>`, else `<hash12>`. The label is best effort — a new upstream
+ * release may write its version in another form — so a pattern that no longer matches is a
+ * warning (kept with the snapshot), never a failed backup. A damaged application is caught by the
+ * verification instead (py_compile and the smoke run), and retention keeps working versions.
  *
- * Snapshot layout: `backup-sla.json` (manifest: original paths, version, content hash) and
+ * Snapshot layout: `backup-sla.json` (manifest: original paths, version, label, content hash) and
  * `files/<name>` for each configured path (name = its basename, unique per target).
  *
- * Verification restores into a temp dir, checks contents against the recorded hash, compiles
- * every .py with the system Python (py_compile; Debian's Flask and uWSGI use /usr/bin/python3,
- * a pyenv python3 on PATH may lack them), then runs the optional `command` (must exit 0) and the
- * optional smoke run: a server started from the restored copy on a free port that must answer
- * the URL with the expected status before the timeout. Commands are argument arrays (run in
- * {dir}) with the placeholders {dir} (the restored copy of the first path when it is a directory,
+ * Verification restores into the temp dir, checks the contents against the recorded hash,
+ * compiles every .py with the system Python (py_compile; Debian's Flask and uWSGI use
+ * /usr/bin/python3, a pyenv python3 on PATH may lack them), runs the optional `command` (must exit
+ * 0) and the optional smoke run: the restored app started on a free port — under uWSGI with
+ * `smoke.wsgi` (`--http-socket`, `--wsgi-file`, `--callable`), or by any `smoke.command` — must
+ * answer the URL with the expected status before the timeout. Commands are argument arrays run in
+ * {dir} with the placeholders {dir} (the restored copy of the first path when it is a directory,
  * i.e. the application directory; else the dir holding every path by name), {port} (a free port)
- * and {tmp} (a scratch dir), also in the smoke `url` and `env` values.
+ * and {tmp} (a scratch dir, e.g. for `AGAMA_DATABASE_URI=sqlite:///{tmp}/agama.db`), also in the
+ * smoke `url` and `env` values. A Python or uWSGI that is not installed is "could not verify".
  *
- * Restore puts the version back at its original paths (what was there is moved aside as
- * `<path>.before-restore-<ts>`, never deleted; the engine also takes a safety backup first) and
- * then runs `afterRestore` (e.g. restart uWSGI); with `to`, into that directory instead
- * (`<to>/<name>`), without afterRestore.
+ * Restore in place puts each configured path back (only the configured paths are ever written,
+ * whatever the snapshot's manifest names), staged beside it, checked, then swapped in with what was
+ * there moved aside as `<path>.before-restore-<time>`, and runs `afterRestore` (e.g. restart
+ * uWSGI). With `to`, into that directory (`<to>/<name>`), which must lie below the target's
+ * `restoreRoots` (kit/directories.ts).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { durationField } from '../config/schema';
 import { parseDuration } from '../config/duration';
-import { CommandError, CommandSpec, TailBuffer, killGroup, lastLine, run, start } from '../util/subprocess';
-import { findProgram, freePort } from './tools';
-import { DriverContext, Metadata, TargetDriver } from './types';
+import { UnavailableError } from '../util/errors';
+import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
+import { freePort } from './tools';
+import { BackupContext, DoctorCheck, DriverContext, Metadata, MovedAside, TargetDriver } from './types';
 import {
+  asideItem,
+  checkDestination,
+  checkVacant,
+  directoryAsideExists,
+  isInside,
+  removeDirectoryAside,
+  removeStaging,
+  restoreRootsField,
+  restoreRootsOf,
+  RestoreRoots,
+  stageBeside,
+  Swap,
+  swapAll,
+  swapInto,
+} from './kit/directories';
+import { locateProgram, notStarted, requireProgram, stopGracefully, toolCheck } from './kit/process';
+import {
+  byPath,
   contentHash,
   copyDirectoryModes,
-  copyEntry,
+  copyTree,
   exists,
-  isEmptyDir,
   moveTree,
-  swapInto,
+  treeBytes,
   treeEntries,
   TreeEntry,
-  truncate,
   walk,
-  MANIFEST,
-  readManifest,
-} from './version';
+} from './kit/tree';
+import { restoreVersion, writeManifest } from './kit/versioned';
 
 export interface SmokeSettings {
-  command: string[];
-  url: string;
+  /** The app under uWSGI: `--wsgi-file <file> --callable <callable>` in {dir}. */
+  wsgi?: { file: string; callable?: string; plugin?: string };
+  /** Any other way to start it (argument array, placeholders allowed). */
+  command?: string[];
+  url?: string;
   expectStatus?: number;
   expectBody?: string;
   timeout?: string;
@@ -67,6 +90,7 @@ export interface FilesSettings {
     exclude?: string[];
   };
   afterRestore?: string[];
+  restoreRoots?: RestoreRoots;
   verify: {
     /** Python used for py_compile (default /usr/bin/python3). */
     python?: string;
@@ -80,6 +104,8 @@ export interface FilesSettings {
 interface Manifest {
   kind: 'files';
   version: string;
+  /** The label read with versionFrom, or null (absent in snapshots of earlier releases). */
+  label?: string | null;
   contentHash: string;
   paths: Array<{ name: string; path: string }>;
   /** The version file inside the snapshot's files/ dir, and its pattern. */
@@ -91,6 +117,8 @@ const FILES = 'files';
 const DEFAULT_EXCLUDE = ['__pycache__', '*.pyc', '*.pyo'];
 const DEFAULT_PYTHON = '/usr/bin/python3';
 const SMOKE_TIMEOUT_S = 30;
+const PYTHON_HINT = 'install python3 (Debian: apt-get install python3) or set verify.python';
+const UWSGI_HINT = 'install uwsgi-core and uwsgi-plugin-python3 (Debian), or use verify.smoke.command';
 
 function globMatcher(patterns: string[]): (name: string) => boolean {
   const res = patterns.map(
@@ -105,59 +133,57 @@ function globMatcher(patterns: string[]): (name: string) => boolean {
   return (name) => res.some((r) => r.test(name));
 }
 
-function names(paths: string[]): string[] {
-  return paths.map((p) => path.basename(p));
+function nameOf(p: string): string {
+  return path.basename(p);
 }
 
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+/** A name the snapshot may use for a path: one plain path component (a manifest is not trusted). */
+function plainName(n: unknown): n is string {
+  return typeof n === 'string' && n !== '' && n !== '.' && n !== '..' && !/[\\/\0]/.test(n);
 }
 
 /** Where the version file sits in the snapshot's files/ dir (`<name>/<rel>`). */
 function versionFileInSnapshot(paths: string[], file: string): string | null {
   for (const p of paths) {
     if (isInside(file, p)) {
-      return path.join(path.basename(p), path.relative(p, file));
+      return path.join(nameOf(p), path.relative(p, file));
     }
   }
   return null;
 }
 
-function extractVersion(file: string, pattern: string, shownAs: string): string {
+/** The version label of a file, or why there is none (best effort: never an error). */
+function readLabel(file: string, pattern: string, shownAs: string): { label: string | null; warning: string | null } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`version file ${shownAs} cannot be read`);
+  } catch (e) {
+    return { label: null, warning: `version file ${shownAs} cannot be read (${(e as NodeJS.ErrnoException).code})` };
   }
   const m = new RegExp(pattern, 'm').exec(text);
   if (!m || !m[1]) {
-    throw new Error(
-      `version pattern /${pattern}/ not found in ${shownAs}: the application looks changed or damaged, nothing saved`
-    );
+    return {
+      label: null,
+      warning: `version pattern /${pattern}/ not found in ${shownAs}: the version is named by its content hash (a new release may write its version in another form: adjust versionFrom)`,
+    };
   }
-  return m[1];
+  return { label: m[1].replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 40), warning: null };
 }
 
-/** Every file of every configured path, as `<name>/<rel>` entries rooted at each path's parent. */
-async function listEntries(s: FilesSettings['source'], root?: string): Promise<TreeEntry[]> {
-  const exclude = globMatcher(s.exclude ?? DEFAULT_EXCLUDE);
-  const all: TreeEntry[] = [];
-  for (const p of s.paths) {
-    const name = path.basename(p);
-    const base = root ?? path.dirname(p);
-    const abs = path.join(base, name);
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw new Error(root ? `restored copy lacks ${name}` : `path ${p} does not exist`);
-    }
-    const rels = st.isDirectory() ? walk(abs, exclude).map((r) => path.join(name, r)) : [name];
-    all.push(...(await treeEntries(base, rels)));
+function versionName(label: string | null, hash: string): string {
+  return label ? `${label}-${hash.slice(0, 8)}` : hash.slice(0, 12);
+}
+
+/** Every file of the given paths, as `<name>/<rel>` entries rooted at each path's parent. */
+async function listEntries(paths: string[], exclude: (name: string) => boolean): Promise<Map<string, TreeEntry[]>> {
+  const out = new Map<string, TreeEntry[]>();
+  for (const p of paths) {
+    const name = nameOf(p);
+    const st = statSync(p);
+    const rels = st.isDirectory() ? walk(p, exclude).map((r) => path.join(name, r)) : [name];
+    out.set(p, await treeEntries(path.dirname(p), rels));
   }
-  return all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out;
 }
 
 function substitute(text: string, vars: Record<string, string>): string {
@@ -166,9 +192,9 @@ function substitute(text: string, vars: Record<string, string>): string {
 
 function pythonFor(v: FilesSettings['verify']): string {
   if (v.python) {
-    return v.python;
+    return requireProgram([v.python], PYTHON_HINT);
   }
-  return existsSync(DEFAULT_PYTHON) ? DEFAULT_PYTHON : findProgram(['python3']);
+  return requireProgram(existsSync(DEFAULT_PYTHON) ? [DEFAULT_PYTHON] : ['python3'], PYTHON_HINT);
 }
 
 // Reads NUL-separated relative paths on stdin; reports every file that does not compile.
@@ -186,10 +212,11 @@ sys.exit(1 if bad else 0)
 `;
 
 async function compileAll(ctx: DriverContext<FilesSettings>, dir: string, pyFiles: string[]): Promise<string | null> {
+  const python = pythonFor(ctx.target.settings.verify ?? {});
   try {
     await run(
       {
-        command: pythonFor(ctx.target.settings.verify ?? {}),
+        command: python,
         args: ['-I', '-c', COMPILE_ALL],
         cwd: dir,
         // Caches go to the temp dir: the restored copy stays as it was saved.
@@ -204,8 +231,42 @@ async function compileAll(ctx: DriverContext<FilesSettings>, dir: string, pyFile
       const errors = e.stderr.trim().split('\n');
       return `py_compile failed for ${errors.length} of ${pyFiles.length} .py files: ${errors.slice(0, 5).join('; ')}`;
     }
+    if (notStarted(e)) {
+      throw new UnavailableError(`${python} does not start: ${(e as Error).message}`);
+    }
     throw e;
   }
+}
+
+/** The smoke run's command: uWSGI over the WSGI file, or the configured command. */
+function smokeCommand(smoke: SmokeSettings): string[] {
+  if (smoke.wsgi) {
+    const uwsgi = requireProgram(['uwsgi'], UWSGI_HINT);
+    return [
+      uwsgi,
+      '--need-plugin',
+      smoke.wsgi.plugin ?? 'python3',
+      '--http-socket',
+      '127.0.0.1:{port}',
+      '--chdir',
+      '{dir}',
+      '--wsgi-file',
+      smoke.wsgi.file,
+      '--callable',
+      smoke.wsgi.callable ?? 'app',
+      '--master',
+      '--processes',
+      '1',
+      '--need-app',
+      '--die-on-term',
+      '--disable-logging',
+    ];
+  }
+  const cmd = smoke.command!;
+  if (!cmd[0].includes('{')) {
+    requireProgram([cmd[0]], 'install it, or change verify.smoke.command');
+  }
+  return cmd;
 }
 
 /** Starts the app from the restored copy and waits for the expected HTTP answer; always stops it. */
@@ -216,8 +277,8 @@ async function smokeRun(
 ): Promise<{ ok: boolean; detail: string }> {
   const timeoutS = smoke.timeout ? parseDuration(smoke.timeout)! : SMOKE_TIMEOUT_S;
   const expect = smoke.expectStatus ?? 200;
-  const url = substitute(smoke.url, vars);
-  const cmd = smoke.command.map((a) => substitute(a, vars));
+  const url = substitute(smoke.url ?? 'http://127.0.0.1:{port}/', vars);
+  const cmd = smokeCommand(smoke).map((a) => substitute(a, vars));
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPYCACHEPREFIX: path.join(ctx.tmpDir, 'pycache') };
   for (const [k, v] of Object.entries(smoke.env ?? {})) {
     env[k] = substitute(v, vars);
@@ -232,21 +293,21 @@ async function smokeRun(
   const proc = start(spec, { processGroup: true, signal: ctx.signal });
   const out = new TailBuffer(8 * 1024);
   proc.child.stdout!.on('data', (d: Buffer) => out.push(d));
-  let exited: string | null = null;
+  let exited: { error: unknown } | null = null;
   proc.done.then(
-    () => {
-      exited = `${cmd[0]} exited`;
-    },
-    (e) => {
-      exited = e instanceof Error ? e.message : String(e);
-    }
+    () => (exited = { error: null }),
+    (e) => (exited = { error: e })
   );
   const deadline = Date.now() + timeoutS * 1000;
   let last = 'no answer';
   try {
     while (Date.now() < deadline && !ctx.signal.aborted) {
       if (exited) {
-        const why = lastLine(proc.stderr.toString()) || lastLine(out.toString()) || exited;
+        const text = `${proc.stderr.toString()}\n${out.toString()}`;
+        if (notStarted((exited as { error: unknown }).error) || /unable to load plugin/i.test(text)) {
+          throw new UnavailableError(`smoke run: ${cmd[0]} cannot run here: ${lastLine(text) || 'not installed'}`);
+        }
+        const why = lastLine(proc.stderr.toString()) || lastLine(out.toString()) || `${path.basename(cmd[0])} exited`;
         return { ok: false, detail: `smoke run: the app stopped before answering ${url}: ${why}` };
       }
       try {
@@ -259,34 +320,36 @@ async function smokeRun(
       } catch (e) {
         last = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 200));
     }
     return { ok: false, detail: `smoke run: ${url} did not answer ${expect} within ${timeoutS} s (last: ${last})` };
   } finally {
-    killGroup(proc.child, 'SIGTERM');
-    let grace: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      proc.done.then(
-        () => true,
-        () => true
-      ),
-      new Promise<boolean>((r) => {
-        grace = setTimeout(() => r(false), 5000);
-      }),
-    ]);
-    clearTimeout(grace);
-    if (!stopped) {
-      killGroup(proc.child, 'SIGKILL');
-      await proc.done.catch(() => undefined);
-    }
+    await stopGracefully(proc, { group: true, graceMs: 5000 });
   }
 }
 
-function stagingName(dest: string): string {
-  return path.join(
-    path.dirname(dest),
-    `.${path.basename(dest)}.restoring-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`
-  );
+async function runAfterRestore(ctx: DriverContext<FilesSettings>, cmd: string[]): Promise<string | null> {
+  ctx.progress('after restore');
+  try {
+    await run(
+      { command: cmd[0], args: cmd.slice(1), timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 },
+      { signal: ctx.signal }
+    );
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** What to do after a restore in place when nothing restarted the application. */
+function restartAdvice(s: FilesSettings): string {
+  return s.verify?.smoke?.wsgi
+    ? 'restart uWSGI so that it serves the restored files (no afterRestore configured)'
+    : 'restart the application so that it loads the restored files (no afterRestore configured)';
+}
+
+function rootsOf(s: FilesSettings): string[] {
+  return restoreRootsOf(s.restoreRoots, s.source.paths);
 }
 
 export const filesDriver: TargetDriver<FilesSettings> = {
@@ -306,7 +369,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
                   return false;
                 }
               },
-              { message: 'must be a regular expression with one capture group, e.g. "AGAMA (v[0-9.]+)"' }
+              { message: 'must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"' }
             ),
           })
           .optional(),
@@ -314,7 +377,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       })
       .superRefine((s, c) => {
         const seen = new Set<string>();
-        names(s.paths).forEach((n, i) => {
+        s.paths.map(nameOf).forEach((n, i) => {
           if (seen.has(n)) {
             c.addIssue({
               code: 'custom',
@@ -333,6 +396,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
         }
       }),
     afterRestore: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
+    restoreRoots: restoreRootsField(h),
   }),
   verifyShape: () => ({
     python: z.string().min(1).optional(),
@@ -340,13 +404,38 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
     smoke: z
       .strictObject({
-        command: z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
-        url: z.string().regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/'),
+        wsgi: z
+          .strictObject({
+            file: z
+              .string()
+              .min(1)
+              .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
+                message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
+              }),
+            callable: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app')
+              .optional(),
+            plugin: z
+              .string()
+              .regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3')
+              .optional(),
+          })
+          .optional(),
+        command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
+        url: z
+          .string()
+          .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/')
+          .optional(),
         expectStatus: z.number().int().min(100).max(599).optional(),
         expectBody: z.string().optional(),
         timeout: durationField().optional(),
         env: z.record(z.string(), z.string()).optional(),
       })
+      .refine((s) => !!s.wsgi !== !!s.command, {
+        message: 'give either wsgi (the app under uWSGI) or command (any other way to start it)',
+      })
+      .refine((s) => !s.command || s.url, { message: 'url is required with command' })
       .optional(),
   }),
   defaults: {
@@ -355,131 +444,141 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     rto: '5m',
     retention: { keepLast: 2 },
     verifySchedule: '45 3 * * *',
-    coverage: 'the installed application files (a new version when the application version changes)',
+    coverage: 'the installed application files (a new version whenever their content changes)',
     usability: 'python3 -m py_compile on every .py + a smoke run of the app answering HTTP',
   },
 
   checkRestoreTarget: (to) =>
     path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
 
-  destinations: (t) => ({
-    inPlace: {
-      replaces: t.settings.source.paths.join(', '),
-      movedAsideAs: `${t.settings.source.paths.length > 1 ? 'each path' : t.settings.source.paths[0]}.before-restore-<time>`,
-      note: t.settings.afterRestore ? `then runs ${t.settings.afterRestore.join(' ')}` : null,
-      unavailable: null,
-    },
-    elsewhere: {
-      kind: 'directory',
-      hint: 'an absolute path to a new or empty directory (each path goes in by its name)',
-      example: `/var/tmp/${t.name}-restored`,
-    },
-  }),
+  destinations: (t) => {
+    const s = t.settings;
+    const roots = rootsOf(s);
+    return {
+      inPlace: {
+        replaces: s.source.paths.join(', '),
+        movedAsideAs: `${s.source.paths.length > 1 ? '<each path>' : s.source.paths[0]}.before-restore-<time>`,
+        note: s.afterRestore
+          ? `then runs ${s.afterRestore.join(' ')}`
+          : `no afterRestore configured: ${restartAdvice(s).replace(/ \(no afterRestore configured\)$/, '')} yourself`,
+        unavailable: null,
+      },
+      elsewhere: {
+        kind: 'directory',
+        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')} (each path goes in by its name)`,
+        example: path.join(roots[0], `${t.name}-restored`),
+      },
+    };
+  },
 
   contents: (meta) =>
     typeof meta.files === 'number'
       ? {
-          summary: `${meta.files} files (${meta.pythonFiles ?? 0} .py), ${meta.bytes ?? 0} bytes`,
+          summary:
+            `${meta.label ? `version ${meta.label}: ` : ''}${meta.files} files (${meta.pythonFiles ?? 0} .py), ${meta.bytes ?? 0} bytes` +
+            (meta.labelWarning ? `; ${meta.labelWarning}` : ''),
           items: ((meta.paths ?? []) as string[]).map((p) => ({ name: p, count: null, unit: 'path' })),
         }
       : null,
 
-  async backup(ctx) {
+  async backup(ctx: BackupContext<FilesSettings>) {
     const s = ctx.target.settings.source;
     ctx.progress('reading files');
+    const present = s.paths.filter((p) => existsSync(p));
+    const missing = s.paths.filter((p) => !present.includes(p));
+    if (missing.length && !ctx.safety) {
+      throw new Error(`path ${missing[0]} does not exist`);
+    }
+    if (!present.length) {
+      return { kind: 'nothing', reason: `none of the paths exists (${s.paths.join(', ')})` };
+    }
+    const exclude = globMatcher(s.exclude ?? DEFAULT_EXCLUDE);
+    const live = await listEntries(present, exclude);
     const vf = s.versionFrom;
-    let version: string;
-    let entries: TreeEntry[] | null = null;
-    if (vf) {
-      version = extractVersion(vf.file, vf.pattern, vf.file);
-    } else {
-      entries = await listEntries(s);
-      version = contentHash(entries).slice(0, 12);
+    const prev = ctx.previous;
+    /** The newest version already holds this content (a rebuilt catalog has no hash: the name tells). */
+    const held = (hash: string, labelFile: string | null) =>
+      !!prev?.version &&
+      (prev.metadata?.contentHash !== undefined
+        ? prev.metadata.contentHash === hash
+        : prev.version === versionName(vf && labelFile ? readLabel(labelFile, vf.pattern, vf.file).label : null, hash));
+    if (held(contentHash([...live.values()].flat().sort(byPath)), vf?.file ?? null)) {
+      return { kind: 'unchanged', version: prev!.version! };
     }
-    if (ctx.previous?.version === version) {
-      if (vf && ctx.previous.metadata?.contentHash) {
-        const now = contentHash(await listEntries(s));
-        if (now !== ctx.previous.metadata.contentHash) {
-          ctx.log.warn({ version }, 'files changed but the version did not: the held copy of this version is kept');
-        }
-      }
-      return { kind: 'unchanged', version };
-    }
-    entries ??= await listEntries(s);
 
     ctx.progress('copying files');
     const snap = path.join(ctx.tmpDir, 'snapshot');
     const filesDir = path.join(snap, FILES);
+    const saved: TreeEntry[] = [];
     mkdirSync(filesDir, { recursive: true });
-    const copied: string[] = [];
-    for (const p of s.paths) {
-      const name = path.basename(p);
-      for (const e of entries.filter((x) => x.path === name || x.path.startsWith(`${name}/`))) {
-        if (copyEntry(path.dirname(p), filesDir, e.path)) {
-          copied.push(e.path);
-        }
+    for (const p of present) {
+      saved.push(...(await copyTree(path.dirname(p), filesDir, live.get(p)!)));
+      if (statSync(p).isDirectory()) {
+        mkdirSync(path.join(filesDir, nameOf(p)), { recursive: true });
+        copyDirectoryModes(p, path.join(filesDir, nameOf(p)));
       }
-      copyDirectoryModes(p, path.join(filesDir, name));
     }
-    // The version and hash of what was copied, not of what the source became meanwhile.
-    const saved = await treeEntries(filesDir, copied);
+    saved.sort(byPath);
+    // The version of what was copied, not of what the source became meanwhile.
     const hash = contentHash(saved);
-    const vfile = vf ? versionFileInSnapshot(s.paths, vf.file)! : null;
-    const finalVersion = vf ? extractVersion(path.join(filesDir, vfile!), vf.pattern, vf.file) : hash.slice(0, 12);
+    const vfile = vf ? versionFileInSnapshot(s.paths, vf.file) : null;
+    if (held(hash, vfile && path.join(filesDir, vfile))) {
+      return { kind: 'unchanged', version: prev!.version! };
+    }
+    const { label, warning } = vf
+      ? readLabel(path.join(filesDir, vfile!), vf.pattern, vf.file)
+      : { label: null, warning: null };
+    if (warning) {
+      ctx.log.warn({ file: vf!.file }, warning);
+    }
+    const version = versionName(label, hash);
     const manifest: Manifest = {
       kind: 'files',
-      version: finalVersion,
+      version,
+      label,
       contentHash: hash,
-      paths: s.paths.map((p) => ({ name: path.basename(p), path: p })),
+      paths: present.map((p) => ({ name: nameOf(p), path: p })),
       versionFrom: vf ? { file: vfile!, pattern: vf.pattern } : null,
     };
-    writeFileSync(path.join(snap, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeManifest(snap, manifest);
     ctx.progress('saving');
-    const snapshot = await ctx.store.saveDirectory(snap, { version: finalVersion });
+    const snapshot = await ctx.store.saveDirectory(snap, { version });
     const metadata: Metadata = {
-      paths: s.paths,
+      paths: present,
       files: saved.length,
       pythonFiles: saved.filter((e) => e.path.endsWith('.py')).length,
-      bytes: saved.reduce((n, e) => n + e.size, 0),
+      bytes: treeBytes(saved),
       contentHash: hash,
-      versionFrom: vf ? 'pattern' : 'content',
+      label,
+      labelWarning: warning,
+      ...(missing.length ? { missingPaths: missing } : {}),
     };
-    return { kind: 'saved', snapshot, version: finalVersion, metadata };
+    return { kind: 'saved', snapshot, version, metadata };
   },
 
   async verify(ctx) {
     const v = ctx.target.settings.verify ?? {};
-    const restored = path.join(ctx.tmpDir, 'restore');
     ctx.progress('test restore');
-    await ctx.reader.restoreTo(restored);
-    const m = readManifest<Manifest>(restored, 'files');
-    const filesDir = path.join(restored, FILES);
-    mkdirSync(filesDir, { recursive: true });
-    const found: string[] = [];
-
-    const entries = await treeEntries(filesDir, walk(filesDir));
-    const hash = contentHash(entries);
-    const expected = (ctx.snapshot.metadata?.contentHash as string | undefined) ?? m.contentHash;
-    if (hash !== expected) {
-      return {
-        ok: false,
-        detail: `restored files differ from the backup (${entries.length} files, hash ${hash.slice(0, 8)}, expected ${expected.slice(0, 8)})`,
-      };
+    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
+      kind: 'files',
+      content: FILES,
+      what: 'restored files',
+      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
+    });
+    if ('problem' in r) {
+      return { ok: false, detail: r.problem };
     }
-    found.push(`${entries.length} files match`);
-    if (m.versionFrom) {
-      const got = extractVersion(path.join(filesDir, m.versionFrom.file), m.versionFrom.pattern, m.versionFrom.file);
-      if (ctx.snapshot.version && got !== ctx.snapshot.version) {
-        return { ok: false, detail: `restored copy is version ${got}, expected ${ctx.snapshot.version}` };
-      }
-      found.push(`version ${got}`);
+    const m = r.manifest;
+    const found = [`${r.entries.length} files match`];
+    if (m.label ?? null) {
+      found.push(`version ${m.label}`);
     }
 
     if (v.compile !== false) {
-      const py = entries.filter((e) => e.kind === 'file' && e.path.endsWith('.py')).map((e) => e.path);
+      const py = r.entries.filter((e) => e.kind === 'file' && e.path.endsWith('.py')).map((e) => e.path);
       if (py.length) {
         ctx.progress('py_compile');
-        const problem = await compileAll(ctx, filesDir, py);
+        const problem = await compileAll(ctx, r.content, py);
         if (problem) {
           return { ok: false, detail: problem };
         }
@@ -492,8 +591,9 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     const scratch = path.join(ctx.tmpDir, 'scratch');
     mkdirSync(scratch, { recursive: true });
     // {dir}: the application directory (the first path, if a directory), else the files root.
-    const first = path.join(filesDir, m.paths[0]?.name ?? '');
-    const dir = m.paths.length && statSync(first, { throwIfNoEntry: false })?.isDirectory() ? first : filesDir;
+    const firstName = m.paths.map((p) => p.name).find(plainName);
+    const first = firstName ? path.join(r.content, firstName) : r.content;
+    const dir = statSync(first, { throwIfNoEntry: false })?.isDirectory() ? first : r.content;
     const vars = { dir, port: String(await freePort()), tmp: scratch };
     if (v.command) {
       ctx.progress('verify command');
@@ -503,103 +603,220 @@ export const filesDriver: TargetDriver<FilesSettings> = {
           {
             command: cmd[0],
             args: cmd.slice(1),
-            cwd: filesDir,
+            cwd: r.content,
             timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000,
           },
           { signal: ctx.signal }
         );
       } catch (e) {
+        if (notStarted(e)) {
+          throw new UnavailableError(`verify command: ${(e as Error).message}`);
+        }
         return { ok: false, detail: `verify command failed: ${(e as Error).message}` };
       }
       found.push('verify command passed');
     }
     if (v.smoke) {
       ctx.progress('smoke run');
-      const r = await smokeRun(ctx, v.smoke, vars);
-      if (!r.ok) {
-        return { ok: false, detail: r.detail };
+      const smoke = await smokeRun(ctx, v.smoke, vars);
+      if (!smoke.ok) {
+        return { ok: false, detail: smoke.detail };
       }
-      found.push(r.detail);
+      found.push(smoke.detail);
     }
     return { ok: true, detail: found.join('; ') };
   },
 
   async restore(ctx) {
     const s = ctx.target.settings;
-    const restored = path.join(ctx.tmpDir, 'restore');
-    ctx.progress('restoring snapshot');
-    await ctx.reader.restoreTo(restored);
-    const m = readManifest<Manifest>(restored, 'files');
-    const filesDir = path.join(restored, FILES);
     const timeoutMs = ctx.target.timeoutSeconds * 1000;
-
-    if (ctx.options.to !== undefined) {
-      const to = ctx.options.to;
-      if (exists(to) && !isEmptyDir(to) && !ctx.options.force) {
-        throw new Error(
-          `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
-        );
+    const to = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), s.source.paths) : null;
+    if (to) {
+      checkVacant(to, ctx.options.force);
+    }
+    ctx.progress('restoring snapshot');
+    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
+      kind: 'files',
+      content: FILES,
+      what: 'the files read from the snapshot',
+      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
+    });
+    if ('problem' in r) {
+      throw new Error(`${r.problem}; nothing was restored`);
+    }
+    const m = r.manifest;
+    // Only plain names that the snapshot really holds; the manifest is not trusted beyond that.
+    const names = [...new Set(m.paths.map((p) => p.name))].filter(
+      (n) => plainName(n) && exists(path.join(r.content, n))
+    );
+    const entriesOf = (n: string) => r.entries.filter((e) => e.path === n || e.path.startsWith(`${n}/`));
+    /** The staged copy of `name` must hash as the checked one did (a cross-filesystem copy may fail). */
+    const checkStaged = async (stagedRoot: string, name: string) => {
+      const rels = exists(path.join(stagedRoot, name))
+        ? statSync(path.join(stagedRoot, name)).isDirectory()
+          ? walk(path.join(stagedRoot, name)).map((x) => path.join(name, x))
+          : [name]
+        : [];
+      if (contentHash(await treeEntries(stagedRoot, rels)) !== contentHash(entriesOf(name))) {
+        throw new Error(`the staged copy of ${name} differs from the snapshot; nothing was replaced`);
       }
-      mkdirSync(path.dirname(to), { recursive: true });
-      const staged = stagingName(to);
-      mkdirSync(staged);
+    };
+    const restoredEntries = (ns: string[]) => ns.flatMap(entriesOf);
+
+    if (to) {
+      const staging = stageBeside(ctx, to);
       try {
-        for (const p of m.paths) {
-          if (exists(path.join(filesDir, p.name))) {
-            await moveTree(path.join(filesDir, p.name), path.join(staged, p.name), timeoutMs);
-          }
+        for (const n of names) {
+          await moveTree(path.join(r.content, n), path.join(staging, n), timeoutMs, ctx.signal);
+          await checkStaged(staging, n);
         }
-        const aside = swapInto(staged, to);
+        const aside = swapInto(staging, to, { keepMode: true });
+        const restored = restoredEntries(names);
         return {
           location: `directory ${to}`,
-          detail: `version ${m.version}: ${m.paths.map((p) => p.name).join(', ')}${aside ? `; the previous content was moved to ${aside}` : ''}`,
+          detail: `version ${m.version}: ${names.join(', ')} in ${to}${aside ? `; what was there was moved to ${aside}` : ''}`,
+          counts: { files: restored.length, bytes: treeBytes(restored) },
+          movedAside: aside ? [asideItem(aside, to)] : [],
+          next: [],
         };
       } finally {
-        rmSync(staged, { recursive: true, force: true });
+        removeStaging(staging);
       }
     }
 
-    // Back to the original paths, one at a time: staged beside each, then swapped in.
-    const done: string[] = [];
-    const asides: string[] = [];
-    for (const p of m.paths) {
-      const src = path.join(filesDir, p.name);
-      if (!exists(src)) {
-        continue;
+    // In place: each configured path that the snapshot holds, by name; nothing else is written.
+    const byName = new Map(s.source.paths.map((p) => [nameOf(p), p]));
+    const targets = names.filter((n) => byName.has(n));
+    if (!targets.length) {
+      throw new Error(
+        `the snapshot holds none of the configured paths (${s.source.paths.join(', ')}); it holds ${names.join(', ') || 'nothing'}`
+      );
+    }
+    const stagings: string[] = [];
+    const swaps: Swap[] = [];
+    try {
+      ctx.progress('staging');
+      for (const n of targets) {
+        const dest = byName.get(n)!;
+        const staging = stageBeside(ctx, dest);
+        stagings.push(staging);
+        await moveTree(path.join(r.content, n), path.join(staging, n), timeoutMs, ctx.signal);
+        await checkStaged(staging, n);
+        swaps.push({ staged: path.join(staging, n), dest });
       }
-      mkdirSync(path.dirname(p.path), { recursive: true });
-      const staged = stagingName(p.path);
-      try {
-        await moveTree(src, staged, timeoutMs);
-        const aside = swapInto(staged, p.path);
-        if (aside) {
-          asides.push(aside);
+      ctx.progress('replacing the live files');
+      const asides = swapAll(swaps);
+      const movedAside: MovedAside[] = swaps.flatMap((w, i) => (asides[i] ? [asideItem(asides[i]!, w.dest)] : []));
+      const done = swaps.map((w) => w.dest);
+      const restored = restoredEntries(targets);
+      const notes: string[] = [];
+      const skipped = names.filter((n) => !byName.has(n));
+      if (skipped.length) {
+        notes.push(`not restored (no longer configured): ${skipped.join(', ')}`);
+      }
+      const absent = s.source.paths.filter((p) => !targets.includes(nameOf(p)));
+      if (absent.length) {
+        notes.push(`left as they are (not in this snapshot): ${absent.join(', ')}`);
+      }
+      const next: string[] = [];
+      if (s.afterRestore) {
+        const failed = await runAfterRestore(ctx, s.afterRestore);
+        if (failed) {
+          ctx.log.error({ err: failed }, 'afterRestore failed');
+          next.push(`afterRestore (${s.afterRestore.join(' ')}) failed: ${failed}; restart the application yourself`);
+        } else {
+          notes.push(`ran ${path.basename(s.afterRestore[0])}`);
         }
-        done.push(p.path);
-      } catch (e) {
-        rmSync(staged, { recursive: true, force: true });
-        throw new Error(
-          `restoring ${p.path} failed: ${(e as Error).message}${done.length ? ` (already restored: ${done.join(', ')})` : ''}`
-        );
+      } else {
+        next.push(restartAdvice(s));
       }
+      return {
+        location: done.join(', '),
+        detail:
+          `version ${m.version}` +
+          (movedAside.length ? `; the previous files were moved to ${movedAside.map((a) => a.name).join(', ')}` : '') +
+          (notes.length ? `; ${notes.join('; ')}` : ''),
+        counts: { files: restored.length, bytes: treeBytes(restored) },
+        movedAside,
+        next,
+      };
+    } finally {
+      stagings.forEach(removeStaging);
     }
-    let after = '';
-    if (s.afterRestore) {
-      ctx.progress('after restore');
-      const [cmd, ...args] = s.afterRestore;
+  },
+
+  asideExists: (_t, item) => directoryAsideExists(item),
+  removeAside: (t, item) => removeDirectoryAside(item, [...t.settings.source.paths, ...rootsOf(t.settings)]),
+
+  async doctor(t) {
+    const s = t.settings;
+    const checks: DoctorCheck[] = [];
+    for (const p of s.source.paths) {
       try {
-        await run(
-          { command: cmd, args, timeoutMs: Math.min(ctx.target.timeoutSeconds, 3600) * 1000 },
-          { signal: ctx.signal }
+        accessSync(p, constants.R_OK | (statSync(p).isDirectory() ? constants.X_OK : 0));
+        let parentWritable = true;
+        try {
+          accessSync(path.dirname(p), constants.W_OK);
+        } catch {
+          parentWritable = false;
+        }
+        checks.push(
+          parentWritable
+            ? { name: `path ${p}`, level: 'ok', detail: 'exists and is readable' }
+            : {
+                name: `path ${p}`,
+                level: 'warning',
+                detail: `readable, but ${path.dirname(p)} is not writable: a restore in place could not stage beside it`,
+              }
         );
       } catch (e) {
-        throw new Error(`files restored to ${done.join(', ')}, but afterRestore failed: ${(e as Error).message}`);
+        checks.push({
+          name: `path ${p}`,
+          level: 'failed',
+          detail: `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable'}: backups fail until it is there and readable`,
+        });
       }
-      after = `; ran ${path.basename(cmd)}`;
     }
-    return {
-      location: done.join(', '),
-      detail: `version ${m.version}${asides.length ? `; the previous files were moved to ${asides.join(', ')}` : ''}${after}`,
-    };
+    if (s.source.versionFrom) {
+      const { label, warning } = readLabel(
+        s.source.versionFrom.file,
+        s.source.versionFrom.pattern,
+        s.source.versionFrom.file
+      );
+      checks.push(
+        label
+          ? { name: 'version label', level: 'ok', detail: `${label} (from ${s.source.versionFrom.file})` }
+          : { name: 'version label', level: 'warning', detail: warning! }
+      );
+    }
+    const v = s.verify ?? {};
+    if (v.compile !== false || v.smoke?.command?.[0] === 'python3') {
+      const py = v.python ?? (existsSync(DEFAULT_PYTHON) ? DEFAULT_PYTHON : 'python3');
+      checks.push(await toolCheck('python', [py], ['--version'], /Python (\S+)/, PYTHON_HINT));
+    }
+    if (v.smoke?.wsgi) {
+      const plugin = v.smoke.wsgi.plugin ?? 'python3';
+      const c = await toolCheck('uwsgi', ['uwsgi'], ['--need-plugin', plugin, '--version'], /^(\d\S*)/m, UWSGI_HINT);
+      if (c.level !== 'ok' && locateProgram(['uwsgi'])) {
+        c.detail = `uwsgi cannot load its ${plugin} plugin: ${UWSGI_HINT}`;
+      }
+      checks.push(c);
+    } else if (v.smoke?.command && !v.smoke.command[0].includes('{')) {
+      const p = locateProgram([v.smoke.command[0]]);
+      checks.push(
+        p
+          ? { name: 'smoke command', level: 'ok', detail: p }
+          : { name: 'smoke command', level: 'failed', detail: `${v.smoke.command[0]} is not installed` }
+      );
+    }
+    if (s.afterRestore) {
+      const p = locateProgram([s.afterRestore[0]]);
+      checks.push(
+        p
+          ? { name: 'afterRestore', level: 'ok', detail: `${s.afterRestore.join(' ')}` }
+          : { name: 'afterRestore', level: 'failed', detail: `${s.afterRestore[0]} is not installed` }
+      );
+    }
+    return checks;
   },
 };

@@ -1,37 +1,38 @@
 import { NoRepositoryError } from '../repository/restic';
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import YAML from 'yaml';
+import { BIN, buildIfStale } from '../test/daemon';
+import {
+  answers,
+  leftSnapshots,
+  lowestTimestamp,
+  privatePrometheus,
+  PrivatePrometheus,
+  waitForData,
+} from '../test/prometheus';
 import { makeLab, Lab } from '../test/harness';
 import { services } from '../test/services';
 import { pidsMatching, waitFor } from '../test/process';
 import { run } from '../util/subprocess';
-import { ADMIN_API_DISABLED, BlockInfo, readBlocks } from './prometheus';
+import { ADMIN_API_DISABLED, BlockInfo, prometheusDriver, readBlocks } from './prometheus';
 import { freePort } from './tools';
 
 function promEnv() {
   return services().prometheus;
-}
-
-async function seriesCount(url: string): Promise<number> {
-  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: 'count({__name__=~".+"})' })}`).catch(
-    () => null
-  );
-  const json: any = res ? await res.json().catch(() => null) : null;
-  return Number(json?.data?.result?.[0]?.value?.[1] ?? 0);
-}
-
-async function waitForData(url: string): Promise<void> {
-  await waitFor(async () => (await seriesCount(url)) > 0, 60_000, `Prometheus at ${url} to have series`);
 }
 
 function packFiles(dir: string): string[] {
@@ -41,69 +42,50 @@ function packFiles(dir: string): string[] {
   });
 }
 
-/** Snapshot directories Prometheus left (the driver must delete each one it made). */
-function leftSnapshots(dataDir: string): string[] {
-  const dir = path.join(dataDir, 'snapshots');
-  return existsSync(dir) ? readdirSync(dir) : [];
+/** `backup-sla backup <target>` as users run it, in its own process (to be killed with -9). */
+function spawnBackup(lab: Lab, target: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, '--config', lab.configFile, 'backup', target], { stdio: 'ignore' });
+  return child;
+}
+
+/**
+ * A proxy in front of a Prometheus that, while `hold` is set, forwards the snapshot request but
+ * keeps Prometheus's answer from the service (the window in which a kill -9 loses the name).
+ */
+async function holdingProxy(
+  target: string
+): Promise<{ url: string; hold: boolean; held: number; close(): Promise<void> }> {
+  const state = { hold: false, held: 0 };
+  const server = http.createServer(async (req, res) => {
+    const body = await new Promise<Buffer>((r) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c)).on('end', () => r(Buffer.concat(chunks)));
+    });
+    const answer = await fetch(`${target}${req.url}`, {
+      method: req.method,
+      body: req.method === 'GET' ? undefined : body,
+    });
+    const text = await answer.text();
+    if (state.hold && req.url?.includes('/admin/tsdb/snapshot')) {
+      state.held++;
+      return; // never answered: the client is killed meanwhile
+    }
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  });
 }
 
 function scratchServers(lab: Lab): number[] {
   return pidsMatching('prometheus', `--storage.tsdb.path=${lab.engine.config.workDir}`);
-}
-
-/**
- * A private Prometheus (own port and data dir) that scrapes itself every second, started and
- * stopped by two small scripts that double as the target's hooks.
- */
-interface Private {
-  url: string;
-  dir: string;
-  dataDir: string;
-  startHook: string[];
-  stopHook: string[];
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function privatePrometheus(adminApi: boolean): Promise<Private> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-prom-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const dataDir = path.join(dir, 'data');
-  mkdirSync(dataDir);
-  writeFileSync(
-    path.join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`
-  );
-  const args = [
-    `--config.file=${dir}/prometheus.yml`,
-    `--storage.tsdb.path=${dataDir}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    ...(adminApi ? ['--web.enable-admin-api'] : []),
-  ];
-  writeFileSync(
-    path.join(dir, 'start.sh'),
-    `setsid /usr/bin/prometheus ${args.join(' ')} </dev/null >>${dir}/prometheus.log 2>&1 &\necho $! >${dir}/pid\n` +
-      `for i in $(seq 1 100); do curl -sf ${url}/-/ready >/dev/null && exit 0; sleep 0.1; done\necho not ready >&2; exit 1\n`
-  );
-  writeFileSync(
-    path.join(dir, 'stop.sh'),
-    `pid=$(cat ${dir}/pid) || exit 0\nkill $pid 2>/dev/null || exit 0\n` +
-      `for i in $(seq 1 100); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done\nkill -9 $pid\n`
-  );
-  const startHook = ['bash', path.join(dir, 'start.sh')];
-  const stopHook = ['bash', path.join(dir, 'stop.sh')];
-  const p: Private = {
-    url,
-    dir,
-    dataDir,
-    startHook,
-    stopHook,
-    start: async () => void (await run({ command: startHook[0], args: startHook.slice(1), timeoutMs: 30_000 })),
-    stop: async () => void (await run({ command: stopHook[0], args: stopHook.slice(1), timeoutMs: 30_000 })),
-  };
-  await p.start();
-  return p;
 }
 
 describe('prometheus target', () => {
@@ -172,17 +154,24 @@ describe('prometheus target', () => {
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
   });
 
-  it('restores to a directory given with `to`, never over the live data directory', async () => {
+  it('restores to a directory given with `to` (staged, checked, swapped; what was there moved aside), never over the live data directory', async () => {
     const meta = lab.engine.snapshots('prom')[0].metadata as any;
-    const to = path.join(lab.dir, 'restored');
+    const area = path.join(lab.engine.config.workDir, 'restores');
+    const to = path.join(area, 'prom');
     const r = await lab.engine.restore('prom', { snapshot: 'latest', to, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
     expect(r.detail.location).toBe(`directory ${to}`);
     expect(r.detail.safetySnapshotId).toBeNull();
     expect(readBlocks(to)).toEqual(meta.blocks);
+    const restore = r.detail.restore as any;
+    expect(restore.counts).toEqual({ blocks: meta.blocks.length, series: meta.series, samples: meta.samples });
+    expect(restore.movedAside).toEqual([]);
+    expect(restore.next).toEqual([`to read it, start a Prometheus with --storage.tsdb.path=${to}`]);
 
     const again = await lab.engine.restore('prom', { snapshot: 'latest', to, safetyBackup: false }, 'test');
-    expect(again.error).toBe(`${to} is not empty; choose an empty directory or force`);
+    expect(again.error).toBe(
+      `directory ${to} is not empty; choose another or force (it is then moved aside, never deleted)`
+    );
     writeFileSync(path.join(to, 'stray'), 'x');
     const forced = await lab.engine.restore(
       'prom',
@@ -192,6 +181,11 @@ describe('prometheus target', () => {
     expect(forced.error).toBeNull();
     expect(existsSync(path.join(to, 'stray'))).toBe(false);
     expect(readBlocks(to)).toEqual(meta.blocks);
+    // --force moves aside, never deletes: the stray file is kept with the old directory.
+    const [aside] = readdirSync(area).filter((n) => n.startsWith('prom.before-restore-'));
+    expect(readFileSync(path.join(area, aside, 'stray'), 'utf8')).toBe('x');
+    expect((forced.detail.restore as any).movedAside).toEqual([path.join(area, aside)]);
+    expect(readdirSync(area).filter((n) => n.includes('.restoring-'))).toEqual([]);
 
     const live = await lab.engine.restore(
       'prom',
@@ -199,22 +193,32 @@ describe('prometheus target', () => {
       'test'
     );
     expect(live.error).toBe(
-      `${dataDir} is (or holds) the live data directory ${dataDir}: restore in place (without to) to replace it`
+      `restore destination ${dataDir} is, holds or is inside the live ${dataDir}: restore in place (without to) to replace it`
     );
     const above = await lab.engine.restore(
       'prom',
       { snapshot: 'latest', to: path.dirname(dataDir), safetyBackup: false, force: true },
       'test'
     );
-    expect(above.error).toMatch(/is \(or holds\) the live data directory/);
+    expect(above.error).toMatch(/is outside the target's restore roots/);
+    const elsewhere = await lab.engine.restore(
+      'prom',
+      { snapshot: 'latest', to: path.join(lab.dir, 'restored'), safetyBackup: false },
+      'test'
+    );
+    expect(elsewhere.error).toBe(
+      `restore destination ${path.join(lab.dir, 'restored')} is outside the target's restore roots (${area}, ${path.dirname(dataDir)}): choose a directory below one of them, or add one to the target's restoreRoots`
+    );
     const nowhere = await lab.engine.restore('prom', { snapshot: 'latest', safetyBackup: false }, 'test');
     // In place is the live data directory: refused while Prometheus runs and no stop hook is configured.
-    expect(nowhere.error).toMatch(/is running and the target has no hooks\.stop/);
+    expect(nowhere.error).toBe(
+      `Prometheus at ${url} is running and the target has no hooks.stop: stop it (e.g. systemctl stop prometheus) and restore again, or configure hooks { stop, start }`
+    );
     await expect(
       lab.engine.restore('prom', { snapshot: 'latest', to: 'relative/dir', safetyBackup: false }, 'test')
     ).rejects.toThrow(/refused: give an absolute directory path/);
     expect(leftSnapshots(dataDir)).toEqual([]);
-    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual(['restores']);
   });
 
   it('verify fails when the restored data differs from what was recorded', async () => {
@@ -251,18 +255,18 @@ describe('prometheus target', () => {
     expect(v.error).toMatch(/^verification failed: repository main: /);
     expect(lab.engine.snapshots('prom').find((s) => s.id === snap.id)!.verification).toBe('failed');
     expect(scratchServers(lab)).toEqual([]);
-    expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+    expect(readdirSync(lab.engine.config.workDir)).toEqual(['restores']);
   });
 });
 
 describe('prometheus target against private servers', () => {
   let lab: Lab;
-  let admin: Private;
-  let noAdmin: Private;
+  let admin: PrivatePrometheus;
+  let noAdmin: PrivatePrometheus;
   let closed: number;
 
   beforeAll(async () => {
-    [admin, noAdmin] = await Promise.all([privatePrometheus(true), privatePrometheus(false)]);
+    [admin, noAdmin] = await Promise.all([privatePrometheus(), privatePrometheus({ adminApi: false })]);
     closed = await freePort();
     lab = makeLab({
       targets: {
@@ -280,12 +284,7 @@ describe('prometheus target against private servers', () => {
   });
   afterAll(async () => {
     lab?.cleanup();
-    for (const p of [admin, noAdmin]) {
-      if (p) {
-        await p.stop().catch(() => undefined);
-        rmSync(p.dir, { recursive: true, force: true });
-      }
-    }
+    await Promise.all([admin, noAdmin].map((p) => p?.destroy()));
   });
 
   async function expectNothingLeft(target: string, dataDir: string): Promise<void> {
@@ -316,7 +315,7 @@ describe('prometheus target against private servers', () => {
     await expectNothingLeft('down', admin.dataDir);
   });
 
-  it('restore in place (the live data directory): stop hook, live data moved aside (kept), restored data in place, start hook', async () => {
+  it('restore in place (the live data directory): stop hook, live data moved aside (kept), restored data checked and swapped in, start hook', async () => {
     const b = await lab.engine.backup('live', 'test');
     expect(b.error).toBeNull();
     const meta = lab.engine.snapshots('live')[0].metadata as any;
@@ -325,7 +324,9 @@ describe('prometheus target against private servers', () => {
     // Without hooks, a running Prometheus is not touched.
     expect((await lab.engine.backup('nohooks', 'test')).error).toBeNull();
     const refused = await lab.engine.restore('nohooks', { snapshot: 'latest', safetyBackup: false }, 'test');
-    expect(refused.error).toMatch(/is running and the target has no hooks\.stop/);
+    expect(refused.error).toMatch(
+      /is running and the target has no hooks\.stop: stop it \(e\.g\. systemctl stop prometheus\) and restore again/
+    );
 
     const r = await lab.engine.restore('live', { snapshot: b.snapshotId!, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
@@ -335,16 +336,222 @@ describe('prometheus target against private servers', () => {
     const aside = readdirSync(admin.dir).filter((d) => d.startsWith('data.before-restore-'));
     expect(aside).toHaveLength(1);
     expect(r.detail.result).toContain(`previous data kept in ${path.join(admin.dir, aside[0])}`);
-    expect(readdirSync(admin.dir).filter((d) => d.startsWith('data.restoring-'))).toEqual([]);
+    const restore = r.detail.restore as any;
+    expect(restore.movedAside).toEqual([path.join(admin.dir, aside[0])]);
+    expect(restore.counts).toEqual({ blocks: meta.blocks.length, series: meta.series, samples: meta.samples });
+    expect(restore.next).toEqual([]);
+    expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
     // The aside copy is the live TSDB of before (its WAL); the new one holds the snapshot's blocks.
     expect(existsSync(path.join(admin.dir, aside[0], 'wal'))).toBe(true);
     const now = readBlocks(admin.dataDir).map((x) => x.ulid);
     expect(now).toEqual(expect.arrayContaining(meta.blocks.map((x: BlockInfo) => x.ulid)));
     // Restarted by the start hook over the restored data: its oldest sample is the snapshot's.
     await waitForData(admin.url);
-    const lowest = await fetch(`${admin.url}/metrics`).then((res) => res.text());
-    expect(Number(/^prometheus_tsdb_lowest_timestamp (\S+)$/m.exec(lowest)![1])).toBe(meta.minTime);
+    expect(await lowestTimestamp(admin.url)).toBe(meta.minTime);
     expect(leftSnapshots(admin.dataDir)).toEqual([]);
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  it('a snapshot that does not restore as recorded is refused before Prometheus is stopped; the live data is untouched', async () => {
+    const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    meta.blocks[0].samples += 1;
+    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    const before = readdirSync(admin.dataDir).sort();
+    const asidesBefore = readdirSync(admin.dir).filter((d) => d.startsWith('data.before-restore-'));
+    try {
+      const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: false }, 'test');
+      expect(r.error).toBe(
+        `the restored TSDB is not what was backed up (block ${meta.blocks[0].ulid}: samples ${meta.blocks[0].samples - 1}, expected ${meta.blocks[0].samples}); nothing was replaced`
+      );
+      expect(await answers(admin.url)).toBe(true);
+      expect(readdirSync(admin.dataDir).sort()).toEqual(before);
+      expect(readdirSync(admin.dir).filter((d) => d.startsWith('data.before-restore-'))).toEqual(asidesBefore);
+      expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
+    } finally {
+      lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+    }
+  });
+
+  it('a stopped Prometheus without hooks: the safety backup saves the data directory from disk, the restore swaps, the result says to start Prometheus', async () => {
+    const good = lab.engine.snapshots('nohooks').find((x) => !x.safety)!;
+    await admin.stop();
+    const r = await lab.engine.restore('nohooks', { snapshot: good.id, safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('saved');
+    const safety = lab.engine.snapshots('nohooks').find((x) => x.id === r.detail.safetySnapshotId)!;
+    expect(safety.safety).toBe(true);
+    expect(safety.metadata).toMatchObject({ source: 'data directory', dataDir: admin.dataDir });
+    expect(lab.engine.contents(safety)!.summary).toContain('(the data directory as it was on disk)');
+    expect((r.detail.restore as any).next).toEqual(['start Prometheus (no hooks.start configured)']);
+    expect(await answers(admin.url)).toBe(false);
+    // The safety snapshot holds the WAL of the stopped server: it restores elsewhere as it was.
+    const to = path.join(lab.engine.config.workDir, 'restores', 'safety');
+    const back = await lab.engine.restore('nohooks', { snapshot: safety.id, to, safetyBackup: false }, 'test');
+    expect(back.error).toBeNull();
+    expect(existsSync(path.join(to, 'wal'))).toBe(true);
+    await admin.start();
+    await waitForData(admin.url);
+    expect(await lowestTimestamp(admin.url)).toBe((good.metadata as any).minTime);
+  });
+
+  it('the data directory deleted with the server stopped: "nothing" to save, the restore recreates it', async () => {
+    await admin.stop();
+    rmSync(admin.dataDir, { recursive: true });
+    const r = await lab.engine.restore('live', { snapshot: 'latest', safetyBackup: true }, 'test');
+    expect(r.error).toBeNull();
+    expect(r.detail.safetyBackup).toBe('nothing');
+    expect((r.detail.restore as any).movedAside).toEqual([]);
+    expect((r.detail.restore as any).next).toEqual([]);
+    expect(statSync(admin.dataDir).mode & 0o777).toBe(0o750);
+    // The start hook ran: the server is back on the restored data.
+    await waitForData(admin.url);
+    const meta = lab.engine.snapshots('live').find((x) => !x.safety)!.metadata as any;
+    expect(await lowestTimestamp(admin.url)).toBe(meta.minTime);
+  });
+
+  it('kill -9 while Prometheus writes the snapshot, and while it is uploaded: the next backup removes the snapshot directory the dead run left', async () => {
+    buildIfStale();
+    const proxy = await holdingProxy(admin.url);
+    try {
+      const config = YAML.parse(readFileSync(lab.configFile, 'utf8'));
+      config.targets.proxied = { kind: 'prometheus', connection: { url: proxy.url, dataDir: admin.dataDir } };
+      writeFileSync(lab.configFile, YAML.stringify(config));
+      lab.reopen();
+      await waitForData(admin.url);
+
+      // 1. Killed before the answer: the snapshot exists, its name never reached the service.
+      proxy.hold = true;
+      const cli = spawnBackup(lab, 'proxied');
+      await waitFor(() => proxy.held > 0, 30_000, 'the snapshot request to be answered by Prometheus');
+      cli.kill('SIGKILL');
+      await new Promise((r) => cli.once('exit', r));
+      expect(leftSnapshots(admin.dataDir)).toHaveLength(1);
+      proxy.hold = false;
+
+      // 2. Killed while uploading: the directory was recorded as the run's leftover.
+      const cli2 = spawnBackup(lab, 'proxied');
+      let leftover: { kind: string; name: string } | null = null;
+      await waitFor(
+        () => {
+          const r = lab.engine.catalog.runs({ target: 'proxied', limit: 1 })[0];
+          leftover = (r?.detail.leftovers as any)?.[0] ?? null;
+          return leftover !== null;
+        },
+        30_000,
+        'the snapshot directory to be recorded'
+      );
+      cli2.kill('SIGKILL');
+      await new Promise((r) => cli2.once('exit', r));
+      expect(leftover).toEqual({
+        kind: 'directory',
+        name: expect.stringMatching(new RegExp(`^${admin.dataDir}/snapshots/\\d{8}T\\d{6}Z-`)),
+      });
+      expect(leftSnapshots(admin.dataDir).length).toBeGreaterThanOrEqual(1);
+
+      // The next backup (a new process: the dead ones' marks are swept) leaves nothing behind.
+      await lab.engine.recoverInterrupted();
+      const b = await lab.engine.backup('proxied', 'test');
+      expect(b.error).toBeNull();
+      expect(leftSnapshots(admin.dataDir)).toEqual([]);
+      expect(readdirSync(admin.dir).filter((n) => n.includes('backup-sla-snapshot'))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('could not verify when promtool is not installed; a TSDB that does not load fails', async () => {
+    const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'bsla-bin-'));
+    symlinkSync(
+      await run({ command: 'sh', args: ['-c', 'command -v restic'] }).then((x) => x.trim()),
+      path.join(bin, 'restic')
+    );
+    const pathBefore = process.env.PATH;
+    process.env.PATH = bin;
+    let v;
+    try {
+      v = await lab.engine.verify('live', snap.id, 'test');
+    } finally {
+      process.env.PATH = pathBefore;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    expect(v.error).toBe(
+      'could not verify: promtool is not installed (not found on PATH): install prometheus (Debian: apt-get install prometheus, which ships promtool)'
+    );
+    expect(lab.engine.snapshots('live').find((x) => x.id === snap.id)!.verification).not.toBe('failed');
+
+    // The same snapshot with the index of a block damaged (as meta.json says it is): it does not load.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-tsdb-'));
+    try {
+      const repo = lab.engine.config.repositories.main;
+      const env = { ...process.env, RESTIC_PASSWORD_FILE: repo.password.file };
+      await run({
+        command: 'restic',
+        args: ['-r', repo.url, 'restore', snap.id, '--target', dir],
+        env,
+        timeoutMs: 60_000,
+      });
+      const block = readBlocks(dir)[0].ulid;
+      const index = readFileSync(path.join(dir, block, 'index'));
+      index.write('damaged!', 0);
+      writeFileSync(path.join(dir, block, 'index'), index);
+      const out = await run({
+        command: 'restic',
+        args: ['-r', repo.url, 'backup', '--json', '--tag', 'target=live', '.'],
+        cwd: dir,
+        env,
+        timeoutMs: 60_000,
+      });
+      const id = JSON.parse(out.trim().split('\n').pop()!).snapshot_id as string;
+      lab.engine.catalog.addSnapshot(
+        {
+          id,
+          target: 'live',
+          time: new Date().toISOString(),
+          bytes: 1,
+          version: null,
+          metadata: snap.metadata,
+          runId: null,
+          runUid: null,
+          safety: false,
+        },
+        'main'
+      );
+      const bad = await lab.engine.verify('live', id, 'test');
+      expect(bad.error).toMatch(new RegExp(`^verification failed: promtool tsdb analyze cannot read block ${block}: `));
+      expect(lab.engine.snapshots('live').find((x) => x.id === id)!.verification).toBe('failed');
+      expect(scratchServers(lab)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('doctor: connection, admin API, data directory, promtool and prometheus, hooks', async () => {
+    const checks = await prometheusDriver.doctor!(lab.engine.target('live') as any, lab.engine.log);
+    expect(checks.map((c) => [c.name, c.level])).toEqual([
+      ['connection', 'ok'],
+      ['admin API', 'ok'],
+      ['data directory', 'ok'],
+      ['data directory access', 'ok'],
+      ['promtool', 'ok'],
+      ['prometheus', 'ok'],
+      ['hooks.stop', 'ok'],
+      ['hooks.start', 'ok'],
+    ]);
+    expect(checks[0].detail).toMatch(/^Prometheus 2\.\d+\.\d+/);
+    const noadmin = await prometheusDriver.doctor!(lab.engine.target('noadmin') as any, lab.engine.log);
+    expect(noadmin.find((c) => c.name === 'admin API')).toEqual({
+      name: 'admin API',
+      level: 'failed',
+      detail: ADMIN_API_DISABLED,
+    });
+    const down = await prometheusDriver.doctor!(lab.engine.target('down') as any, lab.engine.log);
+    expect(down[0]).toEqual({
+      name: 'connection',
+      level: 'failed',
+      detail: `cannot reach Prometheus at http://127.0.0.1:${closed}: ECONNREFUSED: backups fail until it answers`,
+    });
   });
 });

@@ -1,29 +1,63 @@
 /**
  * kind: prometheus — the TSDB. Backup asks Prometheus for a snapshot (admin API), saves
- * `<dataDir>/snapshots/<name>` and deletes it (Prometheus never does); the blocks' own statistics
- * (series, samples, time range) are recorded. Verification restores into the temp dir, runs
- * `promtool tsdb analyze`, starts a scratch Prometheus over the copy and checks that it answers
- * with the recorded series and time range. Restore goes to a directory, or into the live data
- * directory with the configured stop/start hooks (the old one is moved aside, never deleted).
+ * `<dataDir>/snapshots/<name>` and deletes it (Prometheus never does; prometheus/snapshots.ts
+ * also covers a service killed meanwhile); the blocks' own statistics (series, samples, time
+ * range) are recorded. The safety backup before a restore saves what is there by the most direct
+ * means: the admin-API snapshot while Prometheus answers, else the data directory from disk (a
+ * stopped server's directory is consistent), and "nothing" when the data directory is gone.
+ *
+ * Verification restores into the temp dir, runs `promtool tsdb analyze` on every block, starts a
+ * scratch Prometheus over the copy and checks that it answers with the recorded series and time
+ * range. promtool or prometheus (`verify.promtool`, `verify.prometheus`: default on PATH) not
+ * installed: "could not verify".
+ *
+ * Restore goes to a directory below the target's restoreRoots (`to`), or in place: into the live
+ * data directory, with the configured stop/start hooks. Either way the snapshot is staged beside
+ * the destination, checked (blocks as recorded, `promtool tsdb list` opens each), and only then
+ * swapped in; what was there is moved aside as `<path>.before-restore-<time>`, never deleted.
+ * In place, a running Prometheus without hooks.stop is refused (nothing is touched); a stopped one
+ * needs no hook; without hooks.start the result says to start it.
  */
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CommandError, Running, run, start } from '../util/subprocess';
-import { findProgram, freePort, describeFetchError } from './tools';
-import { DriverContext, Json, Metadata, RestoreContext, TargetDriver } from './types';
+import { UnavailableError } from '../util/errors';
+import { run } from '../util/subprocess';
+import { DoctorCheck, DriverContext, Json, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
+import {
+  asideItem,
+  checkDestination,
+  checkVacant,
+  directoryAsideExists,
+  isDirectory,
+  realPathOf,
+  removeDirectoryAside,
+  removeStaging,
+  restoreRootsField,
+  restoreRootsOf,
+  RestoreRoots,
+  stageBeside,
+  swapInto,
+} from './kit/directories';
+import { locateProgram, toolCheck } from './kit/process';
+import { ADMIN_API_DISABLED, answers, apiGet, waitUntilDown } from './prometheus/api';
+import { checkScratch, startScratch } from './prometheus/scratch';
+import { sweepInterrupted, withSnapshot } from './prometheus/snapshots';
+import {
+  BlockInfo,
+  checkTsdb,
+  countBlocks,
+  describeBlocks,
+  iso,
+  compareBlocks,
+  promtoolSeries,
+  PROMTOOL_HINT,
+  readBlocks,
+} from './prometheus/tsdb';
+
+export { ADMIN_API_DISABLED } from './prometheus/api';
+export { readBlocks } from './prometheus/tsdb';
+export type { BlockInfo } from './prometheus/tsdb';
 
 export interface PrometheusSettings {
   connection: {
@@ -34,437 +68,130 @@ export interface PrometheusSettings {
   };
   /** Commands (argument arrays) that stop and start the live Prometheus, for restores into it. */
   hooks?: { stop?: string[]; start?: string[] };
-  verify: Record<string, never>;
+  restoreRoots?: RestoreRoots;
+  verify: {
+    /** promtool for the verification and the check before a restore (default: on PATH). */
+    promtool?: string;
+    /** prometheus for the verification's scratch server (default: on PATH). */
+    prometheus?: string;
+  };
 }
 
-/** One TSDB block as its meta.json describes it (times in ms, maxTime exclusive). */
-export interface BlockInfo {
-  ulid: string;
-  minTime: number;
-  maxTime: number;
-  series: number;
-  samples: number;
-  chunks: number;
-}
-
-export const ADMIN_API_DISABLED = 'Prometheus admin API is disabled: start it with --web.enable-admin-api';
-const SNAPSHOT_TIMEOUT_MS = 30 * 60 * 1000;
-const HTTP_TIMEOUT_MS = 5 * 60 * 1000;
-const READY_TIMEOUT_MS = 120_000;
 const HOOK_TIMEOUT_MS = 5 * 60 * 1000;
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function baseUrl(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-async function http(
-  url: string,
-  init: RequestInit & { timeoutMs?: number; signal?: AbortSignal } = {}
-): Promise<{ status: number; text: string; json: any }> {
-  const signals = [AbortSignal.timeout(init.timeoutMs ?? HTTP_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])];
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.any(signals) });
-  } catch (e) {
-    throw new Error(`cannot reach Prometheus at ${new URL(url).origin}: ${describeFetchError(e)}`);
-  }
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON (e.g. /metrics or a proxy's error page)
-  }
-  return { status: res.status, text, json };
-}
-
-/** GET an API endpoint and return its `data`, with Prometheus' own error text on failure. */
-async function apiGet(
-  url: string,
-  endpoint: string,
-  params: Record<string, string>,
-  signal?: AbortSignal
-): Promise<any> {
-  const r = await http(`${baseUrl(url)}${endpoint}?${new URLSearchParams(params)}`, { signal });
-  if (r.status !== 200 || r.json?.status !== 'success') {
-    throw new Error(
-      `Prometheus at ${url}: ${endpoint} answered ${r.status}: ${r.json?.error ?? r.text.slice(0, 200).trim()}`
-    );
-  }
-  return r.json.data;
-}
-
-/** POST /api/v1/admin/tsdb/snapshot (with the head: skip_head on a young server is empty). */
-export async function takeSnapshot(url: string, signal?: AbortSignal): Promise<string> {
-  const r = await http(`${baseUrl(url)}/api/v1/admin/tsdb/snapshot`, {
-    method: 'POST',
-    timeoutMs: SNAPSHOT_TIMEOUT_MS,
-    signal,
-  });
-  const error: string = r.json?.error ?? '';
-  // 2.x answers "admin APIs disabled" (status 500/503 by version); a proxy may hide the route (404).
-  if (r.status === 404 || /admin APIs? (are )?disabled/i.test(error || r.text)) {
-    throw new Error(ADMIN_API_DISABLED);
-  }
-  const name: unknown = r.json?.data?.name;
-  if (r.status !== 200 || r.json?.status !== 'success' || typeof name !== 'string') {
-    throw new Error(
-      `Prometheus at ${url} could not take a snapshot: ${r.status} ${error || r.text.slice(0, 200).trim()}`
-    );
-  }
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) {
-    throw new Error(`Prometheus at ${url} named its snapshot '${name}': not a plain directory name`);
-  }
-  return name;
-}
-
-/** The blocks of a TSDB directory (a snapshot or a data dir), oldest first. */
-export function readBlocks(dir: string): BlockInfo[] {
-  const blocks: BlockInfo[] = [];
-  for (const entry of readdirSync(dir)) {
-    const metaFile = path.join(dir, entry, 'meta.json');
-    if (!ULID.test(entry) || !existsSync(metaFile)) {
-      continue;
-    }
-    let meta: any;
-    try {
-      meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    } catch (e) {
-      throw new Error(`block ${entry}: meta.json is not valid JSON (${(e as Error).message})`);
-    }
-    blocks.push({
-      ulid: String(meta.ulid ?? entry),
-      minTime: Number(meta.minTime),
-      maxTime: Number(meta.maxTime),
-      series: Number(meta.stats?.numSeries ?? 0),
-      samples: Number(meta.stats?.numSamples ?? 0),
-      chunks: Number(meta.stats?.numChunks ?? 0),
-    });
-  }
-  return blocks.sort((a, b) => a.minTime - b.minTime || a.ulid.localeCompare(b.ulid));
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
-}
-
-function describeBlocks(blocks: BlockInfo[]): string {
-  if (!blocks.length) {
-    return 'an empty TSDB (no blocks)';
-  }
-  const samples = blocks.reduce((n, b) => n + b.samples, 0);
-  const newest = blocks[blocks.length - 1];
-  return (
-    `${blocks.length} block${blocks.length === 1 ? '' : 's'}, ${samples} samples, ${newest.series} series in the newest block, ` +
-    `${iso(blocks[0].minTime)} to ${iso(Math.max(...blocks.map((b) => b.maxTime)) - 1)}`
-  );
-}
-
-function overlaps(b: BlockInfo, all: BlockInfo[]): boolean {
-  return all.some((o) => o !== b && o.minTime < b.maxTime && b.minTime < o.maxTime);
-}
-
-// --- a scratch Prometheus over a restored copy ------------------------------------------------
-
-interface Scratch {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function exited(proc: Running): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      resolve();
-    } else {
-      proc.child.once('close', () => resolve());
-    }
-  });
-}
-
-async function stopProcess(proc: Running): Promise<void> {
-  const gone = exited(proc);
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-    return;
-  }
-  proc.child.kill('SIGTERM');
-  const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 10_000).unref());
-  if ((await Promise.race([gone.then(() => 'gone' as const), timer])) === 'late') {
-    proc.child.kill('SIGKILL');
-    await gone;
-  }
-}
-
-/** Starts a Prometheus that scrapes nothing over `dir` on a free loopback port and waits for it. */
-async function startScratch(ctx: DriverContext<PrometheusSettings>, dir: string, lookbackMs: number): Promise<Scratch> {
-  const config = path.join(ctx.tmpDir, 'scratch-prometheus.yml');
-  writeFileSync(
-    config,
-    '# Scratch server for a verification: no scrape jobs, only the restored data.\nscrape_configs: []\n'
-  );
-  let lastError = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const proc = start(
-      {
-        command: findProgram(['prometheus']),
-        args: [
-          `--config.file=${config}`,
-          `--storage.tsdb.path=${dir}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          // Retention counts from the newest block: keep even a long history whole.
-          '--storage.tsdb.retention.time=36500d',
-          `--query.lookback-delta=${Math.max(300_000, Math.ceil(lookbackMs))}ms`,
-          '--log.level=warn',
-        ],
-        timeoutMs: ctx.target.timeoutSeconds * 1000,
-      },
-      { signal: ctx.signal }
-    );
-    proc.child.stdout?.resume();
-    const stop = () => stopProcess(proc);
-    let dead = false;
-    proc.done.catch(() => undefined).finally(() => (dead = true));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    try {
-      while (!dead && Date.now() < deadline) {
-        const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.status === 200)
-          .catch(() => false);
-        if (ok) {
-          return { url, stop };
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    } catch (e) {
-      await stop();
-      throw e;
-    }
-    await stop();
-    const err = await proc.done.then(
-      () => 'exited',
-      (e: unknown) => (e instanceof CommandError ? e.message : String(e))
-    );
-    lastError = dead ? err : `not ready after ${READY_TIMEOUT_MS / 1000} s`;
-    if (!/address already in use/i.test(proc.stderr.toString())) {
-      break;
-    }
-  }
-  throw new Error(`the scratch Prometheus over the restored data did not start: ${lastError}`);
-}
-
-async function lowestTimestamp(url: string): Promise<number | null> {
-  const r = await http(`${url}/metrics`);
-  const m = /^prometheus_tsdb_lowest_timestamp (\S+)$/m.exec(r.text);
-  return m ? Math.round(Number(m[1])) : null;
-}
-
-/** What the scratch server answers, checked against the blocks (series per block, time range). */
-async function checkScratch(
-  url: string,
-  blocks: BlockInfo[],
-  signal: AbortSignal
-): Promise<{ problems: string[]; newest: number | null }> {
-  const problems: string[] = [];
-  const all = { 'match[]': '{__name__=~".+"}' };
-  for (const b of blocks) {
-    const series: unknown[] = await apiGet(
-      url,
-      '/api/v1/series',
-      { ...all, start: seconds(b.minTime), end: seconds(b.maxTime - 1) },
-      signal
-    );
-    const exact = !overlaps(b, blocks);
-    if (exact ? series.length !== b.series : series.length < b.series) {
-      problems.push(
-        `block ${b.ulid}: the scratch Prometheus answers ${series.length} series, expected ${exact ? '' : 'at least '}${b.series}`
-      );
-    }
-  }
-  const lowest = await lowestTimestamp(url);
-  if (lowest !== blocks[0].minTime) {
-    problems.push(`oldest data at ${lowest === null ? 'unknown' : iso(lowest)}, expected ${iso(blocks[0].minTime)}`);
-  }
-  // timestamp() drops the metric name; the copied label keeps series apart for max().
-  const maxTime = Math.max(...blocks.map((b) => b.maxTime));
-  const q = 'max(timestamp(label_replace({__name__=~".+"}, "bsla_name", "$1", "__name__", "(.+)")))';
-  const data = await apiGet(url, '/api/v1/query', { query: q, time: seconds(maxTime - 1) }, signal);
-  const value = data?.result?.[0]?.value?.[1];
-  const newest = value === undefined ? null : Math.round(Number(value) * 1000);
-  const newestBlock = blocks.reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
-  if (newestBlock.samples > 0 && (newest === null || newest < newestBlock.minTime || newest >= maxTime)) {
-    problems.push(
-      `newest sample at ${newest === null ? 'none found' : iso(newest)}, expected within ${iso(newestBlock.minTime)}..${iso(maxTime - 1)}`
-    );
-  }
-  return { problems, newest };
-}
-
-async function promtoolSeries(
-  ctx: DriverContext<PrometheusSettings>,
-  dir: string,
-  ulid: string
-): Promise<number | null> {
-  const out = await run(
-    {
-      command: findProgram(['promtool']),
-      args: ['tsdb', 'analyze', dir, ulid],
-      timeoutMs: ctx.target.timeoutSeconds * 1000,
-    },
-    { signal: ctx.signal }
-  );
-  const m = /^Series:\s*(\d+)/m.exec(out);
-  return m ? Number(m[1]) : null;
-}
-
-function compareBlocks(expected: BlockInfo[], actual: BlockInfo[]): string[] {
-  const problems: string[] = [];
-  for (const want of expected) {
-    const got = actual.find((b) => b.ulid === want.ulid);
-    if (!got) {
-      problems.push(`block ${want.ulid} missing`);
-      continue;
-    }
-    for (const k of ['minTime', 'maxTime', 'series', 'samples', 'chunks'] as const) {
-      if (got[k] !== want[k]) {
-        problems.push(`block ${want.ulid}: ${k} ${got[k]}, expected ${want[k]}`);
-      }
-    }
-  }
-  for (const b of actual) {
-    if (!expected.some((w) => w.ulid === b.ulid)) {
-      problems.push(`unexpected block ${b.ulid}`);
-    }
-  }
-  return problems;
-}
-
-// --- restore helpers ---------------------------------------------------------------------------
-
-function stamp(): string {
-  return new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/** A sibling path that does not exist yet. */
-function freshSibling(base: string): string {
-  let p = base;
-  for (let i = 1; existsSync(p); i++) {
-    p = `${base}-${i}`;
-  }
-  return p;
-}
-
-function real(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
-function inside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+const PROMETHEUS_HINT = 'install prometheus (Debian: apt-get install prometheus)';
 
 async function runHook(ctx: DriverContext<PrometheusSettings>, which: 'stop' | 'start', hook: string[]): Promise<void> {
   ctx.progress(`${which} hook`);
   try {
     await run({ command: hook[0], args: hook.slice(1), timeoutMs: HOOK_TIMEOUT_MS }, { signal: ctx.signal });
   } catch (e) {
-    throw new Error(`the ${which} hook (${hook[0]}) failed: ${(e as Error).message}`);
+    throw new Error(`the ${which} hook (${hook.join(' ')}) failed: ${(e as Error).message}`);
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  return fetch(`${baseUrl(url)}/-/healthy`, { signal: AbortSignal.timeout(2000) })
-    .then(() => true)
-    .catch(() => false);
+function recordedBlocks(meta: Metadata | null): BlockInfo[] | null {
+  return Array.isArray(meta?.blocks) ? (meta!.blocks as unknown as BlockInfo[]) : null;
 }
 
-async function waitUntilDown(url: string, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!(await answers(url))) {
-      return true;
+function blockMetadata(blocks: BlockInfo[], extra: Metadata): Metadata {
+  const newest = blocks[blocks.length - 1];
+  return {
+    ...extra,
+    blocks: blocks as unknown as Json,
+    series: newest?.series ?? 0,
+    samples: blocks.reduce((n, b) => n + b.samples, 0),
+    minTime: blocks.length ? blocks[0].minTime : null,
+    maxTime: blocks.length ? Math.max(...blocks.map((b) => b.maxTime)) : null,
+  };
+}
+
+function toolsOf(s: PrometheusSettings): { promtool: string; prometheus: string } {
+  return { promtool: s.verify?.promtool ?? 'promtool', prometheus: s.verify?.prometheus ?? 'prometheus' };
+}
+
+function rootsOf(s: PrometheusSettings): string[] {
+  return restoreRootsOf(s.restoreRoots, [s.connection.dataDir]);
+}
+
+/**
+ * Restores the snapshot into a staging directory beside `dest` and checks it there. Throws with
+ * the problems (the live data untouched) when the copy is not the TSDB that was recorded.
+ */
+async function stageTsdb(
+  ctx: RestoreContext<PrometheusSettings>,
+  dest: string
+): Promise<{ staging: string; blocks: BlockInfo[]; notes: string[] }> {
+  const staging = stageBeside(ctx, dest, 0o750);
+  try {
+    ctx.progress('reading the snapshot');
+    await ctx.reader.restoreTo(staging);
+    ctx.progress('checking the restored TSDB');
+    const c = await checkTsdb(
+      toolsOf(ctx.target.settings).promtool,
+      staging,
+      recordedBlocks(ctx.snapshot.metadata),
+      ctx.target.timeoutSeconds * 1000,
+      ctx.signal
+    );
+    if (c.problems.length) {
+      throw new Error(`the restored TSDB is not what was backed up (${c.problems.join('; ')}); nothing was replaced`);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    const notes = c.promtoolMissing ? [`promtool is not installed: only the blocks' meta.json were checked`] : [];
+    return { staging, blocks: c.blocks, notes };
+  } catch (e) {
+    removeStaging(staging);
+    throw e;
   }
-  return !(await answers(url));
 }
 
-/** Swaps a restored TSDB into the live data directory (rename on the same file system). */
-async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise<{ location: string; detail: string }> {
+/** In place: the live data directory, swapped in while Prometheus is stopped. */
+async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise<RestoreResult> {
   const s = ctx.target.settings;
   const dataDir = path.resolve(s.connection.dataDir);
   const hooks = s.hooks ?? {};
   if (!hooks.stop && (await answers(s.connection.url))) {
     throw new Error(
-      `Prometheus at ${s.connection.url} is running and the target has no hooks.stop: stop it first, or configure hooks { stop, start }`
+      `Prometheus at ${s.connection.url} is running and the target has no hooks.stop: stop it (e.g. systemctl stop prometheus) and restore again, or configure hooks { stop, start }`
     );
   }
-  const staging = freshSibling(`${dataDir}.restoring-${stamp()}`);
-  mkdirSync(staging, { recursive: true, mode: 0o750 });
-  let swapped = false;
+  if (existsSync(dataDir) && !isDirectory(dataDir)) {
+    throw new Error(`${dataDir} exists and is not a directory`);
+  }
+  // Read and check the snapshot while Prometheus still runs: the outage is only the swap.
+  const { staging, blocks, notes } = await stageTsdb(ctx, dataDir);
   let stopped = false;
+  let swapped = false;
   try {
-    // Read the snapshot while Prometheus still runs: the outage is only the swap.
-    ctx.progress('reading the snapshot');
-    await ctx.reader.restoreTo(staging);
-    const blocks = readBlocks(staging);
     if (hooks.stop) {
       await runHook(ctx, 'stop', hooks.stop);
       stopped = true;
       if (!(await waitUntilDown(s.connection.url, 60_000))) {
-        stopped = false;
         throw new Error(
           `Prometheus at ${s.connection.url} still answers after the stop hook; the live data was not touched`
         );
       }
     }
     ctx.progress('replacing the live data directory');
-    let aside: string | null = null;
-    if (existsSync(dataDir)) {
-      aside = freshSibling(`${dataDir}.before-restore-${stamp()}`);
-      const st = statSync(dataDir);
-      renameSync(dataDir, aside);
-      try {
-        renameSync(staging, dataDir);
-      } catch (e) {
-        renameSync(aside, dataDir);
-        throw e;
-      }
-      // Same owner and mode as before, so that the Prometheus user can write to it.
-      try {
-        chmodSync(dataDir, st.mode & 0o7777);
-        chownSync(dataDir, st.uid, st.gid);
-      } catch (e) {
-        ctx.log.warn({ err: String(e) }, 'could not copy owner/mode of the previous data directory');
-      }
-    } else {
-      renameSync(staging, dataDir);
-    }
+    // Same owner and mode as before, so that the Prometheus user can write to it.
+    const aside = swapInto(staging, dataDir, { keepMode: true });
     swapped = true;
+    const next: string[] = [];
     if (hooks.start) {
       try {
         await runHook(ctx, 'start', hooks.start);
       } catch (e) {
-        throw new Error(
-          `${(e as Error).message} (the restored data is in ${dataDir}${aside ? `, the previous data in ${aside}` : ''})`
-        );
+        ctx.log.error({ err: (e as Error).message }, 'start hook after the restore');
+        next.push(`start Prometheus: ${(e as Error).message}`);
       }
+    } else {
+      next.push('start Prometheus (no hooks.start configured)');
     }
     return {
       location: `live data directory ${dataDir}`,
-      detail: `${describeBlocks(blocks)}${aside ? `; previous data kept in ${aside}` : ''}${hooks.start ? '' : '; no start hook: start Prometheus yourself'}`,
+      detail: [describeBlocks(blocks), ...(aside ? [`previous data kept in ${aside}`] : []), ...notes].join('; '),
+      counts: countBlocks(blocks),
+      movedAside: aside ? [asideItem(aside, dataDir)] : [],
+      next,
     };
   } catch (e) {
     // Stopped but not swapped: the live data is as it was; bring Prometheus back on it.
@@ -476,9 +203,42 @@ async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise
     throw e;
   } finally {
     if (!swapped) {
-      rmSync(staging, { recursive: true, force: true });
+      removeStaging(staging);
     }
   }
+}
+
+/** The safety backup when no admin-API snapshot can be had: the data directory as it is on disk. */
+async function saveFromDisk(
+  ctx: Parameters<TargetDriver<PrometheusSettings>['backup']>[0],
+  why: string
+): Promise<Awaited<ReturnType<TargetDriver<PrometheusSettings>['backup']>>> {
+  const dataDir = ctx.target.settings.connection.dataDir;
+  if (!existsSync(dataDir)) {
+    return { kind: 'nothing', reason: `the data directory ${dataDir} does not exist` };
+  }
+  if (!isDirectory(dataDir)) {
+    throw new Error(`${dataDir} is not a directory; nothing was saved`);
+  }
+  const entries = readdirSync(dataDir).filter((e) => e !== 'lock');
+  if (!entries.length) {
+    return { kind: 'nothing', reason: `the data directory ${dataDir} is empty` };
+  }
+  ctx.log.warn({ dataDir }, `${why}: the safety backup saves the data directory from disk`);
+  let blocks: BlockInfo[] = [];
+  try {
+    blocks = readBlocks(dataDir);
+  } catch (e) {
+    ctx.log.warn({ err: (e as Error).message }, 'a block of the live data directory is damaged; saved as it is');
+  }
+  ctx.progress('saving the data directory');
+  const snapshot = await ctx.store.saveDirectory(dataDir);
+  return {
+    kind: 'saved',
+    snapshot,
+    version: null,
+    metadata: blockMetadata(blocks, { source: 'data directory', dataDir }),
+  };
 }
 
 export const prometheusDriver: TargetDriver<PrometheusSettings> = {
@@ -497,6 +257,11 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
         start: z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]').optional(),
       })
       .optional(),
+    restoreRoots: restoreRootsField(h),
+  }),
+  verifyShape: () => ({
+    promtool: z.string().min(1).optional(),
+    prometheus: z.string().min(1).optional(),
   }),
   defaults: {
     schedule: '30 2 * * *',
@@ -521,6 +286,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
 
   destinations: (t) => {
     const hooks = t.settings.hooks ?? {};
+    const roots = rootsOf(t.settings);
     return {
       inPlace: {
         replaces: `live data directory ${t.settings.connection.dataDir}`,
@@ -532,19 +298,19 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       },
       elsewhere: {
         kind: 'directory',
-        hint: 'an absolute path to a new or empty directory outside the live data directory',
-        example: '/var/tmp/prometheus-restored',
+        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')}, outside the live data directory`,
+        example: path.join(roots[0], `${t.name}-restored`),
       },
     };
   },
 
   contents: (meta) => {
-    const blocks = Array.isArray(meta.blocks) ? (meta.blocks as unknown as BlockInfo[]) : null;
+    const blocks = recordedBlocks(meta);
     if (!blocks) {
       return null;
     }
     return {
-      summary: describeBlocks(blocks),
+      summary: `${describeBlocks(blocks)}${meta.source === 'data directory' ? ' (the data directory as it was on disk)' : ''}`,
       items: blocks.map((b) => ({
         name: `block ${b.ulid} (${iso(b.minTime)} to ${iso(b.maxTime - 1)})`,
         count: b.series,
@@ -555,46 +321,38 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
 
   async backup(ctx) {
     const s = ctx.target.settings;
+    sweepInterrupted(s.connection.dataDir, ctx.log);
     ctx.progress('taking a TSDB snapshot');
-    const name = await takeSnapshot(s.connection.url, ctx.signal);
-    const dir = path.join(s.connection.dataDir, 'snapshots', name);
     try {
-      if (!existsSync(dir)) {
-        throw new Error(
-          `Prometheus wrote snapshot ${name}, but ${dir} does not exist: connection.dataDir must be its --storage.tsdb.path on this machine (remove the snapshot there by hand)`
-        );
+      return await withSnapshot(ctx, s.connection.url, s.connection.dataDir, async (dir, name) => {
+        const blocks = readBlocks(dir);
+        ctx.progress('uploading');
+        const snapshot = await ctx.store.saveDirectory(dir);
+        return { kind: 'saved', snapshot, version: null, metadata: blockMetadata(blocks, { snapshot: name }) };
+      });
+    } catch (e) {
+      const message = (e as Error).message;
+      // Prometheus stopped (or its admin API off): what is on disk is what a restore replaces.
+      if (ctx.safety && (e instanceof UnavailableError || message === ADMIN_API_DISABLED)) {
+        return saveFromDisk(ctx, message);
       }
-      const blocks = readBlocks(dir);
-      ctx.progress('uploading');
-      const snapshot = await ctx.store.saveDirectory(dir);
-      const newest = blocks[blocks.length - 1];
-      const metadata: Metadata = {
-        snapshot: name,
-        blocks: blocks as unknown as Json,
-        series: newest?.series ?? 0,
-        samples: blocks.reduce((n, b) => n + b.samples, 0),
-        minTime: blocks.length ? blocks[0].minTime : null,
-        maxTime: blocks.length ? Math.max(...blocks.map((b) => b.maxTime)) : null,
-      };
-      return { kind: 'saved', snapshot, version: null, metadata };
-    } finally {
-      // Nothing else ever deletes a snapshot: a forgotten one would hold its blocks forever.
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch (e) {
-        ctx.log.error({ err: String(e), dir }, 'could not remove the Prometheus snapshot directory');
-      }
+      throw e;
     }
   },
 
   async verify(ctx) {
+    const tools = toolsOf(ctx.target.settings);
     const dir = path.join(ctx.tmpDir, 'tsdb');
     mkdirSync(dir, { recursive: true });
     ctx.progress('reading the snapshot');
     await ctx.reader.restoreTo(dir);
-    const blocks = readBlocks(dir);
-    const meta = ctx.snapshot.metadata;
-    const recorded = Array.isArray(meta?.blocks) ? (meta!.blocks as unknown as BlockInfo[]) : null;
+    let blocks: BlockInfo[];
+    try {
+      blocks = readBlocks(dir);
+    } catch (e) {
+      return { ok: false, detail: (e as Error).message };
+    }
+    const recorded = recordedBlocks(ctx.snapshot.metadata);
     const problems: string[] = recorded ? compareBlocks(recorded, blocks) : [];
     if (!blocks.length) {
       return problems.length
@@ -603,14 +361,19 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     }
     ctx.progress('promtool tsdb analyze');
     for (const b of blocks) {
-      const n = await promtoolSeries(ctx, dir, b.ulid);
-      if (n !== b.series) {
+      const n = await promtoolSeries(tools.promtool, dir, b.ulid, ctx.target.timeoutSeconds * 1000, ctx.signal);
+      if (n !== null && typeof n === 'object') {
+        problems.push(n.problem);
+      } else if (n !== b.series) {
         problems.push(`block ${b.ulid}: promtool tsdb analyze finds ${n ?? 'no'} series, expected ${b.series}`);
       }
     }
     ctx.progress('starting a scratch Prometheus');
     const newestBlock = blocks.reduce((a, b) => (b.maxTime > a.maxTime ? b : a));
-    const scratch = await startScratch(ctx, dir, newestBlock.maxTime - newestBlock.minTime + 1000);
+    const scratch = await startScratch(ctx, tools.prometheus, dir, newestBlock.maxTime - newestBlock.minTime + 1000);
+    if ('problem' in scratch) {
+      return { ok: false, detail: [...problems, scratch.problem].join('; ') };
+    }
     try {
       ctx.progress('querying the scratch Prometheus');
       const r = await checkScratch(scratch.url, blocks, ctx.signal);
@@ -629,38 +392,116 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
 
   async restore(ctx) {
     const s = ctx.target.settings;
-    const { to, force } = ctx.options;
     // In place is the live data directory, swapped in with the stop/start hooks.
-    if (to === undefined) {
+    if (ctx.options.to === undefined) {
       return restoreIntoLive(ctx);
     }
-    const dest = path.resolve(to);
-    const live = real(s.connection.dataDir);
-    if (inside(real(dest), live) || inside(live, real(dest))) {
-      throw new Error(
-        `${dest} is (or holds) the live data directory ${s.connection.dataDir}: restore in place (without to) to replace it`
+    const dest = checkDestination(ctx.options.to, rootsOf(s), [s.connection.dataDir]);
+    checkVacant(dest, ctx.options.force);
+    const { staging, blocks, notes } = await stageTsdb(ctx, dest);
+    try {
+      const aside = swapInto(staging, dest, { keepMode: true });
+      return {
+        location: `directory ${dest}`,
+        detail: [describeBlocks(blocks), ...(aside ? [`what was there was moved to ${aside}`] : []), ...notes].join(
+          '; '
+        ),
+        counts: countBlocks(blocks),
+        movedAside: aside ? [asideItem(aside, dest)] : [],
+        next: [`to read it, start a Prometheus with --storage.tsdb.path=${dest}`],
+      };
+    } finally {
+      removeStaging(staging);
+    }
+  },
+
+  asideExists: (_t, item) => directoryAsideExists(item),
+  removeAside: (t, item) => removeDirectoryAside(item, [t.settings.connection.dataDir, ...rootsOf(t.settings)]),
+
+  async doctor(t) {
+    const s = t.settings;
+    const url = s.connection.url;
+    const dataDir = s.connection.dataDir;
+    const checks: DoctorCheck[] = [];
+    let flags: Record<string, string> | null = null;
+    try {
+      const build = await apiGet(url, '/api/v1/status/buildinfo');
+      checks.push({
+        name: 'connection',
+        level: 'ok',
+        detail: `Prometheus ${build?.version ?? '(version unknown)'} at ${url}`,
+      });
+      flags = await apiGet(url, '/api/v1/status/flags');
+    } catch (e) {
+      checks.push({
+        name: 'connection',
+        level: 'failed',
+        detail: `${(e as Error).message}: backups fail until it answers`,
+      });
+    }
+    if (flags) {
+      checks.push(
+        flags['web.enable-admin-api'] === 'true'
+          ? { name: 'admin API', level: 'ok', detail: 'enabled (--web.enable-admin-api)' }
+          : { name: 'admin API', level: 'failed', detail: ADMIN_API_DISABLED }
       );
+      const tsdbPath = flags['storage.tsdb.path'];
+      if (tsdbPath && path.isAbsolute(tsdbPath) && existsSync(dataDir)) {
+        const same = realPathOf(dataDir) === realPathOf(tsdbPath);
+        checks.push(
+          same
+            ? { name: 'data directory', level: 'ok', detail: `${dataDir} is its --storage.tsdb.path` }
+            : {
+                name: 'data directory',
+                level: 'failed',
+                detail: `Prometheus writes to ${tsdbPath}, the target names ${dataDir}: set connection.dataDir to ${tsdbPath}`,
+              }
+        );
+      }
     }
-    if (existsSync(dest)) {
-      if (!statSync(dest).isDirectory()) {
-        throw new Error(`${dest} exists and is not a directory`);
+    try {
+      accessSync(dataDir, constants.R_OK | constants.X_OK);
+      const snapshots = path.join(dataDir, 'snapshots');
+      try {
+        accessSync(existsSync(snapshots) ? snapshots : dataDir, constants.W_OK);
+        checks.push({
+          name: 'data directory access',
+          level: 'ok',
+          detail: `${dataDir} is readable; snapshots can be removed`,
+        });
+      } catch {
+        checks.push({
+          name: 'data directory access',
+          level: 'failed',
+          detail: `${snapshots} is not writable: backups could not remove the TSDB snapshots they make`,
+        });
       }
-      const entries = readdirSync(dest);
-      if (entries.length && !force) {
-        throw new Error(`${dest} is not empty; choose an empty directory or force`);
-      }
-      // A restored TSDB mixed with other blocks would be a different TSDB: start empty.
-      for (const e of entries) {
-        rmSync(path.join(dest, e), { recursive: true, force: true });
-      }
-    } else {
-      mkdirSync(dest, { recursive: true, mode: 0o750 });
+    } catch {
+      checks.push({
+        name: 'data directory access',
+        level: 'failed',
+        detail: `${dataDir} does not exist or is not readable`,
+      });
     }
-    ctx.progress('restoring');
-    await ctx.reader.restoreTo(dest);
-    return {
-      location: `directory ${dest}`,
-      detail: `${describeBlocks(readBlocks(dest))}; start Prometheus with --storage.tsdb.path=${dest}`,
-    };
+    const tools = toolsOf(s);
+    checks.push(await toolCheck('promtool', [tools.promtool], ['--version'], /version (\S+)/, PROMTOOL_HINT));
+    checks.push(await toolCheck('prometheus', [tools.prometheus], ['--version'], /version (\S+)/, PROMETHEUS_HINT));
+    for (const [which, hook] of Object.entries(s.hooks ?? {})) {
+      if (hook) {
+        checks.push(
+          locateProgram([hook[0]])
+            ? { name: `hooks.${which}`, level: 'ok', detail: hook.join(' ') }
+            : { name: `hooks.${which}`, level: 'failed', detail: `${hook[0]} is not installed` }
+        );
+      }
+    }
+    if (!s.hooks?.stop) {
+      checks.push({
+        name: 'hooks.stop',
+        level: 'warning',
+        detail: 'not configured: a restore in place needs Prometheus stopped by hand first',
+      });
+    }
+    return checks;
   },
 };

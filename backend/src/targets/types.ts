@@ -100,6 +100,13 @@ export type BackupResult =
 export interface VerifyContext<S> extends DriverContext<S> {
   snapshot: SnapshotInfo;
   reader: SnapshotReader;
+  /**
+   * The snapshot last verified clean: the one of the target's last verification that passed (this
+   * one included; never a safety snapshot), else the newest whose verdict is passed; with its
+   * reader; null when there is none. Ansible compares with it to tell a version not applied yet
+   * from drift of the infrastructure.
+   */
+  lastPassed?: { snapshot: SnapshotInfo; reader: SnapshotReader } | null;
 }
 
 /**
@@ -173,6 +180,11 @@ export interface SchemaHelpers {
     passwordFile: z.ZodOptional<z.ZodType<string>>;
     passwordEnv: z.ZodOptional<z.ZodString>;
   };
+  /**
+   * The service's own restore area (`<workDir>/restores`): a directory kind's restores with `to`
+   * may always go below it (see kit/directories.ts, restoreRoots).
+   */
+  restoreArea(): string;
 }
 
 export interface TargetDriver<S = any> {

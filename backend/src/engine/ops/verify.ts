@@ -30,10 +30,18 @@ export async function verify(
       ctx.progress('test restore');
       let verification: VerificationOutcomeDetail;
       try {
+        // What was last verified clean: the last verification that passed (a later failed one may
+        // have marked its snapshot since), else the newest version whose verdict is passed.
+        const lastOk = engine.catalog.lastRun(t.name, 'verify', ['success']);
+        const held = engine.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
+        const passed = held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
         const r = await engine.driver(t).verify({
           ...ctx,
           snapshot: engine.info(snap),
           reader: engine.reader(t, snap.id, ctx.signal),
+          lastPassed: passed
+            ? { snapshot: engine.info(passed), reader: engine.reader(t, passed.id, ctx.signal) }
+            : null,
         });
         verification = {
           outcome: r.ok ? 'passed' : 'failed',

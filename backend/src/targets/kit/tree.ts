@@ -1,10 +1,11 @@
 /**
- * Content versions for versioned targets (ansible, files): a target saves a new snapshot only
- * when its content changed, so "keep the last N versions" means N *distinct* versions.
+ * Trees of files as the directory kinds see them: their identity (a content hash), their entries,
+ * and copying them with modes and owners kept.
  *
  * A tree's identity is the sorted list of (relative path, kind, permission bits, content hash):
  * the same files with the same modes give the same hash whatever their mtimes or the order in
- * which the filesystem lists them.
+ * which the filesystem lists them. Versioned targets (ansible, files) save a new snapshot only when
+ * that identity changes, so that "keep the last N versions" means N *distinct* versions.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -15,7 +16,6 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   renameSync,
   rmSync,
@@ -23,7 +23,7 @@ import {
   Stats,
 } from 'node:fs';
 import path from 'node:path';
-import { run } from '../util/subprocess';
+import { run } from '../../util/subprocess';
 
 export interface TreeEntry {
   /** Relative path, '/'-separated. */
@@ -91,6 +91,10 @@ export function walk(root: string, exclude: (name: string) => boolean = () => fa
   return out.sort();
 }
 
+export function byPath(a: TreeEntry, b: TreeEntry): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 /** Entries of the given relative paths under `root`, sorted by path; vanished paths are skipped. */
 export async function treeEntries(root: string, rels: string[]): Promise<TreeEntry[]> {
   const entries: TreeEntry[] = [];
@@ -100,7 +104,7 @@ export async function treeEntries(root: string, rels: string[]): Promise<TreeEnt
       entries.push(e);
     }
   }
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries.sort(byPath);
 }
 
 /** The hash of a tree (and of any extra lines that belong to the version, e.g. git refs). */
@@ -113,6 +117,11 @@ export function contentHash(entries: TreeEntry[], extra: string[] = []): string 
     h.update(`extra ${line}\0`);
   }
   return h.digest('hex');
+}
+
+/** Bytes of the files of a tree (symlinks count their link text). */
+export function treeBytes(entries: TreeEntry[]): number {
+  return entries.reduce((n, e) => n + e.size, 0);
 }
 
 /**
@@ -171,9 +180,15 @@ export function copyDirectoryModes(src: string, dst: string): void {
   keepOwner(dst, s);
 }
 
-/** `<path>.before-restore-<timestamp>`: where a restore moves what it replaces (never deleted). */
-export function asideName(p: string, now = new Date()): string {
-  return `${p}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
+/**
+ * The copy loop of the versioned kinds: copies `entries` (relative to `srcRoot`) into `dstRoot`
+ * and answers the entries of what was copied, hashed again from the copy: a file edited while it
+ * was read counts as it was copied, a file that vanished is not part of the version.
+ */
+export async function copyTree(srcRoot: string, dstRoot: string, entries: TreeEntry[]): Promise<TreeEntry[]> {
+  mkdirSync(dstRoot, { recursive: true });
+  const copied = entries.filter((e) => copyEntry(srcRoot, dstRoot, e.path)).map((e) => e.path);
+  return treeEntries(dstRoot, copied);
 }
 
 export function isEmptyDir(dir: string): boolean {
@@ -194,67 +209,17 @@ export function exists(p: string): boolean {
 }
 
 /**
- * Moves a directory tree, keeping owners and modes: a rename on the same filesystem, else
+ * Moves a file or directory tree, keeping owners and modes: a rename on the same filesystem, else
  * `cp -a` (restic restores into the work dir, which may live on another filesystem).
  */
-export async function moveTree(src: string, dst: string, timeoutMs: number): Promise<void> {
+export async function moveTree(src: string, dst: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   try {
     renameSync(src, dst);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') {
       throw e;
     }
-    await run({ command: 'cp', args: ['-a', '--', src, dst], timeoutMs });
+    await run({ command: 'cp', args: ['-a', '--', src, dst], timeoutMs }, { signal });
     rmSync(src, { recursive: true, force: true });
-  }
-}
-
-/**
- * Puts `staged` (a complete new tree, on the same filesystem) in place of `dest`: what was at
- * `dest` is first moved aside as `<dest>.before-restore-<ts>` (never deleted) and moved back if
- * the swap fails. Returns the aside path, or null when there was nothing (or an empty dir) at dest.
- */
-export function swapInto(staged: string, dest: string, now = new Date()): string | null {
-  let aside: string | null = null;
-  if (exists(dest)) {
-    if (isEmptyDir(dest)) {
-      rmSync(dest, { recursive: true });
-    } else {
-      aside = asideName(dest, now);
-      renameSync(dest, aside);
-    }
-  }
-  try {
-    renameSync(staged, dest);
-  } catch (e) {
-    if (aside) {
-      renameSync(aside, dest);
-    }
-    throw e;
-  }
-  return aside;
-}
-
-/** Text cut to `limit` characters, saying how much was dropped. */
-export function truncate(text: string, limit: number): string {
-  if (text.length <= limit) {
-    return text;
-  }
-  return `${text.slice(0, limit)}\n… (${text.length - limit} more characters not kept)`;
-}
-
-/** The manifest a versioned snapshot carries at its root (ansible, files). */
-export const MANIFEST = 'backup-sla.json';
-
-/** Reads a versioned snapshot's manifest, checking that it was written by the `kind` driver. */
-export function readManifest<M extends { kind: string }>(dir: string, kind: M['kind']): M {
-  try {
-    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as M;
-    if (m.kind !== kind) {
-      throw new Error('wrong kind');
-    }
-    return m;
-  } catch {
-    throw new Error(`the snapshot is not ${kind === 'ansible' ? 'an' : 'a'} ${kind} backup (no valid ${MANIFEST})`);
   }
 }
