@@ -21,8 +21,12 @@ export interface RouteContext {
 /** What the auth hook found out about the caller. */
 export interface Caller {
   role: Role;
-  /** The Grafana user if forwarded, else the role. */
+  /** The client's name (api.clients), else the Grafana user if forwarded, else the role. */
   actor: string;
+  /** The Grafana user Grafana's proxy forwarded (X-Grafana-User), or null. */
+  user: string | null;
+  /** The client (api.clients) whose token was used; null for Grafana's tokens. */
+  client: string | null;
 }
 
 /** The caller as the engine records it: the name for the run and the audit log, and the token's role. */

@@ -3,7 +3,7 @@
  * by running restic per request. It can be rebuilt from the repositories (see rebuild.ts).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Metadata } from '../targets/types';
 import type { Role } from '../config/types';
@@ -139,9 +139,38 @@ function toRun(r: any): RunRecord {
 export class Catalog {
   readonly db: Database.Database;
 
-  constructor(file: string) {
+  /**
+   * Opens (and creates or upgrades) the catalog. It names every target, run, user and error of
+   * the service: it is created 0600 in a 0700 directory, and SQLite gives its -wal and -shm files
+   * the mode of the database file. With `readonly`, nothing is written: an existing catalog is
+   * read as it is (no migration), a missing one reads as empty.
+   */
+  constructor(file: string, options: { readonly?: boolean } = {}) {
+    if (options.readonly) {
+      if (file === ':memory:' || !existsSync(file)) {
+        this.db = new Database(':memory:');
+        this.migrate();
+      } else {
+        this.db = new Database(file, { readonly: true, fileMustExist: true });
+        this.db.pragma('busy_timeout = 5000');
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version < MIGRATIONS.length) {
+          this.db.close();
+          throw new Error(
+            `the catalog ${file} is from an older version: run any writing command (e.g. backup-sla serve) once to upgrade it`
+          );
+        }
+      }
+      return;
+    }
     if (file !== ':memory:') {
-      mkdirSync(path.dirname(file), { recursive: true });
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, 'a', 0o600));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) {
+          chmodSync(f, 0o600);
+        }
+      }
     }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

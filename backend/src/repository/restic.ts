@@ -92,6 +92,14 @@ export function retentionArgs(r: Retention): string[] {
   return args;
 }
 
+export interface ResticOptions {
+  /** restic's cache directory (--cache-dir); default: restic's own (the running user's ~/.cache). */
+  cacheDir?: string;
+}
+
+/** Marks a restic process as this service's, in its environment (killOrphans finds it there). */
+const MARK = 'BACKUP_SLA_RESTIC';
+
 export class ResticRepository {
   private initialized = false;
   private initializing: Promise<void> | null = null;
@@ -99,18 +107,27 @@ export class ResticRepository {
   private readonly lock = new RwLock();
   readonly host = os.hostname();
 
-  constructor(readonly config: RepositoryConfig) {}
+  constructor(
+    readonly config: RepositoryConfig,
+    private readonly options: ResticOptions = {}
+  ) {}
 
   get name(): string {
     return this.config.name;
   }
 
-  /** Environment for restic: the password travels in the environment, never on the command line. */
+  /**
+   * Environment for restic. The repository URL (it may hold credentials: rest:https://user:pw@…)
+   * and the password travel in the environment, never on the command line (docs/design.md §5
+   * rule 6), where every local user can read them in the process table.
+   */
   private env(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, RESTIC_PROGRESS_FPS: '2' };
-    delete env.RESTIC_PASSWORD;
-    delete env.RESTIC_PASSWORD_FILE;
-    delete env.RESTIC_REPOSITORY;
+    for (const name of Object.keys(env).filter((n) => n.startsWith('RESTIC_') && n !== 'RESTIC_PROGRESS_FPS')) {
+      delete env[name];
+    }
+    env.RESTIC_REPOSITORY = this.config.url;
+    env[MARK] = '1';
     if (this.config.password.file) {
       env.RESTIC_PASSWORD_FILE = this.config.password.file;
     } else {
@@ -121,9 +138,10 @@ export class ResticRepository {
 
   private spec(args: string[], timeoutMs = DEFAULT_TIMEOUT_MS, extraEnv: NodeJS.ProcessEnv = {}): CommandSpec {
     const opts = Object.entries(this.config.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    const cache = this.options.cacheDir ? ['--cache-dir', this.options.cacheDir] : [];
     return {
       command: 'restic',
-      args: ['-r', this.config.url, ...opts, ...args],
+      args: [...cache, ...opts, ...args],
       env: { ...this.env(), ...extraEnv },
       timeoutMs,
     };
@@ -196,14 +214,17 @@ export class ResticRepository {
    * possibly after the restart has cleaned up. Returns how many were killed.
    */
   async killOrphans(tags: string[]): Promise<number> {
-    const wanted = (args: string[]) => {
-      const r = args.indexOf('-r');
-      return (
-        /(^|\/)restic$/.test(args[0] ?? '') &&
-        r >= 0 &&
-        args[r + 1] === this.config.url &&
-        tags.every((t) => args.some((a, i) => a === t && args[i - 1] === '--tag'))
-      );
+    // The repository is named in restic's environment (not its command line): read it there.
+    // /proc/<pid>/environ is readable only for processes of the same user (or root): ours.
+    const wanted = (pid: string, args: string[]) => {
+      if (
+        !/(^|\/)restic$/.test(args[0] ?? '') ||
+        !tags.every((t) => args.some((a, i) => a === t && args[i - 1] === '--tag'))
+      ) {
+        return false;
+      }
+      const env = readFileSync(`/proc/${pid}/environ`).toString().split('\0');
+      return env.includes(`${MARK}=1`) && env.includes(`RESTIC_REPOSITORY=${this.config.url}`);
     };
     const pids: number[] = [];
     let entries: string[];
@@ -218,7 +239,7 @@ export class ResticRepository {
       }
       try {
         const args = readFileSync(`/proc/${entry}/cmdline`).toString().split('\0');
-        if (wanted(args)) {
+        if (wanted(entry, args)) {
           process.kill(Number(entry), 'SIGKILL');
           pids.push(Number(entry));
         }
@@ -276,7 +297,7 @@ export class ResticRepository {
       let extraEnv: NodeJS.ProcessEnv = {};
       if (copyChunkerFrom) {
         // Same chunker parameters as the source, so that copies deduplicate as well as the original.
-        args.push('--copy-chunker-params', ...copyChunkerFrom.fromArgs());
+        args.push('--copy-chunker-params');
         extraEnv = copyChunkerFrom.fromEnv();
       }
       try {
@@ -288,19 +309,15 @@ export class ResticRepository {
     this.initialized = true;
   }
 
-  /** Arguments naming this repository as the source of `copy` / `init --copy-chunker-params`. */
-  private fromArgs(): string[] {
-    const args = ['--from-repo', this.config.url];
-    if (this.config.password.file) {
-      args.push('--from-password-file', this.config.password.file);
-    }
-    return args;
-  }
-
+  /** Environment naming this repository as the source of `copy` / `init --copy-chunker-params`. */
   private fromEnv(): NodeJS.ProcessEnv {
-    return this.config.password.file
-      ? {}
-      : { RESTIC_FROM_PASSWORD: readSecret(this.config.password, `repository ${this.name}`) };
+    const env: NodeJS.ProcessEnv = { RESTIC_FROM_REPOSITORY: this.config.url };
+    if (this.config.password.file) {
+      env.RESTIC_FROM_PASSWORD_FILE = this.config.password.file;
+    } else {
+      env.RESTIC_FROM_PASSWORD = readSecret(this.config.password, `repository ${this.name}`);
+    }
+    return env;
   }
 
   private backupArgs(opts: BackupOptions): string[] {
@@ -552,7 +569,7 @@ export class ResticRepository {
 
   private async copyFromNow(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
     await this.ensureInitialized(source);
-    const args = ['copy', ...source.fromArgs(), '--tag', tags.join(',')];
+    const args = ['copy', '--tag', tags.join(',')];
     try {
       await run(this.spec(args, DEFAULT_TIMEOUT_MS, source.fromEnv()), { signal });
     } catch (e) {

@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { serviceUrlField } from '../config/schema';
 import { CommandError, Running, run, start } from '../util/subprocess';
 import { findProgram, freePort, describeFetchError } from './tools';
 import { DriverContext, Json, Metadata, RestoreContext, TargetDriver } from './types';
@@ -485,10 +486,10 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   kind: 'prometheus',
   settingsShape: (h) => ({
     connection: z.strictObject({
-      url: z
-        .string()
-        .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'must be the HTTP URL of Prometheus, e.g. http://127.0.0.1:9090')
-        .default('http://127.0.0.1:9090'),
+      url: serviceUrlField(
+        'http://127.0.0.1:9090',
+        'the service reads Prometheus without them (use its local address)'
+      ).default('http://127.0.0.1:9090'),
       dataDir: h.path(),
     }),
     hooks: z

@@ -168,7 +168,9 @@ export interface MovedAside {
 export interface SchemaHelpers {
   /** A filesystem path, resolved relative to the config file. */
   path(): z.ZodType<string>;
-  /** The `passwordFile` / `passwordEnv` pair; the file must exist. */
+  /** A file holding a secret (token, password): it must exist and be private to its owner. */
+  secretFile(): z.ZodType<string>;
+  /** The `passwordFile` / `passwordEnv` pair; the file must exist and be private to its owner. */
   passwordFields(): {
     passwordFile: z.ZodOptional<z.ZodType<string>>;
     passwordEnv: z.ZodOptional<z.ZodString>;
