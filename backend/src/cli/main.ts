@@ -30,6 +30,16 @@ class ExitError extends Error {
 
 const actor = () => `cli:${os.userInfo().username}`;
 
+/** The version of the service: its package.json (backend/ in the repository, the archive's root when installed). */
+export function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
 function open(program: Command, verbose = false, readonly = false): Engine {
   const file: string = program.opts().config ?? defaultConfigPath();
   const config = loadConfig(file);
@@ -89,6 +99,7 @@ export function buildProgram(): Command {
   const program = new Command('backup-sla')
     .description('Backups that follow the SLA: scheduled, verified, restorable')
     .option('-c, --config <file>', `configuration file (default: $BACKUP_SLA_CONFIG, then ${SYSTEM_CONFIG})`)
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('-v, --verbose', 'log what happens to stderr')
     .showHelpAfterError()
     .exitOverride();
