@@ -152,8 +152,13 @@ describe('dist/ proxy routes', () => {
       expect.objectContaining({ path: 'api/*', method: 'GET', reqRole: 'Viewer' }),
       expect.objectContaining({ path: 'api/*', method: 'POST', reqRole: 'Editor' }),
     ]);
-    // Everything about restores comes before the catch-all, and POSTs there are Admin only.
+    // Everything about restores comes before the catch-all, and POSTs there are Admin only; so does
+    // the doctor report (GET, Admin only: it runs restic and the tools and names paths).
     for (const r of routes.slice(0, catchAll)) {
+      if (r.path === 'api/doctor') {
+        expect(r).toMatchObject({ method: 'GET', reqRole: 'Admin' });
+        continue;
+      }
       expect(r.path.startsWith('api/restores')).toBe(true);
       expect(r.reqRole).toBe(r.method === 'POST' ? 'Admin' : 'Viewer');
     }

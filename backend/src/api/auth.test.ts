@@ -71,6 +71,7 @@ describe('auth matrix', () => {
       'GET /api/audit viewer',
       'GET /api/restores viewer',
       'GET /api/whoami viewer',
+      'GET /api/doctor admin',
       'POST /api/whoami viewer',
       'POST /api/restores/whoami viewer',
       'POST /api/targets/:target/backup operator',
@@ -130,7 +131,7 @@ describe('auth matrix', () => {
     expect(runs.map((r) => `${r.operation} ${r.actor}`).sort()).toEqual(
       ['backup operator', 'backup admin', 'verify operator', 'verify admin', 'restore admin'].sort()
     );
-    expect(seen).toHaveLength(10 * 3 + 2 * 2 + 1); // viewer routes × 3 roles, operator × 2, admin × 1
+    expect(seen).toHaveLength(10 * 3 + 2 * 2 + 2); // viewer routes × 3 roles, operator × 2, admin × 1
   });
 
   it('/api/openapi.json and /metrics need no token unless api.metricsAuth', async () => {

@@ -12,6 +12,7 @@ import { BusyError, InvalidRequestError, NotFoundError } from '../engine/errors'
 import { slaState, retentionText } from '../engine/sla';
 import { formatDuration } from '../config/duration';
 import { rebuildCatalog } from '../catalog/rebuild';
+import { doctor, formatReport } from '../doctor/doctor';
 import { redact } from '../util/redact';
 import { attachProgress } from './progress';
 import { createLogger, silentLogger } from '../util/log';
@@ -256,6 +257,45 @@ export function buildProgram(): Command {
         { readonly: true }
       )
     );
+
+  program
+    .command('doctor [targets...]')
+    .description(
+      'check what the configuration needs: tools, repositories, free space, secrets, tokens (exit 1 when a check fails)'
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (targets: string[], opts: { json?: boolean }) => {
+      const config = loadConfig(program.opts().config ?? defaultConfigPath());
+      for (const t of targets) {
+        if (!Object.hasOwn(config.targets, t)) {
+          throw new NotFoundError(`unknown target '${t}' (configured: ${Object.keys(config.targets).join(', ')})`);
+        }
+      }
+      // Read only: the catalog (if there is one) only for the size of the last backups.
+      let catalog: Catalog | null = null;
+      try {
+        catalog = new Catalog(config.catalog, { readonly: true });
+      } catch {
+        catalog = null;
+      }
+      try {
+        const report = await doctor(config, {
+          targets: targets.length ? targets : undefined,
+          catalog,
+          log: program.opts().verbose ? createLogger() : silentLogger,
+        });
+        if (opts.json) {
+          json(report);
+        } else {
+          process.stdout.write(formatReport(report));
+        }
+        if (report.level === 'failed') {
+          process.exitCode = EXIT.failed;
+        }
+      } finally {
+        catalog?.close();
+      }
+    });
 
   program
     .command('rebuild-catalog')

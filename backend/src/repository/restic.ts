@@ -264,6 +264,39 @@ export class ResticRepository {
     return pids.length;
   }
 
+  /**
+   * Whether the repository is there and its password opens it, without changing anything (never
+   * initialises one, takes no lock): `restic cat config`. For `backup-sla doctor`.
+   */
+  async probe(): Promise<{ state: 'ok' | 'missing' | 'wrong-password' | 'unreachable'; detail: string }> {
+    try {
+      await run(this.spec(['cat', 'config', '--no-lock'], 60_000));
+      return { state: 'ok', detail: 'reachable; the password opens it' };
+    } catch (e) {
+      const stderr = e instanceof CommandError ? e.stderr : '';
+      if (/wrong password|no key found/i.test(stderr)) {
+        return {
+          state: 'wrong-password',
+          detail: 'the password does not open it (wrong passwordFile or passwordEnv?)',
+        };
+      }
+      if (NOT_A_REPO.test(stderr)) {
+        return { state: 'missing', detail: 'no repository there yet: the first backup creates it' };
+      }
+      return { state: 'unreachable', detail: this.describe(e).message };
+    }
+  }
+
+  /** restic's version ("0.14.0"), or null when restic is not installed. */
+  static async version(): Promise<string | null> {
+    try {
+      const out = await run({ command: 'restic', args: ['version'], timeoutMs: 30_000 });
+      return /restic (\d+\.\d+\.\d+)/.exec(out)?.[1] ?? out.trim();
+    } catch {
+      return null;
+    }
+  }
+
   async exists(): Promise<boolean> {
     try {
       await run(this.spec(['cat', 'config'], 120_000));
