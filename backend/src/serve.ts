@@ -2,7 +2,7 @@
  * `backup-sla serve`: the daemon. Loads the config, opens the catalog, closes runs a dead process
  * left open, then serves the HTTP API and /metrics and runs the scheduler until SIGTERM/SIGINT.
  *
- * Shutdown (DESIGN §5): no new work is accepted; running work gets half of the grace period
+ * Shutdown (docs/design.md §5): no new work is accepted; running work gets half of the grace period
  * (BACKUP_SLA_SHUTDOWN_GRACE, a duration such as 30s, default 30s) to finish and is then aborted,
  * which forgets any partial snapshot and clears the locks; then the HTTP server and the catalog
  * close and the process exits 0. A second signal exits at once (the next start cleans up).

@@ -1,5 +1,5 @@
 /**
- * The service's own second wall behind Grafana's route roles (DESIGN §2): one bearer token per
+ * The service's own second wall behind Grafana's route roles (docs/design.md §2): one bearer token per
  * role, read from files, compared in constant time. Roles are ordered viewer < operator < admin.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * The engine: the one place that runs backups, verifications, restores and retention, for the CLI,
- * the scheduler and the HTTP API alike. It owns the lifecycle and the safety rules of DESIGN §5;
+ * the scheduler and the HTTP API alike. It owns the lifecycle and the safety rules of docs/design.md §5;
  * drivers only know their source, the repository layer only knows restic.
  */
 import { EventEmitter } from 'node:events';

@@ -2,7 +2,7 @@ import type { SnapshotRecord } from '../catalog/catalog';
 
 /**
  * Which of restic's proposed removals really go: everything restic would forget, except the
- * newest snapshot that passed verification (DESIGN §5 rule 2), so that a run of bad or
+ * newest snapshot that passed verification (docs/design.md §5 rule 2), so that a run of bad or
  * unverifiable backups can never push the last proven-good one out, and except the snapshot the
  * backup just took (restic breaks ties of equal times arbitrarily).
  */

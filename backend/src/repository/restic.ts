@@ -1,5 +1,5 @@
 /**
- * A restic repository, driven as a subprocess with --json (DESIGN §2: no home-made format).
+ * A restic repository, driven as a subprocess with --json (docs/design.md §2: no home-made format).
  * Storage backends (path, sftp:, rest:, s3:) are restic's; this module only knows restic's CLI.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -198,7 +198,7 @@ export class ResticRepository {
     throw new RepositoryError(`repository ${this.name}: unreachable`);
   }
 
-  /** Removes stale locks only: a live process's lock is left alone (DESIGN §5 rule 5). */
+  /** Removes stale locks only: a live process's lock is left alone (docs/design.md §5 rule 5). */
   async unlockStale(): Promise<void> {
     try {
       await run(this.spec(['unlock'], 60_000));

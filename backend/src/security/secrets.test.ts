@@ -4,7 +4,7 @@
  * it, logging at debug level) and the CLI do backups (good and failing), a verification, restores,
  * and answer every GET route and a set of error answers. None of the secrets is found in the
  * service's log, an API answer, CLI output, an error message or the catalog file; and no child
- * process (restic, mariadb-dump, mariadb) ever carries one on its command line (DESIGN §5 rule 6:
+ * process (restic, mariadb-dump, mariadb) ever carries one on its command line (docs/design.md §5 rule 6:
  * secrets travel by environment variable or file).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';

@@ -183,7 +183,7 @@ export interface TargetDriver<S = any> {
   settingsShape(h: SchemaHelpers): z.ZodRawShape;
   /** zod shape of the kind's own fields under `verify:` (besides `schedule`). */
   verifyShape?(h: SchemaHelpers): z.ZodRawShape;
-  /** SLA defaults for this kind (DESIGN §1), used where the config is silent. */
+  /** SLA defaults for this kind (docs/design.md §1), used where the config is silent. */
   defaults: {
     schedule: string;
     rpo: string | null;

@@ -1,5 +1,5 @@
 /**
- * A fake of Grafana's HTTP API — the one fake DESIGN.md §6 allows, because Grafana itself cannot
+ * A fake of Grafana's HTTP API — the one fake docs/design.md §6 allows, because Grafana itself cannot
  * be installed here. A real HTTP server on loopback (node:http) with in-memory state, following
  * Grafana's documented request and response shapes; where the docs are silent it follows
  * Grafana's behaviour as its source code states it (noted inline).
