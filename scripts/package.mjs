@@ -53,6 +53,9 @@ function newest(dir, skip = () => false) {
   if (!fs.existsSync(dir)) {
     return 0;
   }
+  if (!fs.statSync(dir).isDirectory()) {
+    return fs.statSync(dir).mtimeMs;
+  }
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
@@ -165,6 +168,26 @@ open(sys.argv[3], 'w').write(text)
   run('python3', ['-c', script, path.join(role, 'defaults/main.yml'), path.join(role, 'templates'), file]);
 }
 
+/** Whether dist/ holds what src/ says: the plugin.json files (placeholders aside) and the CHANGELOG. */
+function distMatchesSources() {
+  const strip = (j) => {
+    const { info, buildMode: _b, ...rest } = j;
+    const { version: _v, updated: _u, ...infoRest } = info ?? {};
+    return JSON.stringify({ ...rest, info: infoRest }).replaceAll('%PLUGIN_ID%', PLUGIN_ID);
+  };
+  for (const rel of ['plugin.json', 'panels/backup-age/plugin.json']) {
+    const dist = path.join(ROOT, 'dist', rel);
+    if (!fs.existsSync(dist) || strip(readJson(path.join(ROOT, 'src', rel))) !== strip(readJson(dist))) {
+      return false;
+    }
+  }
+  const changelog = path.join(ROOT, 'dist/CHANGELOG.md');
+  return (
+    fs.existsSync(changelog) &&
+    fs.readFileSync(changelog, 'utf8') === fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8')
+  );
+}
+
 function main() {
   const opts = args();
   const root = readJson(path.join(ROOT, 'package.json'));
@@ -182,10 +205,20 @@ function main() {
   buildIfStale(
     'the plugin',
     path.join(ROOT, 'dist/plugin.json'),
-    [path.join(ROOT, 'src')],
+    [path.join(ROOT, 'src'), path.join(ROOT, 'CHANGELOG.md')],
     ['run', 'build'],
     opts.rebuild
   );
+  if (!distMatchesSources()) {
+    // webpack's filesystem cache (node_modules/.cache/webpack) can hand back copies of files older
+    // than their sources (a cache carried over from another checkout): build once without it.
+    process.stderr.write('package: dist/ differs from its sources: building the plugin without the webpack cache\n');
+    fs.rmSync(path.join(ROOT, 'node_modules/.cache/webpack'), { recursive: true, force: true });
+    run('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (!distMatchesSources()) {
+      fail('dist/ still differs from src/ after a clean build');
+    }
+  }
   buildIfStale(
     'the service',
     path.join(ROOT, 'backend/dist/cli/main.js'),

@@ -97,7 +97,13 @@ describe('npm run package', () => {
       }
       expect(readdirSync(app).filter((f) => /^\d+\.js$/.test(f)).length).toBeGreaterThan(0); // lazy chunks
       expect(readdirSync(app).filter((f) => f.endsWith('.map'))).toEqual([]);
-      expect(JSON.parse(readFileSync(path.join(app, 'plugin.json'), 'utf8')).info.version).toBe(VERSION);
+      // The plugin.json of the sources, not a stale build: version, Grafana versions, no dashboard include.
+      const pluginJson = JSON.parse(readFileSync(path.join(app, 'plugin.json'), 'utf8'));
+      const source = JSON.parse(readFileSync(path.join(ROOT, 'src/plugin.json'), 'utf8'));
+      expect(pluginJson.info.version).toBe(VERSION);
+      expect(pluginJson.dependencies).toEqual(source.dependencies);
+      expect(pluginJson.routes).toEqual(source.routes);
+      expect(pluginJson.includes.filter((i: { type: string }) => i.type === 'dashboard')).toEqual([]);
       expect(grafanaLoaderProblems(dir, { allowUnsigned: ['labops-backupsla-app', 'labops-backupage-panel'] })).toEqual(
         []
       );
