@@ -146,6 +146,16 @@ function runtimeFiles(pkg) {
           : rel === path.join('build', 'Release', 'better_sqlite3.node');
       }
     }
+    // Nothing a program loads: type declarations, source maps, and a package's own tests, benchmarks,
+    // documentation and examples (folders at its root only).
+    if (entry.isDirectory()) {
+      return !(
+        path.dirname(rel) === '.' && /^(test|tests|__tests__|bench|benchmarks?|docs?|examples?)$/.test(entry.name)
+      );
+    }
+    if (/\.d\.[cm]?ts$|\.map$/.test(entry.name)) {
+      return false;
+    }
     return !/\.(md|markdown)$/i.test(entry.name) || /^license/i.test(entry.name);
   };
 }
