@@ -55,6 +55,7 @@ export function fillCatalog(
                   changedDuringBackup: false,
                 },
                 runId: id,
+                runUid: catalog.run(id)!.uid,
                 safety: false,
               },
               'main'

@@ -21,6 +21,7 @@
  *
  * Run: npx ts-node --project bench/tsconfig.json bench/influx-versions.ts
  */
+import { applyPolicy } from '../backend/src/engine/retention';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +183,7 @@ runMain(async () => {
           tmpDir,
           signal: new AbortController().signal,
           progress: () => undefined,
+          created: () => undefined,
           store,
           previous: null,
         });
@@ -210,11 +212,12 @@ runMain(async () => {
         );
       }
     }
-    const held = (await repo.snapshots(tags)).length;
-    const plan = await repo.forgetPlan(tags, target.retention);
-    if (plan.remove.length) {
+    const snapshots = (await repo.snapshots(tags)).sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+    const held = snapshots.length;
+    const kept = applyPolicy(snapshots, target.retention).size;
+    if (kept < held) {
       throw new Error(
-        `retention ${JSON.stringify(target.retention)} would remove ${plan.remove.length} of the ${held} versions`
+        `retention ${JSON.stringify(target.retention)} would remove ${held - kept} of the ${held} versions`
       );
     }
     const repoBytes = dirBytes(repoDir);

@@ -1,7 +1,9 @@
 /**
  * The HTTP contract against a real engine (real MariaDB, real restic): every route answers the
- * shapes of src/api/types.ts, starts real work, and every error answers {statusCode, error, message}.
+ * shapes of the contract (packages/contract), starts real work, and every error answers {statusCode, error, message}.
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
 import { auth, finished, HttpRequest, json, makeServiceLab, request, ServiceLab, TOKENS } from '../test/service';
 import { routeTable } from './server';
@@ -268,10 +270,63 @@ describe('HTTP API contract', () => {
       error: null,
     });
     const audit = json<Api.GetAudit>(await get('/api/audit')).entries.filter((e) => e.action === 'restore');
-    expect(audit.map((e) => [e.actor, e.result])).toEqual([
-      ['root-admin', 'ok'],
-      ['root-admin', 'started'],
+    expect(audit.map((e) => [e.actor, e.role, e.result])).toEqual([
+      ['root-admin', 'admin', 'ok'],
+      ['root-admin', 'admin', 'started'],
     ]);
+  });
+
+  it('a finished restore says what it did: GET /api/runs/:id and GET /api/restores carry the outcome', async () => {
+    const restore = json<Api.GetRestores>(await get('/api/restores')).restores[0];
+    expect(restore.outcome).toMatchObject({ location: `database ${COPY}`, movedAside: [], next: [] });
+    expect(restore.safetyBackup).toBe('not-needed');
+    const run = json<Api.Run>(await get(`/api/runs/${restore.runId}`));
+    expect(run.restore).toEqual(restore.outcome);
+    expect(run.restoredTo).toBe(`database ${COPY}`);
+    expect(run.phases.map((p) => p.name)).toContain('restoring');
+  });
+
+  it('what restores moved aside: listed for viewers, removed only by admins who name it, audited', async () => {
+    const aside = path.join(s.lab.dir, 'agama.before-restore-2026-11-30T10-00-00-000Z');
+    mkdirSync(aside);
+    writeFileSync(path.join(aside, 'agama.py'), 'print("old")\n');
+    const runId = s.lab.engine.catalog.runs({ operation: 'restore' })[0].id;
+    s.lab.engine.catalog.addAside(
+      { target: 'mysql', kind: 'directory', name: aside, was: 'directory /srv/agama', runId },
+      new Date()
+    );
+    const items = json<Api.GetAside>(await get('/api/restores/aside')).items;
+    expect(items).toEqual([
+      {
+        target: 'mysql',
+        kind: 'directory',
+        name: aside,
+        was: 'directory /srv/agama',
+        createdAt: expect.any(String),
+        runId,
+        bytes: null,
+      },
+    ]);
+    const body = { target: 'mysql', name: aside, confirm: aside };
+    expectError(await post('/api/restores/aside/remove', body, 'operator'), 403);
+    expectError(
+      await post('/api/restores/aside/remove', { ...body, confirm: 'x' }, 'admin'),
+      400,
+      /body\/confirm must equal the name/
+    );
+    // Only what the catalog recorded: never an arbitrary path.
+    expectError(
+      await post('/api/restores/aside/remove', { target: 'mysql', name: s.lab.dir, confirm: s.lab.dir }, 'admin'),
+      404,
+      /has nothing moved aside named/
+    );
+    expect(existsSync(s.lab.dir)).toBe(true);
+    const removed = await post('/api/restores/aside/remove', body, 'admin', { 'x-grafana-user': 'root-admin' });
+    expect(removed.statusCode).toBe(200);
+    expect(existsSync(aside)).toBe(false);
+    expect(json<Api.GetAside>(await get('/api/restores/aside')).items).toEqual([]);
+    const audit = json<Api.GetAudit>(await get('/api/audit')).entries[0];
+    expect(audit).toMatchObject({ actor: 'root-admin', role: 'admin', action: 'remove aside', result: 'ok' });
   });
 
   it('the actor is the role when Grafana forwards no user; a bad X-Grafana-User is refused', async () => {

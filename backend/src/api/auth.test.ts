@@ -3,6 +3,9 @@
  * each role). Weaker roles get 403, unknown tokens 401, the right role (and stronger) 2xx with
  * real work behind it.
  */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Role } from '../config/types';
 import { createAgama, mysqlTarget, query } from '../test/mysql';
 import { auth, finished, HttpRequest, json, makeServiceLab, request, ServiceLab, TOKENS } from '../test/service';
@@ -13,11 +16,15 @@ const DB = 'agama_auth_test';
 const COPY = 'agama_auth_test_copy';
 
 /** A valid request for each route (the matrix is about who may, not about what is asked). */
+/** A directory "moved aside by a restore", removed by the admin in the matrix below. */
+const ASIDE = path.join(os.tmpdir(), `bsla-auth-aside-${process.pid}`);
+
 function sample(method: string, url: string, runId: number): HttpRequest {
   const path = url.replace(':target', 'mysql').replace(':id', String(runId));
   const bodies: Record<string, unknown> = {
     'POST /api/restores': { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' },
     'POST /api/targets/:target/verify': { snapshot: 'latest' },
+    'POST /api/restores/aside/remove': { target: 'mysql', name: ASIDE, confirm: ASIDE },
   };
   return {
     method: method as 'GET' | 'POST',
@@ -36,6 +43,12 @@ describe('auth matrix', () => {
     await createAgama(DB, 50);
     s = await makeServiceLab({ targets: { mysql: mysqlTarget(DB, { retention: { keepLast: 10 } }) } });
     firstRun = (await s.lab.engine.backup('mysql', 'test')).runId;
+    // Something a restore moved aside, for the admin-only removal route.
+    mkdirSync(ASIDE, { recursive: true });
+    s.lab.engine.catalog.addAside(
+      { target: 'mysql', kind: 'directory', name: ASIDE, was: 'directory /srv/agama', runId: null },
+      new Date()
+    );
   });
   afterAll(async () => {
     await s.service.close();
@@ -70,6 +83,8 @@ describe('auth matrix', () => {
       'GET /api/runs/:id viewer',
       'GET /api/audit viewer',
       'GET /api/restores viewer',
+      'GET /api/restores/aside viewer',
+      'POST /api/restores/aside/remove admin',
       'GET /api/whoami viewer',
       'GET /api/doctor admin',
       'POST /api/whoami viewer',
@@ -131,7 +146,7 @@ describe('auth matrix', () => {
     expect(runs.map((r) => `${r.operation} ${r.actor}`).sort()).toEqual(
       ['backup operator', 'backup admin', 'verify operator', 'verify admin', 'restore admin'].sort()
     );
-    expect(seen).toHaveLength(10 * 3 + 2 * 2 + 2); // viewer routes × 3 roles, operator × 2, admin × 1
+    expect(seen).toHaveLength(11 * 3 + 2 * 2 + 3); // viewer routes × 3 roles, operator × 2, admin × 1
   });
 
   it('/api/openapi.json and /metrics need no token unless api.metricsAuth', async () => {

@@ -3,6 +3,7 @@
  * (`src/api/types.ts`). Routes never hand out engine or catalog records directly.
  */
 import type { AuditRecord, RunRecord, SnapshotRecord } from '../catalog/catalog';
+import type { AsideView } from '../engine/aside';
 import type { CoveredState, SlaState, TargetState } from '../engine/sla';
 import { retentionText } from '../engine/sla';
 import type { TargetConfig } from '../config/types';
@@ -155,5 +156,17 @@ export function toRestore(r: RunRecord): Api.Restore {
     actor: r.actor,
     error: r.error,
     outcome: obj<Api.RestoreOutcome>(r.detail.restore),
+  };
+}
+
+export function toAside(a: AsideView): Api.AsideItem {
+  return {
+    target: a.target,
+    kind: a.kind,
+    name: a.name,
+    was: a.was,
+    createdAt: a.createdAt,
+    runId: a.runId,
+    bytes: a.bytes,
   };
 }

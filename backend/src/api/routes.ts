@@ -11,7 +11,16 @@ import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
 import { doctor } from '../doctor/doctor';
 import { HttpError } from './errors';
-import { heldSnapshots, toAuditEntry, toRestore, toRun, toSnapshot, toStatus, toTargetStatus } from './mapping';
+import {
+  heldSnapshots,
+  toAside,
+  toAuditEntry,
+  toRestore,
+  toRun,
+  toSnapshot,
+  toStatus,
+  toTargetStatus,
+} from './mapping';
 import * as S from './schemas';
 import type * as Api from './contract';
 
@@ -240,6 +249,40 @@ export function apiRoutes(): RouteDef[] {
           .runs({ operation: 'restore', limit: (req.query as { limit: number }).limit })
           .map(toRestore),
       }),
+    },
+    {
+      method: 'GET',
+      url: '/api/restores/aside',
+      role: 'viewer',
+      tag: 'restores',
+      summary: 'What restores moved aside (the data they replaced, kept) and is still there, newest first',
+      schema: {
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.getAsideSchema, ...errors(...AUTH_ERRORS) },
+      },
+      handler: async (_req, _reply, _caller, { engine }): Promise<Api.GetAside> => ({
+        items: (await engine.aside()).map(toAside),
+      }),
+    },
+    {
+      method: 'POST',
+      url: '/api/restores/aside/remove',
+      role: 'admin',
+      tag: 'restores',
+      summary: 'Delete one thing a restore moved aside, for good (confirm = its name)',
+      schema: {
+        headers: S.grafanaUserHeaderSchema,
+        body: S.removeAsideBodySchema,
+        response: { 200: S.asideItemSchema, ...errors(...AUTH_ERRORS, 404, 409, 413) },
+      },
+      handler: async (req, _reply, caller, { engine }): Promise<Api.AsideItem> => {
+        const body = req.body as Api.RemoveAsideRequest;
+        const target = knownTarget(engine, body.target).name;
+        if (body.confirm !== body.name) {
+          throw new HttpError(400, `body/confirm must equal the name '${body.name}' to confirm its removal`);
+        }
+        return toAside(await engine.removeAside(target, body.name, who(caller)));
+      },
     },
     {
       method: 'GET',

@@ -3,10 +3,12 @@
  * by running restic per request. It can be rebuilt from the repositories (see rebuild.ts).
  */
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Metadata } from '../targets/types';
 import type { Role } from '../config/types';
+import type { RunDetail } from './run-detail';
 
 /** One phase of a run with its own byte count, kept in the run's detail as `phases`. */
 export interface PhaseRecord {
@@ -20,7 +22,14 @@ export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';
 export type VerificationState = 'passed' | 'failed' | 'unverified';
 
 export interface RunRecord {
+  /** The catalog's own number (API, CLI): local to this catalog. */
   id: number;
+  /**
+   * The run's identity across catalogs and machines (a UUID, the `run=` tag of its snapshots):
+   * run ids restart after a catalog is rebuilt and two catalogs may share a repository, so only
+   * this may select what a run wrote (DESIGN §5 rule 7).
+   */
+  uid: string;
   target: string;
   operation: Operation;
   status: RunStatus;
@@ -31,7 +40,7 @@ export interface RunRecord {
   snapshotId: string | null;
   error: string | null;
   actor: string;
-  detail: Record<string, unknown>;
+  detail: RunDetail;
 }
 
 export interface SnapshotRecord {
@@ -45,9 +54,27 @@ export interface SnapshotRecord {
   verifiedAt: string | null;
   verificationDetail: string | null;
   runId: number | null;
+  /** The identity of the run that wrote it (its `run=` tag); null for snapshots of before run tags. */
+  runUid: string | null;
+  /**
+   * The order in which snapshots were taken (the catalog's sequence). "Newest" means the highest
+   * sequence, never the latest time: a clock that went back must not make old data the latest.
+   */
+  seq: number;
   /** Repositories holding it: primary first. */
   heldBy: string[];
   safety: boolean;
+}
+
+/** Data a restore moved aside; listed and removed by `backup-sla aside`. */
+export interface AsideRecord {
+  id: number;
+  target: string;
+  kind: 'database' | 'directory';
+  name: string;
+  was: string;
+  createdAt: string;
+  runId: number | null;
 }
 
 export interface AuditRecord {
@@ -117,11 +144,38 @@ const MIGRATIONS = [
    CREATE INDEX snapshots_forgotten ON snapshots (target) WHERE forgotten_at IS NOT NULL;`,
   // The audit log names the token's role apart from the (forwarded) user.
   `ALTER TABLE audit ADD COLUMN role TEXT;`,
+  // Run identity unique across catalogs (the run= tag); snapshots ordered by the sequence they
+  // were taken in, not by their time; what restores moved aside.
+  `ALTER TABLE runs ADD COLUMN uid TEXT;
+   UPDATE runs SET uid = 'legacy-' || id WHERE uid IS NULL;
+   CREATE UNIQUE INDEX runs_uid ON runs (uid);
+   ALTER TABLE snapshots ADD COLUMN run_uid TEXT;
+   UPDATE snapshots SET run_uid = CAST(run_id AS TEXT) WHERE run_id IS NOT NULL;
+   ALTER TABLE snapshots ADD COLUMN seq INTEGER;
+   UPDATE snapshots SET seq = (SELECT COUNT(*) FROM snapshots o WHERE o.time < snapshots.time
+     OR (o.time = snapshots.time AND o.rowid <= snapshots.rowid));
+   CREATE INDEX snapshots_held_seq ON snapshots (target, seq DESC) WHERE forgotten_at IS NULL;
+   CREATE TABLE aside (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     target TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     was TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     run_id INTEGER,
+     removed_at TEXT
+   );
+   CREATE TABLE pending_cleanup (
+     run_id INTEGER PRIMARY KEY,
+     target TEXT NOT NULL,
+     run_uid TEXT NOT NULL
+   );`,
 ];
 
 function toRun(r: any): RunRecord {
   return {
     id: r.id,
+    uid: r.uid,
     target: r.target,
     operation: r.operation,
     status: r.status,
@@ -164,10 +218,13 @@ export class Catalog {
       return;
     }
     if (file !== ':memory:') {
+      // The catalog and its WAL hold the whole history: readable by the service only; one left
+      // open to others (an older version, a copy) is made private again.
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      closeSync(openSync(file, 'a', 0o600));
       for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-        if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) {
+        if (!existsSync(f)) {
+          closeSync(openSync(f, 'a', 0o600));
+        } else if ((statSync(f).mode & 0o077) !== 0) {
           chmodSync(f, 0o600);
         }
       }
@@ -195,19 +252,28 @@ export class Catalog {
 
   // --- runs -----------------------------------------------------------------------------------
 
-  startRun(
-    target: string,
-    operation: Operation,
-    actor: string,
-    at: Date,
-    detail: Record<string, unknown> = {}
-  ): number {
+  startRun(target: string, operation: Operation, actor: string, at: Date, detail: RunDetail = {}): number {
     const r = this.db
       .prepare(
-        `INSERT INTO runs (target, operation, status, phase, started_at, actor, detail) VALUES (?, ?, 'running', 'starting', ?, ?, ?)`
+        `INSERT INTO runs (uid, target, operation, status, phase, started_at, actor, detail) VALUES (?, ?, ?, 'running', 'starting', ?, ?, ?)`
       )
-      .run(target, operation, at.toISOString(), actor, JSON.stringify(detail));
+      .run(randomUUID(), target, operation, at.toISOString(), actor, JSON.stringify(detail));
     return Number(r.lastInsertRowid);
+  }
+
+  /**
+   * Run ids of this catalog never go below `floor`: after a rebuild, new runs are numbered past
+   * every run the repositories name, so that no id is used twice.
+   */
+  reserveRunIds(floor: number): void {
+    const current = (
+      this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'runs'`).get() as { seq: number } | undefined
+    )?.seq;
+    if (current === undefined) {
+      this.db.prepare(`INSERT INTO sqlite_sequence (name, seq) VALUES ('runs', ?)`).run(floor);
+    } else if (current < floor) {
+      this.db.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'runs'`).run(floor);
+    }
   }
 
   /**
@@ -243,7 +309,7 @@ export class Catalog {
       snapshotId?: string | null;
       error?: string | null;
       bytesDone?: number | null;
-      detail?: Record<string, unknown>;
+      detail?: RunDetail;
     }
   ): void {
     const current = this.run(id);
@@ -302,20 +368,33 @@ export class Catalog {
     return r ? toRun(r) : null;
   }
 
+  /** The newest verification of a target that reached a verdict (passed or failed, not "could not verify"). */
+  lastVerdict(target: string): RunRecord | null {
+    const r = this.db
+      .prepare(
+        `SELECT * FROM runs WHERE target = ? AND operation = 'verify' AND status IN ('success', 'failed')
+           AND COALESCE(json_extract(detail, '$.verification.outcome'), '') != 'unknown' ORDER BY id DESC LIMIT 1`
+      )
+      .get(target);
+    return r ? toRun(r) : null;
+  }
+
   runningRuns(): RunRecord[] {
     return this.db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY id`).all().map(toRun);
   }
 
   // --- snapshots ------------------------------------------------------------------------------
 
+  /** Records a snapshot as the newest of the catalog's sequence. */
   addSnapshot(
-    s: Omit<SnapshotRecord, 'heldBy' | 'verification' | 'verifiedAt' | 'verificationDetail'>,
+    s: Omit<SnapshotRecord, 'heldBy' | 'verification' | 'verifiedAt' | 'verificationDetail' | 'seq'>,
     repository: string
   ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO snapshots (id, target, time, bytes, version, metadata, run_id, safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+          `INSERT OR REPLACE INTO snapshots (id, target, time, bytes, version, metadata, run_id, run_uid, safety, seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots))`
         )
         .run(
           s.id,
@@ -325,6 +404,7 @@ export class Catalog {
           s.version,
           s.metadata ? JSON.stringify(s.metadata) : null,
           s.runId,
+          s.runUid,
           s.safety ? 1 : 0
         );
       this.db
@@ -368,6 +448,8 @@ export class Catalog {
       verifiedAt: r.verified_at,
       verificationDetail: r.verification_detail,
       runId: r.run_id,
+      runUid: r.run_uid ?? null,
+      seq: r.seq,
       heldBy: held,
       safety: r.safety === 1,
     };
@@ -392,12 +474,30 @@ export class Catalog {
     return rows.map((r) => this.toSnapshot(r, primary, held.get(r.id) ?? []));
   }
 
-  /** Snapshots still held (not forgotten), newest first. */
+  /** Snapshots still held (not forgotten), newest (highest sequence) first. */
   snapshots(target: string, primary: string): SnapshotRecord[] {
     const rows = this.db
-      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL ORDER BY time DESC, rowid DESC`)
+      .prepare(`SELECT * FROM snapshots WHERE target = ? AND forgotten_at IS NULL ORDER BY seq DESC`)
       .all(target);
     return this.withHolders(rows, primary);
+  }
+
+  /**
+   * Every version ever taken of a target (held or forgotten; not safety snapshots, not those that
+   * failed verification), newest first: what the retention can have kept by now is judged on it.
+   */
+  versionHistory(target: string): Array<{ id: string; time: string }> {
+    return this.db
+      .prepare(
+        `SELECT id, time FROM snapshots WHERE target = ? AND safety = 0 AND verification != 'failed' ORDER BY seq DESC`
+      )
+      .all(target) as Array<{ id: string; time: string }>;
+  }
+
+  /** Every snapshot id the catalog ever recorded for a target, held or forgotten. */
+  knownSnapshotIds(target: string): Set<string> {
+    const rows = this.db.prepare(`SELECT id FROM snapshots WHERE target = ?`).all(target) as Array<{ id: string }>;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Whether retention (or cleanup) has ever removed a snapshot of the target. */
@@ -406,6 +506,58 @@ export class Catalog {
       this.db.prepare(`SELECT 1 FROM snapshots WHERE target = ? AND forgotten_at IS NOT NULL LIMIT 1`).get(target) !==
       undefined
     );
+  }
+
+  // --- partial snapshots a failed run could not remove ------------------------------------------
+
+  /** A failed run's cleanup could not reach the repository: done before the target's next retention. */
+  addPendingCleanup(runId: number, target: string, runUid: string): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO pending_cleanup (run_id, target, run_uid) VALUES (?, ?, ?)`)
+      .run(runId, target, runUid);
+  }
+
+  pendingCleanups(target: string): Array<{ runId: number; runUid: string }> {
+    return (
+      this.db
+        .prepare(`SELECT run_id, run_uid FROM pending_cleanup WHERE target = ? ORDER BY run_id`)
+        .all(target) as Array<{
+        run_id: number;
+        run_uid: string;
+      }>
+    ).map((r) => ({ runId: r.run_id, runUid: r.run_uid }));
+  }
+
+  clearPendingCleanup(runId: number): void {
+    this.db.prepare(`DELETE FROM pending_cleanup WHERE run_id = ?`).run(runId);
+  }
+
+  // --- aside -----------------------------------------------------------------------------------
+
+  addAside(item: Omit<AsideRecord, 'id' | 'createdAt'>, at: Date): void {
+    this.db
+      .prepare(`INSERT INTO aside (target, kind, name, was, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(item.target, item.kind, item.name, item.was, at.toISOString(), item.runId);
+  }
+
+  /** What restores moved aside and was not removed yet, newest first. */
+  asideItems(target?: string): AsideRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM aside WHERE removed_at IS NULL ${target ? 'AND target = ?' : ''} ORDER BY id DESC`)
+      .all(...(target ? [target] : [])) as any[];
+    return rows.map((r) => ({
+      id: r.id,
+      target: r.target,
+      kind: r.kind,
+      name: r.name,
+      was: r.was,
+      createdAt: r.created_at,
+      runId: r.run_id,
+    }));
+  }
+
+  markAsideRemoved(id: number, at: Date): void {
+    this.db.prepare(`UPDATE aside SET removed_at = ? WHERE id = ?`).run(at.toISOString(), id);
   }
 
   /** A held snapshot by full or short id (a unique prefix). */

@@ -1,32 +1,63 @@
 /**
  * Rebuilds the catalog's snapshot records from the repositories alone (`restic snapshots`), for
- * when the catalog file is lost. What only the catalog knew (metadata recorded at backup time,
- * verification results, run history) cannot come back; verification then checks what it can.
+ * when the catalog file is lost or disagrees with the repositories. What only the catalog knew
+ * (metadata recorded at backup time, verification results, run history) cannot come back;
+ * verification then checks what it can.
+ *
+ * - Snapshots the repository holds and the catalog does not are added, oldest first, so that the
+ *   catalog's sequence follows the order they were taken in as far as restic can tell.
+ * - Snapshots the catalog lists and the repository no longer holds are marked forgotten: a
+ *   catalog must never promise a version that is gone.
+ * - Run numbers of the rebuilt catalog continue past every number the tags name (snapshots of
+ *   before run identities carry the run's number), so no run id is used twice.
+ * - A repository that does not exist is an error ("no repository at …"): a rebuild never creates one.
  */
 import type { Engine } from '../engine/engine';
+import { parseTags, tags } from '../repository/tags';
 
-export async function rebuildCatalog(engine: Engine): Promise<{ target: string; found: number; added: number }[]> {
-  const out: { target: string; found: number; added: number }[] = [];
+export interface RebuildReport {
+  target: string;
+  /** Snapshots the repository holds for the target. */
+  found: number;
+  /** Added to the catalog. */
+  added: number;
+  /** Listed by the catalog but gone from the repository: now marked forgotten. */
+  dropped: number;
+}
+
+export async function rebuildCatalog(engine: Engine): Promise<RebuildReport[]> {
+  const out: RebuildReport[] = [];
+  let highestRunNumber = 0;
   for (const t of Object.values(engine.config.targets)) {
     const repo = engine.repository(t.repository);
-    const held = await repo.snapshots([`target=${t.name}`]);
-    const known = new Set(engine.catalog.snapshots(t.name, t.repository).map((s) => s.id));
+    const held = (await repo.snapshots([tags.target(t.name)])).sort(
+      (a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id)
+    );
+    const inRepo = new Set(held.map((s) => s.id));
+    const listed = engine.catalog.snapshots(t.name, t.repository);
+    const gone = listed.filter((s) => !inRepo.has(s.id)).map((s) => s.id);
+    engine.catalog.markForgotten(gone, engine.now());
+    const known = new Set(listed.map((s) => s.id));
     let added = 0;
     for (const s of held) {
+      const tag = parseTags(s.tags);
+      if (tag.run && /^\d+$/.test(tag.run)) {
+        highestRunNumber = Math.max(highestRunNumber, Number(tag.run));
+      }
       if (known.has(s.id)) {
         continue;
       }
-      const tag = (k: string) => s.tags?.find((x) => x.startsWith(`${k}=`))?.slice(k.length + 1) ?? null;
       engine.catalog.addSnapshot(
         {
           id: s.id,
           target: t.name,
           time: new Date(s.time).toISOString(),
           bytes: null,
-          version: tag('version'),
+          version: tag.version,
           metadata: null,
-          runId: tag('run') ? Number(tag('run')) : null,
-          safety: s.tags?.includes('reason=safety') ?? false,
+          runId: null,
+          runUid: tag.run,
+          safety: tag.safety,
         },
         t.repository
       );
@@ -35,7 +66,7 @@ export async function rebuildCatalog(engine: Engine): Promise<{ target: string; 
     for (const copy of t.copies) {
       const copies = await engine
         .repository(copy)
-        .snapshots([`target=${t.name}`])
+        .snapshots([tags.target(t.name)])
         .catch(() => []);
       for (const c of copies) {
         if (c.original) {
@@ -43,7 +74,8 @@ export async function rebuildCatalog(engine: Engine): Promise<{ target: string; 
         }
       }
     }
-    out.push({ target: t.name, found: held.length, added });
+    out.push({ target: t.name, found: held.length, added, dropped: gone.length });
   }
+  engine.catalog.reserveRunIds(highestRunNumber);
   return out;
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Catalog } from '../catalog/catalog';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, mysqlTarget } from '../test/mysql';
 import { EXIT } from './main';
@@ -32,7 +33,8 @@ describe('backup-sla CLI', () => {
     expect(r.stdout).toContain('mysql (mysql)');
     expect(r.stdout).toContain('RPO 24 h, RTO 5 min');
     expect(r.stdout).toContain('retention 4 weekly versions');
-    expect(r.stdout).toContain('dns: covered by ansible');
+    // No ansible target here: nothing may be listed as covered by one (it would not exist).
+    expect(r.stdout).not.toContain('covered by');
   });
 
   it('takes the config from $BACKUP_SLA_CONFIG and reports config errors with exit 3', async () => {
@@ -62,7 +64,8 @@ describe('backup-sla CLI', () => {
 
     const r2 = await cli([...c(), 'restore', 'mysql', 'latest', '--yes', '--no-safety-backup']);
     expect(r2.code).toBe(0);
-    expect(r2.stdout).toBe(`restored ${id.slice(0, 8)} to database agama_cli\n`);
+    // Where the data went first; then what came back, where the old data went, what to do next.
+    expect(r2.stdout.split('\n')[0]).toBe(`restored ${id.slice(0, 8)} to database agama_cli`);
 
     const f = await cli([...c(), 'forget', 'mysql']);
     expect(f.stdout).toBe('nothing to forget\n');
@@ -72,7 +75,39 @@ describe('backup-sla CLI', () => {
     expect(status.targets[0].name).toBe('mysql');
     expect(status.targets[0].checks.fresh.level).toBe('ok');
     expect(status.targets[0].checks.verified.level).toBe('ok');
-    expect(status.covered.map((x: { name: string }) => x.name)).toEqual(['nginx', 'uwsgi', 'telegraf', 'dns']);
+    expect(status.covered).toEqual([]);
+  });
+
+  it('a reader that goes away (status | head -1) ends the output quietly, without a stack trace', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        'bash',
+        ['-c', 'set -o pipefail; node "$0" --config "$1" status | head -c 1 >/dev/null', BIN, lab.configFile],
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stderr })
+      );
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('aside list shows what restores moved aside; aside remove deletes only what is listed', async () => {
+    const dir = path.join(lab.dir, 'agama.before-restore-x');
+    mkdirSync(dir);
+    const catalog = new Catalog(path.join(lab.dir, 'data', 'catalog.db'));
+    catalog.addAside(
+      { target: 'mysql', kind: 'directory', name: dir, was: 'directory /srv/agama', runId: null },
+      new Date()
+    );
+    catalog.close();
+    const l = await cli([...c(), 'aside', 'list']);
+    expect(l.stdout).toMatch(new RegExp(`^mysql +directory ${dir}  \\(was directory /srv/agama, `));
+    const unknown = await cli([...c(), 'aside', 'remove', 'mysql', lab.dir, '--yes']);
+    expect(unknown.code).toBe(EXIT.notFound);
+    expect(existsSync(lab.dir)).toBe(true);
+    const r = await cli([...c(), 'aside', 'remove', 'mysql', dir, '--yes']);
+    expect(r.stdout).toBe(`removed directory ${dir}\n`);
+    expect(existsSync(dir)).toBe(false);
+    expect((await cli([...c(), 'aside', 'list'])).stdout).toBe('nothing moved aside\n');
   });
 
   it('unknown targets and snapshots exit 5 with one line', async () => {

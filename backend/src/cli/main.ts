@@ -86,14 +86,39 @@ function ensureOk(outcome: RunOutcome): RunOutcome {
   return outcome;
 }
 
-async function confirm(target: string): Promise<boolean> {
+async function confirm(
+  expected: string,
+  question = `This replaces the current data of ${expected}. Type the target name to confirm: `
+): Promise<boolean> {
   if (!process.stdin.isTTY) {
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`This overwrites the current data of ${target}. Type the target name to confirm: `);
+  const answer = await rl.question(question);
   rl.close();
-  return answer.trim() === target;
+  return answer.trim() === expected;
+}
+
+/** What a restore did, for a person: where the data went, what came back, where the old data is, what next. */
+function restoreReport(o: RunOutcome): string {
+  const r = o.detail.restore;
+  const lines = [`restored ${o.snapshotId?.slice(0, 8)} to ${r?.location ?? o.detail.location}`];
+  const counts = Object.entries(r?.counts ?? {}).map(([k, n]) => `${n} ${k}`);
+  if (counts.length) {
+    lines.push(`  restored: ${counts.join(', ')}`);
+  }
+  if (o.detail.safetySnapshotId) {
+    lines.push(`  the state before the restore is kept as snapshot ${o.detail.safetySnapshotId.slice(0, 8)}`);
+  } else if (o.detail.safetyBackup === 'nothing') {
+    lines.push('  safety backup: there was nothing to save');
+  }
+  for (const m of r?.movedAside ?? []) {
+    lines.push(`  moved aside (kept): ${m}  (backup-sla aside list / remove)`);
+  }
+  for (const n of r?.next ?? []) {
+    lines.push(`  next: ${n}`);
+  }
+  return lines.join('\n');
 }
 
 export function buildProgram(): Command {
@@ -135,7 +160,7 @@ export function buildProgram(): Command {
         print(
           o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!
         );
-        const copyErrors = o.detail.copyErrors as string[] | undefined;
+        const copyErrors = o.detail.copyErrors;
         if (copyErrors?.length) {
           process.stderr.write(`warning: copy failed: ${copyErrors.join('; ')}\n`);
         }
@@ -208,9 +233,7 @@ export function buildProgram(): Command {
               actor()
             )
           );
-          print(
-            `restored ${o.snapshotId?.slice(0, 8)} to ${String(o.detail.location)}${o.detail.safetySnapshotId ? ` (safety snapshot ${String(o.detail.safetySnapshotId).slice(0, 8)})` : ''}`
-          );
+          print(restoreReport(o));
         })
     );
 
@@ -243,8 +266,14 @@ export function buildProgram(): Command {
             });
           }
           for (const t of state.targets) {
+            const causes = Object.values(t.checks)
+              .filter((c) => c.level !== 'ok' && c.cause)
+              .map((c) => `  cause: ${redact(c.cause!)}`);
             print(
-              `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`
+              [
+                `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
+                ...causes,
+              ].join('\n')
             );
           }
           for (const c of state.covered) {
@@ -303,8 +332,49 @@ export function buildProgram(): Command {
     .action(() =>
       withEngine(program, async (engine) => {
         for (const r of await rebuildCatalog(engine)) {
-          print(`${r.target}: ${r.found} snapshots in the repository, ${r.added} added to the catalog`);
+          print(
+            `${r.target}: ${r.found} snapshots in the repository, ${r.added} added to the catalog${r.dropped ? `, ${r.dropped} gone from the repository (dropped from the catalog)` : ''}`
+          );
         }
+      })
+    );
+
+  const aside = program
+    .command('aside')
+    .description('what restores moved aside (the data they replaced, kept): list it, remove it for good');
+  aside
+    .command('list [target]')
+    .description('list what restores moved aside and is still there')
+    .option('--json', 'machine-readable output')
+    .action((target: string | undefined, opts: { json?: boolean }) =>
+      withEngine(program, async (engine) => {
+        if (target !== undefined) {
+          engine.target(target);
+        }
+        const items = await engine.aside(target);
+        if (opts.json) {
+          return json(items);
+        }
+        if (!items.length) {
+          return print('nothing moved aside');
+        }
+        for (const a of items) {
+          print(`${a.target.padEnd(12)} ${a.kind.padEnd(9)} ${a.name}  (was ${a.was}, ${a.createdAt})`);
+        }
+      })
+    );
+  aside
+    .command('remove <target> <name>')
+    .description('delete one thing a restore moved aside, for good')
+    .option('--yes', 'confirm without asking')
+    .action((target: string, name: string, opts: { yes?: boolean }) =>
+      withEngine(program, async (engine) => {
+        engine.target(target);
+        if (!opts.yes && !(await confirm(name, `This deletes ${name} for good. Type its name to confirm: `))) {
+          throw new ExitError(`removal of ${name} not confirmed: re-run with --yes to confirm`, EXIT.usage);
+        }
+        const removed = await engine.removeAside(target, name, actor());
+        print(`removed ${removed.kind} ${removed.name}`);
       })
     );
 
@@ -339,6 +409,15 @@ function exitCodeOf(e: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `backup-sla status | head -1`: the reader went away; that ends the output, not the program with a stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') {
+        process.exit(process.exitCode ?? 0);
+      }
+      throw e;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -45,7 +45,27 @@ describe('configuration', () => {
     expect(t.retention).toEqual({ keepWeekly: 4 });
     expect(t.repository).toBe('main');
     expect((t.settings as any).connection.passwordFile).toBe(path.join(dir, 'mysql.pass'));
-    expect(c.covered.map((x) => x.name)).toEqual(['nginx', 'uwsgi', 'telegraf', 'dns']);
+    // Without a covered: section and without an ansible target, nothing is covered by one.
+    expect(c.covered).toEqual([]);
+    expect(t.safetyRetentionSeconds).toBe(30 * 86400);
+  });
+
+  it('the SLA covers nginx, uwsgi, telegraf and dns by the ansible target that exists, under its own name', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-'));
+    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n');
+    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n');
+    writeFileSync(
+      path.join(dir, 'c.yaml'),
+      base(`  infra:\n    kind: ansible\n    source: { path: ${dir} }\n    safetyRetention: 7d`)
+    );
+    const c = loadConfig(path.join(dir, 'c.yaml'));
+    expect(c.covered.map((x) => [x.name, x.coveredBy])).toEqual([
+      ['nginx', 'infra'],
+      ['uwsgi', 'infra'],
+      ['telegraf', 'infra'],
+      ['dns', 'infra'],
+    ]);
+    expect(c.targets.infra.safetyRetentionSeconds).toBe(7 * 86400);
   });
 
   it('names an unknown field', () => {

@@ -181,8 +181,9 @@ export function parseConfig(raw: unknown, file: string): Config {
   if (top.covered) {
     covered = top.covered.map((c) => ({ name: c.name, coveredBy: c.coveredBy, note: c.note ?? '' }));
   } else {
+    // The SLA covers these by the Ansible backup: only where an ansible target exists to do so.
     const ansible = Object.values(targets).find((t) => t.kind === 'ansible');
-    covered = DEFAULT_COVERED.map((c) => ({ ...c, coveredBy: ansible?.name ?? 'ansible' }));
+    covered = ansible ? DEFAULT_COVERED.map((c) => ({ ...c, coveredBy: ansible.name })) : [];
   }
   top.covered?.forEach((c, i) => {
     if (!top.targets[c.coveredBy]) {

@@ -152,7 +152,8 @@ describe('copies and damage', () => {
     expect(state.copiesHeld).toBe(1);
     expect(state.copiesRequired).toBe(2);
     expect(state.checks.copies.level).toBe('warning');
-    expect(state.checks.copies.reason).toMatch(/^copies missing the newest version: broken: broken: repository broken/);
+    expect(state.checks.copies.reason).toBe('copies missing the newest version: broken');
+    expect(state.checks.copies.cause).toMatch(/^broken: repository broken/);
   });
 
   it('verify fails on a damaged repository, and restic check says so', async () => {

@@ -1,12 +1,136 @@
+/**
+ * Retention, decided from the catalog: which snapshots of a target go. restic only applies the
+ * decision (`forget <ids>`), so retention costs nothing when nothing goes, and it follows the
+ * catalog's rules rather than restic's:
+ *
+ * - The policy (keepLast, keepDaily, keepWeekly, keepMonthly, keepWithin) is restic's own
+ *   algorithm (internal/restic/snapshot_policy.go), applied to the *versions*: newest first by
+ *   the catalog's sequence (the order the snapshots were taken), bucketed by their local time.
+ * - Safety snapshots (the state before a restore) are not versions: the policy never sees them;
+ *   they go when older than the target's safetyRetention.
+ * - A version that failed verification is not counted (DESIGN §5 rule 8: it never pushes out one
+ *   that passed); it goes once it is older than the oldest version the policy keeps.
+ * - Never removed: the newest version that passed verification, the snapshot just taken.
+ * - If the snapshots' times disagree with their order (a clock that went back) or lie in the
+ *   future, nothing is removed and the reason is reported (DESIGN §5 rule 7).
+ */
 import type { SnapshotRecord } from '../catalog/catalog';
+import type { Retention } from '../config/types';
+import { parseDuration } from '../config/duration';
+
+export interface RetentionPlan {
+  keep: string[];
+  remove: string[];
+  /** Why nothing was removed although the policy would have (clock trouble), in words. */
+  held: string | null;
+}
+
+/** Snapshot times a little ahead of the service's clock are tolerated (restic rounds to seconds). */
+const CLOCK_SLACK_MS = 60_000;
+
+/** The bucket a time falls in for each of restic's keep-<period> rules (local time, as restic). */
+const BUCKETS: Array<{ rule: keyof Retention; of: (d: Date) => number }> = [
+  { rule: 'keepDaily', of: (d) => d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate() },
+  { rule: 'keepWeekly', of: isoWeek },
+  { rule: 'keepMonthly', of: (d) => d.getFullYear() * 100 + (d.getMonth() + 1) },
+];
+
+/** ISO 8601 year and week (restic: `t.ISOWeek()`), as year*100 + week. */
+export function isoWeek(d: Date): number {
+  // The Thursday of d's week decides the year; week 1 is the week holding 4 January.
+  const thursday = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate() - ((d.getDay() + 6) % 7) + 3);
+  const year = new Date(thursday).getUTCFullYear();
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const firstThursday = jan4.getTime() - (((jan4.getUTCDay() + 6) % 7) - 3) * 86_400_000;
+  return year * 100 + 1 + Math.round((thursday - firstThursday) / (7 * 86_400_000));
+}
 
 /**
- * Which of restic's proposed removals really go: everything restic would forget, except the
- * newest snapshot that passed verification (docs/design.md §5 rule 2), so that a run of bad or
- * unverifiable backups can never push the last proven-good one out, and except the snapshot the
- * backup just took (restic breaks ties of equal times arbitrarily).
+ * restic's policy over versions given newest first: a version is kept if it is among the last
+ * keepLast, or is the newest of a day/week/month while that rule still has room, or lies within
+ * keepWithin of the newest version's time.
  */
-export function keepDecision(proposedRemovals: string[], held: SnapshotRecord[], justTaken?: string | null): string[] {
-  const newestGood = held.filter((s) => s.verification === 'passed').sort((a, b) => b.time.localeCompare(a.time))[0];
-  return proposedRemovals.filter((id) => id !== newestGood?.id && id !== justTaken);
+export function applyPolicy(versions: Array<{ id: string; time: string }>, policy: Retention): Set<string> {
+  const keep = new Set<string>();
+  const counters = new Map<keyof Retention, number>();
+  const last = new Map<keyof Retention, number>();
+  for (const b of BUCKETS) {
+    counters.set(b.rule, (policy[b.rule] as number | undefined) ?? 0);
+  }
+  const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
+  const newest = versions.length ? Date.parse(versions[0].time) : 0;
+  versions.forEach((v, i) => {
+    const t = new Date(v.time);
+    if (policy.keepLast && i < policy.keepLast) {
+      keep.add(v.id);
+    }
+    for (const b of BUCKETS) {
+      const n = counters.get(b.rule)!;
+      const bucket = b.of(t);
+      if (n > 0 && last.get(b.rule) !== bucket) {
+        keep.add(v.id);
+        counters.set(b.rule, n - 1);
+        last.set(b.rule, bucket);
+      }
+    }
+    if (within !== null && newest - t.getTime() <= within * 1000) {
+      keep.add(v.id);
+    }
+  });
+  return keep;
+}
+
+/** Clock trouble among snapshots held newest (highest sequence) first, in words; null when none. */
+export function clockTrouble(held: SnapshotRecord[], now: Date): string | null {
+  const future = held.find((s) => Date.parse(s.time) > now.getTime() + CLOCK_SLACK_MS);
+  if (future) {
+    return `snapshot ${future.id.slice(0, 8)} is dated ${future.time}, after the service's clock (${now.toISOString()}): the clock went back or was wrong`;
+  }
+  for (let i = 1; i < held.length; i++) {
+    const newer = held[i - 1];
+    const older = held[i];
+    if (Date.parse(newer.time) + CLOCK_SLACK_MS < Date.parse(older.time)) {
+      return `snapshot ${newer.id.slice(0, 8)} (${newer.time}) was taken after ${older.id.slice(0, 8)} but is dated before it: the clock went back`;
+    }
+  }
+  return null;
+}
+
+export interface PlanOptions {
+  policy: Retention;
+  safetyRetentionSeconds: number;
+  now: Date;
+  /** The snapshot the backup has just taken: never removed by its own retention. */
+  justTaken?: string | null;
+}
+
+/** What retention removes among the snapshots held (newest first, by sequence). */
+export function planRetention(held: SnapshotRecord[], o: PlanOptions): RetentionPlan {
+  const trouble = clockTrouble(held, o.now);
+  const versions = held.filter((s) => !s.safety);
+  const counted = versions.filter((s) => s.verification !== 'failed');
+  const kept = applyPolicy(counted, o.policy);
+  const oldestKept = counted.filter((s) => kept.has(s.id)).pop();
+  const newestPassed = versions.find((s) => s.verification === 'passed');
+  const remove: string[] = [];
+  for (const s of held) {
+    if (s.id === o.justTaken || s.id === newestPassed?.id) {
+      continue;
+    }
+    if (s.safety) {
+      if (o.now.getTime() - Date.parse(s.time) > o.safetyRetentionSeconds * 1000) {
+        remove.push(s.id);
+      }
+    } else if (s.verification === 'failed') {
+      if (oldestKept && s.seq < oldestKept.seq) {
+        remove.push(s.id);
+      }
+    } else if (!kept.has(s.id)) {
+      remove.push(s.id);
+    }
+  }
+  if (trouble && remove.length) {
+    return { keep: held.map((s) => s.id), remove: [], held: `retention skipped: ${trouble}` };
+  }
+  return { keep: held.map((s) => s.id).filter((id) => !remove.includes(id)), remove, held: null };
 }

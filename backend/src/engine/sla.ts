@@ -6,12 +6,16 @@ import type { Catalog, RunRecord, SnapshotRecord } from '../catalog/catalog';
 import type { Config, Retention, TargetConfig } from '../config/types';
 import { formatDuration } from '../config/duration';
 import { nextSlot, previousSlot } from '../scheduler/cron';
+import { applyPolicy } from './retention';
 
 export type Level = 'ok' | 'warning' | 'critical' | 'unknown';
 
 export interface Check {
   level: Level;
+  /** In words a person reads. */
   reason: string;
+  /** The tool's own words behind it (an error message), if any. */
+  cause?: string | null;
 }
 
 export interface TargetState {
@@ -36,6 +40,8 @@ export interface TargetState {
     durationSeconds: number | null;
     snapshotId: string | null;
   } | null;
+  /** The newest verification that reached a verdict (a "could not verify" is not one). */
+  lastVerdict: { at: string; success: boolean } | null;
   copiesHeld: number;
   copiesRequired: number;
   recoverySeconds: number | null;
@@ -98,60 +104,143 @@ function seconds(from: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
 }
 
+/** Times a little ahead of the clock are tolerated (clocks of the CLI and the daemon differ a little). */
+const CLOCK_SLACK_MS = 60_000;
+
+function inFuture(iso: string, now: Date): boolean {
+  return Date.parse(iso) > now.getTime() + CLOCK_SLACK_MS;
+}
+
 function freshness(
   t: TargetConfig,
   lastGood: RunRecord | null,
   lastBackup: RunRecord | null,
-  held: number,
+  versions: number,
   now: Date
 ): Check {
-  const failed = lastBackup?.status === 'failed' ? `; last backup failed: ${lastBackup.error ?? 'unknown error'}` : '';
+  const failed = lastBackup?.status === 'failed';
+  // The tool's own words behind "the last backup failed", shown apart from the sentence.
+  const cause = failed ? { cause: lastBackup.error ?? 'unknown error' } : {};
+  const tail = failed ? '; the last backup failed' : '';
   if (t.rpoSeconds === null) {
-    return held > 0
-      ? { level: failed ? 'warning' : 'ok', reason: `current version held${failed}` }
-      : { level: 'critical', reason: `no version held yet${failed}` };
+    return versions > 0
+      ? { level: failed ? 'warning' : 'ok', reason: `current version held${tail}`, ...cause }
+      : { level: 'critical', reason: `no version held yet${tail}`, ...cause };
   }
   if (!lastGood?.finishedAt) {
-    return { level: 'critical', reason: `no good backup yet, RPO ${formatDuration(t.rpoSeconds)}${failed}` };
+    return { level: 'critical', reason: `no good backup yet, RPO ${formatDuration(t.rpoSeconds)}${tail}`, ...cause };
+  }
+  if (inFuture(lastGood.finishedAt, now)) {
+    // An age below zero must not read as fresh: the clock went back (or was wrong then).
+    return {
+      level: 'warning',
+      reason: `the last good backup is dated ${lastGood.finishedAt}, after the service's clock (${now.toISOString()}): the clock went back or was wrong; its age is unknown${tail}`,
+      ...cause,
+    };
   }
   const age = seconds(lastGood.finishedAt, now);
   const words = `last good backup ${ago(age)}, RPO ${formatDuration(t.rpoSeconds)}`;
   if (age > t.rpoSeconds) {
-    return { level: 'critical', reason: `${words}${failed}` };
+    return { level: 'critical', reason: `${words}${tail}`, ...cause };
   }
-  return { level: failed ? 'warning' : 'ok', reason: `${words}${failed}` };
+  return { level: failed ? 'warning' : 'ok', reason: `${words}${tail}`, ...cause };
 }
 
 /**
- * Fewer versions than the policy keeps is expected while a new target builds up its history
- * (nothing was ever forgotten): that is fine. Fewer after retention has removed some means
- * versions are missing that should be there.
+ * When the history will be complete: the policy's rules that are not full yet, estimated from the
+ * first version and the schedule (one version per period from then on). null when it cannot be
+ * told (keepLast on a target that saves only on change) or when it is complete.
  */
-function versions(held: number, required: number, everForgotten: boolean): Check {
+function completeAt(t: TargetConfig, ever: VersionRow[], expected: number, required: number, now: Date): string | null {
+  if (expected >= required || !ever.length) {
+    return null;
+  }
+  const first = new Date(ever[ever.length - 1].time);
+  const r = t.retention;
+  const estimates: number[] = [];
+  const add = (n: number | undefined, step: (d: Date, k: number) => Date) => {
+    if (n) {
+      estimates.push(step(first, n - 1).getTime());
+    }
+  };
+  add(r.keepDaily, (d, k) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + k));
+  add(r.keepWeekly, (d, k) => new Date(d.getFullYear(), d.getMonth(), d.getDate() - ((d.getDay() + 6) % 7) + 7 * k));
+  add(r.keepMonthly, (d, k) => new Date(d.getFullYear(), d.getMonth() + k, 1));
+  if (r.keepLast) {
+    if (t.rpoSeconds === null) {
+      return null; // versions come when the content changes: no date to promise
+    }
+    let at: Date | null = now;
+    for (let k = 0; k < r.keepLast - ever.length && at; k++) {
+      at = nextSlot(t.schedule, at);
+    }
+    if (!at) {
+      return null;
+    }
+    estimates.push(at.getTime());
+  }
+  return estimates.length ? new Date(Math.max(...estimates, now.getTime())).toISOString() : null;
+}
+
+/**
+ * Versions are judged against what the retention can have kept by now: the policy applied to
+ * every version ever taken (held or forgotten). Fewer than required is fine while the history
+ * builds up; fewer than the retention can have kept means versions are missing.
+ */
+function versions(
+  t: TargetConfig,
+  held: number,
+  expected: number,
+  required: number,
+  complete: string | null,
+  retentionHeld: string | null
+): Check {
   if (held === 0) {
     return { level: 'critical', reason: `no versions held, ${required} required` };
   }
+  if (retentionHeld) {
+    return { level: 'warning', reason: `${held} of ${required} versions held; ${retentionHeld}` };
+  }
+  if (held < expected) {
+    return {
+      level: 'warning',
+      reason: `only ${held} of ${required} versions held; the retention (${retentionText(t.retention)}) can have kept ${expected} by now`,
+    };
+  }
   if (held < required) {
-    return everForgotten
-      ? { level: 'warning', reason: `only ${held} of ${required} versions held` }
-      : { level: 'ok', reason: `${held} of ${required} versions held so far (building up)` };
+    const when = complete ? `; complete by ${complete.slice(0, 10)}` : '';
+    return { level: 'ok', reason: `${held} of ${required} versions held so far (building up${when})` };
   }
   return { level: 'ok', reason: `${held} versions held, ${required} required` };
 }
 
-function verified(t: TargetConfig, last: TargetState['lastVerification'], error: string | null, now: Date): Check {
+function verified(
+  t: TargetConfig,
+  last: TargetState['lastVerification'],
+  error: string | null,
+  lastVerdict: RunRecord | null,
+  now: Date
+): Check {
   if (!last) {
     return { level: 'warning', reason: 'never verified' };
   }
   if (last.outcome === 'unknown') {
-    // Nothing was learned about the snapshot: not a failure of the backup, but not proof either.
-    const why = error ? `: ${error.replace(/^could not verify: /, '')}` : '';
-    return { level: 'unknown', reason: `could not verify ${ago(seconds(last.at, now))}${why}` };
+    // Nothing was learned about the snapshot: not a failure of the backup, but no proof either.
+    const before = lastVerdict?.finishedAt
+      ? `; the last verification that ran ${lastVerdict.status === 'success' ? 'passed' : 'failed'} ${ago(seconds(lastVerdict.finishedAt, now))}`
+      : '';
+    return {
+      level: 'unknown',
+      reason: `could not verify ${ago(seconds(last.at, now))}${before}`,
+      ...(error ? { cause: error } : {}),
+    };
   }
   if (!last.success) {
-    // Why, in words: a verification that found different data and one that never finished differ.
-    const why = error ? `: ${error.replace(/^verification failed: /, '')}` : '';
-    return { level: 'critical', reason: `last verification failed ${ago(seconds(last.at, now))}${why}` };
+    return {
+      level: 'critical',
+      reason: `last verification failed ${ago(seconds(last.at, now))}`,
+      ...(error ? { cause: error } : {}),
+    };
   }
   if (t.verifySchedule) {
     const prev = previousSlot(t.verifySchedule, now);
@@ -178,10 +267,13 @@ function copies(
   if (missing.length === 0) {
     return { check: { level: 'ok', reason: `${held} of ${required} copies hold the newest version` }, held };
   }
-  const errors = (lastBackup?.detail.copyErrors as string[] | undefined) ?? [];
-  const why = errors.length ? `: ${errors.join('; ')}` : '';
+  const errors = lastBackup?.detail.copyErrors ?? [];
   return {
-    check: { level: 'warning', reason: `copies missing the newest version: ${missing.join(', ')}${why}` },
+    check: {
+      level: 'warning',
+      reason: `copies missing the newest version: ${missing.join(', ')}`,
+      ...(errors.length ? { cause: errors.join('; ') } : {}),
+    },
     held,
   };
 }
@@ -194,8 +286,12 @@ function recovery(t: TargetConfig, measured: number | null, how: string): Check 
   return { level: measured > t.rtoSeconds ? 'warning' : 'ok', reason: words };
 }
 
+type VersionRow = { id: string; time: string };
+
 export function targetState(t: TargetConfig, catalog: Catalog, now: Date): TargetState {
   const snapshots = catalog.snapshots(t.name, t.repository);
+  // Versions: safety snapshots are not versions; one that failed verification is not a working one.
+  const versionsHeld = snapshots.filter((s) => !s.safety && s.verification !== 'failed');
   const lastGood = catalog.lastRun(t.name, 'backup', ['success', 'unchanged']);
   const lastBackup = catalog.lastRun(t.name, 'backup', ['success', 'unchanged', 'failed']);
   const lastVerify = catalog.lastRun(t.name, 'verify', ['success', 'failed']);
@@ -209,31 +305,50 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const runs = [lastBackup, lastVerify, lastRestore, running].filter((r): r is RunRecord => !!r);
   const lastRun = runs.sort((a, b) => b.id - a.id)[0] ?? null;
 
-  const outcome = (lastVerify?.detail.verification as { outcome?: 'passed' | 'failed' | 'unknown' } | undefined)
-    ?.outcome;
+  const outcome = lastVerify?.detail.verification?.outcome;
   const lastVerification = lastVerify?.finishedAt
     ? {
         at: lastVerify.finishedAt,
         success: lastVerify.status === 'success',
         outcome: outcome ?? (lastVerify.status === 'success' ? ('passed' as const) : ('failed' as const)),
-        durationSeconds: (lastVerify.detail.durationSeconds as number | undefined) ?? null,
-        snapshotId: (lastVerify.detail.snapshot as string | undefined) ?? lastVerify.snapshotId,
+        durationSeconds: lastVerify.detail.durationSeconds ?? null,
+        snapshotId: lastVerify.detail.snapshot ?? lastVerify.snapshotId,
       }
     : null;
+  const lastVerdict = outcome === 'unknown' ? catalog.lastVerdict(t.name) : lastVerify;
   // The measured recovery time: the newest real restore, else the newest verification (a test restore).
-  const restoreSeconds = (lastRestore?.detail.durationSeconds as number | undefined) ?? null;
-  const verifySeconds =
-    lastVerify?.status === 'success' ? ((lastVerify.detail.durationSeconds as number | undefined) ?? null) : null;
+  const restoreSeconds = lastRestore?.detail.durationSeconds ?? null;
+  const verifySeconds = lastVerify?.status === 'success' ? (lastVerify.detail.durationSeconds ?? null) : null;
   const useRestore =
     restoreSeconds !== null && (!lastVerify || (lastRestore?.id ?? 0) > lastVerify.id || verifySeconds === null);
   const recoverySeconds = useRestore ? restoreSeconds : verifySeconds;
 
   const required = versionsRequired(t.retention);
-  const copy = copies(t, snapshots.find((s) => !s.safety) ?? snapshots[0], lastBackup);
+  const ever = catalog.versionHistory(t.name);
+  const expected = Math.min(required, applyPolicy(ever, t.retention).size);
+  const complete = completeAt(t, ever, expected, required, now);
+  const copy = copies(
+    t,
+    snapshots.find((s) => !s.safety),
+    lastBackup
+  );
   const checks = {
-    fresh: freshness(t, lastGood, lastBackup, snapshots.length, now),
-    versions: versions(snapshots.length, required, catalog.everForgotten(t.name)),
-    verified: verified(t, lastVerification, lastVerify?.status === 'failed' ? lastVerify.error : null, now),
+    fresh: freshness(t, lastGood, lastBackup, versionsHeld.length, now),
+    versions: versions(
+      t,
+      versionsHeld.length,
+      expected,
+      required,
+      complete,
+      catalog.lastRun(t.name, 'backup', ['success'])?.detail.retentionHeld ?? null
+    ),
+    verified: verified(
+      t,
+      lastVerification,
+      lastVerify?.status === 'failed' ? lastVerify.error : null,
+      lastVerdict,
+      now
+    ),
     copies: copy.check,
     recovery: recovery(t, recoverySeconds, useRestore ? 'restore' : 'test restore'),
   };
@@ -251,11 +366,14 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
     ageSeconds: lastGood?.finishedAt ? seconds(lastGood.finishedAt, now) : null,
     lastRun,
     lastBackup,
-    versionsHeld: snapshots.length,
+    versionsHeld: versionsHeld.length,
     versionsRequired: required,
-    versionsExpected: required,
-    versionsCompleteAt: null,
+    versionsExpected: expected,
+    versionsCompleteAt: complete,
     lastVerification,
+    lastVerdict: lastVerdict?.finishedAt
+      ? { at: lastVerdict.finishedAt, success: lastVerdict.status === 'success' }
+      : null,
     copiesHeld: copy.held,
     copiesRequired: t.copies.length,
     recoverySeconds,

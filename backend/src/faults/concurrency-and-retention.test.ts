@@ -171,7 +171,8 @@ describe('backups failing for weeks', () => {
     expect(st.level).toBe('critical');
     expect(st.checks.fresh).toEqual({
       level: 'critical',
-      reason: `last good backup 49 d ago, RPO 24 h; last backup failed: ${last!.error}`,
+      reason: 'last good backup 49 d ago, RPO 24 h; the last backup failed',
+      cause: last!.error,
     });
     expect(st.reasons[0]).toBe(st.checks.fresh.reason);
     expect(st.checks.versions).toEqual({ level: 'ok', reason: '5 versions held, 4 required' });

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab, resticSnapshots } from '../test/harness';
+import { makeLab, Lab, resticSnapshots, runTag } from '../test/harness';
 import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
 import { createAgama, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor } from '../test/process';
@@ -178,7 +178,7 @@ describe('kill -9 of the daemon', () => {
   it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {
     const runId = await trigger(d!, '/api/targets/mysql/backup', {});
     // restic outlives the daemon and, seeing its input end, would commit what it had read.
-    await killDuring(runId, ['restic', ` run=${runId} `, '--stdin'], 1_000_000);
+    await killDuring(runId, ['restic', ` ${runTag(lab, runId)} `, '--stdin'], 1_000_000);
 
     const r = lab.engine.catalog.run(runId)!;
     expect(r.status).toBe('failed');
@@ -187,13 +187,14 @@ describe('kill -9 of the daemon', () => {
     // The killed restic may still have committed what it had read: that snapshot must be gone.
     await expectClean(lab, d!);
     expect(lab.engine.snapshots('mysql').map((s) => s.id)).toEqual([firstSnapshot]);
-    expect((await resticSnapshots(lab)).filter((s) => s.tags.includes(`run=${runId}`))).toEqual([]);
+    expect((await resticSnapshots(lab)).filter((s) => s.tags.includes(runTag(lab, runId)))).toEqual([]);
 
     // The status tells the truth: the last backup failed (interrupted), the earlier one still counts.
     const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
     expect(st.lastBackup!.status).toBe('failed');
     expect(st.checks.fresh.level).toBe('warning');
-    expect(st.checks.fresh.reason).toMatch(/last backup failed: interrupted/);
+    expect(st.checks.fresh.reason).toMatch(/the last backup failed$/);
+    expect(st.checks.fresh.cause).toMatch(/^interrupted/);
     expect(await metric(d!, 'last_run_success')).toBe(0);
     expect(await metric(d!, 'snapshots')).toBe(1);
 
@@ -217,11 +218,15 @@ describe('kill -9 of the daemon', () => {
     // The status says the last verification did not pass, and why in words.
     const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
     expect(st.lastVerification!.success).toBe(false);
+    // Interrupted, the verification learned nothing about the snapshot: "could not verify", not failed.
     expect(st.checks.verified).toEqual({
-      level: 'critical',
-      reason: expect.stringMatching(/^last verification failed .* ago: interrupted: the process running it stopped$/),
+      level: 'unknown',
+      reason: expect.stringMatching(/^could not verify .* ago/),
+      cause: 'interrupted: the process running it stopped',
     });
-    expect(await metric(d!, 'last_verify_success')).toBe(0);
+    // No verdict yet: the success metric is absent (no false "verification failed" alert), unknown is 1.
+    expect(await metric(d!, 'last_verify_success')).toBeNull();
+    expect(await metric(d!, 'last_verify_unknown')).toBe(1);
 
     const next = await finished(d!, await trigger(d!, '/api/targets/mysql/verify', { snapshot: firstSnapshot }));
     expect(next.status).toBe('success');

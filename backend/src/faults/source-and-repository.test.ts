@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab } from '../test/harness';
+import { makeLab, Lab, runTag } from '../test/harness';
 import { createAgama, mysqlEnv, mysqlTarget, query, tableState } from '../test/mysql';
 import { pidsMatching, waitFor, descendants } from '../test/process';
 import { services, sftpRepository } from '../test/services';
@@ -148,7 +148,8 @@ describe('source and repository faults', () => {
     expect(lab.engine.snapshots('nopriv')).toEqual([]);
     const st = targetState(lab.engine.config.targets.nopriv, lab.engine.catalog, new Date());
     expect(st.level).toBe('critical');
-    expect(st.checks.fresh.reason).toContain(`last backup failed: ${o.error}`);
+    expect(st.checks.fresh.reason).toContain('the last backup failed');
+    expect(st.checks.fresh.cause).toBe(o.error);
   });
 
   it("a user who may read but not dump: the dump's own refusal, in one line, and nothing saved", async () => {
@@ -198,7 +199,8 @@ describe('source and repository faults', () => {
 
     const st = targetState(lab.engine.config.targets.mysql, lab.engine.catalog, new Date());
     expect(st.checks.fresh.level).toBe('warning');
-    expect(st.checks.fresh.reason).toContain(`last backup failed: ${o.error}`);
+    expect(st.checks.fresh.reason).toContain('the last backup failed');
+    expect(st.checks.fresh.cause).toBe(o.error);
 
     const v = await lab.engine.verify('mysql', good.snapshotId!, 'test');
     expect(v.status).toBe('success');
@@ -221,7 +223,7 @@ describe('source and repository faults', () => {
       await waitFor(
         () => {
           const id = runningId();
-          uploader = id ? pidsMatching('restic', ' backup ', `run=${id} `)[0] : undefined;
+          uploader = id ? pidsMatching('restic', ' backup ', `${runTag(lab, id)} `)[0] : undefined;
           return uploader !== undefined && bytesRead(uploader) > 2_000_000;
         },
         30_000,
@@ -263,10 +265,11 @@ describe('source and repository faults', () => {
     expect(lab.engine.snapshots('remote').map((x) => x.id)).toEqual([good.snapshotId]);
     const st = targetState(lab.engine.config.targets.remote, lab.engine.catalog, new Date());
     expect(st.lastBackup!.status).toBe('failed');
-    expect(st.checks.fresh.reason).toContain(`last backup failed: ${b.error}`);
+    expect(st.checks.fresh.reason).toContain('the last backup failed');
+    expect(st.checks.fresh.cause).toBe(b.error);
 
     // Run B's snapshot is in the repository, unknown to the catalog (its cleanup could not reach it).
-    expect((await lab.engine.repository('remote').snapshots([`run=${b.runId}`])).map((x) => x.id)).toHaveLength(1);
+    expect((await lab.engine.repository('remote').snapshots([runTag(lab, b.runId)])).map((x) => x.id)).toHaveLength(1);
 
     // sshd is back: the next run works, and removes what run B had to leave behind.
     const next = await lab.engine.backup('remote', 'test');
@@ -294,7 +297,7 @@ describe('source and repository faults', () => {
 
     const o = await lab.engine.backup('full', 'test');
     expect(o.status).toBe('failed');
-    expectOneLine(o.error, /^repository full: .*no space left on device$/);
+    expectOneLine(o.error, /^repository full: no space left on device where it is stored: free space there/);
     expect(lab.engine.snapshots('full').map((s) => s.id)).toEqual([good.snapshotId]);
     await expectClean(lab, 'full', path.join(fullDir, 'repo'));
     expect(await resticIds(lab, 'full')).toEqual([good.snapshotId]);
@@ -312,7 +315,7 @@ describe('source and repository faults', () => {
     expect(await tableState(`${FULL}_back`)).toEqual(before);
     await query(`DROP DATABASE ${FULL}_back`);
     const st = targetState(lab.engine.config.targets.full, lab.engine.catalog, new Date());
-    expect(st.checks.fresh.reason).toContain('no space left on device');
+    expect(st.checks.fresh.cause).toContain('no space left on device');
     await expectClean(lab, 'full', path.join(fullDir, 'repo'));
   });
 });

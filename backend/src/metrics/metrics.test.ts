@@ -65,6 +65,7 @@ describe('/metrics', () => {
         'snapshots_required',
         'last_verify_timestamp_seconds',
         'last_verify_success',
+        'last_verify_unknown',
         'last_restore_duration_seconds',
         'copies_ok',
         'copies_required',

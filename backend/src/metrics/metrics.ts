@@ -60,13 +60,18 @@ export const DEFINITIONS: Definition[] = [
   },
   {
     name: 'last_verify_timestamp_seconds',
-    help: 'When the last verification (test restore) finished (unix seconds; 0 = never)',
-    value: (t) => epoch(t.lastVerification?.at),
+    help: 'When the last verification that reached a verdict (test restore) finished (unix seconds; 0 = never)',
+    value: (t) => epoch(t.lastVerdict?.at),
   },
   {
     name: 'last_verify_success',
-    help: 'Whether the last verification passed (1) or failed (0); absent before the first',
-    value: (t) => (t.lastVerification ? (t.lastVerification.success ? 1 : 0) : null),
+    help: 'Whether the last verification that reached a verdict passed (1) or failed (0); absent before the first',
+    value: (t) => (t.lastVerdict ? (t.lastVerdict.success ? 1 : 0) : null),
+  },
+  {
+    name: 'last_verify_unknown',
+    help: 'Whether the last verification could not run (1: source or repository unreachable, nothing learned) or ran (0)',
+    value: (t) => (t.lastVerification ? (t.lastVerification.outcome === 'unknown' ? 1 : 0) : null),
   },
   {
     name: 'last_restore_duration_seconds',

@@ -7,11 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { RepositoryConfig, Retention } from '../config/types';
+import { RepositoryConfig } from '../config/types';
 import { RwLock } from './rwlock';
 import { readSecret } from '../config/secret';
 import { CommandError, CommandSpec, run, start, lastLine } from '../util/subprocess';
 import { redact } from '../util/redact';
+import { tags } from './tags';
 
 export interface ResticSnapshot {
   id: string;
@@ -51,6 +52,27 @@ export class RepositoryError extends Error {
   }
 }
 
+/**
+ * The repository could not be reached or opened (no repository at the URL, wrong password, the
+ * server or network down): nothing was learned about the snapshots in it. A verification that
+ * meets this is "could not verify", never "failed".
+ */
+export class RepositoryUnavailableError extends RepositoryError {
+  readonly unavailable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RepositoryUnavailableError';
+  }
+}
+
+/** There is no repository at the URL (mistyped, not created yet: only a backup creates one). */
+export class NoRepositoryError extends RepositoryUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoRepositoryError';
+  }
+}
+
 /** The repository is locked by a live process (rule 5: respected, never broken). */
 export class RepositoryLockedError extends RepositoryError {
   constructor(repo: string, detail: string) {
@@ -61,6 +83,12 @@ export class RepositoryLockedError extends RepositoryError {
 
 const LOCKED = /repository is already locked|unable to create lock/i;
 const NOT_A_REPO = /Is there a repository at the following location|does not exist|unable to open config file/i;
+/** What the storage under the repository says (restic then fails to write, even its lock). */
+const NO_SPACE = /no space left on device/i;
+const READ_ONLY = /read-only file system/i;
+const WRONG_PASSWORD = /wrong password or no key found/i;
+const UNREACHABLE =
+  /connection refused|no such host|network is unreachable|i\/o timeout|connection reset|ssh command exited|unable to start the sftp session|connection lost|server misbehaving|permission denied/i;
 /** Waits between attempts when the repository is locked by a live process (≈ 15 s in all). */
 const LOCK_RETRY_MS = [1000, 2000, 4000, 8000];
 /** Bounds for restic commands that are not backups (those get the target's timeout). */
@@ -70,26 +98,6 @@ export function resticTime(d: Date): string {
   // restic --time takes local time "YYYY-MM-DD HH:MM:SS"
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-export function retentionArgs(r: Retention): string[] {
-  const args: string[] = [];
-  if (r.keepLast) {
-    args.push('--keep-last', String(r.keepLast));
-  }
-  if (r.keepDaily) {
-    args.push('--keep-daily', String(r.keepDaily));
-  }
-  if (r.keepWeekly) {
-    args.push('--keep-weekly', String(r.keepWeekly));
-  }
-  if (r.keepMonthly) {
-    args.push('--keep-monthly', String(r.keepMonthly));
-  }
-  if (r.keepWithin) {
-    args.push('--keep-within', r.keepWithin);
-  }
-  return args;
 }
 
 export interface ResticOptions {
@@ -165,10 +173,34 @@ export class ResticRepository {
           line = `${first.trim()} (${line})`;
         }
       }
+      const said = redact(line.replace(/^Fatal: /, ''));
+      // The storage's own cause first: a full or read-only disk also makes taking the lock fail,
+      // which is not another process holding it.
+      if (NO_SPACE.test(e.stderr)) {
+        return new RepositoryError(
+          `repository ${this.name}: no space left on device where it is stored: free space there (or apply retention to a copy) and run again; the snapshots it holds are untouched`
+        );
+      }
+      if (READ_ONLY.test(e.stderr)) {
+        return new RepositoryError(
+          `repository ${this.name}: its file system is read-only: remount it read-write (or fix the mount) and run again; the snapshots it holds are untouched`
+        );
+      }
+      if (NOT_A_REPO.test(e.stderr) && !/\bpack\b|\bblob\b/i.test(line)) {
+        return new NoRepositoryError(
+          `repository ${this.name}: no repository at ${redact(this.config.url)} (only a backup creates one)`
+        );
+      }
+      if (WRONG_PASSWORD.test(e.stderr)) {
+        return new RepositoryUnavailableError(`repository ${this.name}: wrong password or no key found`);
+      }
       if (LOCKED.test(e.stderr)) {
         return new RepositoryLockedError(this.name, redact(line));
       }
-      return new RepositoryError(`repository ${this.name}: ${redact(line.replace(/^Fatal: /, ''))}`);
+      if (UNREACHABLE.test(e.stderr)) {
+        return new RepositoryUnavailableError(`repository ${this.name}: ${said}`);
+      }
+      return new RepositoryError(`repository ${this.name}: ${said}`);
     }
     return e as Error;
   }
@@ -187,7 +219,7 @@ export class ResticRepository {
         return await run(this.spec(args, timeoutMs), { signal });
       } catch (e) {
         if (
-          !(e instanceof CommandError && LOCKED.test(e.stderr)) ||
+          !(this.describe(e) instanceof RepositoryLockedError) ||
           waitMs === LOCK_RETRY_MS[LOCK_RETRY_MS.length - 1]
         ) {
           throw this.describe(e);
@@ -514,40 +546,17 @@ export class ResticRepository {
     });
   }
 
+  /**
+   * The snapshots with all these tags. Never creates the repository: a mistyped URL must say
+   * "no repository at URL", not start an empty one (only a backup creates a repository).
+   */
   async snapshots(tags: string[] = []): Promise<ResticSnapshot[]> {
-    await this.ensureInitialized();
     const args = ['snapshots', '--json', '--no-lock'];
     if (tags.length) {
       args.push('--tag', tags.join(','));
     }
     const out = await this.exec(args, 300_000);
     return (JSON.parse(out || '[]') as ResticSnapshot[] | null) ?? [];
-  }
-
-  /** What `policy` would remove among the snapshots with `tags`, as restic decides it. */
-  forgetPlan(
-    tags: string[],
-    policy: Retention
-  ): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
-    return this.lock.exclusive(() => this.forgetPlanNow(tags, policy));
-  }
-
-  private async forgetPlanNow(
-    tags: string[],
-    policy: Retention
-  ): Promise<{ keep: string[]; remove: string[]; snapshots: ResticSnapshot[] }> {
-    const out = await this.exec(
-      ['forget', '--dry-run', '--json', '--tag', tags.join(','), '--group-by', '', ...retentionArgs(policy)],
-      300_000
-    );
-    const firstLine = out.split('\n').find((l) => l.startsWith('[')) ?? '[]';
-    const groups =
-      (JSON.parse(firstLine) as Array<{ keep?: ResticSnapshot[]; remove?: ResticSnapshot[] }> | null) ?? [];
-    return {
-      keep: groups.flatMap((g) => (g.keep ?? []).map((s) => s.id)),
-      remove: groups.flatMap((g) => (g.remove ?? []).map((s) => s.id)),
-      snapshots: groups.flatMap((g) => [...(g.keep ?? []), ...(g.remove ?? [])]),
-    };
   }
 
   /** Forgets these snapshots and prunes the data only they referenced. */
@@ -562,9 +571,21 @@ export class ResticRepository {
     await this.exec(['forget', ...(prune ? ['--prune'] : []), ...ids], DEFAULT_TIMEOUT_MS);
   }
 
-  /** Forgets every snapshot carrying `tag` (used to erase a snapshot of a failed run). */
-  async forgetTagged(tag: string): Promise<string[]> {
-    const found = await this.snapshots([tag]);
+  /**
+   * Forgets what one run of one target wrote (a failed backup's partial snapshot): selected by
+   * target *and* run identity, never by one of them alone (DESIGN §5 rule 7). `keep`: snapshots
+   * of that run the catalog recorded as complete (a restore's safety snapshot).
+   */
+  async forgetRun(target: string, runUid: string, keep: Set<string> = new Set()): Promise<string[]> {
+    let found: ResticSnapshot[];
+    try {
+      found = (await this.snapshots([tags.ofRun(target, runUid)])).filter((s) => !keep.has(s.id));
+    } catch (e) {
+      if (e instanceof NoRepositoryError) {
+        return []; // no repository: the run cannot have written anything
+      }
+      throw e;
+    }
     await this.forget(
       found.map((s) => s.id),
       false

@@ -151,12 +151,13 @@ describe('files target (AGAMA): versions, verification, restore', () => {
 
   it('restores the version in place, keeps what was there aside, and runs afterRestore', async () => {
     const good = lab.engine.snapshots('agama').find((s) => s.version === 'v0.4')!;
-    // Damage that keeps the version line: for the safety backup the current version (v0.6) is
-    // already held, so it saves nothing; what was there is moved aside instead.
+    // Damage that keeps the version line: the safety backup saves the damaged files as they are
+    // (a snapshot of its own, not a version), and what was there is moved aside too.
     unlinkSync(path.join(app, 'agama_items.py'));
     const r = await lab.engine.restore('agama', { snapshot: good.id, safetyBackup: true }, 'test');
     expect(r.error).toBeNull();
-    expect(r.detail.safetySnapshotId).toBeNull();
+    // The state before the restore is a safety snapshot of its own, even when it equals a version.
+    expect(r.detail.safetySnapshotId).toMatch(/^[0-9a-f]{64}$/);
     expect(r.detail.location).toBe(app);
     expect(readFileSync(path.join(app, 'agama_items.py'), 'utf8')).toBe(
       readFileSync(path.join(FIXTURE, 'agama_items.py'), 'utf8')

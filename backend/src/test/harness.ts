@@ -2,7 +2,7 @@
  * Test harness: a throw-away lab directory with a config file, password files, a catalog and an
  * engine over real restic repositories. Tests describe targets in the config's own YAML shape.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -89,9 +89,18 @@ export function makeLab(options: LabOptions): Lab {
   };
 }
 
+/** The tag a run's snapshots carry (`run=<uuid>`): run numbers are the catalog's own. */
+export function runTag(lab: Lab, runId: number): string {
+  return `run=${lab.engine.catalog.run(runId)!.uid}`;
+}
+
 /** What restic itself holds in one of the lab's repositories (to compare with the catalog). */
 export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ id: string; tags: string[] }>> {
   const r = lab.engine.config.repositories[repo];
+  // Only a backup creates a repository: a lab whose backups all failed has none, so holds nothing.
+  if (path.isAbsolute(r.url) && !existsSync(path.join(r.url, 'config'))) {
+    return [];
+  }
   const out = await run({
     command: 'restic',
     args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],

@@ -9,3 +9,8 @@ export class UnavailableError extends Error {
     this.name = 'UnavailableError';
   }
 }
+
+/** Whether an error means "could not reach what it needs" (an UnavailableError, or one marked so). */
+export function isUnavailable(e: unknown): boolean {
+  return e instanceof UnavailableError || (e as { unavailable?: unknown } | null)?.unavailable === true;
+}

@@ -12,8 +12,11 @@ export function registerSecret(value: string): void {
   }
 }
 
+/** `scheme://user:password@host`: the userinfo of a URL (a repository URL may carry credentials). */
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
+
 export function redact(text: string): string {
-  let out = text;
+  let out = text.replace(URL_USERINFO, '$1[redacted]@');
   for (const s of secrets) {
     if (out.includes(s)) {
       out = out.split(s).join('[redacted]');

@@ -1,0 +1,70 @@
+/**
+ * Retention: decided from the catalog (../retention.ts), applied by restic only when something
+ * goes (`forget --prune <ids>`), on the primary repository and on every copy.
+ */
+import type { Logger } from 'pino';
+import type { TargetConfig, Actor } from '../../config/types';
+import type { DriverContext } from '../../targets/types';
+import type { Engine, RunOutcome } from '../engine';
+import { oneLine } from '../engine';
+import { planRetention } from '../retention';
+import { forgetOnCopies } from '../replication';
+
+/**
+ * Forgets what failed runs had to leave in the repository because it could not be reached then
+ * (their partial snapshots), before the policy looks at what is held.
+ */
+async function cleanupPending(engine: Engine, t: TargetConfig, log: Logger): Promise<void> {
+  for (const p of engine.catalog.pendingCleanups(t.name)) {
+    const removed = await engine
+      .repository(t.repository)
+      .forgetRun(t.name, p.runUid, engine.catalog.knownSnapshotIds(t.name));
+    engine.catalog.clearPendingCleanup(p.runId);
+    if (removed.length) {
+      log.warn({ run: p.runId, removed }, 'forgot the snapshots a failed run had left behind');
+    }
+  }
+}
+
+export async function applyRetention(
+  engine: Engine,
+  t: TargetConfig,
+  ctx: DriverContext<any>,
+  justTaken: string | null = null
+): Promise<{ forgotten: string[]; held: string | null }> {
+  ctx.progress('applying retention');
+  await cleanupPending(engine, t, ctx.log);
+  const held = engine.catalog.snapshots(t.name, t.repository);
+  const plan = planRetention(held, {
+    policy: t.retention,
+    safetyRetentionSeconds: t.safetyRetentionSeconds,
+    now: engine.now(),
+    justTaken,
+  });
+  if (plan.held) {
+    ctx.log.warn({ reason: plan.held }, 'retention removed nothing');
+  }
+  if (!plan.remove.length) {
+    return { forgotten: [], held: plan.held };
+  }
+  await engine.repository(t.repository).forget(plan.remove);
+  await forgetOnCopies(
+    engine,
+    t,
+    held.filter((s) => plan.remove.includes(s.id)),
+    ctx.log
+  );
+  engine.catalog.markForgotten(plan.remove, engine.now());
+  return { forgotten: plan.remove, held: null };
+}
+
+/** Applies retention now (CLI `forget`), under the target's lock. */
+export async function forget(engine: Engine, target: string, who: Actor): Promise<RunOutcome> {
+  const t = engine.target(target);
+  return engine.operate(t, 'forget', who, {}, async (_run, ctx) => {
+    const r = await applyRetention(engine, t, ctx).catch((e) => {
+      throw new Error(`retention failed: ${oneLine(e)}`);
+    });
+    return { status: 'success', snapshotId: null, detail: { forgotten: r.forgotten, retentionHeld: r.held } };
+  });
+}

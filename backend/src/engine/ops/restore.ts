@@ -1,0 +1,131 @@
+/**
+ * A restore (docs/design.md §5 rule 4): in place, a safety backup of what is there first (unless
+ * declined; "nothing there" is recorded and the restore goes on); the driver loads and checks the
+ * new data in a fresh place before it takes the live place, and moves the old data aside (kept,
+ * listed by `backup-sla aside`). Audited with who, what, when and the result.
+ */
+import type { Actor } from '../../config/types';
+import type { RestoreOutcomeDetail, SafetyBackup } from '../../catalog/run-detail';
+import { redact } from '../../util/redact';
+import { InvalidRequestError } from '../errors';
+import type { Engine, RunOutcome } from '../engine';
+import { oneLine } from '../engine';
+
+export interface RestoreRequest {
+  snapshot: string;
+  /** Elsewhere (the kind's destinations.elsewhere); absent: in place. */
+  to?: string;
+  safetyBackup: boolean;
+  /** Replace what is at `to` (moved aside, never deleted). */
+  force?: boolean;
+}
+
+export async function restore(
+  engine: Engine,
+  target: string,
+  req: RestoreRequest,
+  who: Actor,
+  onStarted?: (runId: number) => void
+): Promise<RunOutcome> {
+  const t = engine.target(target);
+  const driver = engine.driver(t);
+  const destinations = driver.destinations(t);
+  if (req.to === undefined && !destinations.inPlace) {
+    throw new InvalidRequestError(`${t.kind} targets cannot be restored in place: give a destination (to)`);
+  }
+  if (req.to === undefined && destinations.inPlace?.unavailable) {
+    throw new InvalidRequestError(`restore in place is not possible now: ${destinations.inPlace.unavailable}`);
+  }
+  if (req.to !== undefined) {
+    if (!destinations.elsewhere) {
+      throw new InvalidRequestError(`${t.kind} targets are restored in place only (no destination)`);
+    }
+    const problem = driver.checkRestoreTarget?.(req.to) ?? null;
+    if (problem) {
+      throw new InvalidRequestError(`restore destination '${req.to}' refused: ${problem}`);
+    }
+  }
+  const snap = engine.resolveSnapshot(target, req.snapshot);
+  const where = req.to ?? 'the same place';
+  const what = `snapshot ${snap.id.slice(0, 8)} to ${where}${req.to === undefined && !req.safetyBackup ? ' (no safety backup)' : ''}`;
+  const audit = (detail: string, result: 'ok' | 'failed' | 'started') =>
+    engine.catalog.audit(
+      { actor: who.name, role: who.role, action: 'restore', target: t.name, detail, result },
+      engine.now()
+    );
+  return engine.operate(
+    t,
+    'restore',
+    who,
+    { snapshot: snap.id, to: req.to ?? null },
+    async (run, ctx) => {
+      audit(what, 'started');
+      const started = Date.now();
+      let safetySnapshotId: string | null = null;
+      // The safety backup protects what the restore replaces: in place only.
+      let safetyBackup: SafetyBackup = req.to !== undefined ? 'not-needed' : req.safetyBackup ? 'saved' : 'declined';
+      try {
+        if (safetyBackup === 'saved') {
+          ctx.progress('safety backup');
+          const safety = await engine.takeSnapshot(t, run, ctx, true).catch((e) => {
+            throw new Error(
+              `safety backup failed, nothing was restored: ${oneLine(e)} (restore without a safety backup to go on)`
+            );
+          });
+          if (safety.kind === 'saved') {
+            safetySnapshotId = safety.snapshot.id;
+          } else if (safety.kind === 'nothing') {
+            safetyBackup = 'nothing';
+            ctx.log.info({ reason: safety.reason }, 'safety backup: nothing there to save');
+          }
+        }
+        ctx.progress('restoring');
+        const r = await driver.restore({
+          ...ctx,
+          snapshot: engine.info(snap),
+          reader: engine.reader(t, snap.id, ctx.signal),
+          options: { to: req.to, force: req.force },
+          safety: safetyBackup,
+        });
+        const durationSeconds = (Date.now() - started) / 1000;
+        for (const m of r.movedAside ?? []) {
+          engine.catalog.addAside(
+            { target: t.name, kind: m.kind, name: m.name, was: m.was, runId: run.id },
+            engine.now()
+          );
+        }
+        const outcome: RestoreOutcomeDetail = {
+          location: r.location,
+          counts: r.counts ?? {},
+          movedAside: (r.movedAside ?? []).map((m) => (m.kind === 'database' ? `database ${m.name}` : m.name)),
+          next: r.next ?? [],
+          detail: redact(r.detail),
+        };
+        audit(
+          `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}${outcome.movedAside.length ? `, moved aside: ${outcome.movedAside.join(', ')}` : ''}`,
+          'ok'
+        );
+        return {
+          status: 'success',
+          snapshotId: snap.id,
+          detail: {
+            durationSeconds,
+            safetySnapshotId,
+            safetyBackup,
+            location: r.location,
+            result: outcome.detail,
+            restore: outcome,
+          },
+        };
+      } catch (e) {
+        audit(`${what}: ${oneLine(e)}`, 'failed');
+        engine.catalog.finishRun(run.id, engine.now(), {
+          status: 'failed',
+          detail: { safetySnapshotId, safetyBackup },
+        });
+        throw e;
+      }
+    },
+    onStarted
+  );
+}

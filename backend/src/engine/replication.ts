@@ -1,0 +1,66 @@
+/**
+ * Copies: every repository a target names in `copies` holds every snapshot of the primary
+ * (restic copy, which marks each copy with its `original`). Copy failures are reported with the
+ * backup, never fatal to it: the primary snapshot is good whatever a copy does.
+ */
+import type { Logger } from 'pino';
+import type { SnapshotRecord } from '../catalog/catalog';
+import type { TargetConfig } from '../config/types';
+import type { DriverContext } from '../targets/types';
+import { tags } from '../repository/tags';
+import type { Engine } from './engine';
+import { oneLine } from './engine';
+
+/** Brings every copy repository up to date with the target's snapshots; answers the errors. */
+export async function copyToCopies(engine: Engine, t: TargetConfig, ctx: DriverContext<any>): Promise<string[]> {
+  const errors: string[] = [];
+  const primary = engine.repository(t.repository);
+  for (const name of t.copies) {
+    ctx.progress(`copying to ${name}`);
+    try {
+      await engine.repository(name).copyFrom(primary, [tags.target(t.name)], ctx.signal);
+      await refreshCopies(engine, t, name);
+    } catch (e) {
+      errors.push(`${name}: ${oneLine(e)}`);
+      ctx.log.error({ copy: name, err: oneLine(e) }, 'copy failed');
+    }
+  }
+  return errors;
+}
+
+/** Records which snapshots a copy repository holds (restic marks copies with `original`). */
+async function refreshCopies(engine: Engine, t: TargetConfig, repoName: string): Promise<Map<string, string>> {
+  const held = await engine.repository(repoName).snapshots([tags.target(t.name)]);
+  const byOriginal = new Map(held.map((s) => [s.original ?? s.id, s.id]));
+  for (const s of engine.catalog.snapshots(t.name, t.repository)) {
+    const copyId = byOriginal.get(s.id);
+    if (copyId) {
+      engine.catalog.markHeld(s.id, repoName, copyId);
+    } else {
+      engine.catalog.unmarkHeld(s.id, repoName);
+    }
+  }
+  return byOriginal;
+}
+
+/** Removes from every copy the snapshots retention removed from the primary. */
+export async function forgetOnCopies(
+  engine: Engine,
+  t: TargetConfig,
+  removed: SnapshotRecord[],
+  log: Logger
+): Promise<void> {
+  for (const name of t.copies) {
+    const there = removed.filter((s) => s.heldBy.includes(name));
+    if (!there.length) {
+      continue;
+    }
+    try {
+      const byOriginal = await refreshCopies(engine, t, name);
+      const ids = there.map((s) => byOriginal.get(s.id)).filter((id): id is string => !!id);
+      await engine.repository(name).forget(ids);
+    } catch (e) {
+      log.error({ copy: name, err: oneLine(e) }, 'retention on copy failed');
+    }
+  }
+}
