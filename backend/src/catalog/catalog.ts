@@ -27,7 +27,7 @@ export interface RunRecord {
   /**
    * The run's identity across catalogs and machines (a UUID, the `run=` tag of its snapshots):
    * run ids restart after a catalog is rebuilt and two catalogs may share a repository, so only
-   * this may select what a run wrote (DESIGN §5 rule 7).
+   * this may select what a run wrote (docs/design.md §5 rule 7).
    */
   uid: string;
   target: string;

@@ -573,7 +573,7 @@ export class ResticRepository {
 
   /**
    * Forgets what one run of one target wrote (a failed backup's partial snapshot): selected by
-   * target *and* run identity, never by one of them alone (DESIGN §5 rule 7). `keep`: snapshots
+   * target *and* run identity, never by one of them alone (docs/design.md §5 rule 7). `keep`: snapshots
    * of that run the catalog recorded as complete (a restore's safety snapshot).
    */
   async forgetRun(target: string, runUid: string, keep: Set<string> = new Set()): Promise<string[]> {
