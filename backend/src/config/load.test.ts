@@ -52,8 +52,8 @@ describe('configuration', () => {
 
   it('the SLA covers nginx, uwsgi, telegraf and dns by the ansible target that exists, under its own name', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-'));
-    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n');
-    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n');
+    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n', { mode: 0o600 });
     writeFileSync(
       path.join(dir, 'c.yaml'),
       base(`  infra:\n    kind: ansible\n    source: { path: ${dir} }\n    safetyRetention: 7d`)
