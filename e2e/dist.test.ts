@@ -80,7 +80,7 @@ describe('dist/ plugin metadata', () => {
     expect(app.executable).toBeUndefined();
     expect(app.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(app.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(app.dependencies.grafanaDependency).toMatch(/^>=\s*1[0-9]\./);
+    expect(app.dependencies.grafanaDependency).toBe('>=11.0.0');
     for (const file of walk(DIST).filter((f) => f.endsWith('.json'))) {
       expect({ file: path.relative(DIST, file), text: readFileSync(file, 'utf8') }).toEqual({
         file: path.relative(DIST, file),
@@ -133,15 +133,13 @@ describe('dist/ plugin metadata', () => {
     expect(pages.find((p: { path: string }) => p.path === `/plugins/${APP_ID}`)?.role).toBe('Admin');
   });
 
-  it('includes its dashboard, and the dashboard is valid JSON using the fixed Prometheus uid', () => {
-    const dashboards = app.includes.filter((i: { type: string }) => i.type === 'dashboard');
-    expect(dashboards.length).toBeGreaterThan(0);
-    for (const d of dashboards) {
-      const dashboard = readJson(path.join(DIST, d.path));
-      expect(dashboard.title).toBeTruthy();
-      expect(Array.isArray(dashboard.panels)).toBe(true);
-      expect(JSON.stringify(dashboard)).toContain('backup-sla-prometheus');
-    }
+  it('ships its dashboard for provisioning (not in includes), valid JSON using the fixed Prometheus uid', () => {
+    const dashboards = readdirSync(path.join(DIST, 'dashboards')).filter((f) => f.endsWith('.json'));
+    expect(dashboards).toEqual(['backup-sla.json']);
+    const dashboard = readJson(path.join(DIST, 'dashboards', dashboards[0]));
+    expect(dashboard.title).toBeTruthy();
+    expect(Array.isArray(dashboard.panels)).toBe(true);
+    expect(JSON.stringify(dashboard)).toContain('backup-sla-prometheus');
   });
 });
 
@@ -154,8 +152,13 @@ describe('dist/ proxy routes', () => {
       expect.objectContaining({ path: 'api/*', method: 'GET', reqRole: 'Viewer' }),
       expect.objectContaining({ path: 'api/*', method: 'POST', reqRole: 'Editor' }),
     ]);
-    // Everything about restores comes before the catch-all, and POSTs there are Admin only.
+    // Everything about restores comes before the catch-all, and POSTs there are Admin only; so does
+    // the doctor report (GET, Admin only: it runs restic and the tools and names paths).
     for (const r of routes.slice(0, catchAll)) {
+      if (r.path === 'api/doctor') {
+        expect(r).toMatchObject({ method: 'GET', reqRole: 'Admin' });
+        continue;
+      }
       expect(r.path.startsWith('api/restores')).toBe(true);
       expect(r.reqRole).toBe(r.method === 'POST' ? 'Admin' : 'Viewer');
     }
@@ -267,13 +270,14 @@ describe('provisioning files', () => {
     }
   });
 
-  it('provision the dashboard from the JSON beside the provider file', () => {
+  it('provision the dashboard from the JSON inside the installed plugin (one path only)', () => {
     const doc = YAML.parse(readFileSync(path.join(dir, 'dashboards/backup-sla.yaml'), 'utf8'));
     expect(doc.providers[0].type).toBe('file');
-    const json = path.join(dir, 'dashboards', path.basename(doc.providers[0].options.path));
-    expect(existsSync(json)).toBe(true);
-    // The provisioned dashboard and the one shipped in the app are the same.
-    expect(readJson(json).uid).toBe(readJson(path.join(DIST, 'dashboards/backup-sla.json')).uid);
+    const installed = `/var/lib/grafana/plugins/${APP_ID}/`;
+    expect(doc.providers[0].options.path.startsWith(installed)).toBe(true);
+    const json = path.join(DIST, doc.providers[0].options.path.slice(installed.length), 'backup-sla.json');
+    expect(readJson(json).uid).toBe('backup-sla');
+    expect(app.includes.filter((i: { type: string }) => i.type === 'dashboard')).toEqual([]);
   });
 
   it('provision alert rules that query the Prometheus data source by its fixed uid', () => {

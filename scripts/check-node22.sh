@@ -19,7 +19,7 @@ rm -rf "$W/app/dist" "$W/app/bin" && cp -r backend/dist backend/bin "$W/app/"
 bash scripts/services.sh start mariadb >/dev/null
 eval "$(bash scripts/services.sh env)"
 mariadb --no-defaults -uroot -S "$BSLA_MYSQL_SOCKET" -e "CREATE DATABASE IF NOT EXISTS node22_check; CREATE TABLE IF NOT EXISTS node22_check.item (id INT PRIMARY KEY, name TEXT); REPLACE INTO node22_check.item VALUES (1, 'a'), (2, 'b');"
-L=$W/lab && rm -rf "$L" && mkdir -p "$L" && echo "node22-repo-password" >"$L/repo.pass"
+L=$W/lab && rm -rf "$L" && mkdir -p "$L" && (umask 077; echo "node22-repo-password" >"$L/repo.pass")
 cat >"$L/backup-sla.yaml" <<YAML
 repositories: { main: { url: ./repo, passwordFile: ./repo.pass } }
 targets:

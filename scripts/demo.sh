@@ -46,7 +46,8 @@ start_daemon() {
   say "$name did not come up; its log:"; tail -n 20 "$DEMO/run/$name.log" >&2; exit 1
 }
 
-secret() { [[ -s $1 ]] || (umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$1"); }
+# Secrets are 40 random characters, private to their owner (the service refuses shorter tokens and open modes).
+secret() { [[ -s $1 ]] || (umask 077; head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40 >"$1"); chmod 600 "$1"; }
 
 cmd_stop() {
   for p in ui service grafana-fake; do stop_pid "$p"; done

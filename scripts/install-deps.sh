@@ -20,6 +20,9 @@ PACKAGES=(
   openssh-server openssh-client
   curl ca-certificates git procps iproute2 util-linux
   chromium
+  # the install test: systemd-analyze verify on the rendered unit (no running systemd needed),
+  # python3-apt for Ansible's apt module, zip/unzip for the plugin archive
+  systemd python3-apt zip unzip openssl
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -101,6 +101,10 @@ describe('plugin.json proxy routes', () => {
     ['Admin', 'POST', 'api/restores/whoami', 200, 'http://127.0.0.1:8470/api/restores/whoami', 'Bearer A'],
     ['Admin', 'POST', 'api/targets/mysql/backup', 200, 'http://127.0.0.1:8470/api/targets/mysql/backup', 'Bearer O'],
     ['Admin', 'GET', 'api/status', 200, 'http://127.0.0.1:8470/api/status', 'Bearer V'],
+    // The doctor report runs restic and tools, and names paths: Admins only, with the admin token.
+    ['Viewer', 'GET', 'api/doctor', 403, undefined, undefined],
+    ['Editor', 'GET', 'api/doctor', 403, undefined, undefined],
+    ['Admin', 'GET', 'api/doctor', 200, 'http://127.0.0.1:8470/api/doctor', 'Bearer A'],
     ['Admin', 'GET', 'metrics', 404, undefined, undefined],
     ['Admin', 'DELETE', 'api/targets/mysql', 404, undefined, undefined],
   ] as const)('%s %s %s → %s', (role, method, path, status, url, authorization) => {
@@ -112,16 +116,16 @@ describe('plugin.json proxy routes', () => {
 
   it('keeps tokens only in secureJsonData and the service URL in jsonData', () => {
     for (const route of pluginJson.routes as Route[]) {
-      expect(route.url).toMatch(/^{{ \.JsonData\.serviceUrl }}\/api(\/restores)?$/);
+      expect(route.url).toMatch(/^{{ \.JsonData\.serviceUrl }}\/api(\/restores|\/doctor)?$/);
       expect(route.headers).toHaveLength(1);
       expect(route.headers![0].content).toMatch(/^Bearer {{ \.SecureJsonData\.(viewer|operator|admin)Token }}$/);
     }
   });
 
-  it('gives each token to one role only: viewer for reads, operator for Editor POSTs, admin for restores', () => {
+  it('gives each token to one role only: viewer for reads, operator for Editor POSTs, admin for Admin routes', () => {
     const tokenOf = (route: Route) => /(viewer|operator|admin)Token/.exec(route.headers![0].content)![1];
     for (const route of pluginJson.routes as Route[]) {
-      const expected = route.method === 'GET' ? 'viewer' : route.reqRole === 'Admin' ? 'admin' : 'operator';
+      const expected = route.reqRole === 'Admin' ? 'admin' : route.method === 'GET' ? 'viewer' : 'operator';
       expect(tokenOf(route)).toBe(expected);
     }
   });

@@ -14,10 +14,24 @@ const DS_UID = 'backup-sla-prometheus';
 describe('provisioning', () => {
   const dashboard = JSON.parse(read('src/dashboards/backup-sla.json'));
 
-  it('ships the same dashboard in the plugin and in provisioning/dashboards', () => {
-    expect(read('provisioning/dashboards/backup-sla.json')).toBe(read('src/dashboards/backup-sla.json'));
-    const include = pluginJson.includes.find((i) => i.type === 'dashboard');
-    expect(include?.path).toBe('dashboards/backup-sla.json');
+  it('provisions the dashboard by one path only: the provider reads the JSON inside the installed plugin', () => {
+    // Not in the app's includes (enabling the app would import it a second time, same uid).
+    expect(pluginJson.includes.filter((i) => i.type === 'dashboard')).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'provisioning/dashboards/backup-sla.json'))).toBe(false);
+    const provider = parse(read('provisioning/dashboards/backup-sla.yaml')).providers[0];
+    expect(provider.options.path).toBe(`/var/lib/grafana/plugins/${pluginJson.id}/dashboards`);
+    expect(dashboard.uid).toBe('backup-sla');
+  });
+
+  it('puts the dashboard and the alert rules in the same folder, whose uid is no dashboard uid', () => {
+    const provider = parse(read('provisioning/dashboards/backup-sla.yaml')).providers[0];
+    const rules = parse(read('provisioning/alerting/backup-sla-rules.yaml'));
+    // Alert rule provisioning finds its folder by title (and runs first): the provider does too.
+    expect(rules.groups.map((g: { folder: string }) => g.folder)).toEqual([provider.folder]);
+    expect(provider.folderUid).toBeUndefined();
+    for (const rule of rules.groups[0].rules) {
+      expect(rule.uid).not.toBe(dashboard.uid);
+    }
   });
 
   it('uses the backup-age panel and only the one Prometheus data source', () => {
@@ -71,10 +85,11 @@ describe('provisioning', () => {
     const apps = parse(read('provisioning/plugins/apps.yaml')).apps;
     expect(apps[0].type).toBe(pluginJson.id);
     expect(apps[0].jsonData).toEqual({ serviceUrl: 'http://127.0.0.1:8470', prometheusDatasourceUid: DS_UID });
+    // Grafana's own copies (0640 root:grafana): the service's token files are private to its user.
     expect(apps[0].secureJsonData).toEqual({
-      viewerToken: '$__file{/etc/backup-sla/viewer.token}',
-      operatorToken: '$__file{/etc/backup-sla/operator.token}',
-      adminToken: '$__file{/etc/backup-sla/admin.token}',
+      viewerToken: '$__file{/etc/grafana/backup-sla/viewer.token}',
+      operatorToken: '$__file{/etc/grafana/backup-sla/operator.token}',
+      adminToken: '$__file{/etc/grafana/backup-sla/admin.token}',
     });
   });
 

@@ -2,7 +2,7 @@
  * `backup-sla serve`: the daemon. Loads the config, opens the catalog, closes runs a dead process
  * left open, then serves the HTTP API and /metrics and runs the scheduler until SIGTERM/SIGINT.
  *
- * Shutdown (DESIGN §5): no new work is accepted; running work gets half of the grace period
+ * Shutdown (docs/design.md §5): no new work is accepted; running work gets half of the grace period
  * (BACKUP_SLA_SHUTDOWN_GRACE, a duration such as 30s, default 30s) to finish and is then aborted,
  * which forgets any partial snapshot and clears the locks; then the HTTP server and the catalog
  * close and the process exits 0. A second signal exits at once (the next start cleans up).
@@ -16,7 +16,9 @@ import { parseDuration } from './config/duration';
 import type { Config } from './config/types';
 import { Engine } from './engine/engine';
 import { TokenAuth } from './api/auth';
-import { buildApi } from './api/server';
+import { buildApi, HttpTimeouts } from './api/server';
+import { isLoopback } from './config/schema';
+import { attachProgressLog } from './cli/progress';
 import { createMetrics } from './metrics/metrics';
 import { Scheduler } from './scheduler/scheduler';
 import { createLogger, silentLogger } from './util/log';
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   engine?: Engine;
   /** How long running work may take to finish or abort on close (default 30 s). */
   shutdownGraceMs?: number;
+  /** HTTP timeouts (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export interface Service {
@@ -42,6 +46,13 @@ export interface Service {
   address: string | null;
   /** Graceful stop: no new work, running work finished or aborted, server and catalog closed. */
   close(): Promise<void>;
+  /**
+   * Reads the configuration file again and takes it (SIGHUP, `systemctl reload backup-sla`):
+   * targets, schedules, repositories and tokens change at once; running work goes on untouched.
+   * A configuration with a problem is not taken (the old one stays); what needs a restart (the
+   * catalog, api.listen, api.tls, api.bodyLimit) is named in the log and waits for one.
+   */
+  reload(file?: string): { applied: boolean; problems: string[]; needsRestart: string[] };
 }
 
 function version(): string {
@@ -72,12 +83,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
       log.warn({ run: r.id, target: r.target, operation: r.operation }, 'closed a run left open by a stopped process');
     }
     const metrics = createMetrics(engine);
-    app = buildApi({ engine, api: config.api, auth, metrics, log, version: version() });
+    app = buildApi({ engine, api: config.api, auth, metrics, log, version: version(), timeouts: options.httpTimeouts });
     let address: string | null = null;
     if (options.listen ?? true) {
       await app.listen({ host: config.api.listen.host, port: config.api.listen.port });
       const a = app.server.address() as AddressInfo;
-      address = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      address = `${config.api.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      if (!isLoopback(config.api.listen.host)) {
+        log.warn(
+          { listen: `${config.api.listen.host}:${config.api.listen.port}`, tls: !!config.api.tls },
+          config.api.tls
+            ? 'listening beyond loopback: other machines can reach the API (TLS on); limit who may connect with a firewall'
+            : 'listening beyond loopback without TLS: tokens and answers cross the network in clear text; set api.tls or put the TLS proxy of docs/operations.md in front'
+        );
+      }
     }
     if (options.scheduler ?? true) {
       scheduler = new Scheduler(engine, { log, now: options.now });
@@ -86,11 +105,38 @@ export async function startService(config: Config, options: ServiceOptions = {})
         .catch((e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'catch-up at start failed'));
     }
     let closing: Promise<void> | null = null;
+    const running = config.api;
     const service: Service = {
       app,
       engine,
       scheduler,
       address,
+      reload: (file = engine.config.file) => {
+        let next: Config;
+        let nextAuth: TokenAuth;
+        try {
+          next = loadConfig(file);
+          if (!next.api) {
+            throw new ConfigError(next.file, ['api: is required by `serve`']);
+          }
+          nextAuth = TokenAuth.fromConfig(next.api);
+          engine.reload(next);
+        } catch (e) {
+          const problems = e instanceof ConfigError ? e.problems.map((p) => `${e.file}: ${p}`) : [(e as Error).message];
+          log.error({ problems }, 'reload refused: the configuration has problems; the running one stays');
+          return { applied: false, problems, needsRestart: [] };
+        }
+        auth.update(nextAuth);
+        const needsRestart = (['listen', 'tls', 'bodyLimitBytes'] as const)
+          .filter((k) => JSON.stringify(next.api![k]) !== JSON.stringify(running[k]))
+          .map((k) => `api.${k === 'bodyLimitBytes' ? 'bodyLimit' : k}`);
+        if (needsRestart.length) {
+          log.warn({ fields: needsRestart }, 'reload: these take effect at the next restart');
+        }
+        void scheduler?.reschedule();
+        log.info({ targets: Object.keys(next.targets) }, 'configuration reloaded');
+        return { applied: true, problems: [], needsRestart };
+      },
       close: () =>
         (closing ??= (async () => {
           await scheduler?.stop();
@@ -134,6 +180,8 @@ export async function serve(configFile: string): Promise<void> {
   }
   const log = createLogger();
   const service = await startService(config, { log, shutdownGraceMs: graceFromEnv() });
+  // Under systemd stderr is the journal: long work shows there every few seconds.
+  const detachProgress = attachProgressLog(service.engine, log);
   log.info(
     {
       api: `${service.address}/api`,
@@ -165,6 +213,13 @@ export async function serve(configFile: string): Promise<void> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', () => {
+      if (!stopping) {
+        log.info({ file: configFile }, 'SIGHUP: reading the configuration again');
+        service.reload(configFile);
+      }
+    });
   });
+  detachProgress();
   process.exit(0);
 }

@@ -111,9 +111,9 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
   );
 
   const tokens = {
-    viewer: `viewer-${randomBytes(12).toString('hex')}`,
-    operator: `operator-${randomBytes(12).toString('hex')}`,
-    admin: `admin-${randomBytes(12).toString('hex')}`,
+    viewer: `viewer-${randomBytes(16).toString('hex')}`,
+    operator: `operator-${randomBytes(16).toString('hex')}`,
+    admin: `admin-${randomBytes(16).toString('hex')}`,
   };
   const tokenFiles = {
     viewer: path.join(dir, 'viewer.token'),

@@ -316,6 +316,34 @@ export interface AsideItem {
   bytes: number | null;
 }
 
+/** The verdict of one `backup-sla doctor` check: skipped = could not be checked (said why). */
+export type DoctorLevel = 'ok' | 'warning' | 'failed' | 'skipped';
+
+/** One line of `backup-sla doctor`. */
+export interface DoctorCheck {
+  /** What was checked: "restic", "repository main", "free space main", "secret files", "mariadb-dump"... */
+  name: string;
+  level: DoctorLevel;
+  /** What was found, in words, and what to do when it is not ok. */
+  detail: string;
+}
+
+/** The checks of one target, or of the service itself (target null: configuration, tokens, work directory). */
+export interface DoctorSection {
+  target: string | null;
+  kind: string | null;
+  /** The worst level of its checks (skipped counts as ok). */
+  level: 'ok' | 'warning' | 'failed';
+  checks: DoctorCheck[];
+}
+
+export interface DoctorReport {
+  generatedAt: string;
+  /** The worst level of all sections: `backup-sla doctor` exits 1 when it is failed. */
+  level: 'ok' | 'warning' | 'failed';
+  sections: DoctorSection[];
+}
+
 /** GET /api/status */
 export type GetStatus = StatusResponse;
 /** GET /api/targets/:target */
@@ -349,6 +377,8 @@ export interface RemoveAsideRequest {
   /** must equal `name` */
   confirm: string;
 }
+/** GET /api/doctor (admin): the same report as `backup-sla doctor`, for the app's configuration page. */
+export type GetDoctor = DoctorReport;
 /** POST /api/targets/:target/backup, POST /api/targets/:target/verify (body {snapshot?}), POST /api/restores: 202 */
 export interface Accepted {
   runId: number;

@@ -61,7 +61,14 @@ describe('auth matrix', () => {
 
   it('covers every API route (all of them need a token)', () => {
     const table = routeTable({
-      api: { listen: { host: '', port: 0 }, tokens: {} as never, metricsAuth: false, bodyLimitBytes: 1024 },
+      api: {
+        listen: { host: '', port: 0 },
+        tokens: {} as never,
+        clients: [],
+        tls: null,
+        metricsAuth: false,
+        bodyLimitBytes: 1024,
+      },
       metrics: null as never,
     });
     expect(table.filter((r) => r.role === null).map((r) => r.url)).toEqual(['/api/openapi.json', '/metrics']);
@@ -79,6 +86,7 @@ describe('auth matrix', () => {
       'GET /api/restores/aside viewer',
       'POST /api/restores/aside/remove admin',
       'GET /api/whoami viewer',
+      'GET /api/doctor admin',
       'POST /api/whoami viewer',
       'POST /api/restores/whoami viewer',
       'POST /api/targets/:target/backup operator',
@@ -138,7 +146,7 @@ describe('auth matrix', () => {
     expect(runs.map((r) => `${r.operation} ${r.actor}`).sort()).toEqual(
       ['backup operator', 'backup admin', 'verify operator', 'verify admin', 'restore admin'].sort()
     );
-    expect(seen).toHaveLength(11 * 3 + 2 * 2 + 2); // viewer routes × 3 roles, operator × 2, admin × 1
+    expect(seen).toHaveLength(11 * 3 + 2 * 2 + 3); // viewer routes × 3 roles, operator × 2, admin × 1
   });
 
   it('/api/openapi.json and /metrics need no token unless api.metricsAuth', async () => {
@@ -168,21 +176,44 @@ describe('auth matrix', () => {
 });
 
 describe('TokenAuth', () => {
-  const tokens: Record<Role, string> = { viewer: 'v'.repeat(20), operator: 'o'.repeat(20), admin: 'a'.repeat(20) };
+  const tokens: Record<Role, string> = {
+    viewer: 'viewer-1f2e3d4c5b6a79880a1b2c3d4e5f6071',
+    operator: 'operator-9a8b7c6d5e4f30211f2e3d4c5b6a',
+    admin: 'admin-0f1e2d3c4b5a69788a9b0c1d2e3f4a5b',
+  };
 
   it('maps each token to its role and nothing else to anything', () => {
     const a = new TokenAuth(tokens);
     for (const role of ROLES) {
       expect(a.roleOf(tokens[role])).toBe(role);
+      expect(a.holderOf(tokens[role])).toEqual({ role, client: null });
     }
-    for (const t of [undefined, '', 'a'.repeat(19), 'a'.repeat(21), 'A'.repeat(20), ` ${tokens.admin}`]) {
-      expect(a.roleOf(t)).toBeNull();
+    const t = tokens.admin;
+    for (const x of [undefined, '', t.slice(0, -1), `${t}x`, t.toUpperCase(), ` ${t}`]) {
+      expect(a.roleOf(x)).toBeNull();
     }
   });
 
   it('refuses the same token for two roles', () => {
     expect(() => new TokenAuth({ ...tokens, operator: tokens.admin })).toThrow(
-      'api.tokens: the operator and admin tokens are the same; each role needs its own token'
+      'api: the operator token and the admin token are the same; each role and client needs its own token'
+    );
+  });
+
+  it('refuses tokens shorter than 32 characters or of too few characters', () => {
+    expect(() => new TokenAuth({ ...tokens, viewer: 'v'.repeat(20) })).toThrow(
+      'api: the viewer token: the token is 20 characters long; at least 32 are needed'
+    );
+    expect(() => new TokenAuth({ ...tokens, viewer: 'ab'.repeat(20) })).toThrow(/only 2 different characters/);
+  });
+
+  it('knows the clients other than Grafana by name, with their role', () => {
+    const a = new TokenAuth(tokens, [
+      { name: 'nightly', role: 'operator', token: 'nightly-5e6f7a8b9c0d1e2f3a4b5c6d7e8f' },
+    ]);
+    expect(a.holderOf('nightly-5e6f7a8b9c0d1e2f3a4b5c6d7e8f')).toEqual({ role: 'operator', client: 'nightly' });
+    expect(() => new TokenAuth(tokens, [{ name: 'x', role: 'viewer', token: tokens.admin }])).toThrow(
+      /the admin token and client x's token are the same/
     );
   });
 
@@ -194,7 +225,7 @@ describe('TokenAuth', () => {
     expect(bearerToken(undefined)).toBeUndefined();
   });
 
-  it('accepts printable Grafana users of at most 100 characters', () => {
+  it('accepts printable Grafana users of at most 100 characters, without bidirectional overrides', () => {
     expect(grafanaUser(undefined)).toEqual({ user: null, problem: null });
     expect(grafanaUser('alice@example.org').user).toBe('alice@example.org');
     expect(grafanaUser('ü'.repeat(100)).user).toBe('ü'.repeat(100));
@@ -202,5 +233,10 @@ describe('TokenAuth', () => {
     expect(grafanaUser('a\u0000b').problem).toMatch(/printable/);
     expect(grafanaUser('  ').problem).toMatch(/printable/);
     expect(grafanaUser(['a', 'b']).problem).toMatch(/once/);
+    // "Trojan Source": a name that reads "admin" but is something else.
+    for (const c of ['\u202e', '\u202a', '\u2066', '\u2069', '\u200f', '\u061c']) {
+      const latin1 = Buffer.from(`ni${c}mda`, 'utf8').toString('latin1');
+      expect(grafanaUser(latin1).problem).toMatch(/bidirectional/);
+    }
   });
 });

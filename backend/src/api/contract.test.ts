@@ -81,6 +81,9 @@ const PAIRS: Array<[string, S.JsonSchema]> = [
   ['RestoreRequest', S.restoreBodySchema],
   ['WhoAmI', S.whoAmISchema],
   ['ApiError', S.apiErrorSchema],
+  ['DoctorCheck', S.doctorCheckSchema],
+  ['DoctorSection', S.doctorSectionSchema],
+  ['DoctorReport', S.doctorReportSchema],
 ];
 
 describe('the HTTP contract', () => {

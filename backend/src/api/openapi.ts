@@ -25,6 +25,7 @@ const COMPONENTS: Record<string, unknown> = {
   WhoAmI: S.whoAmISchema,
   RestoreRequest: S.restoreBodySchema,
   VerifyRequest: S.verifyBodySchema,
+  DoctorReport: S.doctorReportSchema,
 };
 
 const DESCRIPTIONS: Record<number, string> = {

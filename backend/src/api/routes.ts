@@ -9,6 +9,7 @@ import type { Operation } from '../catalog/catalog';
 import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
+import { doctor } from '../doctor/doctor';
 import { HttpError } from './errors';
 import {
   heldSnapshots,
@@ -30,8 +31,12 @@ export interface RouteContext {
 /** What the auth hook found out about the caller. */
 export interface Caller {
   role: Role;
-  /** The Grafana user if forwarded, else the role. */
+  /** The client's name (api.clients), else the Grafana user if forwarded, else the role. */
   actor: string;
+  /** The Grafana user Grafana's proxy forwarded (X-Grafana-User), or null. */
+  user: string | null;
+  /** The client (api.clients) whose token was used; null for Grafana's tokens. */
+  client: string | null;
 }
 
 /** The caller as the engine records it: the name for the run and the audit log, and the token's role. */
@@ -83,6 +88,23 @@ async function accepted(reply: FastifyReply, start: Promise<number>): Promise<Ap
   const runId = await start;
   reply.code(202);
   return { runId };
+}
+
+/**
+ * The doctor report for the API: one run at a time (concurrent requests share it), kept for 10 s,
+ * since each run asks every repository (≈ 0.7 s of restic's key derivation each) and every tool.
+ */
+const doctorRuns = new WeakMap<Engine, { at: number; report: Promise<Api.GetDoctor> }>();
+
+function doctorReport(engine: Engine): Promise<Api.GetDoctor> {
+  const last = doctorRuns.get(engine);
+  if (last && Date.now() - last.at < 10_000) {
+    return last.report;
+  }
+  const report = doctor(engine.config, { catalog: engine.catalog, log: engine.log, now: engine.now });
+  doctorRuns.set(engine, { at: Date.now(), report });
+  report.catch(() => doctorRuns.delete(engine));
+  return report;
 }
 
 /**
@@ -270,6 +292,19 @@ export function apiRoutes(): RouteDef[] {
       summary: 'The role of the token used (Grafana: test of the viewer route)',
       schema: { headers: S.grafanaUserHeaderSchema, response: { 200: S.whoAmISchema, ...errors(...AUTH_ERRORS) } },
       handler: whoami,
+    },
+    {
+      method: 'GET',
+      url: '/api/doctor',
+      role: 'admin',
+      tag: 'connection',
+      summary:
+        "What backup-sla doctor reports: per target, one line per check (tools, repositories, free space, secrets, tokens). Admin: it runs restic and the kinds' tools, and names paths",
+      schema: {
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.doctorReportSchema, ...errors(...AUTH_ERRORS) },
+      },
+      handler: (_req, _reply, _caller, { engine }): Promise<Api.GetDoctor> => doctorReport(engine),
     },
     postWhoami('/api/whoami', 'The role of the token used (Grafana: test of the operator route)'),
     postWhoami('/api/restores/whoami', 'The role of the token used (Grafana: test of the admin route)'),

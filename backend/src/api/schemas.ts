@@ -216,6 +216,27 @@ export const asideItemSchema = object({
   bytes: nullableNum,
 });
 
+const doctorVerdictSchema = { type: 'string', enum: ['ok', 'warning', 'failed'] } as const;
+
+export const doctorCheckSchema = object({
+  name: str,
+  level: { type: 'string', enum: ['ok', 'warning', 'failed', 'skipped'] },
+  detail: str,
+});
+
+export const doctorSectionSchema = object({
+  target: nullableStr,
+  kind: nullableStr,
+  level: doctorVerdictSchema,
+  checks: { type: 'array', items: doctorCheckSchema },
+});
+
+export const doctorReportSchema = object({
+  generatedAt: time,
+  level: doctorVerdictSchema,
+  sections: { type: 'array', items: doctorSectionSchema },
+});
+
 export const getSnapshotsSchema = object({ snapshots: { type: 'array', items: snapshotSchema } });
 export const getRunsSchema = object({ runs: { type: 'array', items: runSchema } });
 export const getAuditSchema = object({ entries: { type: 'array', items: auditEntrySchema } });

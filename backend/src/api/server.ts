@@ -2,6 +2,7 @@
  * The HTTP server: the route table registered with fastify, one auth hook for the roles, the
  * error shape of the contract, /metrics and /api/openapi.json.
  */
+import { readFileSync } from 'node:fs';
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/types';
@@ -21,6 +22,31 @@ export interface ApiOptions {
   metrics: Metrics;
   log?: Logger;
   version?: string;
+  /** HTTP timeouts (tests shorten them). */
+  timeouts?: Partial<HttpTimeouts>;
+}
+
+/**
+ * How long a client may take: the headers of a request within 10 s and the whole request within
+ * 30 s (bodies are small: 64 KiB by default), or the connection is closed, so that slow or idle
+ * clients cannot hold the service's sockets. Kept-alive connections idle for 5 s are closed.
+ */
+export interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 };
+
+/** Node's http(s) server options for these timeouts (checked every second, not every 30 s). */
+function serverOptions(t: HttpTimeouts) {
+  return {
+    headersTimeout: t.headersMs,
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionsCheckingInterval: Math.min(1000, t.headersMs),
+  };
 }
 
 declare module 'fastify' {
@@ -115,7 +141,21 @@ function bodyTypeProblem(schema: S.JsonSchema | undefined, body: unknown): strin
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const log = (options.log ?? silentLogger).child({ component: 'api' });
+  const timeouts = { ...HTTP_TIMEOUTS, ...(options.timeouts ?? {}) };
+  const tls = options.api.tls;
   const app = Fastify({
+    ...(tls
+      ? {
+          https: {
+            ...serverOptions(timeouts),
+            cert: readFileSync(tls.cert),
+            key: readFileSync(tls.key),
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : { http: serverOptions(timeouts) }),
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     loggerInstance: log as unknown as FastifyBaseLogger,
     // Grafana polls every few seconds: requests are logged by the onResponse hook below, POSTs only.
     logController: new LogController({ disableRequestLogging: true }),
@@ -136,8 +176,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!role) {
       return;
     }
-    const granted = options.auth.roleOf(bearerToken(req.headers.authorization));
-    if (!granted) {
+    const holder = options.auth.holderOf(bearerToken(req.headers.authorization));
+    if (!holder) {
       log.warn({ method: req.method, url: req.routeOptions.url }, 'request without a valid token refused');
       reply
         .code(401)
@@ -145,20 +185,44 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         .send(errorBody(401, 'a valid token is needed: Authorization: Bearer <token>'));
       return reply;
     }
+    const granted = holder.role;
     if (!atLeast(granted, role)) {
       log.warn(
-        { method: req.method, url: req.routeOptions.url, role: granted },
+        { method: req.method, url: req.routeOptions.url, role: granted, client: holder.client ?? undefined },
         'request with too weak a role refused'
       );
       reply.code(403).send(errorBody(403, `this needs the ${role} role; the token used has the ${granted} role`));
       return reply;
     }
-    const user = grafanaUser(req.headers['x-grafana-user']);
+    const header = req.headers['x-grafana-user'];
+    if (holder.client !== null && header !== undefined) {
+      // Only Grafana's proxy (which removes any incoming X-Grafana-User and sets its own) may
+      // name a user; from anyone else the header would put a false name in the audit log.
+      log.warn(
+        { method: req.method, url: req.routeOptions.url, client: holder.client },
+        'X-Grafana-User from a client refused'
+      );
+      reply
+        .code(400)
+        .send(
+          errorBody(
+            400,
+            "headers/x-grafana-user is accepted only with Grafana's tokens (api.tokens), not from a client"
+          )
+        );
+      return reply;
+    }
+    const user = grafanaUser(header);
     if (user.problem) {
       reply.code(400).send(errorBody(400, user.problem));
       return reply;
     }
-    req.caller = { role: granted, actor: user.user ?? granted };
+    req.caller = {
+      role: granted,
+      actor: holder.client ?? user.user ?? granted,
+      user: user.user,
+      client: holder.client,
+    };
   });
 
   app.addHook('onResponse', async (req, reply) => {

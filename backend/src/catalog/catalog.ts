@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Metadata } from '../targets/types';
 import type { Role } from '../config/types';
@@ -22,7 +22,7 @@ export interface RunRecord {
   /**
    * The run's identity across catalogs and machines (a UUID, the `run=` tag of its snapshots):
    * run ids restart after a catalog is rebuilt and two catalogs may share a repository, so only
-   * this may select what a run wrote (DESIGN §5 rule 7).
+   * this may select what a run wrote (docs/design.md §5 rule 7).
    */
   uid: string;
   target: string;
@@ -188,15 +188,39 @@ function toRun(r: any): RunRecord {
 export class Catalog {
   readonly db: Database.Database;
 
-  constructor(file: string) {
-    if (file !== ':memory:') {
-      mkdirSync(path.dirname(file), { recursive: true });
+  /**
+   * Opens (and creates or upgrades) the catalog. It names every target, run, user and error of
+   * the service: it is created 0600 in a 0700 directory, and SQLite gives its -wal and -shm files
+   * the mode of the database file. With `readonly`, nothing is written: an existing catalog is
+   * read as it is (no migration), a missing one reads as empty.
+   */
+  constructor(file: string, options: { readonly?: boolean } = {}) {
+    if (options.readonly) {
+      if (file === ':memory:' || !existsSync(file)) {
+        this.db = new Database(':memory:');
+        this.migrate();
+      } else {
+        this.db = new Database(file, { readonly: true, fileMustExist: true });
+        this.db.pragma('busy_timeout = 5000');
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version < MIGRATIONS.length) {
+          this.db.close();
+          throw new Error(
+            `the catalog ${file} is from an older version: run any writing command (e.g. backup-sla serve) once to upgrade it`
+          );
+        }
+      }
+      return;
     }
     if (file !== ':memory:') {
-      // The catalog and its WAL hold the whole history: readable by the service only.
+      // The catalog and its WAL hold the whole history: readable by the service only; one left
+      // open to others (an older version, a copy) is made private again.
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       for (const f of [file, `${file}-wal`, `${file}-shm`]) {
         if (!existsSync(f)) {
           closeSync(openSync(f, 'a', 0o600));
+        } else if ((statSync(f).mode & 0o077) !== 0) {
+          chmodSync(f, 0o600);
         }
       }
     }

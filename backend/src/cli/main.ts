@@ -5,13 +5,14 @@
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
-import { loadConfig, defaultConfigPath, ConfigError } from '../config/load';
+import { loadConfig, defaultConfigPath, ConfigError, SYSTEM_CONFIG } from '../config/load';
 import { Catalog } from '../catalog/catalog';
 import { Engine, RunOutcome } from '../engine/engine';
 import { BusyError, InvalidRequestError, NotFoundError } from '../engine/errors';
 import { slaState, retentionText } from '../engine/sla';
 import { formatDuration } from '../config/duration';
 import { rebuildCatalog } from '../catalog/rebuild';
+import { doctor, formatReport } from '../doctor/doctor';
 import { redact } from '../util/redact';
 import { attachProgress } from './progress';
 import { createLogger, silentLogger } from '../util/log';
@@ -30,18 +31,39 @@ class ExitError extends Error {
 
 const actor = () => `cli:${os.userInfo().username}`;
 
-function open(program: Command, verbose = false): Engine {
+/** The version of the service: its package.json (backend/ in the repository, the archive's root when installed). */
+export function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function open(program: Command, verbose = false, readonly = false): Engine {
   const file: string = program.opts().config ?? defaultConfigPath();
   const config = loadConfig(file);
-  const catalog = new Catalog(config.catalog);
+  const catalog = new Catalog(config.catalog, { readonly });
   return new Engine(config, catalog, { log: verbose ? createLogger() : silentLogger });
 }
 
-async function withEngine<T>(program: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = open(program, program.opts().verbose);
-  const detach = attachProgress(engine);
+/**
+ * Runs a command over an engine. Commands that change something first close what a dead process
+ * left running (recovery); read-only ones (`status`, `list`) open the catalog read-only and never
+ * recover nor run restic, so that they are safe beside the daemon and for any user who may read.
+ */
+async function withEngine<T>(
+  program: Command,
+  fn: (engine: Engine) => Promise<T>,
+  options: { readonly?: boolean } = {}
+): Promise<T> {
+  const engine = open(program, program.opts().verbose, options.readonly);
+  const detach = attachProgress(engine, program.opts().verbose ? engine.log : null);
   try {
-    await engine.recoverInterrupted();
+    if (!options.readonly) {
+      await engine.recoverInterrupted();
+    }
     return await fn(engine);
   } finally {
     detach();
@@ -102,7 +124,8 @@ function restoreReport(o: RunOutcome): string {
 export function buildProgram(): Command {
   const program = new Command('backup-sla')
     .description('Backups that follow the SLA: scheduled, verified, restorable')
-    .option('-c, --config <file>', 'configuration file (default: $BACKUP_SLA_CONFIG, then ./backup-sla.yaml)')
+    .option('-c, --config <file>', `configuration file (default: $BACKUP_SLA_CONFIG, then ${SYSTEM_CONFIG})`)
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('-v, --verbose', 'log what happens to stderr')
     .showHelpAfterError()
     .exitOverride();
@@ -149,20 +172,24 @@ export function buildProgram(): Command {
     .description('list the snapshots held for a target')
     .option('--json', 'machine-readable output')
     .action((target: string, opts: { json?: boolean }) =>
-      withEngine(program, async (engine) => {
-        const snaps = engine.snapshots(target);
-        if (opts.json) {
-          return json(snaps);
-        }
-        if (!snaps.length) {
-          return print(`${target}: no snapshots`);
-        }
-        for (const s of snaps) {
-          print(
-            `${s.id.slice(0, 8)}  ${s.time}  ${s.version ?? ''}  ${s.verification}${s.safety ? '  (safety)' : ''}  held by ${s.heldBy.join(', ')}`
-          );
-        }
-      })
+      withEngine(
+        program,
+        async (engine) => {
+          const snaps = engine.snapshots(target);
+          if (opts.json) {
+            return json(snaps);
+          }
+          if (!snaps.length) {
+            return print(`${target}: no snapshots`);
+          }
+          for (const s of snaps) {
+            print(
+              `${s.id.slice(0, 8)}  ${s.time}  ${s.version ?? ''}  ${s.verification}${s.safety ? '  (safety)' : ''}  held by ${s.heldBy.join(', ')}`
+            );
+          }
+        },
+        { readonly: true }
+      )
     );
 
   program
@@ -226,35 +253,78 @@ export function buildProgram(): Command {
     .description('the SLA state of every target')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) =>
-      withEngine(program, async (engine) => {
-        const state = slaState(engine.config, engine.catalog, engine.now());
+      withEngine(
+        program,
+        async (engine) => {
+          const state = slaState(engine.config, engine.catalog, engine.now());
+          if (opts.json) {
+            return json({
+              generatedAt: state.generatedAt,
+              level: state.level,
+              targets: state.targets.map(({ target: _t, snapshots: _s, ...rest }) => rest),
+              covered: state.covered,
+            });
+          }
+          for (const t of state.targets) {
+            const causes = Object.values(t.checks)
+              .filter((c) => c.level !== 'ok' && c.cause)
+              .map((c) => `  cause: ${redact(c.cause!)}`);
+            print(
+              [
+                `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
+                ...causes,
+              ].join('\n')
+            );
+          }
+          for (const c of state.covered) {
+            print(`${c.level.toUpperCase().padEnd(8)} ${c.name.padEnd(12)} covered by ${c.coveredBy}`);
+          }
+          if (state.level === 'critical') {
+            process.exitCode = EXIT.failed;
+          }
+        },
+        { readonly: true }
+      )
+    );
+
+  program
+    .command('doctor [targets...]')
+    .description(
+      'check what the configuration needs: tools, repositories, free space, secrets, tokens (exit 1 when a check fails)'
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (targets: string[], opts: { json?: boolean }) => {
+      const config = loadConfig(program.opts().config ?? defaultConfigPath());
+      for (const t of targets) {
+        if (!Object.hasOwn(config.targets, t)) {
+          throw new NotFoundError(`unknown target '${t}' (configured: ${Object.keys(config.targets).join(', ')})`);
+        }
+      }
+      // Read only: the catalog (if there is one) only for the size of the last backups.
+      let catalog: Catalog | null = null;
+      try {
+        catalog = new Catalog(config.catalog, { readonly: true });
+      } catch {
+        catalog = null;
+      }
+      try {
+        const report = await doctor(config, {
+          targets: targets.length ? targets : undefined,
+          catalog,
+          log: program.opts().verbose ? createLogger() : silentLogger,
+        });
         if (opts.json) {
-          return json({
-            generatedAt: state.generatedAt,
-            level: state.level,
-            targets: state.targets.map(({ target: _t, snapshots: _s, ...rest }) => rest),
-            covered: state.covered,
-          });
+          json(report);
+        } else {
+          process.stdout.write(formatReport(report));
         }
-        for (const t of state.targets) {
-          const causes = Object.values(t.checks)
-            .filter((c) => c.level !== 'ok' && c.cause)
-            .map((c) => `  cause: ${redact(c.cause!)}`);
-          print(
-            [
-              `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
-              ...causes,
-            ].join('\n')
-          );
-        }
-        for (const c of state.covered) {
-          print(`${c.level.toUpperCase().padEnd(8)} ${c.name.padEnd(12)} covered by ${c.coveredBy}`);
-        }
-        if (state.level === 'critical') {
+        if (report.level === 'failed') {
           process.exitCode = EXIT.failed;
         }
-      })
-    );
+      } finally {
+        catalog?.close();
+      }
+    });
 
   program
     .command('rebuild-catalog')

@@ -7,8 +7,8 @@ import { parseDuration } from './duration';
 /** Writes a config (YAML text) beside a password file and returns the load error's problems. */
 function problems(yaml: string): string[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-'));
-  writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n');
-  writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n');
+  writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n', { mode: 0o600 });
+  writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n', { mode: 0o600 });
   const file = path.join(dir, 'backup-sla.yaml');
   writeFileSync(file, yaml);
   try {
@@ -34,8 +34,8 @@ ${target}
 describe('configuration', () => {
   it('loads a valid config with the SLA defaults and paths relative to the file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-'));
-    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n');
-    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n');
+    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n', { mode: 0o600 });
     writeFileSync(path.join(dir, 'c.yaml'), base(''));
     const c = loadConfig(path.join(dir, 'c.yaml'));
     const t = c.targets.mysql;
@@ -52,8 +52,8 @@ describe('configuration', () => {
 
   it('the SLA covers nginx, uwsgi, telegraf and dns by the ansible target that exists, under its own name', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-'));
-    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n');
-    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n');
+    writeFileSync(path.join(dir, 'repo.pass'), 'secret-password\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'mysql.pass'), 'secret-mysql\n', { mode: 0o600 });
     writeFileSync(
       path.join(dir, 'c.yaml'),
       base(`  infra:\n    kind: ansible\n    source: { path: ${dir} }\n    safetyRetention: 7d`)

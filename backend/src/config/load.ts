@@ -7,8 +7,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { apiSchema, helpers, repositorySchema, targetSchema, topSchema } from './schema';
-import { ApiConfig, Config, CoveredService, RepositoryConfig, SecretRef, TargetConfig } from './types';
+import { apiSchema, helpers, parseListen, repositorySchema, targetSchema, topSchema } from './schema';
+import { configFileProblem, readSecret, tokenProblem } from './secret';
+import { ApiConfig, Config, CoveredService, RepositoryConfig, Role, SecretRef, TargetConfig } from './types';
 import { drivers } from '../targets/registry';
 
 export class ConfigError extends Error {
@@ -32,8 +33,11 @@ export const DEFAULT_COVERED: Array<Omit<CoveredService, 'coveredBy'>> = [
 /** Safety snapshots (the state before a restore) are kept this long unless the target says otherwise. */
 export const DEFAULT_SAFETY_RETENTION = '30d';
 
+/** Where the configuration is when --config does not say: never a file in the current directory. */
+export const SYSTEM_CONFIG = '/etc/backup-sla/backup-sla.yaml';
+
 export function defaultConfigPath(): string {
-  return process.env.BACKUP_SLA_CONFIG || path.resolve('backup-sla.yaml');
+  return process.env.BACKUP_SLA_CONFIG || SYSTEM_CONFIG;
 }
 
 function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
@@ -63,6 +67,10 @@ function secretRef(fields: { passwordFile?: string; passwordEnv?: string }): Sec
 
 export function loadConfig(file = defaultConfigPath()): Config {
   const abs = path.resolve(file);
+  const modeProblem = configFileProblem(abs);
+  if (modeProblem) {
+    throw new ConfigError(abs, [modeProblem]);
+  }
   let text: string;
   try {
     text = readFileSync(abs, 'utf8');
@@ -188,16 +196,24 @@ export function parseConfig(raw: unknown, file: string): Config {
 
   let api: ApiConfig | null = null;
   if (top.api !== undefined) {
-    const a = validate(apiSchema(h), top.api, 'api', problems);
+    const a = validate(apiSchema(h, baseDir), top.api, 'api', problems);
     if (a) {
-      const [host, port] = (a.listen ?? '127.0.0.1:8470').split(':');
+      const tokens: ApiConfig['tokens'] = {
+        viewer: { file: a.tokens.viewer },
+        operator: { file: a.tokens.operator },
+        admin: { file: a.tokens.admin },
+      };
+      const clients = (a.clients ?? []).map((c) => ({
+        name: c.name,
+        role: c.role as Role,
+        token: { file: c.tokenFile },
+      }));
+      checkTokens(tokens, clients, problems);
       api = {
-        listen: { host, port: Number(port) },
-        tokens: {
-          viewer: { file: a.tokens.viewer },
-          operator: { file: a.tokens.operator },
-          admin: { file: a.tokens.admin },
-        },
+        listen: parseListen(a.listen ?? '127.0.0.1:8470')!,
+        tokens,
+        clients,
+        tls: a.tls ?? null,
         metricsAuth: a.metricsAuth ?? false,
         bodyLimitBytes: a.bodyLimit ?? 64 * 1024,
       };
@@ -208,13 +224,49 @@ export function parseConfig(raw: unknown, file: string): Config {
     throw new ConfigError(file, problems);
   }
   const dataDir = path.join(baseDir, 'data');
+  const catalog = top.catalog ?? path.join(dataDir, 'catalog.db');
   return {
     file,
-    catalog: top.catalog ?? path.join(dataDir, 'catalog.db'),
+    catalog,
     workDir,
+    // restic's cache beside the service's state: the running user's home may be hidden (ProtectHome).
+    cacheDir: top.cacheDir ?? path.join(path.dirname(catalog), 'cache'),
     repositories,
     targets,
     covered,
     api,
   };
+}
+
+/**
+ * Every API token (the three Grafana holds and any other client's) must be strong and different
+ * from every other: two roles with one token would make the weaker as strong as the other.
+ */
+function checkTokens(tokens: ApiConfig['tokens'], clients: ApiConfig['clients'], problems: string[]): void {
+  const seen = new Map<string, string>();
+  const all = [
+    ...(Object.entries(tokens) as Array<[Role, SecretRef]>).map(([role, ref]) => ({
+      where: `api.tokens.${role}`,
+      ref,
+    })),
+    ...clients.map((c, i) => ({ where: `api.clients.${i}.tokenFile`, ref: c.token })),
+  ];
+  for (const { where, ref } of all) {
+    let token: string;
+    try {
+      token = readSecret(ref, where);
+    } catch (e) {
+      problems.push(`${where}: ${(e as Error).message.replace(`${where}: `, '')}`);
+      continue;
+    }
+    const problem = tokenProblem(token);
+    if (problem) {
+      problems.push(`${where}: ${problem}`);
+    }
+    const other = seen.get(token);
+    if (other) {
+      problems.push(`${where}: the same token as ${other}; each role and client needs its own token`);
+    }
+    seen.set(token, where);
+  }
 }

@@ -2,12 +2,41 @@
  * The configuration schema (zod). Built per load so that paths resolve against the config file's
  * folder. Every field documents itself through its error message.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { parseDuration } from './duration';
+import { secretFileProblem } from './secret';
 import type { SchemaHelpers, TargetDriver } from '../targets/types';
+
+/** A file holding a secret: it must exist and be private to its owner (secret.ts says what that means). */
+export function secretFileField(baseDir: string) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .transform((p) => path.resolve(baseDir, p))
+    .superRefine((p, ctx) => {
+      const problem = secretFileProblem(p);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+      }
+    });
+}
+
+/**
+ * An http(s) URL of a service the target reads. Credentials in it would reach logs, error messages
+ * and the process table; they belong in a password or token file.
+ */
+export function serviceUrlField(example: string, hint: string) {
+  return z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, `must be an http:// or https:// URL, e.g. ${example}`)
+    .refine((u) => !/^https?:\/\/[^/]*@/.test(u), {
+      message: `must not contain credentials: ${hint}`,
+    });
+}
 
 /** `workDir`: the configured work dir (absolute), for the restore area below it. */
 export function helpers(baseDir: string, workDir = path.join(baseDir, 'data', 'work')): SchemaHelpers {
@@ -17,15 +46,18 @@ export function helpers(baseDir: string, workDir = path.join(baseDir, 'data', 'w
       .min(1, 'must not be empty')
       .transform((p) => path.resolve(baseDir, p));
   const passwordFields = () => ({
-    passwordFile: pathField()
-      .refine((p) => existsSync(p), { message: 'file does not exist' })
-      .optional(),
+    passwordFile: secretFileField(baseDir).optional(),
     passwordEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
       .optional(),
   });
-  return { path: pathField, passwordFields, restoreArea: () => path.join(workDir, 'restores') };
+  return {
+    path: pathField,
+    passwordFields,
+    secretFile: () => secretFileField(baseDir),
+    restoreArea: () => path.join(workDir, 'restores'),
+  };
 }
 
 export const durationField = () =>
@@ -92,13 +124,47 @@ export function repositorySchema(h: SchemaHelpers) {
     });
 }
 
-const listenField = () => z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8470');
+/** host:port; host an IPv4 address, [IPv6] or a host name; port 0 (any free port) to 65535. */
+export function parseListen(text: string): { host: string; port: number } | null {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})$/.exec(text);
+  if (!m) {
+    return null;
+  }
+  const port = Number(m[2]);
+  const host = m[1].startsWith('[') ? m[1].slice(1, -1) : m[1];
+  if (port > 65535 || (/^[\d.]+$/.test(host) && !net.isIPv4(host)) || (m[1].startsWith('[') && !net.isIPv6(host))) {
+    return null;
+  }
+  return { host, port };
+}
 
-export function apiSchema(h: SchemaHelpers) {
-  const token = h.path().refine((p) => existsSync(p), { message: 'token file does not exist' });
+/** Whether clients on other machines can reach an address (a warning at start says so). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const listenField = () =>
+  z.string().refine((s) => parseListen(s) !== null, {
+    message: 'must be host:port with a port up to 65535, e.g. 127.0.0.1:8470',
+  });
+
+export function apiSchema(h: SchemaHelpers, baseDir: string) {
+  const token = secretFileField(baseDir);
   return z.strictObject({
     listen: listenField().optional(),
     tokens: z.strictObject({ viewer: token, operator: token, admin: token }),
+    clients: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'client names: lower-case letters, digits, - and _'),
+          role: z.enum(['viewer', 'operator', 'admin']),
+          tokenFile: token,
+        })
+      )
+      .optional(),
+    tls: z
+      .strictObject({ cert: h.path().refine((p) => existsSync(p), { message: 'file does not exist' }), key: token })
+      .optional(),
     metricsAuth: z.boolean().optional(),
     bodyLimit: z
       .number()
@@ -113,6 +179,7 @@ export function topSchema(h: SchemaHelpers) {
   return z.strictObject({
     catalog: h.path().optional(),
     workDir: h.path().optional(),
+    cacheDir: h.path().optional(),
     repositories: z.record(
       z.string().regex(/^[a-z][a-z0-9_-]*$/, 'repository names: lower-case letters, digits, - and _'),
       z.unknown()

@@ -58,9 +58,21 @@ export interface Actor {
   role: Role | null;
 }
 
+/** A client other than Grafana (a script, a Prometheus with metricsAuth) with a token of its own. */
+export interface ApiClient {
+  name: string;
+  role: Role;
+  token: SecretRef;
+}
+
 export interface ApiConfig {
   listen: { host: string; port: number };
+  /** The three tokens Grafana's plugin proxy holds (app provisioning); X-Grafana-User is accepted only with these. */
   tokens: Record<Role, SecretRef>;
+  /** Other clients: recorded under their own name; X-Grafana-User from them is refused. */
+  clients: ApiClient[];
+  /** Built-in TLS (paths of the PEM certificate chain and key); null: plain HTTP. */
+  tls: { cert: string; key: string } | null;
   /** /metrics needs no token unless this is true (Prometheus scrapes it). */
   metricsAuth: boolean;
   bodyLimitBytes: number;
@@ -72,6 +84,8 @@ export interface Config {
   catalog: string;
   /** Private working space for dumps that must pass through disk (influx, prometheus, grafana). */
   workDir: string;
+  /** restic's cache (--cache-dir): beside the catalog unless configured (systemd: CacheDirectory=). */
+  cacheDir: string;
   repositories: Record<string, RepositoryConfig>;
   targets: Record<string, TargetConfig>;
   covered: CoveredService[];

@@ -69,15 +69,40 @@ export class Engine extends EventEmitter implements Core {
   private stateCache: { at: number; state: SlaState } | null = null;
 
   constructor(
-    readonly config: Config,
+    private current: Config,
     readonly catalog: Catalog,
     options: EngineOptions = {}
   ) {
     super();
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? (() => new Date());
-    this.locks = new TargetLocks(path.join(path.dirname(config.catalog), 'locks'));
+    this.locks = new TargetLocks(path.join(path.dirname(current.catalog), 'locks'));
+    mkdirSync(current.workDir, { recursive: true, mode: 0o700 });
+  }
+
+  get config(): Config {
+    return this.current;
+  }
+
+  /**
+   * Takes a new configuration (`systemctl reload`, SIGHUP) without touching running work: each
+   * operation keeps the target settings it started with; the next one uses the new ones. A
+   * repository whose definition changed gets a new client; an unchanged one keeps its own (and
+   * the lock that orders this process's restic commands on it). The catalog cannot change here.
+   */
+  reload(config: Config): void {
+    if (config.catalog !== this.current.catalog) {
+      throw new Error(`catalog: moving the catalog (${this.current.catalog} → ${config.catalog}) needs a restart`);
+    }
+    for (const [name, repo] of [...this.repos]) {
+      const next = Object.hasOwn(config.repositories, name) ? config.repositories[name] : undefined;
+      if (!next || JSON.stringify(next) !== JSON.stringify(repo.config) || config.cacheDir !== this.current.cacheDir) {
+        this.repos.delete(name);
+      }
+    }
     mkdirSync(config.workDir, { recursive: true, mode: 0o700 });
+    this.current = config;
+    this.changed();
   }
 
   target(name: string): TargetConfig {
@@ -102,7 +127,7 @@ export class Engine extends EventEmitter implements Core {
       if (!cfg) {
         throw new NotFoundError(`unknown repository '${name}'`);
       }
-      r = new ResticRepository(cfg);
+      r = new ResticRepository(cfg, { cacheDir: this.config.cacheDir });
       this.repos.set(name, r);
     }
     return r;

@@ -1,6 +1,6 @@
 /** Errors the engine raises on purpose; each carries one line a person can act on. */
 
-/** Another operation holds the target (DESIGN §5 rule 3). */
+/** Another operation holds the target (docs/design.md §5 rule 3). */
 export class BusyError extends Error {
   constructor(
     readonly target: string,

@@ -1,5 +1,5 @@
 /**
- * One operation per target at a time (DESIGN §5 rule 3), across processes: the CLI and the daemon
+ * One operation per target at a time (docs/design.md §5 rule 3), across processes: the CLI and the daemon
  * may run side by side, so the lock is a file created exclusively, holding the owner's pid. A
  * lock whose process is dead is stale and taken over.
  */

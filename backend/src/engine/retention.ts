@@ -8,11 +8,11 @@
  *   the catalog's sequence (the order the snapshots were taken), bucketed by their local time.
  * - Safety snapshots (the state before a restore) are not versions: the policy never sees them;
  *   they go when older than the target's safetyRetention.
- * - A version that failed verification is not counted (DESIGN §5 rule 8: it never pushes out one
+ * - A version that failed verification is not counted (docs/design.md §5 rule 8: it never pushes out one
  *   that passed); it goes once it is older than the oldest version the policy keeps.
  * - Never removed: the newest version that passed verification, the snapshot just taken.
  * - If the snapshots' times disagree with their order (a clock that went back) or lie in the
- *   future, nothing is removed and the reason is reported (DESIGN §5 rule 7).
+ *   future, nothing is removed and the reason is reported (docs/design.md §5 rule 7).
  */
 import type { SnapshotRecord } from '../catalog/catalog';
 import type { Retention } from '../config/types';

@@ -1,6 +1,6 @@
 /**
  * /metrics after real runs (real MariaDB, real restic): the values are those of the SLA state at
- * scrape time, with the names of DESIGN §4.
+ * scrape time, with the names of docs/design.md §4.
  */
 import { createAgama, mysqlTarget } from '../test/mysql';
 import { makeServiceLab, request, ServiceLab } from '../test/service';
@@ -48,7 +48,7 @@ describe('/metrics', () => {
     s.lab.cleanup();
   });
 
-  it('exposes every metric of DESIGN §4 with HELP/TYPE, and the process metrics', async () => {
+  it('exposes every metric of docs/design.md §4 with HELP/TYPE, and the process metrics', async () => {
     const { text } = await scrape();
     for (const d of DEFINITIONS) {
       expect(text).toContain(`# HELP ${PREFIX}${d.name} `);

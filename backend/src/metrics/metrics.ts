@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (DESIGN §4), computed at scrape time from the same SLA state the API and the
+ * Prometheus metrics (docs/design.md §4), computed at scrape time from the same SLA state the API and the
  * CLI show (engine/sla.ts), so an alert rule and a page never disagree and nothing goes stale.
  *
  * Timestamps of something that never happened are 0 ("never"), so that an age rule such as
@@ -29,7 +29,7 @@ function duration(from: string | undefined, to: string | null | undefined): numb
   return from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : null;
 }
 
-/** The metrics of DESIGN §4, each read off one target's SLA state. */
+/** The metrics of docs/design.md §4, each read off one target's SLA state. */
 export const DEFINITIONS: Definition[] = [
   {
     name: 'last_success_timestamp_seconds',

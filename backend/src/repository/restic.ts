@@ -1,5 +1,5 @@
 /**
- * A restic repository, driven as a subprocess with --json (DESIGN §2: no home-made format).
+ * A restic repository, driven as a subprocess with --json (docs/design.md §2: no home-made format).
  * Storage backends (path, sftp:, rest:, s3:) are restic's; this module only knows restic's CLI.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -100,6 +100,14 @@ export function resticTime(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+export interface ResticOptions {
+  /** restic's cache directory (--cache-dir); default: restic's own (the running user's ~/.cache). */
+  cacheDir?: string;
+}
+
+/** Marks a restic process as this service's, in its environment (killOrphans finds it there). */
+const MARK = 'BACKUP_SLA_RESTIC';
+
 export class ResticRepository {
   private initialized = false;
   private initializing: Promise<void> | null = null;
@@ -107,18 +115,27 @@ export class ResticRepository {
   private readonly lock = new RwLock();
   readonly host = os.hostname();
 
-  constructor(readonly config: RepositoryConfig) {}
+  constructor(
+    readonly config: RepositoryConfig,
+    private readonly options: ResticOptions = {}
+  ) {}
 
   get name(): string {
     return this.config.name;
   }
 
-  /** Environment for restic: the password travels in the environment, never on the command line. */
+  /**
+   * Environment for restic. The repository URL (it may hold credentials: rest:https://user:pw@…)
+   * and the password travel in the environment, never on the command line (docs/design.md §5
+   * rule 6), where every local user can read them in the process table.
+   */
   private env(): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, RESTIC_PROGRESS_FPS: '2' };
-    delete env.RESTIC_PASSWORD;
-    delete env.RESTIC_PASSWORD_FILE;
-    delete env.RESTIC_REPOSITORY;
+    for (const name of Object.keys(env).filter((n) => n.startsWith('RESTIC_') && n !== 'RESTIC_PROGRESS_FPS')) {
+      delete env[name];
+    }
+    env.RESTIC_REPOSITORY = this.config.url;
+    env[MARK] = '1';
     if (this.config.password.file) {
       env.RESTIC_PASSWORD_FILE = this.config.password.file;
     } else {
@@ -129,9 +146,10 @@ export class ResticRepository {
 
   private spec(args: string[], timeoutMs = DEFAULT_TIMEOUT_MS, extraEnv: NodeJS.ProcessEnv = {}): CommandSpec {
     const opts = Object.entries(this.config.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    const cache = this.options.cacheDir ? ['--cache-dir', this.options.cacheDir] : [];
     return {
       command: 'restic',
-      args: ['-r', this.config.url, ...opts, ...args],
+      args: [...cache, ...opts, ...args],
       env: { ...this.env(), ...extraEnv },
       timeoutMs,
     };
@@ -212,7 +230,7 @@ export class ResticRepository {
     throw new RepositoryError(`repository ${this.name}: unreachable`);
   }
 
-  /** Removes stale locks only: a live process's lock is left alone (DESIGN §5 rule 5). */
+  /** Removes stale locks only: a live process's lock is left alone (docs/design.md §5 rule 5). */
   async unlockStale(): Promise<void> {
     try {
       await run(this.spec(['unlock'], 60_000));
@@ -228,14 +246,17 @@ export class ResticRepository {
    * possibly after the restart has cleaned up. Returns how many were killed.
    */
   async killOrphans(tags: string[]): Promise<number> {
-    const wanted = (args: string[]) => {
-      const r = args.indexOf('-r');
-      return (
-        /(^|\/)restic$/.test(args[0] ?? '') &&
-        r >= 0 &&
-        args[r + 1] === this.config.url &&
-        tags.every((t) => args.some((a, i) => a === t && args[i - 1] === '--tag'))
-      );
+    // The repository is named in restic's environment (not its command line): read it there.
+    // /proc/<pid>/environ is readable only for processes of the same user (or root): ours.
+    const wanted = (pid: string, args: string[]) => {
+      if (
+        !/(^|\/)restic$/.test(args[0] ?? '') ||
+        !tags.every((t) => args.some((a, i) => a === t && args[i - 1] === '--tag'))
+      ) {
+        return false;
+      }
+      const env = readFileSync(`/proc/${pid}/environ`).toString().split('\0');
+      return env.includes(`${MARK}=1`) && env.includes(`RESTIC_REPOSITORY=${this.config.url}`);
     };
     const pids: number[] = [];
     let entries: string[];
@@ -250,7 +271,7 @@ export class ResticRepository {
       }
       try {
         const args = readFileSync(`/proc/${entry}/cmdline`).toString().split('\0');
-        if (wanted(args)) {
+        if (wanted(entry, args)) {
           process.kill(Number(entry), 'SIGKILL');
           pids.push(Number(entry));
         }
@@ -273,6 +294,39 @@ export class ResticRepository {
       await new Promise((r) => setTimeout(r, 50));
     }
     return pids.length;
+  }
+
+  /**
+   * Whether the repository is there and its password opens it, without changing anything (never
+   * initialises one, takes no lock): `restic cat config`. For `backup-sla doctor`.
+   */
+  async probe(): Promise<{ state: 'ok' | 'missing' | 'wrong-password' | 'unreachable'; detail: string }> {
+    try {
+      await run(this.spec(['cat', 'config', '--no-lock'], 60_000));
+      return { state: 'ok', detail: 'reachable; the password opens it' };
+    } catch (e) {
+      const stderr = e instanceof CommandError ? e.stderr : '';
+      if (/wrong password|no key found/i.test(stderr)) {
+        return {
+          state: 'wrong-password',
+          detail: 'the password does not open it (wrong passwordFile or passwordEnv?)',
+        };
+      }
+      if (NOT_A_REPO.test(stderr)) {
+        return { state: 'missing', detail: 'no repository there yet: the first backup creates it' };
+      }
+      return { state: 'unreachable', detail: this.describe(e).message };
+    }
+  }
+
+  /** restic's version ("0.14.0"), or null when restic is not installed. */
+  static async version(): Promise<string | null> {
+    try {
+      const out = await run({ command: 'restic', args: ['version'], timeoutMs: 30_000 });
+      return /restic (\d+\.\d+\.\d+)/.exec(out)?.[1] ?? out.trim();
+    } catch {
+      return null;
+    }
   }
 
   async exists(): Promise<boolean> {
@@ -308,7 +362,7 @@ export class ResticRepository {
       let extraEnv: NodeJS.ProcessEnv = {};
       if (copyChunkerFrom) {
         // Same chunker parameters as the source, so that copies deduplicate as well as the original.
-        args.push('--copy-chunker-params', ...copyChunkerFrom.fromArgs());
+        args.push('--copy-chunker-params');
         extraEnv = copyChunkerFrom.fromEnv();
       }
       try {
@@ -320,19 +374,15 @@ export class ResticRepository {
     this.initialized = true;
   }
 
-  /** Arguments naming this repository as the source of `copy` / `init --copy-chunker-params`. */
-  private fromArgs(): string[] {
-    const args = ['--from-repo', this.config.url];
-    if (this.config.password.file) {
-      args.push('--from-password-file', this.config.password.file);
-    }
-    return args;
-  }
-
+  /** Environment naming this repository as the source of `copy` / `init --copy-chunker-params`. */
   private fromEnv(): NodeJS.ProcessEnv {
-    return this.config.password.file
-      ? {}
-      : { RESTIC_FROM_PASSWORD: readSecret(this.config.password, `repository ${this.name}`) };
+    const env: NodeJS.ProcessEnv = { RESTIC_FROM_REPOSITORY: this.config.url };
+    if (this.config.password.file) {
+      env.RESTIC_FROM_PASSWORD_FILE = this.config.password.file;
+    } else {
+      env.RESTIC_FROM_PASSWORD = readSecret(this.config.password, `repository ${this.name}`);
+    }
+    return env;
   }
 
   private backupArgs(opts: BackupOptions): string[] {
@@ -523,7 +573,7 @@ export class ResticRepository {
 
   /**
    * Forgets what one run of one target wrote (a failed backup's partial snapshot): selected by
-   * target *and* run identity, never by one of them alone (DESIGN §5 rule 7). `keep`: snapshots
+   * target *and* run identity, never by one of them alone (docs/design.md §5 rule 7). `keep`: snapshots
    * of that run the catalog recorded as complete (a restore's safety snapshot).
    */
   async forgetRun(target: string, runUid: string, keep: Set<string> = new Set()): Promise<string[]> {
@@ -573,7 +623,7 @@ export class ResticRepository {
 
   private async copyFromNow(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
     await this.ensureInitialized(source);
-    const args = ['copy', ...source.fromArgs(), '--tag', tags.join(',')];
+    const args = ['copy', '--tag', tags.join(',')];
     try {
       await run(this.spec(args, DEFAULT_TIMEOUT_MS, source.fromEnv()), { signal });
     } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * Snapshot tags, written and parsed in one place. Every snapshot carries them so that the catalog
  * can be rebuilt from the repositories alone, and so that a run only ever selects what it wrote
- * itself: by target *and* run identity (DESIGN §5 rule 7).
+ * itself: by target *and* run identity (docs/design.md §5 rule 7).
  */
 export interface SnapshotTags {
   target: string | null;

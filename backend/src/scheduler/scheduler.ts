@@ -60,6 +60,36 @@ export class Scheduler {
 
   /** Schedules every target, starts the heartbeat and runs the catch-up (returned, not awaited by callers that need not). */
   start(): Promise<CatchUpResult[]> {
+    this.schedule();
+    this.lastBeat = this.now().getTime();
+    this.timer = setInterval(() => {
+      try {
+        this.heartbeat()?.catch((e) => this.log.error({ err: String(e) }, 'catch-up failed'));
+      } catch (e) {
+        this.log.error({ err: String(e) }, 'heartbeat failed');
+      }
+    }, this.heartbeatMs);
+    this.timer.unref();
+    this.log.info({ targets: Object.keys(this.engine.config.targets) }, 'scheduler started');
+    return this.catchUp('start');
+  }
+
+  /**
+   * After the engine took a new configuration (SIGHUP): the cron jobs follow the new schedules
+   * and targets, and what is now due (a new target's first backup) runs. Running work goes on.
+   */
+  async reschedule(): Promise<void> {
+    if (this.stopped) {
+      return;
+    }
+    await Promise.all(this.tasks.map((task) => task.destroy()));
+    this.tasks = [];
+    this.schedule();
+    this.log.info({ targets: Object.keys(this.engine.config.targets) }, 'scheduler follows the new configuration');
+    this.catchUp('reload').catch((e) => this.log.error({ err: String(e) }, 'catch-up failed'));
+  }
+
+  private schedule(): void {
     const cronLog = {
       info: (m: string) => this.log.debug(m),
       warn: (m: string) => this.log.warn(m),
@@ -87,17 +117,6 @@ export class Scheduler {
         );
       }
     }
-    this.lastBeat = this.now().getTime();
-    this.timer = setInterval(() => {
-      try {
-        this.heartbeat()?.catch((e) => this.log.error({ err: String(e) }, 'catch-up failed'));
-      } catch (e) {
-        this.log.error({ err: String(e) }, 'heartbeat failed');
-      }
-    }, this.heartbeatMs);
-    this.timer.unref();
-    this.log.info({ targets: Object.keys(this.engine.config.targets) }, 'scheduler started');
-    return this.catchUp('start');
   }
 
   /**

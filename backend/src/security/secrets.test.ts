@@ -4,7 +4,7 @@
  * it, logging at debug level) and the CLI do backups (good and failing), a verification, restores,
  * and answer every GET route and a set of error answers. None of the secrets is found in the
  * service's log, an API answer, CLI output, an error message or the catalog file; and no child
- * process (restic, mariadb-dump, mariadb) ever carries one on its command line (DESIGN §5 rule 6:
+ * process (restic, mariadb-dump, mariadb) ever carries one on its command line (docs/design.md §5 rule 6:
  * secrets travel by environment variable or file).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -24,9 +24,9 @@ const USER = 'bsla_secret_user';
 const SECRETS = {
   repository: 'repoPw-SECRET-7c1f0e9a2b54',
   mysql: 'mysqlPw-SECRET-4d8e2a6b1c93',
-  viewer: 'viewerTok-SECRET-1a2b3c4d5e6f',
-  operator: 'operatorTok-SECRET-6f5e4d3c2b1a',
-  admin: 'adminTok-SECRET-9e8d7c6b5a40',
+  viewer: 'viewerTok-SECRET-1a2b3c4d5e6f7a8b9c0d',
+  operator: 'operatorTok-SECRET-6f5e4d3c2b1a0f9e8d',
+  admin: 'adminTok-SECRET-9e8d7c6b5a40f1e2d3c4',
   grafana: 'glsa_grafanaTok_SECRET_0f9e8d7c6b5a',
 };
 

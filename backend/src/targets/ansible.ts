@@ -542,7 +542,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     inventory: z.string().min(1).optional(),
     checkMode: z.boolean().optional(),
     limit: z.string().min(1).optional(),
-    vaultPasswordFile: h.path().optional(),
+    vaultPasswordFile: h.secretFile().optional(),
   }),
   defaults: {
     schedule: '0 3 * * *',

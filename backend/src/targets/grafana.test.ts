@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { makeLab, Lab } from '../test/harness';
-import { GrafanaFake, startGrafanaFake } from '../test/grafana-fake/server';
+import { FAKE_GRAFANA_VERSION, GrafanaFake, startGrafanaFake } from '../test/grafana-fake/server';
 import { seededState } from '../test/grafana-fake/seed';
 import { Engine } from '../engine/engine';
 import { ConfigError, parseConfig } from '../config/load';
@@ -144,7 +144,10 @@ describe('grafana target: export, versions, verification', () => {
     }
     const snap = lab.engine.snapshots('grafana')[0];
     expect(snap.version).toBe(firstVersion);
-    expect(snap.metadata).toMatchObject({ grafanaVersion: '10.4.0', counts: { dashboards: 5, folders: 3 } });
+    expect(snap.metadata).toMatchObject({
+      grafanaVersion: FAKE_GRAFANA_VERSION,
+      counts: { dashboards: 5, folders: 3 },
+    });
   });
 
   test('verification: files parse, counts match, the re-import plan has no errors', async () => {
@@ -211,10 +214,11 @@ describe('grafana target: restore', () => {
     await fake.close();
   });
 
-  test('after deleting a dashboard and a folder tree, restore recreates them, mapping the folder by title', async () => {
+  test('after deleting a dashboard and a folder tree, restore recreates them by uid, beside a folder of the same title', async () => {
     expect((await api(fake, 'DELETE', '/api/dashboards/uid/agama-app')).status).toBe(200);
     // Someone deleted "Infrastructure" (with its subfolder, dashboards, library panel and rules)
-    // and made a new, empty folder of the same title.
+    // and made a new, empty folder of the same title. Grafana (11.3+) allows two folders of one
+    // title: objects are identified by uid only, so the backed-up folder comes back as itself.
     expect((await api(fake, 'DELETE', '/api/folders/infra?forceDeleteRules=true')).status).toBe(200);
     expect((await api(fake, 'POST', '/api/folders', { uid: 'infra-new', title: 'Infrastructure' })).status).toBe(200);
     fake.requests.length = 0;
@@ -224,20 +228,21 @@ describe('grafana target: restore', () => {
     expect(out.status).toBe('success');
     expect(out.detail.safetySnapshotId).toBeTruthy();
     const detail = String(out.detail.result);
-    expect(detail).toMatch(
-      /mapped\s+folder Infrastructure \(infra\): a folder with this title exists as uid infra-new/
-    );
+    expect(detail).not.toMatch(/mapped/);
+    expect(detail).toMatch(/create\s+folder Infrastructure \(infra\)/);
     expect(detail).toMatch(/create\s+dashboard Applications\/AGAMA app \(agama-app\)/);
     expect(detail).toMatch(/create\s+folder Databases \(infra-db\)/);
 
     const node = (await api(fake, 'GET', '/api/dashboards/uid/node-overview')).body;
-    expect(node.meta.folderUid).toBe('infra-new');
-    expect((await api(fake, 'GET', '/api/folders/infra-db')).body.parentUid).toBe('infra-new');
+    expect(node.meta.folderUid).toBe('infra');
+    expect((await api(fake, 'GET', '/api/folders/infra')).body.title).toBe('Infrastructure');
+    expect((await api(fake, 'GET', '/api/folders/infra-new')).body.title).toBe('Infrastructure');
+    expect((await api(fake, 'GET', '/api/folders/infra-db')).body.parentUid).toBe('infra');
     expect((await api(fake, 'GET', '/api/dashboards/uid/mysql-overview')).body.meta.folderUid).toBe('infra-db');
     expect((await api(fake, 'GET', '/api/dashboards/uid/agama-app')).body.meta.folderUid).toBe('apps');
-    expect((await api(fake, 'GET', '/api/library-elements/lib-cpu')).body.result.folderUid).toBe('infra-new');
+    expect((await api(fake, 'GET', '/api/library-elements/lib-cpu')).body.result.folderUid).toBe('infra');
     const rule = (await api(fake, 'GET', '/api/v1/provisioning/alert-rules/node-down')).body;
-    expect(rule).toMatchObject({ folderUID: 'infra-new', provenance: '' });
+    expect(rule).toMatchObject({ folderUID: 'infra', provenance: '' });
     expect((await api(fake, 'GET', '/api/v1/provisioning/folder/infra-db/rule-groups/databases')).body.interval).toBe(
       120
     );
@@ -340,8 +345,7 @@ describe('grafana target: restore', () => {
     ).rejects.toThrow(/^grafana targets are restored in place only \(no destination\)$/);
   });
 
-  test('a re-import plan with errors fails verification, and restore applies nothing', async () => {
-    // A new dashboard took the title of a deleted one in the same folder: re-import would clash.
+  test('a dashboard of the same title as another in its folder is no clash (Grafana 11.3+): restored by uid', async () => {
     expect((await api(fake, 'DELETE', '/api/dashboards/uid/agama-app')).status).toBe(200);
     const other = await api(fake, 'POST', '/api/dashboards/db', {
       dashboard: { uid: 'agama-2', title: 'AGAMA app' },
@@ -349,14 +353,33 @@ describe('grafana target: restore', () => {
     });
     expect(other.status).toBe(200);
     const verify = await lab.engine.verify('grafana', 'latest', 'test');
+    expect({ status: verify.status, error: verify.error }).toEqual({ status: 'success', error: null });
+    const out = await lab.engine.restore('grafana', { snapshot: 'latest', safetyBackup: false }, 'test');
+    expect(out.status).toBe('success');
+    expect((await api(fake, 'GET', '/api/dashboards/uid/agama-app')).body.dashboard.title).toBe('AGAMA app');
+    expect((await api(fake, 'GET', '/api/dashboards/uid/agama-2')).body.dashboard.title).toBe('AGAMA app');
+  });
+
+  test('a re-import plan with errors fails verification, and restore applies nothing', async () => {
+    // A new data source took the name of a deleted one (names are still unique in Grafana).
+    expect((await api(fake, 'DELETE', '/api/datasources/uid/influxdb')).status).toBe(200);
+    const other = await api(fake, 'POST', '/api/datasources', {
+      uid: 'influx-2',
+      name: 'InfluxDB telegraf',
+      type: 'influxdb',
+      access: 'proxy',
+      url: 'http://127.0.0.1:8086',
+    });
+    expect(other.status).toBe(200);
+    const verify = await lab.engine.verify('grafana', 'latest', 'test');
     expect(verify.status).toBe('failed');
     expect(verify.error).toMatch(
-      /re-import plan has errors: dashboard Applications\/AGAMA app: a dashboard titled 'AGAMA app' exists in Applications with another uid \(agama-2\)/
+      /re-import plan has errors: datasource InfluxDB telegraf: a data source named 'InfluxDB telegraf' exists with another uid \(influx-2\)/
     );
     fake.requests.length = 0;
     const out = await lab.engine.restore('grafana', { snapshot: 'latest', safetyBackup: false }, 'test');
     expect(out.status).toBe('failed');
-    expect(out.error).toMatch(/^restore plan has 1 error, nothing was applied: dashboard Applications\/AGAMA app/);
+    expect(out.error).toMatch(/^restore plan has \d+ errors?, nothing was applied: datasource InfluxDB telegraf/);
     expect(fake.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 });
@@ -536,8 +559,13 @@ describe('grafana fake and driver pieces (no repository)', () => {
       overwrite: true,
     });
     expect(forced.body.version).toBe(v + 2);
-    const clash = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { title: 'Home 3' } });
-    expect(clash.body.status).toBe('name-exists');
+    // Since Grafana 11.3 titles need not be unique: a second dashboard of the same title is saved.
+    const twin = await api(fake, 'POST', '/api/dashboards/db', { dashboard: { title: 'Home 3' } });
+    expect(twin.status).toBe(200);
+    expect(twin.body.uid).not.toBe(cur.dashboard.uid);
+    expect((await api(fake, 'DELETE', `/api/dashboards/uid/${twin.body.uid}`)).status).toBe(200);
+    const health = await api(fake, 'GET', '/api/health');
+    expect(health.body.version).toMatch(/^12\./);
   });
 
   test('alerting objects: provenance and redacted secrets behave as in Grafana', async () => {

@@ -11,12 +11,11 @@
  * parses every file, checks counts and hash against the manifest, and computes the re-import plan
  * against the live Grafana (nothing applied). Restore shows that plan, then applies it.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from '../config/secret';
 import { UnavailableError } from '../util/errors';
-import { durationField } from '../config/schema';
+import { durationField, serviceUrlField } from '../config/schema';
 import { parseDuration, formatDuration } from '../config/duration';
 import { GrafanaClient, GrafanaError } from './grafana/client';
 import { countsOf, countsText, exportGrafana, readExport, writeExport, Counts } from './grafana/export';
@@ -139,13 +138,8 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
   kind: 'grafana',
   settingsShape: (h) => ({
     connection: z.strictObject({
-      url: z
-        .string()
-        .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:3000')
-        .refine((u) => !/^https?:\/\/[^/]*@/.test(u), {
-          message: 'must not contain credentials: put the token in tokenFile',
-        }),
-      tokenFile: h.path().refine((p) => existsSync(p), { message: 'file does not exist' }),
+      url: serviceUrlField('http://127.0.0.1:3000', 'put the token in tokenFile'),
+      tokenFile: h.secretFile(),
     }),
     saveAtLeastEvery: durationField().optional(),
   }),

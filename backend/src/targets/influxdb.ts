@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { serviceUrlField } from '../config/schema';
 import { readSecret } from '../config/secret';
 import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
@@ -511,10 +512,9 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
   settingsShape: (h) => ({
     connection: z
       .strictObject({
-        url: z
-          .string()
-          .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'must be the HTTP API URL, e.g. http://127.0.0.1:8086')
-          .default('http://127.0.0.1:8086'),
+        url: serviceUrlField('http://127.0.0.1:8086', 'put them in username and passwordFile').default(
+          'http://127.0.0.1:8086'
+        ),
         rpcAddress: z
           .string()
           .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port of the RPC (backup) service, e.g. 127.0.0.1:8088')

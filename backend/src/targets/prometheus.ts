@@ -21,6 +21,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { serviceUrlField } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
 import { DoctorCheck, DriverContext, Json, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
@@ -245,10 +246,10 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   kind: 'prometheus',
   settingsShape: (h) => ({
     connection: z.strictObject({
-      url: z
-        .string()
-        .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'must be the HTTP URL of Prometheus, e.g. http://127.0.0.1:9090')
-        .default('http://127.0.0.1:9090'),
+      url: serviceUrlField(
+        'http://127.0.0.1:9090',
+        'the service reads Prometheus without them (use its local address)'
+      ).default('http://127.0.0.1:9090'),
       dataDir: h.path(),
     }),
     hooks: z

@@ -175,7 +175,9 @@ export interface MovedAside {
 export interface SchemaHelpers {
   /** A filesystem path, resolved relative to the config file. */
   path(): z.ZodType<string>;
-  /** The `passwordFile` / `passwordEnv` pair; the file must exist. */
+  /** A file holding a secret (token, password): it must exist and be private to its owner. */
+  secretFile(): z.ZodType<string>;
+  /** The `passwordFile` / `passwordEnv` pair; the file must exist and be private to its owner. */
   passwordFields(): {
     passwordFile: z.ZodOptional<z.ZodType<string>>;
     passwordEnv: z.ZodOptional<z.ZodString>;
@@ -193,7 +195,7 @@ export interface TargetDriver<S = any> {
   settingsShape(h: SchemaHelpers): z.ZodRawShape;
   /** zod shape of the kind's own fields under `verify:` (besides `schedule`). */
   verifyShape?(h: SchemaHelpers): z.ZodRawShape;
-  /** SLA defaults for this kind (DESIGN §1), used where the config is silent. */
+  /** SLA defaults for this kind (docs/design.md §1), used where the config is silent. */
   defaults: {
     schedule: string;
     rpo: string | null;

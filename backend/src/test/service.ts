@@ -7,9 +7,9 @@ import { startService, Service } from '../serve';
 import { waitFor } from './process';
 
 export const TOKENS: Record<Role, string> = {
-  viewer: 'viewer-token-5f0c2d9a41b7e3c8',
-  operator: 'operator-token-9d3e7a1c52f4b860',
-  admin: 'admin-token-2b8f6e0d93c1a7f4',
+  viewer: 'viewer-token-5f0c2d9a41b7e3c8a06d4f19',
+  operator: 'operator-token-9d3e7a1c52f4b860e7a2',
+  admin: 'admin-token-2b8f6e0d93c1a7f4c85e1b37',
 };
 
 /** makeLab options with an `api` section: token files for each role, a free port. */

@@ -1,7 +1,7 @@
 /**
  * Every external program (restic, mariadb-dump, influxd, promtool, ansible-playbook, ...) is started
  * here: with an argument array (never a shell string), a timeout, and its stderr kept for the error
- * message with secrets redacted (DESIGN §5 rule 6).
+ * message with secrets redacted (docs/design.md §5 rule 6).
  */
 import { spawn, ChildProcess, SpawnOptions } from 'node:child_process';
 import { redact } from './redact';

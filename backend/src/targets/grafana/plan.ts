@@ -1,7 +1,7 @@
 /**
  * Restore as a plan first, then apply. The plan compares every backed-up object with the live
- * Grafana and decides, per object: create, update, unchanged, mapped (a folder of the same title
- * already exists under another uid: objects go there), skipped-newer (the live object changed
+ * Grafana and decides, per object, identified by uid only (since Grafana 11.3 dashboard and folder
+ * titles need not be unique): create, update, unchanged, skipped-newer (the live object changed
  * after the backup: kept unless `force`), skipped-provisioned (Grafana refuses API changes to
  * file-provisioned objects: restore their file), or error (the apply would fail; nothing is
  * applied while the plan has errors). Verification computes the same plan without applying it.
@@ -24,7 +24,7 @@ import {
   sameJson,
 } from './export';
 
-export type Action = 'create' | 'update' | 'unchanged' | 'mapped' | 'skipped-newer' | 'skipped-provisioned' | 'error';
+export type Action = 'create' | 'update' | 'unchanged' | 'skipped-newer' | 'skipped-provisioned' | 'error';
 
 export type ObjectKind =
   | 'folder'
@@ -218,21 +218,8 @@ export async function planRestore(
       });
       continue;
     }
-    const sameTitle = [...live.folders.values()].find(
-      (x) =>
-        String(x.title) === f.title &&
-        (x.parentUid ? String(x.parentUid) : '') === parent &&
-        !backup.folders.some((b) => b.uid === String(x.uid))
-    );
-    if (sameTitle) {
-      folderMap.set(f.uid, String(sameTitle.uid));
-      items.push({
-        ...base,
-        action: 'mapped',
-        reason: `a folder with this title exists as uid ${sameTitle.uid}: its objects are restored there`,
-      });
-      continue;
-    }
+    // Identified by uid only: since Grafana 11.3 folder titles need not be unique, so a live
+    // folder of the same title is another folder, and the backed-up one comes back as itself.
     folderMap.set(f.uid, f.uid);
     items.push({
       ...base,
@@ -441,20 +428,7 @@ export async function planRestore(
       });
       continue;
     }
-    const clash = live.dashboardHits.find(
-      (h) =>
-        String(h.uid) !== uid &&
-        String(h.title).toLowerCase() === title.toLowerCase() &&
-        String(h.folderUid ?? '') === folder
-    );
-    if (clash) {
-      items.push({
-        ...base,
-        action: 'error',
-        reason: `a dashboard titled '${title}' exists in ${folderName(folder)} with another uid (${clash.uid})`,
-      });
-      continue;
-    }
+    // By uid only: a dashboard of the same title in the folder is another dashboard (Grafana 11.3+).
     if (!current) {
       items.push({
         ...base,
@@ -745,7 +719,7 @@ export async function planRestore(
 
 // --- presenting and applying ----------------------------------------------------------------------
 
-const ORDER: Action[] = ['create', 'update', 'unchanged', 'mapped', 'skipped-newer', 'skipped-provisioned', 'error'];
+const ORDER: Action[] = ['create', 'update', 'unchanged', 'skipped-newer', 'skipped-provisioned', 'error'];
 
 export function summary(plan: Plan): string {
   const counts = new Map<Action, number>();

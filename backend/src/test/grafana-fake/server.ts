@@ -1,5 +1,5 @@
 /**
- * A fake of Grafana's HTTP API — the one fake DESIGN.md §6 allows, because Grafana itself cannot
+ * A fake of Grafana's HTTP API — the one fake docs/design.md §6 allows, because Grafana itself cannot
  * be installed here. A real HTTP server on loopback (node:http) with in-memory state, following
  * Grafana's documented request and response shapes; where the docs are silent it follows
  * Grafana's behaviour as its source code states it (noted inline).
@@ -65,7 +65,11 @@ interface Req {
   params: string[];
 }
 
-export const FAKE_GRAFANA_VERSION = '10.4.0';
+/**
+ * The Grafana version the fake plays: 12.x, where (since 11.3) dashboard and folder titles need
+ * not be unique: objects are told apart by uid only, and the fake refuses no duplicate title.
+ */
+export const FAKE_GRAFANA_VERSION = '12.3.0';
 const REDACTED = '[REDACTED]';
 /** Settings Grafana treats as secure, per contact point type (a subset of Grafana's notifier list). */
 const SECURE_SETTINGS: Record<string, string[]> = {
@@ -254,11 +258,6 @@ export class GrafanaState {
     if (parentUid && this.folderParents(this.folders.get(parentUid)!).length + 1 >= MAX_FOLDER_DEPTH) {
       return fail(400, 'Maximum nested folder depth reached');
     }
-    if (
-      [...this.folders.values()].some((f) => f.parentUid === parentUid && f.title.toLowerCase() === title.toLowerCase())
-    ) {
-      return fail(409, 'a folder with the same name already exists');
-    }
     const now = this.stamp();
     const f: Folder = { id: this.id(), uid, title, parentUid, version: 1, created: now, updated: now };
     this.folders.set(uid, f);
@@ -274,13 +273,6 @@ export class GrafanaState {
       return fail(412, 'The folder has been changed by someone else', { status: 'version-mismatch' });
     }
     const title = typeof body.title === 'string' && body.title.trim() ? body.title.trim() : f.title;
-    if (
-      [...this.folders.values()].some(
-        (o) => o.uid !== uid && o.parentUid === f.parentUid && o.title.toLowerCase() === title.toLowerCase()
-      )
-    ) {
-      return fail(409, 'a folder with the same name already exists');
-    }
     f.title = title;
     f.version += 1;
     f.updated = this.stamp();
@@ -509,14 +501,6 @@ export class GrafanaState {
     }
     if (existing?.provisionedExternalId) {
       return fail(400, 'Cannot save provisioned dashboard');
-    }
-    const clash = [...this.dashboards.values()].find(
-      (d) =>
-        d !== existing && d.folderUid === folderUid && String(d.model.title ?? '').toLowerCase() === title.toLowerCase()
-    );
-    // Grafana with overwrite=true would take over the other dashboard; the fake refuses in every case.
-    if (clash) {
-      return fail(412, 'A dashboard with the same name in the folder already exists', { status: 'name-exists' });
     }
     const now = this.stamp();
     const d: Dashboard = existing ?? {
