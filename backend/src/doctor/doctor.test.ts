@@ -4,7 +4,7 @@
  * files and tokens; exit 1 when a check fails.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, buildIfStale } from '../test/daemon';
@@ -51,8 +51,9 @@ describe('backup-sla doctor', () => {
     expect(line(r.stdout, 'restic')).toMatch(/^ {2}OK {7}restic +0\.1\d\.\d+$/);
     expect(line(r.stdout, 'repository main')).toMatch(/WARNING .*no repository there yet: the first backup creates it/);
     expect(line(r.stdout, 'secret files')).toMatch(/OK .*1 file, private \(0600\)/);
-    expect(line(r.stdout, 'files checks')).toMatch(/SKIPPED .*the files driver has no checks of its own yet/);
-    expect(line(r.stdout, 'python3')).toMatch(/OK .*Python 3\./);
+    // The kind's own checks: its paths and the tools it runs, with their versions.
+    expect(line(r.stdout, `path ${path.join(s.lab.dir, 'app')}`)).toMatch(/OK .*exists and is readable/);
+    expect(line(r.stdout, 'python')).toMatch(/OK .*python3 version 3\./);
     expect(r.stdout.trim().split('\n').pop()).toBe('doctor: warning');
     expect(existsSync(path.join(s.lab.dir, 'repo'))).toBe(false);
   });
@@ -76,15 +77,13 @@ describe('backup-sla doctor', () => {
     expect(r.stdout.trim().split('\n').pop()).toBe('doctor: failed');
   });
 
-  it('a missing tool of the kind fails with what to install', async () => {
+  it('a missing tool fails with what to install', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'bsla-path-'));
     try {
-      for (const p of ['restic']) {
-        symlinkSync(`/usr/bin/${p}`, path.join(bin, p));
-      }
+      // Nothing on PATH: restic is missing (the files kind finds its Python by absolute path).
       const r = await cli(args(), { PATH: bin });
       expect(r.code).toBe(1);
-      expect(line(r.stdout, 'python3')).toBe('  FAILED   python3                not installed (one of: python3)');
+      expect(line(r.stdout, 'restic')).toBe('  FAILED   restic                 not installed (apt-get install restic)');
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -100,8 +99,8 @@ describe('backup-sla doctor', () => {
       'repository main',
       'free space main',
       'secret files',
-      'files checks',
-      'python3',
+      `path ${path.join(s.lab.dir, 'app')}`,
+      'python',
     ]);
     for (const role of ['viewer', 'operator'] as const) {
       expect(

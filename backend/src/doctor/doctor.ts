@@ -16,8 +16,6 @@ import type { Config, RepositoryConfig, Role, TargetConfig } from '../config/typ
 import { configFileProblem, readSecret, secretFileProblem, tokenProblem } from '../config/secret';
 import { ResticRepository } from '../repository/restic';
 import { drivers } from '../targets/registry';
-import { findProgram } from '../targets/tools';
-import { run } from '../util/subprocess';
 import { silentLogger } from '../util/log';
 import { redact } from '../util/redact';
 
@@ -25,29 +23,6 @@ export type { DoctorCheck, DoctorReport, DoctorSection };
 
 /** The oldest restic whose repository format and JSON output the service relies on. */
 export const MIN_RESTIC = '0.14.0';
-const GiB = 1024 ** 3;
-
-/** The programs each kind runs (the first name found on PATH), and how each tells its version. */
-export const KIND_TOOLS: Record<string, Array<{ names: string[]; args: string[] }>> = {
-  mysql: [
-    { names: ['mariadb-dump', 'mysqldump'], args: ['--version'] },
-    { names: ['mariadb', 'mysql'], args: ['--version'] },
-  ],
-  influxdb: [
-    { names: ['influxd'], args: ['version'] },
-    { names: ['influx'], args: ['-version'] },
-  ],
-  prometheus: [
-    { names: ['promtool'], args: ['--version'] },
-    { names: ['prometheus'], args: ['--version'] },
-  ],
-  ansible: [
-    { names: ['ansible-playbook'], args: ['--version'] },
-    { names: ['git'], args: ['--version'] },
-  ],
-  files: [{ names: ['python3'], args: ['--version'] }],
-  grafana: [],
-};
 
 function versionAtLeast(version: string, min: string): boolean {
   const a = version.split('.').map(Number);
@@ -102,31 +77,6 @@ export function freeSpace(name: string, dir: string, needs: number): DoctorCheck
     return { name, level: 'ok', detail: what };
   } catch (e) {
     return { name, level: 'failed', detail: `cannot measure ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}` };
-  }
-}
-
-/** The first line of a program's version output, or why there is none. */
-async function toolCheck(tool: { names: string[]; args: string[] }): Promise<DoctorCheck> {
-  const program = findProgram(tool.names);
-  const name = path.basename(program);
-  try {
-    const out = await run({ command: program, args: tool.args, timeoutMs: 30_000 });
-    return {
-      name,
-      level: 'ok',
-      detail:
-        out
-          .split('\n')
-          .find((l) => l.trim())
-          ?.trim() ?? 'installed',
-    };
-  } catch (e) {
-    const missing = /not installed/.test((e as Error).message);
-    return {
-      name,
-      level: 'failed',
-      detail: missing ? `not installed (one of: ${tool.names.join(', ')})` : redact((e as Error).message),
-    };
   }
 }
 
@@ -264,15 +214,6 @@ export async function doctor(config: Config, options: DoctorOptions = {}): Promi
     return probes.get(r.name)!;
   };
   const resticVersion = ResticRepository.version();
-  const tools = new Map<string, Promise<DoctorCheck>>();
-  const tool = (t: { names: string[]; args: string[] }) => {
-    const key = t.names.join('|');
-    if (!tools.has(key)) {
-      tools.set(key, toolCheck(t));
-    }
-    return tools.get(key)!;
-  };
-
   const sections: DoctorSection[] = [serviceSection(config, Math.max(0, ...targets.map(lastBytes)))];
   for (const t of targets) {
     const checks: DoctorCheck[] = [];
@@ -324,14 +265,8 @@ export async function doctor(config: Config, options: DoctorOptions = {}): Promi
         { name: `${t.kind} checks`, level: 'skipped', detail: `the ${t.kind} driver has no checks of its own yet` },
       ];
     }
+    // The kind's own checks name the tools it runs, with their versions.
     checks.push(...own);
-    const ownNames = new Set(own.map((c) => c.name));
-    for (const needed of KIND_TOOLS[t.kind] ?? []) {
-      const c = await tool(needed);
-      if (!ownNames.has(c.name)) {
-        checks.push(c);
-      }
-    }
     sections.push({ target: t.name, kind: t.kind, level: verdict(checks), checks });
   }
   const all = sections.flatMap((s) => s.checks);

@@ -490,7 +490,7 @@ describe('grafana doctor', () => {
       ['API', 'ok'],
       ['token', 'ok'],
     ]);
-    expect(ok[0].detail).toMatch(/^Grafana 10\.4\.0 at http:\/\/127\.0\.0\.1:\d+ answers$/);
+    expect(ok[0].detail).toMatch(/^Grafana 12\.3\.0 at http:\/\/127\.0\.0\.1:\d+ answers$/);
     fake.state.token = 'glsa_rotated_token_000000000000';
     try {
       const refused = await driver.doctor!(t, lab.engine.log);

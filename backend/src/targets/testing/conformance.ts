@@ -23,7 +23,21 @@ import { makeLab, Lab, resticSnapshots } from '../../test/harness';
 import { waitForProcess } from '../../test/process';
 import { createLogger } from '../../util/log';
 import type { MovedAside, Metadata } from '../types';
+import type { RunRecord } from '../../catalog/catalog';
 import { watchChildren, ChildWatch } from './children';
+
+/** The run of `target` this lab's engine has started, once it is recorded. */
+async function waitForRunning(lab: Lab, target: string, timeoutMs = 20_000): Promise<RunRecord> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const run = lab.engine.catalog.runningRuns().find((r) => r.target === target);
+    if (run) {
+      return run;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no run of ${target} started`);
+}
 
 export interface ConformanceFixture<State> {
   /** The kind, for the test names ("mysql"). */
@@ -284,7 +298,9 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
       const held = (await resticSnapshots(lab)).map((s) => s.id).sort();
       const running = lab.engine.backup('live', 'test');
       // The producer is held still so that the abort surely comes before the end.
-      const pid = await waitForProcess(f.abortWhen ?? ['restic', repoDir(), 'backup']);
+      // restic's command line names the run (its tag), not the repository (that is in its environment).
+      const run = await waitForRunning(lab, 'live');
+      const pid = await waitForProcess(f.abortWhen ?? ['restic', 'backup', `run=${run.uid}`]);
       process.kill(pid, 'SIGSTOP');
       let stopped: Promise<void>;
       try {
