@@ -108,7 +108,7 @@ export function describeError(err: unknown): ErrorDescription {
   switch (e.kind) {
     case 'unconfigured':
       return {
-        title: 'Backup SLA is not connected yet',
+        title: 'The app is not connected to the Backup SLA service yet',
         text: "The app has no service URL or tokens yet: an admin enters them on the app's configuration page.",
       };
     case 'unreachable':

@@ -48,7 +48,7 @@ export function TargetMenu({ target }: { target: TargetStatus }) {
   );
   return (
     <Dropdown overlay={menu} placement="bottom-end">
-      <IconButton name="ellipsis-v" aria-label={`Actions for ${target.name}`} tooltip="Actions" />
+      <IconButton name="ellipsis-v" aria-label={`Actions for ${target.name}`} />
     </Dropdown>
   );
 }

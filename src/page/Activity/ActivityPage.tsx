@@ -36,7 +36,7 @@ const TIMES: Array<{ label: string; value: TimeFilter }> = [
   { label: '24 h', value: '24h' },
   { label: '7 days', value: '7d' },
   { label: '30 days', value: '30d' },
-  { label: 'All', value: 'all' },
+  { label: 'Any time', value: 'all' },
 ];
 const LIMIT = 1000;
 
@@ -75,9 +75,9 @@ export function ActivityPage() {
               onChange={(v) => setUrl({ operation: v })}
             />
           </Field>
-          <Field label="Target" noMargin>
+          <Field label="Target" htmlFor="activity-target" noMargin>
             <Combobox
-              aria-label="Target"
+              id="activity-target"
               width={20}
               options={targetOptions}
               value={filters.target}

@@ -41,9 +41,9 @@ export function HistoryPage() {
         {status.loading ? (
           <LoadingPlaceholder text="Loading the targets…" />
         ) : (
-          <Field label="Targets" description="None chosen shows every target." noMargin>
+          <Field label="Targets" description="None chosen shows every target." htmlFor="history-targets" noMargin>
             <MultiCombobox
-              aria-label="Targets"
+              id="history-targets"
               width={40}
               options={options}
               value={chosen}

@@ -26,17 +26,25 @@ const time = (iso: string | null) => (iso ? new Date(iso).getTime() : Number.POS
 /** Never backed up is the oldest of all. */
 const age = (t: TargetStatus) => t.ageSeconds ?? Number.POSITIVE_INFINITY;
 
+/** The column's own order, ascending; ties always go by name, A to Z, whichever the direction. */
 const ASCENDING: Record<SortKey, (a: TargetStatus, b: TargetStatus) => number> = {
   // Ascending state is best first; the default (descending) is worst first.
   state: (a, b) => -compareWorstFirst(a, b),
   name: (a, b) => a.name.localeCompare(b.name),
-  age: (a, b) => age(a) - age(b) || a.name.localeCompare(b.name),
-  next: (a, b) => time(a.nextRunAt) - time(b.nextRunAt) || a.name.localeCompare(b.name),
+  age: (a, b) => age(a) - age(b),
+  next: (a, b) => time(a.nextRunAt) - time(b.nextRunAt),
 };
 
 export function sortTargets(targets: TargetStatus[], sort: Sort): TargetStatus[] {
   const compare = ASCENDING[sort.key];
-  return [...targets].sort((a, b) => (sort.desc ? -compare(a, b) : compare(a, b)));
+  const primary = (a: TargetStatus, b: TargetStatus) =>
+    sort.key === 'state' ? withoutName(compare, a, b) : compare(a, b);
+  return [...targets].sort((a, b) => (sort.desc ? -primary(a, b) : primary(a, b)) || a.name.localeCompare(b.name));
+}
+
+/** compareWorstFirst ends on the name; the sort puts the name last itself, A to Z in both directions. */
+function withoutName(compare: (a: TargetStatus, b: TargetStatus) => number, a: TargetStatus, b: TargetStatus): number {
+  return compare(a, { ...b, name: a.name });
 }
 
 /** "critical,warning" → the levels to show; empty = all. */

@@ -133,7 +133,7 @@ export function SnapshotsTable({ snapshots, safetyRetentionSeconds, onRestore, o
               </Menu>
             }
           >
-            <IconButton name="ellipsis-v" aria-label={`Actions for snapshot ${s.shortId}`} tooltip="Actions" />
+            <IconButton name="ellipsis-v" aria-label={`Actions for snapshot ${s.shortId}`} />
           </Dropdown>
         ),
       },

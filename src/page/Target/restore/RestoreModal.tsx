@@ -153,7 +153,12 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
               </Alert>
             ) : (
               <Field label="Where to">
-                <RadioButtonGroup<Where> options={options} value={where ?? undefined} onChange={setWhere} />
+                <RadioButtonGroup<Where>
+                  options={options}
+                  disabledOptions={options.filter((o) => o.disabled).map((o) => o.value)}
+                  value={where ?? undefined}
+                  onChange={setWhere}
+                />
               </Field>
             )}
             {destinations.inPlace?.unavailable && (
