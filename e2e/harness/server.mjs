@@ -6,6 +6,7 @@
  *   server/plugins.mjs      the installed plugins, the app's settings, /api/plugins/<id>/settings
  *   server/pluginProxy.mjs  /api/plugin-proxy/<app id>/<path> over dist/plugin.json's routes (proxy.mjs)
  *   server/dataSources.mjs  /api/datasources, /api/ds/query to a real Prometheus
+ *   server/dashboards.mjs   /api/dashboards (the panel's dashboards)
  *   server/page.mjs         the page with grafanaBootData; client/ is what runs in it (vendor bundle)
  *   server/http.mjs         JSON answers, bodies, cookies, static files
  *
@@ -19,23 +20,24 @@
  *   POST /login                                {user, password}: a session (users viewer, editor, admin; password = login)
  *   *    /api/plugin-proxy/<app id>/<path>     Grafana's plugin proxy
  *   *    /api/plugins/<id>/settings            plugin settings
- *   *    /api/datasources..., POST /api/ds/query
+ *   *    /api/datasources..., POST /api/ds/query, /api/dashboards..., /api/admin/users, /api/org/users
  *
  *   node e2e/harness/server.mjs --port 3000 --service http://127.0.0.1:8470 \
  *     --viewer-token-file F --operator-token-file F --admin-token-file F [--role Admin] [--unconfigured] \
  *     [--prometheus http://127.0.0.1:9090 [--prometheus-uid backup-sla-prometheus] [--scrape-interval 15s]]
  */
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureVendorBundle } from './build.mjs';
+import { createDashboards } from './server/dashboards.mjs';
 import { createDataSources, PROMETHEUS_LOGO } from './server/dataSources.mjs';
 import { readJsonBody, sendJson, serveFile } from './server/http.mjs';
 import { pageHtml } from './server/page.mjs';
 import { createPluginProxy } from './server/pluginProxy.mjs';
 import { loadPlugins } from './server/plugins.mjs';
-import { createSessions, rememberCookies, ROLES, SESSION_COOKIE, themeOf, USERS } from './server/users.mjs';
+import { createSessions, rememberCookies, ROLES, SESSION_COOKIE, themeOf, USERS, usersApi } from './server/users.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -67,6 +69,7 @@ export async function startHarness(options) {
   const sessions = createSessions(options.defaultRole ?? 'Admin');
   const dataSources = createDataSources({ ...options, log });
   const pluginProxy = createPluginProxy({ plugins, sendUserHeader: options.sendUserHeader ?? true, log });
+  const dashboards = createDashboards({ panelId: plugins.panelId });
   const { app, nested } = plugins;
 
   const server = http.createServer(async (req, res) => {
@@ -100,7 +103,10 @@ export async function startHarness(options) {
         await plugins.settingsApi(req, res, settings[1], role, log);
         return;
       }
-      if (await dataSources.api(req, res, p, role)) {
+      if ((await dataSources.api(req, res, p, role)) || (await dashboards.api(req, res, p, role))) {
+        return;
+      }
+      if (await usersApi(req, res, url, role)) {
         return;
       }
       if (p === '/login' && req.method === 'POST') {
@@ -151,14 +157,23 @@ export async function startHarness(options) {
         return;
       }
       if (p.startsWith('/public/build/img/icons/')) {
-        serveFile(
-          res,
-          path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'),
-          p.slice('/public/build/img/icons/'.length),
-          {
-            cache: true,
-          }
-        );
+        const icons = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+        const rel = p.slice('/public/build/img/icons/'.length);
+        if (/^unicons\/[\w-]+\.svg$/.test(rel) && !existsSync(path.join(icons, rel))) {
+          // Grafana ships every unicon; the npm @grafana/ui only those it draws itself. A "-left" one
+          // is its "-right" one mirrored (the time picker's angle-double-left); any other a blank.
+          const right = path.join(icons, rel.replace(/-left\.svg$/, '-right.svg'));
+          const svg =
+            rel.endsWith('-left.svg') && existsSync(right)
+              ? readFileSync(right, 'utf8')
+                  .replace(/<svg([^>]*)>/, '<svg$1><g transform="matrix(-1 0 0 1 24 0)">')
+                  .replace('</svg>', '</g></svg>')
+              : '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>';
+          res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'X-Harness-Placeholder': '1' });
+          res.end(svg);
+          return;
+        }
+        serveFile(res, icons, rel, { cache: true });
         return;
       }
       const file = /^\/public\/plugins\/([\w-]+)\/(.*)$/.exec(p);

@@ -3,7 +3,7 @@
  * Grafana's routes:
  *   /a/<app id>/...      AppRootPage: plugin.root with AppRootProps
  *   /plugins/<app id>    the configuration tab of the plugin details page (plugin.configPages)
- *   /d/harness/<panel>   a dashboard with the backup-age panel in a PanelChrome, with the
+ *   /d/<uid>             a dashboard (GET /api/dashboards/uid/<uid>) with its backup-age panel in a PanelChrome, with the
  *                        dashboard's time range and refresh picker (a refresh gives the panel a new
  *                        time range, as Grafana does for panels that skip the data query)
  */
@@ -121,14 +121,55 @@ export function createModes({ shared, frame, pluginJson, pushError, harness }) {
     return { from, to, raw };
   }
 
+  /** The dashboard (GET /api/dashboards/uid/<uid>) and its first panel of the app's panel type. */
+  function useDashboardPanel(uid, panelType) {
+    const [state, setState] = React.useState({ loading: true });
+    React.useEffect(() => {
+      let live = true;
+      shared['@grafana/runtime']
+        .getBackendSrv()
+        .get(`/api/dashboards/uid/${encodeURIComponent(uid)}`)
+        .then(
+          (r) =>
+            live &&
+            setState({ dashboard: r.dashboard, panel: (r.dashboard.panels ?? []).find((p) => p.type === panelType) }),
+          (err) => live && setState({ error: err })
+        );
+      return () => {
+        live = false;
+      };
+    }, [uid, panelType]);
+    return state;
+  }
+
   function PanelPage({ plugin }) {
     const location = useLocation();
     const query = parseQuery(location.search);
+    const uid = location.pathname.split('/')[2] ?? 'harness';
+    const { dashboard, panel, error } = useDashboardPanel(uid, plugin.meta.id);
+    if (error || (dashboard && !panel)) {
+      return h(
+        Frame,
+        { crumbs: [{ text: 'Dashboards' }, { text: uid }] },
+        h(ui.Alert, {
+          severity: 'error',
+          title: error ? 'Dashboard not found' : `No ${plugin.meta.id} panel on this dashboard`,
+        })
+      );
+    }
+    if (!panel) {
+      return h(Frame, { crumbs: [{ text: 'Dashboards' }] }, h(ui.LoadingPlaceholder, { text: 'Loading dashboard…' }));
+    }
+    return h(PanelView, { plugin, dashboard, panel, query });
+  }
+
+  function PanelView({ plugin, dashboard, panel, query }) {
     const width = Number(query.width ?? 560);
     const height = Number(query.height ?? 320);
     const [timeRange, setTimeRange] = React.useState(() => relativeRange({ from: 'now-6h', to: 'now' }));
     const [options, setOptions] = React.useState(() => ({
       ...plugin.defaults,
+      ...(panel.options ?? {}),
       ...(query.options ? JSON.parse(query.options) : {}),
     }));
     const [fieldConfig, setFieldConfig] = React.useState(
@@ -141,14 +182,14 @@ export function createModes({ shared, frame, pluginJson, pushError, harness }) {
       setTimeRange((r) => relativeRange(r.raw));
     };
     const Panel = plugin.panel;
-    const title = query.title ?? 'Backup age';
+    const title = query.title ?? panel.title ?? 'Backup age';
     return h(
       Frame,
-      { crumbs: [{ text: 'Dashboards' }, { text: 'Harness' }, { text: title }] },
+      { crumbs: [{ text: 'Dashboards' }, { text: dashboard.title }] },
       h(
         'div',
         { className: styles.header },
-        h('h1', { className: styles.title, style: { flex: 1 } }, 'Backup SLA harness dashboard'),
+        h('h1', { className: styles.title, style: { flex: 1 } }, dashboard.title),
         h(ui.RefreshPicker, {
           value: '',
           onRefresh: refresh,
@@ -167,7 +208,7 @@ export function createModes({ shared, frame, pluginJson, pushError, harness }) {
               Boundary,
               { name: `panel ${plugin.meta.id}` },
               h(Panel, {
-                id: 1,
+                id: panel.id ?? 1,
                 data: panelData,
                 timeRange,
                 timeZone: 'browser',

@@ -4,7 +4,7 @@
  * grafana_harness_role cookie). The theme comes from `?theme=light|dark` as in Grafana, remembered.
  */
 import { randomBytes } from 'node:crypto';
-import { parseCookies } from './http.mjs';
+import { parseCookies, readJsonBody, sendJson } from './http.mjs';
 
 export const ROLES = ['Viewer', 'Editor', 'Admin'];
 export const ROLE_COOKIE = 'grafana_harness_role';
@@ -37,8 +37,17 @@ export function createSessions(defaultRole) {
       sessions.set(id, u.role);
       return { id, role: u.role };
     },
-    /** The request's user role: the page's ?role=, then the role cookie, then the session, then the default. */
+    /**
+     * The request's user role: basic auth (API clients), the page's ?role=, then the role cookie,
+     * then the session, then the default.
+     */
     roleOf(req, url) {
+      const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+      if (basic) {
+        const [login, ...rest] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+        const u = userByLogin(login);
+        return u && rest.join(':') === u.login ? u.role : 'None';
+      }
       const fromQuery = url.searchParams.get('role');
       if (fromQuery && ROLES.includes(fromQuery)) {
         return fromQuery;
@@ -74,4 +83,55 @@ export function rememberCookies(url) {
     cookies.push(`${THEME_COOKIE}=${theme}; Path=/; SameSite=Lax`);
   }
   return cookies.length ? { 'Set-Cookie': cookies } : {};
+}
+
+/**
+ * The part of Grafana's user admin API a test set-up uses to find its users. The harness's users are
+ * fixed: creating one that exists answers 412 as Grafana does, and an org role can only be "set" to
+ * the one the user has.
+ *   POST  /api/admin/users                 {name, login, password}
+ *   GET   /api/users/lookup?loginOrEmail=
+ *   PATCH /api/org/users/<id>              {role}
+ */
+export async function usersApi(req, res, url, role) {
+  const p = url.pathname;
+  if (p === '/api/users/lookup' && req.method === 'GET') {
+    const u = userByLogin(url.searchParams.get('loginOrEmail') ?? '');
+    if (!u) {
+      sendJson(res, 404, { message: 'user not found' });
+    } else {
+      sendJson(res, 200, { id: u.id, uid: u.uid, login: u.login, name: u.name, email: u.email, isGrafanaAdmin: false });
+    }
+    return true;
+  }
+  if (p === '/api/admin/users' && req.method === 'POST') {
+    if (role !== 'Admin') {
+      sendJson(res, 403, { message: 'Permission denied' });
+      return true;
+    }
+    const body = await readJsonBody(req);
+    const u = userByLogin(String(body?.login ?? ''));
+    if (u) {
+      sendJson(res, 412, { message: 'User with same login already exists' });
+    } else {
+      sendJson(res, 400, { message: 'the harness has only the users viewer, editor and admin' });
+    }
+    return true;
+  }
+  const patch = /^\/api\/org\/users\/(\d+)$/.exec(p);
+  if (patch && req.method === 'PATCH') {
+    const body = await readJsonBody(req);
+    const u = ROLES.map((r) => ({ role: r, ...USERS[r] })).find((x) => x.id === Number(patch[1]));
+    if (role !== 'Admin') {
+      sendJson(res, 403, { message: 'Permission denied' });
+    } else if (!u) {
+      sendJson(res, 404, { message: 'user not found' });
+    } else if (body?.role !== u.role) {
+      sendJson(res, 400, { message: `the harness's ${u.login} is an org ${u.role}` });
+    } else {
+      sendJson(res, 200, { message: 'Organization user updated' });
+    }
+    return true;
+  }
+  return false;
 }
