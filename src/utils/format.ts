@@ -7,6 +7,10 @@ export function formatDuration(seconds: number | null | undefined): string {
     return '—';
   }
   const s = Math.max(0, seconds);
+  if (s > 0 && s < 0.5) {
+    // Rounds to "0 s", which reads as "nothing measured".
+    return '< 1 s';
+  }
   if (s < 90) {
     return `${Math.round(s)} s`;
   }
