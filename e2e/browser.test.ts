@@ -195,6 +195,25 @@ describe('the built app in Chromium, against the real service', () => {
     const table = page.getByRole('table').first();
     await expect(table.getByRole('link', { name: 'mysql', exact: true }).isVisible()).resolves.toBe(true);
     await expect(table.getByRole('link', { name: 'agama', exact: true }).isVisible()).resolves.toBe(true);
+    // Worst first: the target that cannot be backed up, its reason in words, the tool's error behind a toggle.
+    const first = table.getByRole('row').nth(1);
+    await expect(first.getByRole('link').first().textContent()).resolves.toBe('reports');
+    await expect(first.getByLabel('SLA Critical').count()).resolves.toBe(1);
+    const reports = (
+      await lab.api<{
+        targets: Array<{
+          name: string;
+          reasons: string[];
+          checks: Record<string, { reason: string; cause?: string | null }>;
+        }>;
+      }>('viewer', 'GET', '/api/status')
+    ).body.targets.find((t) => t.name === 'reports')!;
+    await expect(first.textContent()).resolves.toContain(reports.reasons[0]);
+    const cause = Object.values(reports.checks).find((c) => c.reason === reports.reasons[0])?.cause;
+    if (cause) {
+      await first.getByRole('button', { name: 'Show the error' }).click();
+      await expect(first.locator('pre').textContent()).resolves.toBe(cause);
+    }
     // One menu per row, no row of buttons.
     await expect(page.getByRole('button', { name: 'Actions for mysql', exact: true }).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: /Back up/ }).count()).resolves.toBe(0);
@@ -435,7 +454,7 @@ describe('the built app in Chromium, against the real service', () => {
     expect(damaged.rows).toBe(250);
     expect(damaged.checksum).not.toBe(good.checksum);
 
-    const rp = await open('Admin', `/a/${APP_ID}/target/mysql`);
+    const rp = await open('Admin', `/a/${APP_ID}/target/mysql?from=now-15m&to=now`);
     const { page } = rp;
     await page.getByRole('button', { name: `Actions for snapshot ${short}` }).click({ timeout: 60_000 });
     await page.getByRole('menuitem', { name: `Restore snapshot ${short}` }).click();
@@ -536,10 +555,12 @@ describe('the built app in Chromium, against the real service', () => {
     await close(rp);
   });
 
-  it('goes back to the overview by the target page breadcrumb', async () => {
-    const rp = await open('Viewer', `/a/${APP_ID}/target/agama`);
+  it('goes back to the overview by the target page breadcrumb, and fits 1000 px with a restore in its history', async () => {
+    // After the restore, at 1000 px: the run history with its "restored to" column still fits.
+    const rp = await open('Viewer', `/a/${APP_ID}/target/mysql`, { width: 1000 });
     const { page } = rp;
-    await page.getByRole('heading', { name: 'agama', level: 1 }).waitFor({ timeout: 60_000 });
+    await page.getByRole('region', { name: 'Run history' }).getByText('restore').first().waitFor({ timeout: 60_000 });
+    expect(await sidewaysScrolling(page)).toEqual([]);
     await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('group', { name: 'Targets by state' }).waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).pathname).toBe(`/a/${APP_ID}/overview`);
@@ -548,17 +569,24 @@ describe('the built app in Chromium, against the real service', () => {
   });
 
   it('filters runs and the audit log alike from the URL, one audit row per action', async () => {
-    const rp = await open('Admin', `/a/${APP_ID}/activity?operation=restore`);
+    const rp = await open('Admin', `/a/${APP_ID}/activity?operation=restore`, { width: 1000 });
     const { page } = rp;
     const audit = page.getByRole('region', { name: 'Audit log' });
     await audit.getByRole('table').waitFor({ timeout: 60_000 });
+    expect(await sidewaysScrolling(page)).toEqual([]);
     const auditRows = audit.getByRole('table').getByRole('row');
     // Header + the one restore (its "started" and "ok" entries are one row).
     await expect(auditRows.count()).resolves.toBe(2);
-    await expect(auditRows.nth(1).textContent()).resolves.toMatch(/adminrestoremysql.*ok after/);
+    await expect(auditRows.nth(1).textContent()).resolves.toMatch(/adminrestoremysql.*okafter \d/);
     const runRows = page.getByRole('region', { name: 'Runs' }).getByRole('table').getByRole('row');
     await expect(runRows.count()).resolves.toBe(2);
     await expect(runRows.nth(1).textContent()).resolves.toContain('restore');
+    // Every operation, with the restore among them, still fits.
+    await page.getByRole('radio', { name: 'All' }).first().click();
+    await page.waitForURL((u) => !u.searchParams.has('operation'));
+    await page.getByRole('region', { name: 'Runs' }).getByText('restore').first().waitFor();
+    expect(await sidewaysScrolling(page)).toEqual([]);
+    await page.setViewportSize({ width: 1400, height: 900 });
     await shot(page, 'activity');
     await expectClean(rp);
     await close(rp);

@@ -22,6 +22,8 @@ export interface TableState {
 
 export interface Lab {
   dir: string;
+  /** Targets of the lab's service: mysql and agama back up; reports always fails (no such database). */
+  targets: string[];
   /** A real Prometheus scraping the service's /metrics every second (the history charts read it). */
   prometheusUrl: string;
   configFile: string;
@@ -219,6 +221,23 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
         retention: { keepLast: 2 },
         verify: { schedule: null },
       },
+      // A target whose source is missing: its backups fail, so the pages show a critical target,
+      // worst first, with the tool's own error behind the sentence.
+      reports: {
+        kind: 'mysql',
+        connection: {
+          host: need('BSLA_MYSQL_HOST'),
+          port: Number(need('BSLA_MYSQL_PORT')),
+          user: need('BSLA_MYSQL_USER'),
+          passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
+          database: `${database}_reports`,
+        },
+        schedule: '30 2 * * *',
+        rpo: '1d',
+        rto: '5m',
+        retention: { keepWeekly: 4 },
+        verify: { schedule: null },
+      },
     },
     covered: [],
     api: {
@@ -311,6 +330,7 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
 
   return {
     dir,
+    targets: ['mysql', 'agama', 'reports'],
     prometheusUrl: prometheus.url,
     configFile,
     database,

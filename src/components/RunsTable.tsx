@@ -21,6 +21,8 @@ interface Props {
 /** Runs, newest first; the first line of an error in the row, everything a run recorded when expanded. */
 export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
   const styles = useStyles2(getStyles);
+  // Where restores went, when the list has restores (a column of blanks costs the width of one).
+  const showRestoredTo = runs.some((r) => r.restoredTo);
   const columns = useMemo<Array<TableColumn<Run>>>(() => {
     const cols: Array<TableColumn<Run>> = [
       { id: 'startedAt', header: 'Started', cell: ({ row: { original: r } }) => <TimeText iso={r.startedAt} /> },
@@ -69,16 +71,20 @@ export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
         header: 'Snapshot',
         cell: ({ row: { original: r } }) => <SnapshotCell run={r} />,
       },
-      {
-        id: 'restoredTo',
-        header: 'Restored to',
-        cell: ({ row: { original: r } }) =>
-          r.restoredTo ? <span className={styles.restoredTo}>{r.restoredTo}</span> : '',
-      },
+      ...(showRestoredTo
+        ? [
+            {
+              id: 'restoredTo',
+              header: 'Restored to',
+              cell: ({ row: { original: r } }: { row: { original: Run } }) =>
+                r.restoredTo ? <span className={styles.restoredTo}>{r.restoredTo}</span> : '',
+            },
+          ]
+        : []),
       { id: 'actor', header: 'Who' }
     );
     return cols;
-  }, [showTarget, styles]);
+  }, [showTarget, showRestoredTo, styles]);
 
   return (
     <InteractiveTable
@@ -119,13 +125,14 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
-    maxWidth: 260,
+    maxWidth: 180,
   }),
   nowrap: css({ whiteSpace: 'nowrap' }),
   restoredTo: css({ wordBreak: 'break-word' }),
   removed: css({
     display: 'flex',
     flexDirection: 'column',
+    alignItems: 'flex-start',
     code: { textDecoration: 'line-through', opacity: 0.7 },
   }),
 });

@@ -66,7 +66,7 @@ export function ActivityPage() {
   return (
     <PluginPage>
       <Stack direction="column" gap={3}>
-        <Stack gap={2} wrap="wrap" alignItems="flex-end" aria-label="Filters">
+        <Stack gap={2} wrap="wrap" alignItems="flex-start" aria-label="Filters">
           <Field label="Operation" noMargin>
             <RadioButtonGroup
               size="sm"

@@ -1,6 +1,8 @@
 import React, { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { Badge, InteractiveTable, Text } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Badge, InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { TableColumn } from '../../components/tableColumn';
 import { TimeText } from '../../components/TimeText';
 import { formatDuration } from '../../utils/format';
@@ -15,6 +17,7 @@ const RESULT = {
 
 /** Who did what, when, and how it ended: one row per action. */
 export function AuditLog({ rows }: { rows: AuditRow[] }) {
+  const styles = useStyles2(getStyles);
   const columns = useMemo<Array<TableColumn<AuditRow>>>(
     () => [
       { id: 'at', header: 'When', cell: ({ row: { original: e } }) => <TimeText iso={e.at} /> },
@@ -41,13 +44,26 @@ export function AuditLog({ rows }: { rows: AuditRow[] }) {
         cell: ({ row: { original: e } }) => {
           const look = RESULT[e.result] ?? { color: 'darkgrey' as const, text: e.result };
           const took = e.endedAt
-            ? ` after ${formatDuration((new Date(e.endedAt).getTime() - new Date(e.at).getTime()) / 1000)}`
-            : '';
-          return <Badge color={look.color} text={`${look.text}${took}`} />;
+            ? `after ${formatDuration((new Date(e.endedAt).getTime() - new Date(e.at).getTime()) / 1000)}`
+            : null;
+          return (
+            <span className={styles.result}>
+              <Badge color={look.color} text={look.text} />
+              {took && (
+                <Text variant="bodySmall" color="secondary">
+                  {took}
+                </Text>
+              )}
+            </span>
+          );
         },
       },
     ],
-    []
+    [styles]
   );
   return <InteractiveTable columns={columns} data={rows} getRowId={(e: AuditRow) => String(e.id)} pageSize={25} />;
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  result: css({ display: 'inline-flex', gap: theme.spacing(0.75), alignItems: 'center', whiteSpace: 'nowrap' }),
+});
