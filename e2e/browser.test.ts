@@ -609,6 +609,9 @@ describe('the built app in Chromium, against the real service', () => {
     expect(['ok', 'unknown', 'warning', 'critical']).toContain(await mysqlRow.getAttribute('data-level'));
     expect(overview.body.targets.map((t) => t.name)).toContain('mysql');
     await shot(page, 'panel');
+    if (harnessOnly()) {
+      await page.getByTestId('harness-panel').screenshot({ path: path.join(SHOTS, 'panel-only.png') });
+    }
     await page.waitForTimeout(1500);
     const before = statusReads;
     await page.getByTestId('data-testid RefreshPicker run button').click();
