@@ -16,7 +16,7 @@ module.exports = {
     '^.+\\.mjs$': swcTransform,
   },
   // yaml's package exports give jsdom its ESM browser build: transform it like Grafana's ESM packages.
-  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'yaml'])],
+  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'yaml', '@grafana/scenes'])],
   // Generous: the page tests render @grafana/ui tables and type into inputs, slow on a loaded machine.
   testTimeout: 30000,
   // The frontend Jest runs src/ only: backend/ has its own Jest config and e2e/ runs in a real browser.

@@ -15,6 +15,9 @@ import {
   selectRoute,
   interpolate,
 } from './harness/proxy.mjs';
+import { legendName, matrixToFrames, parseDurationMs, rangeQuery } from './harness/server/dataSources.mjs';
+import { PROMETHEUS_UID, realGrafana } from './support/grafana';
+import type { Lab } from './support/lab';
 import { freePort } from './support/lab';
 
 interface Seen {
@@ -121,6 +124,11 @@ describe('the harness server', () => {
     });
 
   it('forwards method, path, query and body with the route token and the Grafana user, and no cookies', async () => {
+    // A user header from the browser is dropped: only Grafana sets it.
+    await fetch(`${harness.url}/api/plugin-proxy/${harness.pluginId}/api/status`, {
+      headers: { cookie: 'grafana_harness_role=Viewer', 'x-grafana-user': 'mallory' },
+    });
+    expect(seen[seen.length - 1].headers['x-grafana-user']).toBe('viewer');
     const res = await call(
       'POST',
       `/api/plugin-proxy/${harness.pluginId}/api/targets/mysql/backup?x=1`,
@@ -209,5 +217,122 @@ describe('the harness server', () => {
         .on('error', reject);
     });
     expect(status).toBe(404);
+  });
+});
+
+describe("Grafana's Prometheus query path (/api/ds/query, as pkg/promlib)", () => {
+  it('steps by the larger of the query interval, the scrape interval and range/11000, aligned', () => {
+    const from = Date.parse('2026-11-30T00:00:07Z');
+    const to = from + 15 * 60_000;
+    const q = rangeQuery(
+      { refId: 'A', expr: 'rate(x[$__rate_interval]) + y[$__interval] + z[${__range}]', intervalMs: 2000 },
+      from,
+      to,
+      1000
+    );
+    expect(q.step).toBe(2);
+    expect(q.start).toBe(Date.parse('2026-11-30T00:00:06Z') / 1000);
+    // $__rate_interval = max(interval + scrape, 4 × scrape)
+    expect(q.expr).toBe('rate(x[4s]) + y[2s] + z[900s]');
+    // A week in 11 000 points at most.
+    expect(rangeQuery({ refId: 'A', expr: 'x', intervalMs: 1 }, 0, 7 * 86400_000, 15_000).step).toBe(55);
+    expect(parseDurationMs('15s')).toBe(15_000);
+    expect(parseDurationMs('1m')).toBe(60_000);
+    expect(parseDurationMs('nonsense')).toBeNull();
+  });
+
+  it("answers one data frame per series, named by the legend format, with the series' labels", () => {
+    const frames = matrixToFrames(
+      { refId: 'B', legendFormat: '{{target}} RTO' },
+      [
+        {
+          metric: { __name__: 'backup_sla_rto_seconds', target: 'mysql' },
+          values: [
+            [1700000000, '300'],
+            [1700000015, '300'],
+          ],
+        },
+      ],
+      { expr: 'backup_sla_rto_seconds', start: 0, end: 1, step: 15 }
+    );
+    expect(frames).toHaveLength(1);
+    expect(frames[0].schema.refId).toBe('B');
+    expect(frames[0].schema.fields[1]).toMatchObject({
+      name: 'Value',
+      labels: { __name__: 'backup_sla_rto_seconds', target: 'mysql' },
+      config: { displayNameFromDS: 'mysql RTO' },
+    });
+    expect(frames[0].data.values).toEqual([
+      [1700000000000, 1700000015000],
+      [300, 300],
+    ]);
+    expect(legendName('__auto', {})).toBeNull();
+  });
+});
+
+describe("the harness's Grafana API for a test set-up (login, users, data sources, dashboards)", () => {
+  let harness: Awaited<ReturnType<typeof startHarness>>;
+  beforeAll(async () => {
+    harness = await startHarness({ port: 0, serviceUrl: '', configured: false });
+  });
+  afterAll(() => harness.close());
+
+  it('sets up a Grafana for the browser tests through its HTTP API (the E2E_GRAFANA_URL path)', async () => {
+    const lab = {
+      serviceUrl: 'http://127.0.0.1:8470',
+      prometheusUrl: 'http://127.0.0.1:9090',
+      tokens: { viewer: 'v'.repeat(32), operator: 'o'.repeat(32), admin: 'a'.repeat(32) },
+    } as Lab;
+    const grafana = await realGrafana(harness.url, lab);
+    expect(grafana.kind).toBe('grafana');
+    expect(harness.settings).toMatchObject({
+      enabled: true,
+      jsonData: { serviceUrl: lab.serviceUrl, prometheusDatasourceUid: PROMETHEUS_UID },
+      secureJsonData: {
+        viewerToken: lab.tokens.viewer,
+        operatorToken: lab.tokens.operator,
+        adminToken: lab.tokens.admin,
+      },
+    });
+    expect(harness.dataSources.get(PROMETHEUS_UID)).toMatchObject({ type: 'prometheus', url: lab.prometheusUrl });
+    // Again, on a Grafana already set up: it updates what exists.
+    await realGrafana(harness.url, { ...lab, prometheusUrl: 'http://127.0.0.1:9091' } as Lab);
+    expect(harness.dataSources.get(PROMETHEUS_UID)).toMatchObject({ url: 'http://127.0.0.1:9091' });
+    const dashboard = await fetch(`${grafana.panelUrl.replace('/d/', '/api/dashboards/uid/')}`);
+    expect((await dashboard.json()).dashboard.panels[0].type).toBe(harness.panelId);
+  });
+
+  it('signs a user in with POST /login, and the session carries their org role', async () => {
+    const bad = await fetch(`${harness.url}/login`, {
+      method: 'POST',
+      body: JSON.stringify({ user: 'editor', password: 'x' }),
+    });
+    expect(bad.status).toBe(401);
+    const login = await fetch(`${harness.url}/login`, {
+      method: 'POST',
+      body: JSON.stringify({ user: 'editor', password: 'editor' }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const html = await (await fetch(`${harness.url}/a/${harness.pluginId}/overview`, { headers: { cookie } })).text();
+    expect(html).toContain('"orgRole":"Editor"');
+    // Basic auth for API clients; a wrong password is no one.
+    const auth = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    expect(
+      (await fetch(`${harness.url}/api/datasources`, { method: 'POST', headers: auth('viewer', 'viewer'), body: '{}' }))
+        .status
+    ).toBe(403);
+    expect(
+      (await fetch(`${harness.url}/api/admin/users`, { method: 'POST', headers: auth('admin', 'nope'), body: '{}' }))
+        .status
+    ).toBe(403);
+  });
+
+  it('serves the theme asked for, as Grafana does with ?theme=', async () => {
+    const res = await fetch(`${harness.url}/a/${harness.pluginId}/overview?theme=light`);
+    expect(res.headers.get('set-cookie')).toContain('grafana_harness_theme=light');
+    const html = await res.text();
+    expect(html).toContain('class="theme-light app-grafana"');
+    expect(html).toContain('"lightTheme":true');
   });
 });

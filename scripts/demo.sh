@@ -14,6 +14,7 @@ DEMO=$ROOT/.demo
 UI_PORT=${DEMO_UI_PORT:-3000}
 API_PORT=${DEMO_API_PORT:-8470}
 GRAFANA_PORT=${DEMO_GRAFANA_PORT:-3100}
+METRICS_PORT=${DEMO_METRICS_PORT:-3190}
 CLI=(node "$ROOT/backend/bin/backup-sla.js" --config "$DEMO/backup-sla.yaml")
 
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
@@ -50,7 +51,7 @@ start_daemon() {
 secret() { [[ -s $1 ]] || (umask 077; head -c 60 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40 >"$1"); chmod 600 "$1"; }
 
 cmd_stop() {
-  for p in ui service grafana-fake; do stop_pid "$p"; done
+  for p in ui metrics service grafana-fake; do stop_pid "$p"; done
   say "stopped (data kept in .demo/; the lab's databases keep running: bash scripts/services.sh stop)"
 }
 
@@ -182,8 +183,15 @@ cmd_start() {
   fi
 
   start_daemon service "http://127.0.0.1:$API_PORT/metrics" node backend/bin/backup-sla.js --config "$DEMO/backup-sla.yaml" serve
+  # A Prometheus scraping the service, for the app's history charts (the lab's own scrapes itself only).
+  mkdir -p "$DEMO/metrics"
+  printf 'global: { scrape_interval: 15s }\nscrape_configs:\n  - job_name: backup-sla\n    static_configs: [{ targets: ["127.0.0.1:%s"] }]\n' \
+    "$API_PORT" >"$DEMO/metrics/prometheus.yml"
+  start_daemon metrics "http://127.0.0.1:$METRICS_PORT/-/ready" /usr/bin/prometheus \
+    --config.file="$DEMO/metrics/prometheus.yml" --storage.tsdb.path="$DEMO/metrics/data" \
+    --web.listen-address="127.0.0.1:$METRICS_PORT"
   start_daemon ui "http://127.0.0.1:$UI_PORT/" node e2e/harness/server.mjs --port "$UI_PORT" \
-    --service "http://127.0.0.1:$API_PORT" \
+    --service "http://127.0.0.1:$API_PORT" --prometheus "http://127.0.0.1:$METRICS_PORT" \
     --viewer-token-file "$DEMO/secrets/viewer.token" --operator-token-file "$DEMO/secrets/operator.token" \
     --admin-token-file "$DEMO/secrets/admin.token"
 

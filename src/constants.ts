@@ -10,6 +10,7 @@ export enum ROUTES {
   Overview = 'overview',
   Target = 'target',
   Activity = 'activity',
+  History = 'history',
 }
 
 /** How often a running operation is polled (GET api/runs/:id). */

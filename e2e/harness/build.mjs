@@ -19,16 +19,21 @@ const require = createRequire(import.meta.url);
  * (package-lock.json). Compared with the one stored at the last build (webpack leaves unchanged
  * output files alone, so their mtimes say nothing).
  */
+/** The browser side's sources: client/ (recursively) and the webpack config. */
+function clientFiles(dir = path.join(HERE, 'client')) {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? clientFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+    .filter((f) => /\.(js|cjs|mjs)$/.test(f));
+}
+
 function inputsHash() {
   const hash = createHash('sha256');
-  const files = readdirSync(HERE)
-    .filter((f) => /\.(js|cjs)$/.test(f))
-    .sort()
-    .map((f) => path.join(HERE, f));
+  const files = [...clientFiles(), path.join(HERE, 'webpack.config.cjs')];
   files.push(path.join(ROOT, 'package-lock.json'));
   for (const file of files.filter((f) => existsSync(f))) {
     hash
-      .update(`${path.basename(file)}\0`)
+      .update(`${path.relative(HERE, file)}\0`)
       .update(readFileSync(file))
       .update('\0');
   }

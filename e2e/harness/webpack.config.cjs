@@ -11,7 +11,7 @@ const OUT = path.resolve(__dirname, 'build');
 module.exports = (env = {}) => ({
   mode: env.development ? 'development' : 'production',
   context: __dirname,
-  entry: { vendor: path.resolve(__dirname, 'vendor.js') },
+  entry: { vendor: path.resolve(__dirname, 'client/vendor.js') },
   output: {
     path: OUT,
     filename: '[name].js',
@@ -36,6 +36,8 @@ module.exports = (env = {}) => ({
         ROOT,
         'node_modules/@grafana/runtime/dist/esm/components/PluginPage.mjs'
       ),
+      // Grafana core initialises i18next for everyone (@grafana/i18n/internal, not in the exports map).
+      'grafana-i18n-internal$': path.resolve(ROOT, 'node_modules/@grafana/i18n/dist/esm/i18n.mjs'),
     },
     fallback: { fs: false, path: false, crypto: false, stream: false, buffer: false, util: false },
   },
@@ -51,7 +53,7 @@ module.exports = (env = {}) => ({
     new webpack.DefinePlugin({
       'process.env.NODE_ENV': JSON.stringify(env.development ? 'development' : 'production'),
     }),
-    new webpack.ProvidePlugin({ process: require.resolve('./process-shim.js') }),
+    new webpack.ProvidePlugin({ process: require.resolve('./client/process-shim.js') }),
   ],
   performance: { hints: false },
   // @grafana/ui's react-router-dom-v5-compat names v5 exports it never uses with the v6 router here.

@@ -19,6 +19,7 @@ export function launchChromium(): Promise<Browser> {
 export type Role = 'Viewer' | 'Editor' | 'Admin';
 
 export interface RolePage {
+  role: Role;
   context: BrowserContext;
   page: Page;
   /** Page errors and console errors, except missing web fonts (Grafana's Inter is not in npm). */
@@ -49,9 +50,18 @@ const FIRST_RENDER_PROBE = `
 })();
 `;
 
-export async function newRolePage(browser: Browser, baseUrl: string, role: Role): Promise<RolePage> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-  await context.addCookies([{ name: 'grafana_harness_role', value: role, url: baseUrl }]);
+/** A page of its own (browser context) for a role; the Grafana under test signs it in (support/grafana.ts). */
+export async function newRolePage(
+  browser: Browser,
+  baseUrl: string,
+  role: Role,
+  options: { width?: number; height?: number } = {}
+): Promise<RolePage> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1400, height: options.height ?? 900 },
+    deviceScaleFactor: 1,
+    baseURL: baseUrl,
+  });
   await context.addInitScript(FIRST_RENDER_PROBE);
   const page = await context.newPage();
   const problems: string[] = [];
@@ -66,7 +76,7 @@ export async function newRolePage(browser: Browser, baseUrl: string, role: Role)
       problems.push(`HTTP ${res.status()} ${res.request().method()} ${res.url()}`);
     }
   });
-  return { context, page, problems };
+  return { role, context, page, problems };
 }
 
 /** What the harness page itself caught (render crashes, load errors, unhandled rejections). */

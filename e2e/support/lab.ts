@@ -22,6 +22,10 @@ export interface TableState {
 
 export interface Lab {
   dir: string;
+  /** Targets of the lab's service: mysql and agama back up; reports always fails (no such database). */
+  targets: string[];
+  /** A real Prometheus scraping the service's /metrics every second (the history charts read it). */
+  prometheusUrl: string;
   configFile: string;
   database: string;
   serviceUrl: string;
@@ -86,6 +90,69 @@ async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${detail()}`);
+}
+
+/**
+ * A real Prometheus (Debian's /usr/bin/prometheus) of the lab's own, scraping the service every
+ * second, so that the charts have data within seconds.
+ */
+async function startPrometheus(dir: string, serviceUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const promDir = path.join(dir, 'prometheus');
+  mkdirSync(path.join(promDir, 'data'), { recursive: true });
+  writeFileSync(
+    path.join(promDir, 'prometheus.yml'),
+    YAML.stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '15s' },
+      scrape_configs: [{ job_name: 'backup-sla', static_configs: [{ targets: [new URL(serviceUrl).host] }] }],
+    })
+  );
+  let output = '';
+  let exited = false;
+  const child = spawn(
+    process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus',
+    [
+      `--config.file=${path.join(promDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(promDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { cwd: promDir, stdio: ['ignore', 'pipe', 'pipe'] }
+  );
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  child.on('exit', () => (exited = true));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (!exited && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!exited) {
+        child.kill('SIGKILL');
+      }
+    }
+  };
+  try {
+    await waitFor(
+      'Prometheus to be ready',
+      async () => {
+        if (exited) {
+          throw new Error('prometheus exited');
+        }
+        const r = await fetch(`${url}/-/ready`);
+        return r.ok ? true : undefined;
+      },
+      30_000,
+      () => `prometheus output:\n${output}`
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop };
 }
 
 export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
@@ -154,6 +221,23 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
         retention: { keepLast: 2 },
         verify: { schedule: null },
       },
+      // A target whose source is missing: its backups fail, so the pages show a critical target,
+      // worst first, with the tool's own error behind the sentence.
+      reports: {
+        kind: 'mysql',
+        connection: {
+          host: need('BSLA_MYSQL_HOST'),
+          port: Number(need('BSLA_MYSQL_PORT')),
+          user: need('BSLA_MYSQL_USER'),
+          passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
+          database: `${database}_reports`,
+        },
+        schedule: '30 2 * * *',
+        rpo: '1d',
+        rto: '5m',
+        retention: { keepWeekly: 4 },
+        verify: { schedule: null },
+      },
     },
     covered: [],
     api: {
@@ -193,7 +277,9 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
 
+  let prometheus: { url: string; stop: () => Promise<void> } | undefined;
   const stop = async () => {
+    await prometheus?.stop();
     if (exited === null) {
       child.kill('SIGTERM');
       const deadline = Date.now() + 15_000;
@@ -236,6 +322,7 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
       120_000,
       () => `service output:\n${output}`
     );
+    prometheus = await startPrometheus(dir, serviceUrl);
   } catch (err) {
     await stop();
     throw err;
@@ -243,6 +330,8 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
 
   return {
     dir,
+    targets: ['mysql', 'agama', 'reports'],
+    prometheusUrl: prometheus.url,
     configFile,
     database,
     serviceUrl,

@@ -9,6 +9,7 @@ import { PROXY_BASE_URL } from '../constants';
 import { toServiceError } from './errors';
 import type {
   Accepted,
+  GetAside,
   GetAudit,
   GetRestores,
   GetRun,
@@ -17,6 +18,7 @@ import type {
   GetStatus,
   GetTarget,
   Operation,
+  RemoveAsideRequest,
   RestoreRequest,
   WhoAmI,
 } from './types';
@@ -89,6 +91,16 @@ export class BackupSlaClient {
 
   getRestores(): Promise<GetRestores> {
     return this.request('GET', 'api/restores');
+  }
+
+  /** What restores moved aside and is still there (route `api/restores/*`, GET, viewer token). */
+  getAside(): Promise<GetAside> {
+    return this.request('GET', 'api/restores/aside');
+  }
+
+  /** Admin only (route `api/restores/*`, POST, admin token): deletes one item for good. */
+  removeAside(request: RemoveAsideRequest): Promise<void> {
+    return this.request('POST', 'api/restores/aside/remove', { body: request });
   }
 
   /** Editor and above (route `api/*`, POST, operator token). */

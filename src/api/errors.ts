@@ -7,7 +7,15 @@
 import type { ApiError } from './types';
 
 export type ServiceErrorKind =
-  'unreachable' | 'unauthorized' | 'forbidden' | 'notFound' | 'busy' | 'invalid' | 'server' | 'unknown';
+  | 'unconfigured'
+  | 'unreachable'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'notFound'
+  | 'busy'
+  | 'invalid'
+  | 'server'
+  | 'unknown';
 
 export class ServiceError extends Error {
   readonly kind: ServiceErrorKind;
@@ -42,6 +50,14 @@ function messageOf(data: unknown): string {
   return '';
 }
 
+/**
+ * Grafana's proxy answers 500 "Could not interpolate plugin route url" when the route's url template
+ * names settings that were never saved: the app is not connected yet, nothing is broken.
+ */
+function isUnconfigured(status: number, data: unknown): boolean {
+  return status === 500 && /interpolate plugin route/i.test(messageOf(data));
+}
+
 function kindOf(status: number): ServiceErrorKind {
   if (status === 0 || status === 502 || status === 503 || status === 504) {
     return 'unreachable';
@@ -72,7 +88,8 @@ export function toServiceError(err: unknown): ServiceError {
   if (typeof err === 'object' && err !== null && 'status' in err) {
     const { status, data } = err as { status?: unknown; data?: unknown };
     const code = typeof status === 'number' ? status : 0;
-    return new ServiceError(kindOf(code), code, messageOf(data), isApiError(data));
+    const kind = isUnconfigured(code, data) ? 'unconfigured' : kindOf(code);
+    return new ServiceError(kind, code, messageOf(data), isApiError(data));
   }
   const detail = err instanceof Error ? err.message : String(err);
   // No HTTP status at all: the request never got an answer.
@@ -89,12 +106,17 @@ export function describeError(err: unknown): ErrorDescription {
   const e = toServiceError(err);
   const detail = e.detail ? ` (${e.status ? `${e.status}: ` : ''}${e.detail})` : e.status ? ` (HTTP ${e.status})` : '';
   switch (e.kind) {
+    case 'unconfigured':
+      return {
+        title: 'The app is not connected to the Backup SLA service yet',
+        text: "The app has no service URL or tokens yet: an admin enters them on the app's configuration page.",
+      };
     case 'unreachable':
       return {
         title: 'The Backup SLA service cannot be reached',
         text:
-          'Grafana could not get an answer from the service. Check that `backup-sla serve` is running and that the ' +
-          `service URL on the app's configuration page is right${detail}.`,
+          'Grafana could not get an answer from the service. Check that the service (backup-sla serve) is running ' +
+          `and that the service URL on the app's configuration page is right${detail}.`,
       };
     case 'unauthorized':
       return {

@@ -6,6 +6,7 @@ import { InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { Run } from '../api/types';
 import { formatBytes, formatDuration } from '../utils/format';
 import { targetUrl } from '../utils/routing';
+import { RunDetails } from './RunDetails';
 import { RunStatusBadge } from './RunStatusBadge';
 import { TimeText } from './TimeText';
 import type { TableColumn } from './tableColumn';
@@ -17,9 +18,11 @@ interface Props {
   pageSize?: number;
 }
 
-/** Runs, newest first, with the error text of failed ones. */
+/** Runs, newest first; the first line of an error in the row, everything a run recorded when expanded. */
 export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
   const styles = useStyles2(getStyles);
+  // Where restores went, when the list has restores (a column of blanks costs the width of one).
+  const showRestoredTo = runs.some((r) => r.restoredTo);
   const columns = useMemo<Array<TableColumn<Run>>>(() => {
     const cols: Array<TableColumn<Run>> = [
       { id: 'startedAt', header: 'Started', cell: ({ row: { original: r } }) => <TimeText iso={r.startedAt} /> },
@@ -33,40 +36,103 @@ export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
     }
     cols.push(
       { id: 'operation', header: 'Operation' },
-      { id: 'status', header: 'Result', cell: ({ row: { original: r } }) => <RunStatusBadge status={r.status} /> },
+      {
+        id: 'status',
+        header: 'Result',
+        cell: ({ row: { original: r } }) => (
+          <div className={styles.result}>
+            <RunStatusBadge run={r} />
+            {(r.error || r.verification?.outcome === 'unknown') && (
+              <Text color="secondary" variant="bodySmall">
+                <span className={styles.error} title={r.error ?? r.verification?.detail}>
+                  {r.error ?? r.verification?.detail}
+                </span>
+              </Text>
+            )}
+          </div>
+        ),
+      },
       {
         id: 'durationSeconds',
         header: 'Took',
-        cell: ({ row: { original: r } }) =>
-          r.status === 'running' ? (r.phase ?? 'running') : formatDuration(r.durationSeconds),
+        cell: ({ row: { original: r } }) => (
+          <span className={styles.nowrap}>
+            {r.status === 'running' ? (r.phase ?? 'running') : formatDuration(r.durationSeconds)}
+          </span>
+        ),
       },
-      { id: 'bytesDone', header: 'Size', cell: ({ row: { original: r } }) => formatBytes(r.bytesDone) },
+      {
+        id: 'bytesDone',
+        header: 'Size',
+        cell: ({ row: { original: r } }) => <span className={styles.nowrap}>{formatBytes(r.bytesDone)}</span>,
+      },
       {
         id: 'snapshotId',
         header: 'Snapshot',
-        cell: ({ row: { original: r } }) =>
-          r.snapshotId ? <code title={r.snapshotId}>{r.snapshotId.slice(0, 8)}</code> : '—',
+        cell: ({ row: { original: r } }) => <SnapshotCell run={r} />,
       },
-      { id: 'actor', header: 'Who' },
-      {
-        id: 'error',
-        header: 'Error',
-        cell: ({ row: { original: r } }) =>
-          r.error ? (
-            <Text color="error" variant="bodySmall">
-              <span className={styles.error}>{r.error}</span>
-            </Text>
-          ) : (
-            ''
-          ),
-      }
+      ...(showRestoredTo
+        ? [
+            {
+              id: 'restoredTo',
+              header: 'Restored to',
+              cell: ({ row: { original: r } }: { row: { original: Run } }) =>
+                r.restoredTo ? <span className={styles.restoredTo}>{r.restoredTo}</span> : '',
+            },
+          ]
+        : []),
+      { id: 'actor', header: 'Who' }
     );
     return cols;
-  }, [showTarget, styles]);
+  }, [showTarget, showRestoredTo, styles]);
 
-  return <InteractiveTable columns={columns} data={runs} getRowId={(r: Run) => String(r.id)} pageSize={pageSize} />;
+  return (
+    <InteractiveTable
+      columns={columns}
+      data={runs}
+      getRowId={(r: Run) => String(r.id)}
+      pageSize={pageSize}
+      renderExpandedRow={(r: Run) => <RunDetails run={r} />}
+      className={styles.table}
+    />
+  );
+}
+
+/** The run's snapshot; struck through once retention has removed it (issue 15.9). */
+function SnapshotCell({ run: r }: { run: Run }) {
+  const styles = useStyles2(getStyles);
+  if (!r.snapshotId) {
+    return <>—</>;
+  }
+  if (r.snapshotHeld === false) {
+    return (
+      <span className={styles.removed} title={`${r.snapshotId}: removed by retention`}>
+        <code>{r.snapshotId.slice(0, 8)}</code>
+        <Text variant="bodySmall" color="secondary">
+          removed by retention
+        </Text>
+      </span>
+    );
+  }
+  return <code title={r.snapshotId}>{r.snapshotId.slice(0, 8)}</code>;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  error: css({ whiteSpace: 'pre-wrap', wordBreak: 'break-word', display: 'inline-block', maxWidth: 480 }),
+  table: css({ td: { verticalAlign: 'top' } }),
+  result: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.25), alignItems: 'flex-start' }),
+  error: css({
+    display: 'block',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+    maxWidth: 180,
+  }),
+  nowrap: css({ whiteSpace: 'nowrap' }),
+  restoredTo: css({ wordBreak: 'break-word' }),
+  removed: css({
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'flex-start',
+    code: { textDecoration: 'line-through', opacity: 0.7 },
+  }),
 });

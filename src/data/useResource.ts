@@ -32,7 +32,9 @@ export function useResource<T>(key: string | null, load: () => Promise<T>, refre
     let cancelled = false;
     loadRef.current().then(
       (data) => !cancelled && setState({ key, data, done: true }),
-      (err) => !cancelled && setState((s) => ({ key, data: s.key === key ? s.data : undefined, error: toServiceError(err), done: true }))
+      (err) =>
+        !cancelled &&
+        setState((s) => ({ key, data: s.key === key ? s.data : undefined, error: toServiceError(err), done: true }))
     );
     return () => {
       cancelled = true;

@@ -4,6 +4,7 @@
  */
 import type {
   AuditEntry,
+  GetAside,
   GetAudit,
   GetRestores,
   GetRuns,
@@ -102,14 +103,22 @@ export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus 
   };
 }
 
-/** mysql is overdue (critical), prometheus is short of versions (warning), agama has no RPO. */
+/**
+ * In config order: ansible (ok, covers Nginx, uWSGI, Telegraf and DNS), agama (ok, building up its
+ * versions: 1 of 2, complete in a week), mysql (critical: overdue, its last backup failed, with the
+ * tool's own words as the cause), prometheus (warning: 7 of 10 versions where 10 could be held).
+ */
 export function makeStatus(): GetStatus {
   const mysql = makeTarget({
     level: 'critical',
     reasons: ['last good backup 31 h ago, RPO 24 h'],
     checks: {
       ...makeTarget().checks,
-      fresh: { level: 'critical', reason: 'last good backup 31 h ago, RPO 24 h' },
+      fresh: {
+        level: 'critical',
+        reason: 'last good backup 31 h ago, RPO 24 h',
+        cause: "mysqldump: Got error: 2002: Can't connect to local server through socket '/run/mysqld/mysqld.sock'",
+      },
     },
     ageSeconds: 31 * H,
     lastSuccessAt: iso(31 * H),
@@ -126,8 +135,18 @@ export function makeStatus(): GetStatus {
       retentionText: 'current and 2 previous distinct versions',
       copies: ['admin', 'flash'],
     },
+    destinations: {
+      inPlace: {
+        replaces: 'directory /srv/ansible',
+        movedAsideAs: 'directory /srv/ansible.before-restore-<time>',
+        note: null,
+        unavailable: null,
+      },
+      elsewhere: { kind: 'directory', hint: 'another directory under /srv/restore', example: '/srv/restore/ansible' },
+    },
     versionsHeld: 3,
     versionsRequired: 3,
+    versionsExpected: 3,
     copiesHeld: 3,
     copiesRequired: 3,
   });
@@ -135,11 +154,15 @@ export function makeStatus(): GetStatus {
     name: 'agama',
     kind: 'files',
     policy: { ...makeTarget().policy, coverage: 'the installed AGAMA application files', rpoSeconds: null, copies: [] },
-    versionsHeld: 2,
+    checks: { ...makeTarget().checks, versions: ok('1 of 2 versions held so far (building up)') },
+    versionsHeld: 1,
     versionsRequired: 2,
-    copiesHeld: 1,
-    copiesRequired: 1,
+    versionsExpected: 1,
+    versionsCompleteAt: new Date(NOW.getTime() + 7 * D * 1000).toISOString(),
+    copiesHeld: 0,
+    copiesRequired: 0,
   });
+  agama.checks.copies = ok('no extra copies required');
   const prometheus = makeTarget({
     name: 'prometheus',
     kind: 'prometheus',
@@ -148,7 +171,17 @@ export function makeStatus(): GetStatus {
     checks: { ...makeTarget().checks, versions: { level: 'warning', reason: '7 of 10 versions held' } },
     versionsHeld: 7,
     versionsRequired: 10,
+    versionsExpected: 10,
     policy: { ...makeTarget().policy, retention: { keepWeekly: 10 }, retentionText: '10 weekly versions' },
+    destinations: {
+      inPlace: {
+        replaces: 'live data directory /var/lib/prometheus/metrics2',
+        movedAsideAs: 'directory /var/lib/prometheus/metrics2.before-restore-<time>',
+        note: "Prometheus is stopped and started again by the target's hooks",
+        unavailable: 'no hooks.stop configured and Prometheus is running',
+      },
+      elsewhere: { kind: 'directory', hint: 'a directory for a second Prometheus', example: '/srv/restore/prometheus' },
+    },
   });
   return {
     generatedAt: NOW.toISOString(),
@@ -228,14 +261,24 @@ export function makeRuns(): GetRuns {
 export function makeAudit(): GetAudit {
   const entries: AuditEntry[] = [
     {
-      id: 3,
+      id: 4,
       at: iso(H),
       actor: 'alice',
       role: 'admin',
       action: 'restore',
       target: 'mysql',
-      detail: 'snapshot a1b2c3d4 to agama_restored',
+      detail: 'snapshot a1b2c3d4 to agama_restored: restored to database agama_restored',
       result: 'ok',
+    },
+    {
+      id: 3,
+      at: iso(H + 62),
+      actor: 'alice',
+      role: 'admin',
+      action: 'restore',
+      target: 'mysql',
+      detail: 'snapshot a1b2c3d4 to agama_restored',
+      result: 'started',
     },
     {
       id: 2,
@@ -288,4 +331,54 @@ export function makeRestore(overrides: Partial<Restore> = {}): Restore {
 
 export function makeRestores(): GetRestores {
   return { restores: [makeRestore()] };
+}
+
+export function makeAside(): GetAside {
+  return {
+    items: [
+      {
+        target: 'mysql',
+        kind: 'database',
+        name: 'agama_before_restore_20250310T115900Z',
+        was: 'database agama',
+        createdAt: iso(60),
+        runId: 77,
+        bytes: 12_300_000,
+      },
+      {
+        target: 'ansible',
+        kind: 'directory',
+        name: '/srv/ansible.before-restore-20250309T100000Z',
+        was: 'directory /srv/ansible',
+        createdAt: iso(26 * H),
+        runId: 70,
+        bytes: null,
+      },
+    ],
+  };
+}
+
+/** A verification of ansible that found changes check mode would make. */
+export function makeAnsibleVerify(changeKind: 'unapplied' | 'drift'): Run {
+  return makeRun({
+    id: 30,
+    target: 'ansible',
+    operation: 'verify',
+    status: 'failed',
+    error: 'check mode would change 1 task on 1 host',
+    snapshotId: null,
+    bytesDone: null,
+    verification: {
+      outcome: 'failed',
+      detail: 'ansible-playbook --check: changed=1 failed=0',
+      changeKind,
+      changes: [
+        {
+          host: 'web1',
+          task: 'nginx : site config',
+          diff: '--- before: /etc/nginx/sites-enabled/agama\n+++ after\n-    listen 80;\n+    listen 8080;',
+        },
+      ],
+    },
+  });
 }

@@ -1,9 +1,8 @@
-import { timeSpan, timeTicks } from '../components/LineChart';
 import {
   describeRetention,
   describeSchedule,
   formatAge,
-  formatAxisTime,
+  formatCount,
   formatBytes,
   formatDuration,
   formatTime,
@@ -41,23 +40,10 @@ describe('format', () => {
     expect(describeRetention({ keepLast: 3, keepWithin: '30d' })).toBe('keeps 3 last versions, everything within 30d');
   });
 
-  it('labels a time axis with seconds when the range is short, the date when it spans days', () => {
-    const t = Date.parse('2026-11-27T11:55:29Z');
-    expect(formatAxisTime(t, 30_000)).toBe('11:55:29');
-    expect(formatAxisTime(t, 3 * 3600_000)).toBe('11:55');
-    expect(formatAxisTime(t, 3 * 86400_000)).toBe('11-27 11:55');
-    expect(formatAxisTime(t, 30 * 86400_000)).toBe('2026-11-27');
+  it('formats times and counts', () => {
     expect(formatTime('2026-11-27T11:55:29Z', true)).toBe('2026-11-27 11:55:29');
-  });
-
-  it('never repeats a time-axis label, even when every point is in the same minute', () => {
-    const t = Date.parse('2026-11-27T11:55:29Z');
-    const ticks = timeTicks(t, t + 29_000);
-    expect(ticks.map((x) => x.label)).toEqual(['11:55:29', '11:55:38', '11:55:48', '11:55:58']);
-    expect(timeTicks(t, t + 2_000).map((x) => x.label)).toEqual(['11:55:29', '11:55:30', '11:55:31']);
-    expect(timeTicks(t, t)).toEqual([{ t, label: '11:55:29' }]);
-    expect(timeSpan(t, t + 29_000)).toBe('2026-11-27 11:55:29 – 11:55:58');
-    expect(timeSpan(t, t + 86400_000)).toBe('2026-11-27 11:55:29 – 2026-11-28 11:55:29');
-    expect(timeSpan(t, t)).toBe('2026-11-27 11:55:29');
+    expect(formatCount(1, 'rows')).toBe('1 row');
+    expect(formatCount(1042, 'rows')).toBe('1,042 rows');
+    expect(formatCount(null, 'files')).toBe('files');
   });
 });

@@ -7,6 +7,10 @@ export function formatDuration(seconds: number | null | undefined): string {
     return '—';
   }
   const s = Math.max(0, seconds);
+  if (s > 0 && s < 0.5) {
+    // Rounds to "0 s", which reads as "nothing measured".
+    return '< 1 s';
+  }
   if (s < 90) {
     return `${Math.round(s)} s`;
   }
@@ -43,22 +47,6 @@ export function formatTime(iso: string | null | undefined, withSeconds = false):
     return '—';
   }
   return dateTimeFormat(iso, { format: withSeconds ? 'YYYY-MM-DD HH:mm:ss' : 'YYYY-MM-DD HH:mm' });
-}
-
-/**
- * A tick label for a time axis spanning `rangeMs`: seconds when the range is short (so that two
- * ticks in the same minute differ), the date only when the range spans days.
- */
-export function formatAxisTime(t: number, rangeMs: number): string {
-  const format =
-    rangeMs < 10 * 60_000
-      ? 'HH:mm:ss'
-      : rangeMs < 24 * 3600_000
-        ? 'HH:mm'
-        : rangeMs < 7 * 24 * 3600_000
-          ? 'MM-DD HH:mm'
-          : 'YYYY-MM-DD';
-  return dateTimeFormat(t, { format });
 }
 
 /** Seconds from now until `iso` (negative when in the past). */
@@ -129,4 +117,17 @@ export function describeRetention(retention: Retention): string {
     parts.push(`everything within ${retention.keepWithin}`);
   }
   return parts.length ? `keeps ${parts.join(', ')}` : 'keeps everything';
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? dateTimeFormat(iso, { format: 'YYYY-MM-DD' }) : '—';
+}
+
+/** "1 row", "1042 rows": a count with its unit, singular where it is one. */
+export function formatCount(count: number | null | undefined, unit: string): string {
+  if (count === null || count === undefined) {
+    return unit;
+  }
+  const singular = count === 1 && unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  return `${count.toLocaleString('en-US')} ${singular}`;
 }

@@ -46,3 +46,29 @@ export function coveredLevel(c: { coveredBy: string; level: SlaLevel }, targets:
   const by = targets.find((t) => t.name === c.coveredBy);
   return by ? displayLevel(by) : c.level;
 }
+
+export const LEVEL_RANK = RANK;
+
+/** The check a reason comes from, to find its cause (the raw error behind the sentence). */
+export function checkOfReason(t: TargetStatus, reason: string): SlaCheck | undefined {
+  return checksOf(t).find((c) => c.reason === reason);
+}
+
+/** How many of a target's checks are at each level, to break ties between targets of one level. */
+function badness(t: TargetStatus): number {
+  return checksOf(t).reduce((sum, c) => sum + 10 ** (RANK[c.level] ?? 0), 0);
+}
+
+/** Worst first: level as shown, then how many checks are wrong, then the name. */
+export function compareWorstFirst(a: TargetStatus, b: TargetStatus): number {
+  return RANK[displayLevel(b)] - RANK[displayLevel(a)] || badness(b) - badness(a) || a.name.localeCompare(b.name);
+}
+
+/** Counts per level as shown, e.g. for "1 critical · 3 warning · 2 OK". */
+export function countLevels(levels: SlaLevel[]): Record<SlaLevel, number> {
+  const counts: Record<SlaLevel, number> = { critical: 0, warning: 0, unknown: 0, ok: 0 };
+  for (const l of levels) {
+    counts[l] = (counts[l] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -1,16 +1,14 @@
 import React, { ChangeEvent, FormEvent, useState } from 'react';
 import { lastValueFrom } from 'rxjs';
-import { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { getBackendSrv } from '@grafana/runtime';
-import { Alert, Button, Field, FieldSet, Icon, Input, SecretInput, Stack, Text } from '@grafana/ui';
+import { AppPluginMeta, locationUtil, PluginConfigPageProps, PluginMeta } from '@grafana/data';
+import { DataSourcePicker, getBackendSrv } from '@grafana/runtime';
+import { Alert, Button, Field, FieldSet, Icon, Input, LinkButton, SecretInput, Stack, Text } from '@grafana/ui';
 import { describeError } from '../../api/errors';
+import { PLUGIN_BASE_URL } from '../../constants';
+import { AppSettings, DEFAULT_PROMETHEUS_UID } from '../../data/useAppSettings';
 import { ConnectionCheck, testConnection } from './connectionTest';
 
-/** jsonData of the app: only the service URL (and optionally the Prometheus data source). Tokens live in secureJsonData. */
-export type AppSettings = {
-  serviceUrl?: string;
-  prometheusDatasourceUid?: string;
-};
+export type { AppSettings };
 
 type TokenName = 'viewerToken' | 'operatorToken' | 'adminToken';
 
@@ -34,8 +32,14 @@ const TOKENS: Array<{ name: TokenName; label: string; description: string }> = [
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
+type Outcome = { saved: true; checks: ConnectionCheck[] } | { saved: false; error: unknown };
+
+/**
+ * The app's settings, saved and tested in one step as Grafana's data sources do ("Save & test",
+ * issue 15.8): the test always runs against what was just saved, never against stale settings.
+ */
 const AppConfig = ({ plugin }: AppConfigProps) => {
-  const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
+  const { pinned, jsonData, secureJsonFields } = plugin.meta;
   const [serviceUrl, setServiceUrl] = useState(jsonData?.serviceUrl ?? '');
   const [prometheusUid, setPrometheusUid] = useState(jsonData?.prometheusDatasourceUid ?? '');
   const [tokens, setTokens] = useState<Record<TokenName, string>>({
@@ -48,17 +52,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     operatorToken: Boolean(secureJsonFields?.operatorToken),
     adminToken: Boolean(secureJsonFields?.adminToken),
   });
-  const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<unknown>();
-  const [testing, setTesting] = useState(false);
-  const [checks, setChecks] = useState<ConnectionCheck[] | null>(null);
+  const [busy, setBusy] = useState<'saving' | 'testing' | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
 
   const urlValid = /^https?:\/\/[^\s/]+/.test(serviceUrl.trim());
   const tokensComplete = TOKENS.every((t) => configured[t.name] || tokens[t.name].trim() !== '');
-  const dirty =
-    serviceUrl !== (jsonData?.serviceUrl ?? '') ||
-    prometheusUid !== (jsonData?.prometheusDatasourceUid ?? '') ||
-    TOKENS.some((t) => tokens[t.name] !== '' || configured[t.name] !== Boolean(secureJsonFields?.[t.name]));
 
   const onTokenChange = (name: TokenName) => (e: ChangeEvent<HTMLInputElement>) =>
     setTokens((s) => ({ ...s, [name]: e.target.value.trim() }));
@@ -69,7 +67,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!urlValid || !tokensComplete) {
+    if (!urlValid || !tokensComplete || busy) {
       return;
     }
     // Only the tokens typed in now are sent: Grafana keeps the ones left untouched.
@@ -79,43 +77,51 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
         secureJsonData[t.name] = tokens[t.name];
       }
     }
-    setSaving(true);
-    setSaveError(undefined);
+    setOutcome(null);
+    setBusy('saving');
     try {
       await updatePlugin(plugin.meta.id, {
-        enabled,
-        pinned,
+        // Saving the connection enables the app (first setup: it was not enabled yet).
+        enabled: true,
+        pinned: pinned ?? true,
         jsonData: {
           serviceUrl: serviceUrl.trim().replace(/\/+$/, ''),
           ...(prometheusUid.trim() ? { prometheusDatasourceUid: prometheusUid.trim() } : {}),
         },
         secureJsonData,
       });
-      // The proxy and the pages read the settings at load; reload to use the new ones.
-      window.location.reload();
     } catch (err) {
-      setSaveError(err);
-    } finally {
-      setSaving(false);
+      setOutcome({ saved: false, error: err });
+      setBusy(null);
+      return;
     }
-  };
-
-  const onTest = async () => {
-    setTesting(true);
-    setChecks(null);
+    setConfigured((s) => ({
+      viewerToken: s.viewerToken || Boolean(secureJsonData.viewerToken),
+      operatorToken: s.operatorToken || Boolean(secureJsonData.operatorToken),
+      adminToken: s.adminToken || Boolean(secureJsonData.adminToken),
+    }));
+    setTokens({ viewerToken: '', operatorToken: '', adminToken: '' });
+    // Grafana's proxy reads the settings just saved: this tests them, not the page's old copy.
+    setBusy('testing');
     try {
-      setChecks(await testConnection());
+      setOutcome({ saved: true, checks: await testConnection() });
     } finally {
-      setTesting(false);
+      setBusy(null);
     }
   };
 
+  const allGood = outcome?.saved === true && outcome.checks.length === 3 && outcome.checks.every((c) => c.ok);
   return (
     <form onSubmit={onSubmit}>
       <FieldSet label="Backup SLA service">
         <Field
           label="Service URL"
-          description="Where Grafana's server reaches the service (`api.listen` in backup-sla.yaml), e.g. http://127.0.0.1:8470."
+          description={
+            <>
+              Where Grafana&apos;s server reaches the service (<code>api.listen</code> in backup-sla.yaml), e.g.
+              http://127.0.0.1:8470.
+            </>
+          }
           invalid={serviceUrl !== '' && !urlValid}
           error="Give a full http:// or https:// URL"
           required
@@ -145,52 +151,68 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           </Field>
         ))}
         <Field
-          label="Prometheus data source UID (optional)"
-          description="The Prometheus that scrapes the service's /metrics; the provisioned dashboard and alert rules use backup-sla-prometheus."
+          label="Prometheus data source"
+          description={`The Prometheus that scrapes the service's /metrics, for the history charts. The provisioned dashboard and alert rules use ${DEFAULT_PROMETHEUS_UID}.`}
         >
-          <Input
+          <DataSourcePicker
+            inputId="config-prometheus"
+            type="prometheus"
             width={60}
-            id="config-prometheus-uid"
-            value={prometheusUid}
-            placeholder="backup-sla-prometheus"
-            onChange={(e) => setPrometheusUid(e.currentTarget.value)}
+            noDefault
+            current={prometheusUid || DEFAULT_PROMETHEUS_UID}
+            onChange={(ds) => setPrometheusUid(ds.uid)}
           />
         </Field>
-        {saveError !== undefined && (
+        <Stack gap={2} alignItems="center">
+          <Button
+            type="submit"
+            icon={busy ? 'spinner' : undefined}
+            disabled={!urlValid || !tokensComplete || busy !== null}
+          >
+            {busy === 'saving' ? 'Saving…' : busy === 'testing' ? 'Testing…' : 'Save & test'}
+          </Button>
+          {!tokensComplete && (
+            <Text color="secondary" variant="bodySmall">
+              All three tokens are needed.
+            </Text>
+          )}
+        </Stack>
+        {outcome?.saved === false && (
           <Alert severity="error" title="Saving the settings failed">
-            {describeError(saveError).text}
+            {describeError(outcome.error).text}
           </Alert>
         )}
-        <Stack gap={2}>
-          <Button type="submit" disabled={!urlValid || !tokensComplete || saving || !dirty}>
-            {saving ? 'Saving…' : 'Save settings'}
-          </Button>
-          <Button type="button" variant="secondary" icon="plug" onClick={onTest} disabled={testing}>
-            {testing ? 'Testing…' : 'Test connection'}
-          </Button>
-        </Stack>
-        {dirty && (
-          <Text color="secondary" variant="bodySmall">
-            Test connection uses the saved settings: save your changes first.
-          </Text>
-        )}
-        {checks && (
+        {outcome?.saved === true && (
           <div aria-label="Connection test results">
             <Alert
-              severity={checks.every((c) => c.ok) && checks.length === 3 ? 'success' : 'error'}
+              severity={allGood ? 'success' : 'error'}
               title={
-                checks.every((c) => c.ok) && checks.length === 3
-                  ? 'The service answers and every token has the right role'
-                  : 'The connection is not right yet'
+                allGood
+                  ? 'Saved. The service answers and every token has the right role'
+                  : 'Saved, but the connection is not right yet'
               }
             >
               <ul>
-                {checks.map((c) => (
+                {outcome.checks.map((c) => (
                   <li key={c.label}>
                     <Icon name={c.ok ? 'check' : 'times'} /> {c.label}: {c.message}
                   </li>
                 ))}
               </ul>
+              {allGood && (
+                <LinkButton
+                  variant="secondary"
+                  icon="arrow-right"
+                  href={`${PLUGIN_BASE_URL}/overview`}
+                  // A full load: Grafana reads the app's new settings when it loads.
+                  onClick={(e) => {
+                    e.preventDefault();
+                    window.location.assign(locationUtil.assureBaseUrl(`${PLUGIN_BASE_URL}/overview`));
+                  }}
+                >
+                  Open Backup SLA
+                </LinkButton>
+              )}
             </Alert>
           </div>
         )}
@@ -206,7 +228,9 @@ const updatePlugin = async (pluginId: string, data: Partial<PluginMeta<AppSettin
     url: `/api/plugins/${pluginId}/settings`,
     method: 'POST',
     data,
+    // The page says how saving went, and the test of what was saved, in one place.
     showErrorAlert: false,
+    showSuccessAlert: false,
   });
   return lastValueFrom(response);
 };

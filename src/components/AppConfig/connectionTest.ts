@@ -60,7 +60,7 @@ export async function testConnection(): Promise<ConnectionCheck[]> {
       switch (e.kind) {
         case 'unreachable':
           message =
-            "the service cannot be reached: check that `backup-sla serve` is running and that the service URL is right (as Grafana's server sees it).";
+            "the service cannot be reached: check that the service (backup-sla serve) is running and that the service URL is right, as Grafana's server sees it.";
           break;
         case 'unauthorized':
           message = `the service rejected the ${check.token} token (401): it does not match the service's ${check.token} token file.`;

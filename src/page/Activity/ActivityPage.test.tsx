@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpError, mockBackend } from '../../test/mockBackend';
-import { makeAudit, makeRuns } from '../../test/fixtures';
-import { renderApp } from '../../test/render';
+import { NOW, makeAside, makeAudit, makeRun, makeRuns, makeStatus } from '../../test/fixtures';
+import { currentLocation, renderApp } from '../../test/render';
 import { setRole } from '../../test/role';
 
 jest.mock('@grafana/runtime', () => ({
@@ -10,11 +10,22 @@ jest.mock('@grafana/runtime', () => ({
   getBackendSrv: jest.fn(),
 }));
 
+const routes = {
+  'GET api/runs': makeRuns(),
+  'GET api/audit': makeAudit(),
+  'GET api/status': makeStatus(),
+  'GET api/restores/aside': makeAside(),
+};
+
 describe('Activity page', () => {
-  beforeEach(() => setRole('Viewer'));
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, advanceTimers: true });
+    setRole('Viewer');
+  });
+  afterEach(() => jest.useRealTimers());
 
   it('lists the runs of every target with their result and error', async () => {
-    mockBackend({ 'GET api/runs': makeRuns(), 'GET api/audit': makeAudit() });
+    mockBackend(routes);
     renderApp('activity');
     const runs = await screen.findByRole('region', { name: 'Runs' });
     const failed = (await within(runs).findByText(/mysqldump: Got error/)).closest('tr') as HTMLElement;
@@ -25,50 +36,98 @@ describe('Activity page', () => {
     );
     expect(within(runs).getByRole('link', { name: 'ansible' })).toBeInTheDocument();
     expect(within(runs).getByText('verify')).toBeInTheDocument();
-    for (const started of within(runs).getAllByRole('row').slice(1)) {
-      expect(within(started).getAllByRole('cell')[0].firstElementChild).toHaveStyle({ whiteSpace: 'nowrap' });
-    }
   });
 
-  it('shows the audit log: who, what, when, result', async () => {
-    mockBackend({ 'GET api/runs': makeRuns(), 'GET api/audit': makeAudit() });
+  it('shows one audit row per action: a restore that started and ended is one row (issue 15.6)', async () => {
+    mockBackend(routes);
     renderApp('activity');
     const audit = await screen.findByRole('region', { name: 'Audit log' });
-    const restore = (await within(audit).findByText('snapshot a1b2c3d4 to agama_restored')).closest(
-      'tr'
-    ) as HTMLElement;
+    const rows = within(await within(audit).findByRole('table'))
+      .getAllByRole('row')
+      .slice(1);
+    expect(rows).toHaveLength(3);
+    const restore = within(audit)
+      .getByText('snapshot a1b2c3d4 to agama_restored: restored to database agama_restored')
+      .closest('tr') as HTMLElement;
     expect(within(restore).getByText('alice')).toBeInTheDocument();
-    expect(within(restore).getByText('restore')).toBeInTheDocument();
-    const when = within(restore).getByText('2025-03-10 11:00');
-    // On one line (it wrapped into two), with the seconds on hover.
-    expect(when).toHaveStyle({ whiteSpace: 'nowrap' });
-    expect(when).toHaveAttribute('title', '2025-03-10 11:00:00');
+    expect(within(restore).getByText('(admin)')).toBeInTheDocument();
     expect(within(restore).getByText('ok')).toBeInTheDocument();
-    const backup = within(audit).getByText('manual backup').closest('tr') as HTMLElement;
-    expect(within(backup).getByText('failed')).toBeInTheDocument();
+    expect(within(restore).getByText('after 62 s')).toBeInTheDocument();
+    // Started at, on one line, with the seconds on hover.
+    const when = within(restore).getByText('2025-03-10 10:58');
+    expect(when).toHaveStyle({ whiteSpace: 'nowrap' });
+    expect(within(audit).queryByText('started')).toBeNull();
   });
 
-  it('filters the runs by operation through the query', async () => {
-    const backend = mockBackend({ 'GET api/runs': makeRuns(), 'GET api/audit': makeAudit() });
-    const user = userEvent.setup({ delay: null });
+  it('filters runs and audit by operation, target, result and time, kept in the URL (issue 15.6)', async () => {
+    const backend = mockBackend(routes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('activity');
     await screen.findByText(/mysqldump: Got error/);
+    const audit = screen.getByRole('region', { name: 'Audit log' });
+
     await user.click(screen.getByRole('radio', { name: 'Restores' }));
     await waitFor(() =>
-      expect(backend.calls('GET api/runs').at(-1)?.query).toEqual({ operation: 'restore', limit: '200' })
+      expect(backend.calls('GET api/runs').at(-1)?.query).toEqual({ operation: 'restore', limit: '1000' })
     );
-    expect(backend.calls('GET api/runs')[0].query).toEqual({ limit: '200' });
+    expect(currentLocation().params.get('operation')).toBe('restore');
+    // The audit log follows: only the restore.
+    await waitFor(() => expect(within(within(audit).getByRole('table')).getAllByRole('row')).toHaveLength(2));
+    expect(within(audit).getByText('restore')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('radio', { name: 'All' }));
+    await user.click(screen.getByRole('radio', { name: 'Failed' }));
+    expect(currentLocation().params.get('status')).toBe('failed');
+    const runs = screen.getByRole('region', { name: 'Runs' });
+    await waitFor(() => expect(within(within(runs).getByRole('table')).getAllByRole('row')).toHaveLength(2));
+    expect(within(runs).getByText(/mysqldump: Got error/)).toBeInTheDocument();
+    expect(within(within(audit).getByRole('table')).getAllByRole('row')).toHaveLength(2);
+    expect(within(audit).getByText('manual backup')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('radio', { name: 'Any result' }));
+    await user.click(screen.getByRole('radio', { name: '24 h' }));
+    expect(currentLocation().params.get('time')).toBe('24h');
+    // The ansible backup of 3 days ago and the verification of 2 days ago are older than 24 h.
+    await waitFor(() => expect(within(runs).queryByRole('link', { name: 'ansible' })).toBeNull());
+    expect(within(runs).queryByText('verify')).toBeNull();
+  });
+
+  it('takes its filters from the URL, the target one asking the service for that target only', async () => {
+    const backend = mockBackend(routes);
+    renderApp('activity?target=ansible&time=30d');
+    await waitFor(() => expect(backend.calls('GET api/runs')[0]?.query).toEqual({ target: 'ansible', limit: '1000' }));
+    const runs = await screen.findByRole('region', { name: 'Runs' });
+    expect(await within(runs).findByText('backup')).toBeInTheDocument();
+    expect(await screen.findByText('No audit entry matches these filters.')).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Target' })).toHaveValue('ansible');
+  });
+
+  it('lists what every restore moved aside', async () => {
+    mockBackend(routes);
+    renderApp('activity');
+    const aside = await screen.findByRole('region', { name: 'Moved aside by restores' });
+    expect(await within(aside).findByText('/srv/ansible.before-restore-20250309T100000Z')).toBeInTheDocument();
+    expect(within(aside).getByText('agama_before_restore_20250310T115900Z')).toBeInTheDocument();
   });
 
   it('says when nothing has happened yet', async () => {
-    mockBackend({ 'GET api/runs': { runs: [] }, 'GET api/audit': { entries: [] } });
+    mockBackend({ ...routes, 'GET api/runs': { runs: [] }, 'GET api/audit': { entries: [] } });
     renderApp('activity');
     expect(await screen.findByText('Nothing has run yet.')).toBeInTheDocument();
     expect(await screen.findByText(/The audit log is empty/)).toBeInTheDocument();
   });
 
+  it('shows a long action that is still running as running', async () => {
+    const started = makeAudit().entries.find((e) => e.result === 'started')!;
+    mockBackend({ ...routes, 'GET api/audit': { entries: [started] }, 'GET api/runs': { runs: [makeRun()] } });
+    renderApp('activity');
+    const audit = await screen.findByRole('region', { name: 'Audit log' });
+    expect(await within(audit).findByText('running')).toBeInTheDocument();
+  });
+
   it('explains errors in plain words (403 from the service, 502 from Grafana)', async () => {
     mockBackend({
+      ...routes,
       'GET api/runs': new HttpError(502, 'Bad Gateway', false),
       'GET api/audit': new HttpError(403, 'token role viewer may not read the audit log'),
     });

@@ -1,23 +1,36 @@
 import React, { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { Badge, InteractiveTable } from '@grafana/ui';
-import type { AuditEntry } from '../../api/types';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Badge, InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { TableColumn } from '../../components/tableColumn';
 import { TimeText } from '../../components/TimeText';
+import { formatDuration } from '../../utils/format';
 import { targetUrl } from '../../utils/routing';
+import type { AuditRow } from './activityFilters';
 
 const RESULT = {
   ok: { color: 'green', text: 'ok' },
   failed: { color: 'red', text: 'failed' },
-  started: { color: 'blue', text: 'started' },
+  running: { color: 'blue', text: 'running' },
 } as const;
 
-/** Who did what, when, and how it ended. */
-export function AuditLog({ entries }: { entries: AuditEntry[] }) {
-  const columns = useMemo<Array<TableColumn<AuditEntry>>>(
+/** Who did what, when, and how it ended: one row per action. */
+export function AuditLog({ rows }: { rows: AuditRow[] }) {
+  const styles = useStyles2(getStyles);
+  const columns = useMemo<Array<TableColumn<AuditRow>>>(
     () => [
       { id: 'at', header: 'When', cell: ({ row: { original: e } }) => <TimeText iso={e.at} /> },
-      { id: 'actor', header: 'Who' },
+      {
+        id: 'actor',
+        header: 'Who',
+        cell: ({ row: { original: e } }) => (
+          <span>
+            {e.actor}
+            {e.role && e.role !== e.actor && <Text variant="bodySmall" color="secondary">{` (${e.role})`}</Text>}
+          </span>
+        ),
+      },
       { id: 'action', header: 'What' },
       {
         id: 'target',
@@ -30,11 +43,27 @@ export function AuditLog({ entries }: { entries: AuditEntry[] }) {
         header: 'Result',
         cell: ({ row: { original: e } }) => {
           const look = RESULT[e.result] ?? { color: 'darkgrey' as const, text: e.result };
-          return <Badge color={look.color} text={look.text} />;
+          const took = e.endedAt
+            ? `after ${formatDuration((new Date(e.endedAt).getTime() - new Date(e.at).getTime()) / 1000)}`
+            : null;
+          return (
+            <span className={styles.result}>
+              <Badge color={look.color} text={look.text} />
+              {took && (
+                <Text variant="bodySmall" color="secondary">
+                  {took}
+                </Text>
+              )}
+            </span>
+          );
         },
       },
     ],
-    []
+    [styles]
   );
-  return <InteractiveTable columns={columns} data={entries} getRowId={(e: AuditEntry) => String(e.id)} pageSize={25} />;
+  return <InteractiveTable columns={columns} data={rows} getRowId={(e: AuditRow) => String(e.id)} pageSize={25} />;
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  result: css({ display: 'inline-flex', gap: theme.spacing(0.75), alignItems: 'center', whiteSpace: 'nowrap' }),
+});

@@ -1,8 +1,8 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpError, mockBackend, sequence } from '../../test/mockBackend';
-import { NOW, makeRun, makeRuns, makeStatus } from '../../test/fixtures';
-import { renderApp } from '../../test/render';
+import { NOW, makeRun, makeStatus } from '../../test/fixtures';
+import { currentLocation, renderApp } from '../../test/render';
 import { setRole } from '../../test/role';
 
 jest.mock('@grafana/runtime', () => ({
@@ -10,14 +10,27 @@ jest.mock('@grafana/runtime', () => ({
   getBackendSrv: jest.fn(),
 }));
 
-const baseRoutes = {
-  'GET api/status': makeStatus(),
-  'GET api/runs': makeRuns(),
-};
+const baseRoutes = { 'GET api/status': makeStatus() };
+
+function targetsTable() {
+  return screen.getAllByRole('table')[0];
+}
 
 function rowOf(name: string) {
-  const link = screen.getAllByRole('link', { name })[0];
+  const link = within(targetsTable()).getByRole('link', { name });
   return link.closest('tr') as HTMLElement;
+}
+
+function rowNames() {
+  return within(targetsTable())
+    .getAllByRole('row')
+    .slice(1)
+    .map((r) => within(r).getAllByRole('link')[0].textContent);
+}
+
+async function openMenu(user: ReturnType<typeof userEvent.setup>, target: string) {
+  await user.click(within(rowOf(target)).getByRole('button', { name: `Actions for ${target}` }));
+  return screen.findByRole('menu', { name: `Actions for ${target}` });
 }
 
 describe('Overview page', () => {
@@ -29,109 +42,184 @@ describe('Overview page', () => {
     jest.useRealTimers();
   });
 
-  it('shows one row per target with its state, age against RPO, versions and copies', async () => {
+  it('puts the worst first (issue 15.2): critical, then warning, then OK by name', async () => {
     mockBackend(baseRoutes);
     renderApp('overview');
-
     await screen.findByRole('link', { name: 'mysql' });
-    const mysql = rowOf('mysql');
-    expect(within(mysql).getByLabelText('SLA Critical')).toBeInTheDocument();
-    expect(within(mysql).getByText('31 h ago / RPO 24 h')).toBeInTheDocument();
-    expect(within(mysql).getAllByText('last good backup 31 h ago, RPO 24 h').length).toBeGreaterThan(0);
-    expect(within(mysql).getByText('4 held / 4 required')).toBeInTheDocument();
-    expect(within(mysql).getByText('passed 48 h ago')).toBeInTheDocument();
-    expect(within(mysql).getByText('in 14 h')).toBeInTheDocument();
-
-    expect(within(rowOf('prometheus')).getByText('7 held / 10 required')).toBeInTheDocument();
+    expect(rowNames()).toEqual(['mysql', 'prometheus', 'agama', 'ansible']);
+    expect(within(rowOf('mysql')).getByLabelText('SLA Critical')).toBeInTheDocument();
     expect(within(rowOf('prometheus')).getByLabelText('SLA Warning')).toBeInTheDocument();
-    expect(within(rowOf('agama')).getByText('2 h ago / no RPO — current version held')).toBeInTheDocument();
-    expect(within(rowOf('ansible')).getAllByText('3 held / 3 required')).toHaveLength(2);
   });
 
-  it('colours values by the level of their check, never by comparing numbers', async () => {
-    const status = makeStatus();
-    const [ansible, agama, , prometheus] = status.targets;
-    // Building up: fewer versions than required, and the service says that is ok.
-    ansible.versionsHeld = 1;
-    ansible.checks.versions = { level: 'ok', reason: '1 of 3 versions held so far (building up)' };
-    // No extra copies required.
-    agama.copiesHeld = 0;
-    agama.copiesRequired = 0;
-    agama.checks.copies = { level: 'ok', reason: 'no extra copies required' };
-    mockBackend({ ...baseRoutes, 'GET api/status': status });
+  it('reads each target in one row (issue 15.1): state with its reason, age against RPO, versions · verification · copies, next run', async () => {
+    mockBackend(baseRoutes);
     renderApp('overview');
     await screen.findByRole('link', { name: 'mysql' });
+    const mysql = rowOf('mysql');
+    expect(within(mysql).getByText('31 h ago')).toBeInTheDocument();
+    expect(within(mysql).getByText('RPO 24 h')).toBeInTheDocument();
+    expect(within(mysql).getByText('last good backup 31 h ago, RPO 24 h')).toBeInTheDocument();
+    expect(within(mysql).getByText('4/4 versions')).toBeInTheDocument();
+    expect(within(mysql).getByText('verified 48 h ago')).toBeInTheDocument();
+    expect(within(mysql).getByText('2/2 copies')).toBeInTheDocument();
+    expect(within(mysql).getByText('in 14 h')).toHaveStyle({ whiteSpace: 'nowrap' });
+    // No row of buttons: one menu per row.
+    expect(
+      within(mysql)
+        .getAllByRole('button')
+        .map((b) => b.getAttribute('aria-label') ?? b.textContent)
+    ).toEqual(['Show the error', 'Actions for mysql']);
+    expect(screen.queryByRole('button', { name: /back up/i })).not.toBeInTheDocument();
+  });
 
-    const held = within(rowOf('ansible')).getByText('1 held / 3 required');
+  it('says the human sentence first and keeps the raw error behind a toggle (issue 15.2)', async () => {
+    mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'mysql' });
+    const mysql = rowOf('mysql');
+    expect(within(mysql).queryByText(/mysqldump: Got error/)).not.toBeInTheDocument();
+    await user.click(within(mysql).getByRole('button', { name: 'Show the error' }));
+    expect(within(mysql).getByText(/mysqldump: Got error: 2002/)).toBeInTheDocument();
+    await user.click(within(mysql).getByRole('button', { name: 'Hide the error' }));
+    expect(within(mysql).queryByText(/mysqldump: Got error/)).not.toBeInTheDocument();
+  });
+
+  it('judges versions as the service does (issue 15.3): a target building up its history is OK and says when it is complete', async () => {
+    mockBackend(baseRoutes);
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'agama' });
+    const held = within(rowOf('agama')).getByText('1/2 versions, building up');
     expect(held.closest('[data-level]')).toHaveAttribute('data-level', 'ok');
-    expect(within(rowOf('ansible')).getByText('building up')).toBeInTheDocument();
-    expect(within(rowOf(prometheus.name)).queryByText('building up')).not.toBeInTheDocument();
-    expect(within(rowOf('ansible')).getByLabelText('SLA OK')).toBeInTheDocument();
-    expect(within(rowOf('agama')).getByText('none required')).toBeInTheDocument();
-    // prometheus really is short of versions: that check is a warning, and so is its reason.
-    const short = within(rowOf(prometheus.name)).getByText('7 held / 10 required');
-    expect(short.closest('[data-level]')).toHaveAttribute('data-level', 'warning');
-    expect(within(rowOf(prometheus.name)).getByText('7 of 10 versions held').closest('li')).toHaveAttribute(
-      'data-level',
-      'warning'
+    expect(held.closest('[aria-label]')).toHaveAttribute(
+      'aria-label',
+      expect.stringContaining('the retention can have kept 1 by now, all 2 by 2025-03-17')
     );
+    expect(within(rowOf('agama')).getByLabelText('SLA OK')).toBeInTheDocument();
+    // prometheus could hold 10 by now and holds 7: that is the warning, in the check's colour.
+    const short = within(rowOf('prometheus')).getByText('7/10 versions');
+    expect(short.closest('[data-level]')).toHaveAttribute('data-level', 'warning');
+    expect(within(rowOf('agama')).getByText('no copies required')).toBeInTheDocument();
+  });
+
+  it('counts the targets per state in one line that filters, kept in the URL (issue 15.2)', async () => {
+    mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    const summary = await screen.findByRole('group', { name: 'Targets by state' });
+    expect(summary).toHaveTextContent('1 critical·1 warning·2 OK');
+
+    await user.click(within(summary).getByRole('button', { name: '1 critical' }));
+    expect(rowNames()).toEqual(['mysql']);
+    expect(currentLocation().params.get('state')).toBe('critical');
+    expect(within(summary).getByRole('button', { name: '1 critical' })).toHaveAttribute('aria-pressed', 'true');
+
+    await user.click(within(summary).getByRole('button', { name: '2 OK' }));
+    expect(rowNames()).toEqual(['mysql', 'agama', 'ansible']);
+    expect(currentLocation().params.get('state')).toBe('critical,ok');
+
+    await user.click(screen.getByRole('button', { name: 'Show all' }));
+    expect(rowNames()).toHaveLength(4);
+    expect(currentLocation().params.get('state')).toBeNull();
+  });
+
+  it('takes filter and sort from the URL, and sorts by a column on request', async () => {
+    mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    const { unmount } = renderApp('overview?state=ok,warning&sort=name');
+    await screen.findByRole('link', { name: 'agama' });
+    expect(rowNames()).toEqual(['agama', 'ansible', 'prometheus']);
+    // Covered services follow the filter too (ansible, their backup, is OK).
+    expect(screen.getByRole('region', { name: 'Services covered by another target' })).toBeInTheDocument();
+    unmount();
+
+    renderApp('overview?sort=name');
+    await screen.findByRole('link', { name: 'agama' });
+    await user.click(within(targetsTable()).getByRole('button', { name: /Last good backup/ }));
+    await waitFor(() => expect(currentLocation().params.get('sort')).toBe('age'));
+    // Oldest last good backup last (mysql: 31 h), the rest by name.
+    expect(rowNames()).toEqual(['agama', 'ansible', 'prometheus', 'mysql']);
+  });
+
+  it("lists the covered services with their backup's state and its reason; the coverage is said apart", async () => {
+    const status = makeStatus();
+    const ansible = status.targets[0];
+    ansible.level = 'warning';
+    ansible.reasons = ['last verification failed 3 d ago'];
+    ansible.checks.verified = { level: 'warning', reason: 'last verification failed 3 d ago' };
+    mockBackend({ 'GET api/status': status });
+    renderApp('overview');
+    const section = await screen.findByRole('region', { name: 'Services covered by another target' });
+    const nginx = within(section).getByText('Nginx').closest('tr') as HTMLElement;
+    expect(within(nginx).getByLabelText('SLA Warning')).toBeInTheDocument();
+    expect(within(nginx).getByText('ansible: last verification failed 3 d ago')).toBeInTheDocument();
+    expect(within(nginx).getByText(/covered by/)).toHaveTextContent('covered by ansible');
+    expect(within(nginx).getByText('configured only by Ansible')).toBeInTheDocument();
   });
 
   it('shows a target whose only open check is unknown (no restore measured yet) as Unknown, not as a warning', async () => {
     const status = makeStatus();
     const ansible = status.targets[0];
-    // The service counts an unknown check as a warning in the target's level.
     ansible.level = 'warning';
     ansible.reasons = ['no restore measured yet, RTO 20 min'];
     ansible.recoverySeconds = null;
     ansible.checks.recovery = { level: 'unknown', reason: 'no restore measured yet, RTO 20 min' };
-    // Nothing else is wrong anywhere.
     status.targets = [ansible];
     status.level = 'warning';
-    mockBackend({ ...baseRoutes, 'GET api/status': status });
+    mockBackend({ 'GET api/status': status });
     renderApp('overview');
     await screen.findAllByRole('link', { name: 'ansible' });
-
-    const row = rowOf('ansible');
-    expect(within(row).getByLabelText('SLA Unknown')).toBeInTheDocument();
-    expect(within(row).queryByLabelText('SLA Warning')).not.toBeInTheDocument();
-    const reason = within(row).getByText('no restore measured yet, RTO 20 min').closest('li');
-    expect(reason).toHaveAttribute('data-level', 'unknown');
+    expect(within(rowOf('ansible')).getByLabelText('SLA Unknown')).toBeInTheDocument();
     expect(screen.getByText('Overall: Unknown')).toBeInTheDocument();
-    // The services ansible covers read the same.
-    const covered = screen.getByRole('region', { name: 'Services covered by another target' });
-    expect(within(covered).getAllByLabelText('SLA Unknown')).toHaveLength(4);
+    expect(screen.getByRole('group', { name: 'Targets by state' })).toHaveTextContent('1 unknown');
   });
 
-  it('keeps times on one line', async () => {
+  it('offers a Viewer the menu with what their role does not allow disabled, and why', async () => {
     mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('overview');
     await screen.findByRole('link', { name: 'mysql' });
-    const next = within(rowOf('mysql')).getByText('in 14 h');
-    expect(next).toHaveStyle({ whiteSpace: 'nowrap' });
-    expect(within(rowOf('mysql')).getByText('passed 48 h ago')).toHaveStyle({ whiteSpace: 'nowrap' });
+    const menu = await openMenu(user, 'mysql');
+    expect(within(menu).getByRole('menuitem', { name: 'Back up mysql now' })).toBeDisabled();
+    expect(within(menu).getByRole('menuitem', { name: 'Verify mysql' })).toBeDisabled();
+    expect(within(menu).getByRole('menuitem', { name: 'Restore mysql' })).toBeDisabled();
+    expect(within(menu).getAllByText('Backups and verifications need the Editor role')).toHaveLength(2);
+    expect(within(menu).getByText('Restores need the Admin role')).toBeInTheDocument();
+    expect(within(menu).getByRole('menuitem', { name: 'Open mysql' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/target/mysql'
+    );
+    expect(within(menu).getByRole('menuitem', { name: 'Open in the Backup SLA dashboard' })).toHaveAttribute(
+      'href',
+      '/d/backup-sla?var-target=mysql'
+    );
   });
 
-  it('lists the services covered by ansible with its level', async () => {
+  it('treats a Grafana server admin who is an org Viewer as a Viewer (issue 11: the proxy decides by org role)', async () => {
+    setRole('GrafanaAdmin');
     mockBackend(baseRoutes);
-    renderApp('overview');
-    const section = await screen.findByRole('region', { name: 'Services covered by another target' });
-    for (const service of ['Nginx', 'uWSGI', 'Telegraf', 'DNS']) {
-      const row = within(section).getByText(service).closest('tr') as HTMLElement;
-      expect(within(row).getByText(/covered by/)).toHaveTextContent('covered by ansible');
-      expect(within(row).getByLabelText('SLA OK')).toBeInTheDocument();
-    }
-  });
-
-  it('hides "Back up now" and "Verify" from viewers', async () => {
-    mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('overview');
     await screen.findByRole('link', { name: 'mysql' });
-    expect(screen.queryByRole('button', { name: /back up .* now/i })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^verify/i })).not.toBeInTheDocument();
+    const menu = await openMenu(user, 'mysql');
+    expect(within(menu).getByRole('menuitem', { name: 'Back up mysql now' })).toBeDisabled();
+    expect(within(menu).getByRole('menuitem', { name: 'Restore mysql' })).toBeDisabled();
   });
 
-  it('lets editors back up now and follows the run every second until it finishes', async () => {
+  it('lets an Admin open the restore flow of a target from its menu', async () => {
+    setRole('Admin');
+    mockBackend(baseRoutes);
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'mysql' });
+    const menu = await openMenu(user, 'mysql');
+    expect(within(menu).getByRole('menuitem', { name: 'Restore mysql' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/target/mysql?restore=latest'
+    );
+  });
+
+  it('lets an Editor back up from the menu and follows the run every second until it finishes', async () => {
     setRole('Editor');
     const backend = mockBackend({
       ...baseRoutes,
@@ -158,11 +246,14 @@ describe('Overview page', () => {
     });
     const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('overview');
-
-    await user.click(await screen.findByRole('button', { name: 'Back up mysql now' }));
-    expect(await screen.findByText(/Backing up: uploading, 5.0 MB read/)).toBeInTheDocument();
+    await screen.findByRole('link', { name: 'mysql' });
+    await user.click(within(await openMenu(user, 'mysql')).getByRole('menuitem', { name: 'Back up mysql now' }));
+    const progress = await screen.findByText(/Backing up: uploading, 5.0 MB read/);
+    expect(progress.closest('tr')).toBe(rowOf('mysql'));
     expect(backend.calls('POST api/targets/mysql/backup')).toHaveLength(1);
-    expect(screen.getByRole('button', { name: 'Back up mysql now' })).toBeDisabled();
+    // One operation per target: the menu offers no second one while it runs.
+    expect(within(await openMenu(user, 'mysql')).getByRole('menuitem', { name: 'Back up mysql now' })).toBeDisabled();
+    await user.keyboard('{Escape}');
 
     await act(async () => {
       jest.advanceTimersByTime(1000);
@@ -171,7 +262,7 @@ describe('Overview page', () => {
     expect(backend.calls('GET api/runs/42')).toHaveLength(2);
     // The finished run reloads the state.
     await waitFor(() => expect(backend.calls('GET api/status').length).toBeGreaterThanOrEqual(2));
-    expect(screen.getByRole('button', { name: 'Back up mysql now' })).toBeEnabled();
+    expect(within(await openMenu(user, 'mysql')).getByRole('menuitem', { name: 'Back up mysql now' })).toBeEnabled();
   });
 
   it('says clearly when the service is busy with that target (409)', async () => {
@@ -182,7 +273,8 @@ describe('Overview page', () => {
     });
     const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('overview');
-    await user.click(await screen.findByRole('button', { name: 'Verify mysql' }));
+    await screen.findByRole('link', { name: 'mysql' });
+    await user.click(within(await openMenu(user, 'mysql')).getByRole('menuitem', { name: 'Verify mysql' }));
     expect(await screen.findByText('mysql: busy')).toBeInTheDocument();
     expect(
       screen.getByText(/Another operation is already running on this target.*mysql is busy: backup run 41 is running/)
@@ -202,50 +294,40 @@ describe('Overview page', () => {
       durationSeconds: null,
     });
     status.targets[3].running = running;
-    mockBackend({ ...baseRoutes, 'GET api/status': status, 'GET api/runs/50': running });
+    mockBackend({ 'GET api/status': status, 'GET api/runs/50': running });
     renderApp('overview');
-    expect(await screen.findByText(/Backing up: dumping/)).toBeInTheDocument();
+    const progress = await screen.findByText(/Backing up: dumping/);
+    expect(progress.closest('tr')).toBe(rowOf('prometheus'));
   });
 
-  it("explains an unreachable service (502 from Grafana's proxy)", async () => {
-    mockBackend({
-      'GET api/status': new HttpError(502, 'Bad Gateway', false),
-      'GET api/runs': new HttpError(502, 'Bad Gateway', false),
-    });
+  it("explains an unreachable service (502 from Grafana's proxy), without backticks", async () => {
+    mockBackend({ 'GET api/status': new HttpError(502, 'Bad Gateway', false) });
     renderApp('overview');
     expect(
       await screen.findByText('Loading the backup state: the Backup SLA service cannot be reached')
     ).toBeInTheDocument();
-    expect(screen.getAllByText(/Check that `backup-sla serve` is running/).length).toBeGreaterThan(0);
+    expect(screen.getByText(/Check that the service \(backup-sla serve\) is running/)).toBeInTheDocument();
+    expect(document.body.textContent).not.toContain('`');
   });
 
   it('explains a wrong token (401)', async () => {
-    mockBackend({ 'GET api/status': new HttpError(401, 'invalid token'), 'GET api/runs': makeRuns() });
+    mockBackend({ 'GET api/status': new HttpError(401, 'invalid token') });
     renderApp('overview');
     expect(await screen.findByText('Loading the backup state: the service rejected the token')).toBeInTheDocument();
   });
 
-  it('says so when there are no targets and no backups yet', async () => {
-    mockBackend({ 'GET api/status': { ...makeStatus(), targets: [], covered: [] }, 'GET api/runs': { runs: [] } });
+  it('says so when there are no targets yet', async () => {
+    mockBackend({ 'GET api/status': { ...makeStatus(), targets: [], covered: [] } });
     renderApp('overview');
     expect(await screen.findByText(/No backup targets are configured yet/)).toBeInTheDocument();
-    expect(await screen.findByText(/No finished backups yet/)).toBeInTheDocument();
   });
 
-  it('draws backup size and duration from the last 200 backups', async () => {
-    const backend = mockBackend(baseRoutes);
+  it('links to the history charts', async () => {
+    mockBackend(baseRoutes);
     renderApp('overview');
-    expect(await screen.findByRole('img', { name: 'Backup size (bytes read from the source)' })).toBeInTheDocument();
-    expect(screen.getByRole('img', { name: 'Backup duration' })).toBeInTheDocument();
-    // A series of one backup is a dot, named in the legend with its value, and says so on hover.
-    const legend = screen.getByRole('list', { name: 'Backup size (bytes read from the source): legend' });
-    expect(within(legend).getByText('mysql').closest('li')).toHaveTextContent('mysql12 MB');
-    expect(within(legend).getByText('ansible').closest('li')).toHaveTextContent('ansible2.0 MB');
-    const size = screen.getByRole('img', { name: 'Backup size (bytes read from the source)' });
-    const tips = [...size.querySelectorAll('title')].map((t) => t.textContent);
-    expect(tips).toEqual(
-      expect.arrayContaining(['mysql, 2025-03-10 10:00:00: 12 MB', 'ansible, 2025-03-07 12:00:00: 2.0 MB'])
+    expect(await screen.findByRole('link', { name: 'History' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/history'
     );
-    expect(backend.calls('GET api/runs')[0].query).toEqual({ operation: 'backup', limit: '200' });
   });
 });

@@ -1,59 +1,120 @@
-import React, { useCallback, useState } from 'react';
+import React, { useCallback, useMemo } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import { EmptyState, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } from '@grafana/ui';
+import type { SlaLevel } from '../../api/types';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { SlaBadge } from '../../components/SlaBadge';
+import { OperationsContext, useOperations } from '../../data/useOperations';
 import { useStatus } from '../../data/useStatus';
+import { useUrlState } from '../../data/useUrlState';
 import { formatTime, LEVEL_TEXT } from '../../utils/format';
-import { overallLevel } from '../../utils/levels';
-import { BackupHistoryChart } from './BackupHistoryChart';
+import { countLevels, coveredLevel, displayLevel, overallLevel } from '../../utils/levels';
+import { prefixRoute } from '../../utils/routing';
+import { ROUTES } from '../../constants';
+import { CoveredTable } from './CoveredTable';
+import { LevelSummary } from './LevelSummary';
+import { DEFAULT_SORT, filterByLevel, formatSort, parseLevels, parseSort, Sort, sortTargets } from './sortTargets';
 import { TargetsTable } from './TargetsTable';
 
-/** The backup state of every target against its SLA, and how backups grew over time. */
+const URL_DEFAULTS = { state: '', sort: DEFAULT_SORT };
+
+/** Every target against its SLA, worst first, with what to do about it one menu away. */
 export function OverviewPage() {
+  const styles = useStyles2(getStyles);
   const status = useStatus();
+  const operations = useOperations();
+  const [url, setUrl] = useUrlState(URL_DEFAULTS);
+  const levels = useMemo(() => parseLevels(url.state), [url.state]);
+  const sort = useMemo(() => parseSort(url.sort), [url.sort]);
+  const onSortChange = useCallback((s: Sort) => setUrl({ sort: formatSort(s) }), [setUrl]);
+  const onLevelsChange = useCallback((l: SlaLevel[]) => setUrl({ state: l.join(',') }), [setUrl]);
   const { reload } = status;
-  const [historyKey, setHistoryKey] = useState(0);
-  const onChanged = useCallback(() => {
-    reload();
-    setHistoryKey((k) => k + 1);
-  }, [reload]);
+  const onRunFinished = useCallback(() => reload(), [reload]);
+
+  const data = status.data;
+  const targets = useMemo(
+    () => (data ? sortTargets(filterByLevel(data.targets, levels), sort) : []),
+    [data, levels, sort]
+  );
+  const covered = useMemo(
+    () =>
+      data ? data.covered.filter((c) => levels.length === 0 || levels.includes(coveredLevel(c, data.targets))) : [],
+    [data, levels]
+  );
+  const errors = Object.entries(operations.state).filter(([, s]) => s?.error);
 
   return (
     <PluginPage>
-      <Stack direction="column" gap={3}>
-        {status.error && (
-          <ServiceErrorAlert error={status.error} action="Loading the backup state" onRetry={status.reload} />
-        )}
-        {status.loading && <LoadingPlaceholder text="Loading the backup state…" />}
-        {status.data && (
-          <>
-            <Stack gap={2} alignItems="center">
-              <SlaBadge
-                level={overallLevel(status.data)}
-                text={`Overall: ${LEVEL_TEXT[overallLevel(status.data)] ?? status.data.level}`}
-              />
-              <Text color="secondary" variant="bodySmall">
-                as of {formatTime(status.data.generatedAt, true)}
-              </Text>
-            </Stack>
-            {status.data.targets.length === 0 ? (
-              <EmptyState
-                variant="call-to-action"
-                message="No backup targets are configured yet. Add targets to the service's backup-sla.yaml and restart it."
-              />
-            ) : (
-              <TargetsTable targets={status.data.targets} covered={status.data.covered} onChanged={onChanged} />
-            )}
-          </>
-        )}
-        <section aria-label="Backup history">
-          <Text element="h3">Backup history</Text>
-          <BackupHistoryChart reloadKey={historyKey} />
-        </section>
-      </Stack>
+      <OperationsContext.Provider value={operations}>
+        <Stack direction="column" gap={2}>
+          {status.error && (
+            <ServiceErrorAlert error={status.error} action="Loading the backup state" onRetry={status.reload} />
+          )}
+          {status.loading && <LoadingPlaceholder text="Loading the backup state…" />}
+          {errors.map(([target, s]) => (
+            <ServiceErrorAlert
+              key={target}
+              error={s!.error}
+              action={target}
+              severity={s!.error!.kind === 'busy' ? 'warning' : 'error'}
+              onRemove={() => operations.dismissError(target)}
+            />
+          ))}
+          {data && (
+            <>
+              <div className={styles.summary}>
+                <SlaBadge
+                  level={overallLevel(data)}
+                  text={`Overall: ${LEVEL_TEXT[overallLevel(data)] ?? data.level}`}
+                />
+                <LevelSummary
+                  counts={countLevels(data.targets.map(displayLevel))}
+                  selected={levels}
+                  onChange={onLevelsChange}
+                />
+                <Text color="secondary" variant="bodySmall">
+                  as of {formatTime(data.generatedAt, true)}
+                </Text>
+                <span className={styles.spacer} />
+                <LinkButton
+                  size="sm"
+                  variant="secondary"
+                  fill="outline"
+                  icon="chart-line"
+                  href={prefixRoute(ROUTES.History)}
+                >
+                  History
+                </LinkButton>
+              </div>
+              {data.targets.length === 0 ? (
+                <EmptyState
+                  variant="call-to-action"
+                  message="No backup targets are configured yet. Add targets to the service's backup-sla.yaml and restart it."
+                />
+              ) : targets.length === 0 ? (
+                <EmptyState variant="not-found" message="No target is in the chosen state." hideImage />
+              ) : (
+                <TargetsTable targets={targets} sort={sort} onSortChange={onSortChange} onRunFinished={onRunFinished} />
+              )}
+              {covered.length > 0 && (
+                <section aria-label="Services covered by another target">
+                  <Text element="h3">Covered by another target</Text>
+                  <CoveredTable covered={covered} targets={data.targets} />
+                </section>
+              )}
+            </>
+          )}
+        </Stack>
+      </OperationsContext.Provider>
     </PluginPage>
   );
 }
 
 export default OverviewPage;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  summary: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: theme.spacing(1, 2) }),
+  spacer: css({ flex: 1 }),
+});

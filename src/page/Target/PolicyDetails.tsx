@@ -5,12 +5,14 @@ import { useStyles2 } from '@grafana/ui';
 import type { TargetStatus } from '../../api/types';
 import { CheckText } from '../../components/CheckText';
 import { describeRetention, describeSchedule, formatAge, formatDuration, formatRelative } from '../../utils/format';
+import { verificationShort, versionsLong } from '../../utils/targetText';
 
 /** The target's SLA entry in words, each line with where the target stands against it. */
 export function PolicyDetails({ target: t }: { target: TargetStatus }) {
   const styles = useStyles2(getStyles);
   const p = t.policy;
   const v = t.lastVerification;
+  const safety = `safety backups taken before restores are kept apart for ${formatDuration(p.safetyRetentionSeconds)}`;
   const rows: Array<[string, React.ReactNode]> = [
     ['What is captured', p.coverage],
     [
@@ -34,13 +36,9 @@ export function PolicyDetails({ target: t }: { target: TargetStatus }) {
       'Versions kept',
       <>
         {p.retentionText || describeRetention(p.retention)}
+        {`; ${safety}`}
         {' — '}
-        <CheckText check={t.checks.versions}>
-          {t.versionsHeld} held of {t.versionsRequired} required
-          {t.checks.versions.level === 'ok' && t.versionsHeld > 0 && t.versionsHeld < t.versionsRequired
-            ? ' so far (building up)'
-            : ''}
-        </CheckText>
+        <CheckText check={t.checks.versions}>{versionsLong(t)}</CheckText>
       </>,
     ],
     [
@@ -49,9 +47,7 @@ export function PolicyDetails({ target: t }: { target: TargetStatus }) {
         {p.usability}
         {p.verifySchedule ? `; runs ${describeSchedule(p.verifySchedule)}` : '; runs after every backup'}
         {' — '}
-        <CheckText check={t.checks.verified}>
-          {v ? `last ${v.success ? 'passed' : 'failed'} ${formatRelative(v.at)}` : 'never run yet'}
-        </CheckText>
+        <CheckText check={t.checks.verified}>{v ? `last ${verificationShort(t)}` : 'never run yet'}</CheckText>
       </>,
     ],
     [

@@ -1,145 +1,237 @@
-import React, { useCallback, useMemo, useState } from 'react';
+import React, { Suspense, useCallback, useMemo } from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
 import { Button, EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
-import type { Restore, Snapshot } from '../../api/types';
+import type { Snapshot } from '../../api/types';
+import { AsideList } from '../../components/AsideList';
+import { Reasons } from '../../components/Reasons';
 import { RunsTable } from '../../components/RunsTable';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
-import { Reasons } from '../../components/Reasons';
 import { SlaBadge } from '../../components/SlaBadge';
-import { TargetActions } from '../../components/TargetActions';
-import { useRestores } from '../../data/useRestores';
-import { useRole } from '../../data/useRole';
+import { TargetRun } from '../../components/TargetRun';
+import { isBusy, OperationsContext, useOperations } from '../../data/useOperations';
+import { NEEDS, useRole } from '../../data/useRole';
 import { useRuns } from '../../data/useRuns';
 import { useSnapshots } from '../../data/useSnapshots';
 import { useTarget } from '../../data/useTarget';
+import { useUrlState } from '../../data/useUrlState';
+import { formatRelative } from '../../utils/format';
 import { displayLevel } from '../../utils/levels';
+import { prefixRoute } from '../../utils/routing';
+import { ROUTES } from '../../constants';
 import { PolicyDetails } from './PolicyDetails';
-import { RestoreModal } from './RestoreModal';
+import { RestoreModal } from './restore/RestoreModal';
 import { SnapshotsTable } from './SnapshotsTable';
 
-/** The safety snapshots of a target's restores: snapshot id → the restore run it was taken before. */
-export function safetySnapshots(restores: Restore[], target: string): Map<string, number> {
-  const map = new Map<string, number>();
-  for (const r of restores) {
-    if (r.target === target && r.safetySnapshotId) {
-      map.set(r.safetySnapshotId, r.runId);
-    }
-  }
-  return map;
+const TargetHistory = React.lazy(() => import('../History/TargetHistory'));
+
+/**
+ * "Restore the latest" (issue 15.4, 10.4): the newest snapshot that passed verification, never a
+ * safety snapshot (the state a restore replaced) and never one whose verification failed.
+ */
+export function latestVerified(snapshots: Snapshot[]): Snapshot | null {
+  return snapshots
+    .filter((s) => !s.safety && s.verification === 'passed')
+    .reduce<Snapshot | null>((best, s) => (!best || s.time > best.time ? s : best), null);
 }
 
-/** One target: its policy in words, its snapshots, its run history, and (Admins) the restore flow. */
+const URL_DEFAULTS = { restore: '' };
+
+/** One target: its policy in words, its snapshots, its history, its runs and the restore flow. */
 export function TargetPage() {
   const { name = '' } = useParams<{ name: string }>();
-  const { canRestore } = useRole();
+  const { canOperate, canRestore } = useRole();
   const target = useTarget(name);
   const snapshots = useSnapshots(name);
   const runs = useRuns({ target: name, limit: 50 });
-  // The restores name the safety snapshots (the state before each restore): marked as such, and
-  // never offered as "the latest", which after a restore would be the state just replaced.
-  const restores = useRestores();
-  const [restoring, setRestoring] = useState<Snapshot | null>(null);
+  const operations = useOperations();
+  const [url, setUrl] = useUrlState(URL_DEFAULTS);
 
   const reloadTarget = target.reload;
   const reloadSnapshots = snapshots.reload;
   const reloadRuns = runs.reload;
-  const reloadRestores = restores.reload;
   const reloadAll = useCallback(() => {
     reloadTarget();
     reloadSnapshots();
     reloadRuns();
-    reloadRestores();
-  }, [reloadTarget, reloadSnapshots, reloadRuns, reloadRestores]);
+  }, [reloadTarget, reloadSnapshots, reloadRuns]);
 
-  const list = snapshots.data?.snapshots ?? [];
-  const safety = useMemo(() => safetySnapshots(restores.data?.restores ?? [], name), [restores.data, name]);
-  const newest = list
-    .filter((s) => !safety.has(s.id))
-    .reduce<Snapshot | null>((best, s) => (!best || s.time > best.time ? s : best), null);
+  const list = useMemo(() => snapshots.data?.snapshots ?? [], [snapshots.data]);
+  const newest = useMemo(() => latestVerified(list), [list]);
+  const busy = isBusy(operations.state[name], target.data?.running);
 
-  // As Grafana's own pages: the name is the page title, its kind and state the subtitle, the
-  // actions on the right of the title.
+  // The restore dialog is in the URL (?restore=latest or a snapshot id), so the overview's menu can open it.
+  const restoring =
+    url.restore === 'latest' ? newest : (list.find((s) => s.id === url.restore || s.shortId === url.restore) ?? null);
+  const openRestore = useCallback((s: Snapshot) => setUrl({ restore: s.id }), [setUrl]);
+  const onVerify = useCallback((s: Snapshot) => operations.start(name, 'verify', s.id), [operations, name]);
+
   const subTitle = target.data ? (
     <Stack gap={1} alignItems="center" wrap="wrap">
       <SlaBadge level={displayLevel(target.data)} reasons={target.data.reasons} />
       <span>{`${target.data.kind} target`}</span>
     </Stack>
   ) : undefined;
-  const actions = target.data ? <TargetActions target={target.data} onFinished={reloadAll} /> : undefined;
+  const actions =
+    target.data && canOperate ? (
+      <Stack gap={1}>
+        <Button
+          size="sm"
+          variant="secondary"
+          icon="save"
+          disabled={busy}
+          onClick={() => operations.start(name, 'backup')}
+          aria-label={`Back up ${name} now`}
+        >
+          Back up now
+        </Button>
+        <Button
+          size="sm"
+          variant="secondary"
+          icon="check-circle"
+          disabled={busy}
+          onClick={() => operations.start(name, 'verify')}
+          aria-label={`Verify ${name}`}
+        >
+          Verify the latest
+        </Button>
+      </Stack>
+    ) : undefined;
+  const opError = operations.state[name]?.error;
 
   return (
-    <PluginPage pageNav={{ text: name || 'Target' }} subTitle={subTitle} actions={actions}>
-      <Stack direction="column" gap={3}>
-        {target.loading && <LoadingPlaceholder text={`Loading ${name}…`} />}
-        {target.error && <ServiceErrorAlert error={target.error} action={`Loading ${name}`} onRetry={target.reload} />}
-        {target.data && (
-          <>
-            <Reasons target={target.data} />
-            <section aria-label="Policy">
-              <Text element="h3">Policy</Text>
-              <PolicyDetails target={target.data} />
-            </section>
-          </>
-        )}
+    <PluginPage
+      pageNav={{ text: name || 'Target', parentItem: { text: 'Overview', url: prefixRoute(ROUTES.Overview) } }}
+      subTitle={subTitle}
+      actions={actions}
+    >
+      <OperationsContext.Provider value={operations}>
+        <Stack direction="column" gap={3}>
+          {target.loading && <LoadingPlaceholder text={`Loading ${name}…`} />}
+          {target.error && (
+            <ServiceErrorAlert error={target.error} action={`Loading ${name}`} onRetry={target.reload} />
+          )}
+          {opError && (
+            <ServiceErrorAlert
+              error={opError}
+              action={name}
+              severity={opError.kind === 'busy' ? 'warning' : 'error'}
+              onRemove={() => operations.dismissError(name)}
+            />
+          )}
+          {target.data && (
+            <>
+              <TargetRun target={target.data} onFinished={reloadAll} />
+              <Reasons target={target.data} />
+              <section aria-label="Policy">
+                <Text element="h3">Policy</Text>
+                <PolicyDetails target={target.data} />
+              </section>
+            </>
+          )}
 
-        <section aria-label="Snapshots">
-          <Stack justifyContent="space-between" alignItems="center">
-            <Text element="h3">Snapshots</Text>
-            {canRestore && target.data && newest && (
-              <Button size="sm" variant="secondary" icon="history" onClick={() => setRestoring(newest)}>
-                Restore the latest…
-              </Button>
+          <section aria-label="Snapshots">
+            <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
+              <Text element="h3">Snapshots</Text>
+              {target.data && snapshots.data && list.length > 0 && (
+                <RestoreLatestButton
+                  newest={newest}
+                  canRestore={canRestore}
+                  onClick={() => setUrl({ restore: 'latest' })}
+                />
+              )}
+            </Stack>
+            {snapshots.loading && <LoadingPlaceholder text="Loading snapshots…" />}
+            {snapshots.error && (
+              <ServiceErrorAlert error={snapshots.error} action="Loading the snapshots" onRetry={snapshots.reload} />
             )}
-          </Stack>
-          {canRestore && list.length > 0 && (
-            <Text color="secondary" variant="bodySmall">
-              To restore, pick a snapshot with its Restore… button.
-            </Text>
-          )}
-          {snapshots.loading && <LoadingPlaceholder text="Loading snapshots…" />}
-          {snapshots.error && (
-            <ServiceErrorAlert error={snapshots.error} action="Loading the snapshots" onRetry={snapshots.reload} />
-          )}
-          {snapshots.data &&
-            (list.length === 0 ? (
-              <EmptyState
-                variant="call-to-action"
-                hideImage
-                message={`No snapshots of ${name} yet: no backup has succeeded.`}
-              />
-            ) : (
-              <SnapshotsTable
-                snapshots={list}
-                safety={safety}
-                onRestore={canRestore && target.data ? setRestoring : undefined}
-              />
-            ))}
-        </section>
+            {snapshots.data &&
+              (list.length === 0 ? (
+                <EmptyState
+                  variant="call-to-action"
+                  hideImage
+                  message={`No snapshots of ${name} yet: no backup has succeeded.`}
+                />
+              ) : (
+                <SnapshotsTable
+                  snapshots={list}
+                  safetyRetentionSeconds={target.data?.policy.safetyRetentionSeconds}
+                  onRestore={openRestore}
+                  onVerify={onVerify}
+                  busy={busy}
+                />
+              ))}
+          </section>
 
-        <section aria-label="Run history">
-          <Text element="h3">Run history</Text>
-          {runs.loading && <LoadingPlaceholder text="Loading run history…" />}
-          {runs.error && (
-            <ServiceErrorAlert error={runs.error} action="Loading the run history" onRetry={runs.reload} />
-          )}
-          {runs.data &&
-            (runs.data.runs.length === 0 ? (
-              <EmptyState variant="call-to-action" hideImage message={`Nothing has run on ${name} yet.`} />
-            ) : (
-              <RunsTable runs={runs.data.runs} />
-            ))}
-        </section>
-      </Stack>
-      {restoring && target.data && (
-        <RestoreModal
-          target={target.data}
-          snapshot={restoring}
-          onDismiss={() => setRestoring(null)}
-          onFinished={reloadAll}
-        />
-      )}
+          <section aria-label="History">
+            <Text element="h3">History</Text>
+            <Suspense fallback={<LoadingPlaceholder text="Loading the charts…" />}>
+              <TargetHistory target={name} />
+            </Suspense>
+          </section>
+
+          <section aria-label="Run history">
+            <Text element="h3">Run history</Text>
+            {runs.loading && <LoadingPlaceholder text="Loading run history…" />}
+            {runs.error && (
+              <ServiceErrorAlert error={runs.error} action="Loading the run history" onRetry={runs.reload} />
+            )}
+            {runs.data &&
+              (runs.data.runs.length === 0 ? (
+                <EmptyState variant="call-to-action" hideImage message={`Nothing has run on ${name} yet.`} />
+              ) : (
+                <RunsTable runs={runs.data.runs} />
+              ))}
+          </section>
+
+          <section aria-label="Moved aside by restores">
+            <Text element="h3">Moved aside by restores</Text>
+            <AsideList target={name} />
+          </section>
+        </Stack>
+        {restoring && target.data && (
+          <RestoreModal
+            target={target.data}
+            snapshot={restoring}
+            pickedBecause={url.restore === 'latest' ? 'The newest snapshot that passed verification.' : undefined}
+            onDismiss={() => setUrl({ restore: '' })}
+            onFinished={reloadAll}
+          />
+        )}
+      </OperationsContext.Provider>
     </PluginPage>
+  );
+}
+
+function RestoreLatestButton({
+  newest,
+  canRestore,
+  onClick,
+}: {
+  newest: Snapshot | null;
+  canRestore: boolean;
+  onClick: () => void;
+}) {
+  if (!newest) {
+    return (
+      <Text color="secondary" variant="bodySmall">
+        {canRestore
+          ? 'No snapshot has passed verification yet: pick one below to restore it anyway.'
+          : `No snapshot has passed verification yet. ${NEEDS.restore}.`}
+      </Text>
+    );
+  }
+  return (
+    <Stack gap={1} alignItems="center" wrap="wrap">
+      {!canRestore && (
+        <Text color="secondary" variant="bodySmall">
+          {NEEDS.restore}
+        </Text>
+      )}
+      <Button size="sm" variant="secondary" icon="history" disabled={!canRestore} onClick={onClick}>
+        {`Restore the latest verified (${newest.shortId}, ${formatRelative(newest.time)})…`}
+      </Button>
+    </Stack>
   );
 }
 

@@ -26,6 +26,7 @@ import * as I18next from 'i18next';
 // Not in the package's exports map (Grafana core calls it at start): the same module instance
 // that @grafana/runtime's index re-exports PluginPage from.
 import { setPluginPage } from 'grafana-runtime-plugin-page';
+import { initializeI18n } from 'grafana-i18n-internal';
 import { startHarness } from './app';
 
 /** Module name (as a plugin's define() names it) → module, like Grafana's shared dependencies. */
@@ -50,4 +51,4 @@ const shared = {
   i18next: I18next,
 };
 
-startHarness(shared, { setPluginPage });
+startHarness(shared, { setPluginPage, initializeI18n });

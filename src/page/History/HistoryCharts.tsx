@@ -1,0 +1,67 @@
+import React, { useEffect, useMemo, useState } from 'react';
+import { initPluginTranslations } from '@grafana/i18n';
+import { getDataSourceSrv } from '@grafana/runtime';
+import { loadResources, UrlSyncContextProvider } from '@grafana/scenes';
+import { EmptyState, LinkButton, LoadingPlaceholder, Text } from '@grafana/ui';
+import { CONFIG_PAGE_URL, PLUGIN_ID } from '../../constants';
+import { useAppSettings } from '../../data/useAppSettings';
+import { useRole } from '../../data/useRole';
+import { historyScene } from './scene';
+
+/** Scenes' own words (time picker, panel menu) are translations the app loads once, as scenes apps do. */
+let translations: Promise<unknown> | undefined;
+function useScenesTranslations(): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    let live = true;
+    translations ??= initPluginTranslations(PLUGIN_ID, [loadResources]).catch(() => undefined);
+    translations.then(() => live && setReady(true));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return ready;
+}
+
+/** The history scene on the configured Prometheus data source, or what to do when there is none. */
+export function HistoryCharts({ targets }: { targets: string[] }) {
+  const { prometheusUid } = useAppSettings();
+  const { role } = useRole();
+  const ready = useScenesTranslations();
+  const datasource = getDataSourceSrv().getInstanceSettings(prometheusUid);
+  const targetsKey = targets.join(',');
+  const scene = useMemo(
+    () => historyScene({ datasourceUid: prometheusUid, targets: targetsKey ? targetsKey.split(',') : [] }),
+    [prometheusUid, targetsKey]
+  );
+
+  if (!datasource) {
+    return (
+      <EmptyState
+        variant="not-found"
+        hideImage
+        message={`No Prometheus data source with uid ${prometheusUid}`}
+        button={
+          role === 'Admin' ? (
+            <LinkButton href={CONFIG_PAGE_URL} variant="secondary" icon="cog">
+              Choose the data source
+            </LinkButton>
+          ) : undefined
+        }
+      >
+        <Text element="p" color="secondary">
+          The charts read the service&apos;s metrics from the Prometheus that scrapes it. Add that Prometheus as a
+          Grafana data source and choose it on the app&apos;s configuration page.
+        </Text>
+      </EmptyState>
+    );
+  }
+  if (!ready) {
+    return <LoadingPlaceholder text="Loading the charts…" />;
+  }
+  return (
+    <UrlSyncContextProvider scene={scene} updateUrlOnInit={true} createBrowserHistorySteps={false}>
+      <scene.Component model={scene} />
+    </UrlSyncContextProvider>
+  );
+}
