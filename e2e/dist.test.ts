@@ -80,7 +80,7 @@ describe('dist/ plugin metadata', () => {
     expect(app.executable).toBeUndefined();
     expect(app.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(app.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(app.dependencies.grafanaDependency).toBe('>=11.0.0');
+    expect(app.dependencies.grafanaDependency).toBe('>=11.6.0');
     for (const file of walk(DIST).filter((f) => f.endsWith('.json'))) {
       expect({ file: path.relative(DIST, file), text: readFileSync(file, 'utf8') }).toEqual({
         file: path.relative(DIST, file),

@@ -3,12 +3,13 @@
  *
  * Checked with @grafana/levitate (scripts/grafana-compat.sh), which compares what src/module.tsx
  * uses of @grafana/data, @grafana/ui and @grafana/runtime with each version's packages:
- * compatible with 11.0.0, 11.3.0 and 11.6.0; with 10.4.0 only `EmptyState` (@grafana/ui) is
- * missing. And with what Grafana shares with plugins at run time
+ * compatible with 11.6.0; with 11.3.0 `Combobox` and `MultiCombobox` (@grafana/ui) are missing,
+ * with 10.4.0 also `EmptyState`. @grafana/scenes 8.19 (the history charts) declares Grafana
+ * >=11.6.0 itself. And with what Grafana shares with plugins at run time
  * (public/app/features/plugins/loader/sharedDependencies.ts): the built module imports
  * @emotion/css, @grafana/data|runtime|ui, react, react-dom, rxjs and `react-router`, which
  * Grafana maps to react-router v6 (react-router-dom-v5-compat) since 10.1 (the plugin bundles
- * react-router-dom v6 itself). So: the newest of these lower bounds, 11.0.0.
+ * react-router-dom v6 itself). So: the newest of these lower bounds, 11.6.0.
  */
 import fs from 'fs';
 import path from 'path';
@@ -26,6 +27,16 @@ const SINCE: Array<{ what: string; version: string; used: (source: string) => bo
     what: 'EmptyState from @grafana/ui (levitate: missing in 10.4.0, present in 11.0.0)',
     version: '11.0.0',
     used: (s) => /import \{[^}]*\bEmptyState\b[^}]*\} from '@grafana\/ui'/.test(s),
+  },
+  {
+    what: 'Combobox and MultiCombobox from @grafana/ui (levitate: missing in 11.3.0, present in 11.6.0)',
+    version: '11.6.0',
+    used: (s) => /import \{[^}]*\b(Multi)?Combobox\b[^}]*\} from '@grafana\/ui'/.test(s),
+  },
+  {
+    what: '@grafana/scenes 8.19 (its package declares Grafana >=11.6.0)',
+    version: '11.6.0',
+    used: (s) => /from '@grafana\/scenes'/.test(s),
   },
 ];
 
@@ -58,18 +69,18 @@ describe('grafanaDependency', () => {
     expect(panel.dependencies.grafanaDependency).toBe(app.dependencies.grafanaDependency);
   });
 
-  it('is >=11.0.0: the newest lower bound of what the plugin uses', () => {
+  it('is >=11.6.0: the newest lower bound of what the plugin uses', () => {
     const declared = app.dependencies.grafanaDependency;
-    expect(declared).toBe('>=11.0.0');
+    expect(declared).toBe('>=11.6.0');
     const needed = SINCE.filter((s) => s.used(source));
-    expect(needed.map((s) => s.what)).toHaveLength(2);
+    expect(needed.map((s) => s.what)).toHaveLength(SINCE.length);
     const lowest = needed.map((s) => s.version).sort(newestFirst)[0];
     expect(lowestOf(declared)).toBe(lowest);
   });
 
   it('is what the README says', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const major = lowestOf(app.dependencies.grafanaDependency).split('.')[0];
-    expect(readme).toContain(`Grafana ${major}.0 or newer`);
+    const [major, minor] = lowestOf(app.dependencies.grafanaDependency).split('.');
+    expect(readme).toContain(`Grafana ${major}.${minor} or newer`);
   });
 });
