@@ -11,6 +11,7 @@ import type { RunRecord } from '../catalog/catalog';
 import type { TargetConfig } from '../config/types';
 import type { Leftover } from '../targets/types';
 import { tags } from '../repository/tags';
+import { killMatching } from '../util/processes';
 import type { Core } from './core';
 import { oneLine, tmpPrefix } from './core';
 
@@ -64,6 +65,13 @@ export async function recoverInterrupted(engine: Core): Promise<RunRecord[]> {
       continue; // ours, or a live process (the CLI beside the daemon) still at it
     }
     const t = Object.hasOwn(engine.config.targets, r.target) ? engine.config.targets[r.target] : undefined;
+    // Its children outlive it (a client still loading into a scratch database holds a lock a DROP
+    // would wait on forever): every one works with files of the run's temp dir, which names it.
+    const tmp = path.join(engine.config.workDir, tmpPrefix(r.target, r.operation, r.id));
+    const children = await killMatching((p) => p.args.some((a) => a.includes(tmp)));
+    if (children) {
+      engine.log.warn({ run: r.id, killed: children }, 'stopped the processes the interrupted run left running');
+    }
     if (t && (r.operation === 'backup' || r.operation === 'restore')) {
       await forgetPartial(engine, t, r);
     }

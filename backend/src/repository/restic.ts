@@ -2,7 +2,7 @@
  * A restic repository, driven as a subprocess with --json (docs/design.md §2: no home-made format).
  * Storage backends (path, sftp:, rest:, s3:) are restic's; this module only knows restic's CLI.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +12,7 @@ import { RwLock } from './rwlock';
 import { readSecret } from '../config/secret';
 import { CommandError, CommandSpec, run, start, lastLine } from '../util/subprocess';
 import { redact } from '../util/redact';
+import { killMatching } from '../util/processes';
 import { tags } from './tags';
 
 export interface ResticSnapshot {
@@ -247,53 +248,13 @@ export class ResticRepository {
    */
   async killOrphans(tags: string[]): Promise<number> {
     // The repository is named in restic's environment (not its command line): read it there.
-    // /proc/<pid>/environ is readable only for processes of the same user (or root): ours.
-    const wanted = (pid: string, args: string[]) => {
-      if (
-        !/(^|\/)restic$/.test(args[0] ?? '') ||
-        !tags.every((t) => args.some((a, i) => a === t && args[i - 1] === '--tag'))
-      ) {
-        return false;
-      }
-      const env = readFileSync(`/proc/${pid}/environ`).toString().split('\0');
-      return env.includes(`${MARK}=1`) && env.includes(`RESTIC_REPOSITORY=${this.config.url}`);
-    };
-    const pids: number[] = [];
-    let entries: string[];
-    try {
-      entries = readdirSync('/proc');
-    } catch {
-      return 0; // no /proc (not Linux): nothing to find this way
-    }
-    for (const entry of entries) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
-        continue;
-      }
-      try {
-        const args = readFileSync(`/proc/${entry}/cmdline`).toString().split('\0');
-        if (wanted(entry, args)) {
-          process.kill(Number(entry), 'SIGKILL');
-          pids.push(Number(entry));
-        }
-      } catch {
-        // gone meanwhile, or not ours to read
-      }
-    }
-    // Wait until they are gone, zombies included: until init reaps one, `restic unlock` takes
-    // its pid for alive and keeps its lock.
-    const deadline = Date.now() + 10_000;
-    const running = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (pids.some(running) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return pids.length;
+    return killMatching(
+      (p) =>
+        /(^|\/)restic$/.test(p.args[0] ?? '') &&
+        tags.every((t) => p.args.some((a, i) => a === t && p.args[i - 1] === '--tag')) &&
+        p.env().includes(`${MARK}=1`) &&
+        p.env().includes(`RESTIC_REPOSITORY=${this.config.url}`)
+    );
   }
 
   /**

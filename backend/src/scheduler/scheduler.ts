@@ -13,7 +13,6 @@ import type { Logger } from 'pino';
 import type { TargetConfig } from '../config/types';
 import type { Engine, RunOutcome } from '../engine/engine';
 import { BusyError, NotFoundError } from '../engine/errors';
-import { silentLogger } from '../util/log';
 import { previousSlot } from './cron';
 
 export const ACTOR = 'scheduler';
