@@ -10,6 +10,7 @@ import { parseDuration } from './duration';
 import { apiSchema, helpers, repositorySchema, targetSchema, topSchema } from './schema';
 import { ApiConfig, Config, CoveredService, RepositoryConfig, SecretRef, TargetConfig } from './types';
 import { drivers } from '../targets/registry';
+import { checkNames, defaultInstance, instanceField, parsePeers, sharedRepository, sharedRepositoryShape } from './lab';
 
 export class ConfigError extends Error {
   constructor(
@@ -88,13 +89,27 @@ export function parseConfig(raw: unknown, file: string): Config {
     throw new ConfigError(file, problems);
   }
 
+  const instance =
+    top.instance === undefined
+      ? defaultInstance()
+      : (validate(instanceField(), top.instance, 'instance', problems) ?? '');
+  const peers = parsePeers(top.peers, instance, h, (s, v, p) => validate(s, v, p, problems), problems);
+  const peerNames = Object.keys(top.peers ?? {});
+  checkNames(Object.keys(top.targets), instance, peerNames, problems);
+
   const repositories: Record<string, RepositoryConfig> = {};
   for (const [name, value] of Object.entries(top.repositories)) {
-    const r = validate(repositorySchema(h), value, `repositories.${name}`, problems);
+    const r = validate(repositorySchema(h, sharedRepositoryShape(h)), value, `repositories.${name}`, problems);
     if (r) {
       // A local repository path is relative to the config file; backend URLs are taken as they are.
       const url = /^[a-z0-9]+:/.test(r.url) && !/^[A-Za-z]:\\/.test(r.url) ? r.url : path.resolve(baseDir, r.url);
-      repositories[name] = { name, url, password: secretRef(r), options: r.options ?? {} };
+      repositories[name] = {
+        name,
+        url,
+        password: secretRef(r),
+        options: r.options ?? {},
+        ...sharedRepository(name, r as typeof r & { url: string }, instance, peerNames, problems),
+      };
     }
   }
   if (Object.keys(top.repositories).length === 0) {
@@ -207,6 +222,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   const dataDir = path.join(baseDir, 'data');
   return {
     file,
+    instance,
+    peers,
     catalog: top.catalog ?? path.join(dataDir, 'catalog.db'),
     workDir: top.workDir ?? path.join(dataDir, 'work'),
     repositories,
