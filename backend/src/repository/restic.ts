@@ -344,6 +344,13 @@ export class ResticRepository {
 
   private async initialize(copyChunkerFrom?: ResticRepository): Promise<void> {
     if (!(await this.exists())) {
+      if (!this.config.prune) {
+        // Two instances creating one repository at once leave it with a config that matches
+        // neither key: a shared repository is created by its pruning instance only.
+        throw new NoRepositoryError(
+          `repository ${this.name}: no repository at ${redact(this.config.url)} yet: it is shared, and instance ${this.config.pruneBy} (its pruning instance) creates it with its first backup`
+        );
+      }
       const args = ['init', '--repository-version', '2'];
       let extraEnv: NodeJS.ProcessEnv = {};
       if (copyChunkerFrom) {

@@ -5,11 +5,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { loadConfig } from '../config/load';
 import { Catalog } from '../catalog/catalog';
 import { Engine } from '../engine/engine';
-import { run } from '../util/subprocess';
+import { ResticRepository, ResticSnapshot } from '../repository/restic';
 
 export interface Lab {
   dir: string;
@@ -32,6 +33,8 @@ export interface LabOptions {
   files?: Record<string, string>;
   /** Start of the injected clock; default: real time, frozen at creation and moved by advance(). */
   start?: Date;
+  /** The engine's logger (default: silent). */
+  log?: Logger;
 }
 
 export function writeSecret(dir: string, name: string, value: string): string {
@@ -63,7 +66,7 @@ export function makeLab(options: LabOptions): Lab {
   let engine: Engine;
   const open = () => {
     const cfg = loadConfig(configFile);
-    engine = new Engine(cfg, new Catalog(cfg.catalog), { now: () => clock.now });
+    engine = new Engine(cfg, new Catalog(cfg.catalog), { now: () => clock.now, log: options.log });
     return engine;
   };
   open();
@@ -95,12 +98,8 @@ export function runTag(lab: Lab, runId: number): string {
 }
 
 /** What restic itself holds in one of the lab's repositories (to compare with the catalog). */
-export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ id: string; tags: string[] }>> {
-  const r = lab.engine.config.repositories[repo];
-  const out = await run({
-    command: 'restic',
-    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
-    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
-  });
-  return JSON.parse(out) ?? [];
+export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<ResticSnapshot & { tags: string[] }>> {
+  // A repository object of its own (not the engine's): its own restic call, any backend.
+  const held = await new ResticRepository(lab.engine.config.repositories[repo]).snapshots();
+  return held.map((s) => ({ ...s, tags: s.tags ?? [] }));
 }
