@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/types';
 import type { Engine } from '../engine/engine';
 import type { Metrics } from '../metrics/metrics';
+import { Peers } from '../peers/peers';
 import { silentLogger } from '../util/log';
 import { atLeast, bearerToken, grafanaUser, TokenAuth } from './auth';
 import { errorBody, errorHandler, formatValidation, HttpError, notFoundHandler } from './errors';
@@ -21,6 +22,8 @@ export interface ApiOptions {
   metrics: Metrics;
   log?: Logger;
   version?: string;
+  /** The other machines' services (default: from the engine's config). */
+  peers?: Peers;
 }
 
 declare module 'fastify' {
@@ -158,7 +161,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       reply.code(400).send(errorBody(400, user.problem));
       return reply;
     }
-    req.caller = { role: granted, actor: user.user ?? granted };
+    req.caller = { role: granted, actor: user.user ?? granted, user: user.user };
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -176,7 +179,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }
   });
 
-  const ctx = { engine: options.engine };
+  const peers = options.peers ?? new Peers(options.engine.config, () => options.engine.now());
+  app.addHook('onClose', async () => peers.close());
+  const ctx = { engine: options.engine, peers };
   for (const r of routeTable(options)) {
     const schema = structuredClone(r.schema) as unknown as Record<string, unknown>;
     app.route({
