@@ -18,6 +18,7 @@ import { Engine } from './engine/engine';
 import { TokenAuth } from './api/auth';
 import { buildApi } from './api/server';
 import { createMetrics } from './metrics/metrics';
+import { Peers } from './peers/peers';
 import { Scheduler } from './scheduler/scheduler';
 import { createLogger, silentLogger } from './util/log';
 
@@ -72,7 +73,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
       log.warn({ run: r.id, target: r.target, operation: r.operation }, 'closed a run left open by a stopped process');
     }
     const metrics = createMetrics(engine);
-    app = buildApi({ engine, api: config.api, auth, metrics, log, version: version() });
+    // The other machines' services: their token files are read now (a missing one stops the start).
+    const peers = new Peers(config, () => engine.now());
+    app = buildApi({ engine, api: config.api, auth, metrics, log, version: version(), peers });
     let address: string | null = null;
     if (options.listen ?? true) {
       await app.listen({ host: config.api.listen.host, port: config.api.listen.port });
@@ -140,7 +143,9 @@ export async function serve(configFile: string): Promise<void> {
       metrics: `${service.address}/metrics`,
       openapi: `${service.address}/api/openapi.json`,
     },
-    `backup-sla serving ${Object.keys(config.targets).length} targets on ${service.address}`
+    `backup-sla serving ${Object.keys(config.targets).length} targets on ${service.address} as instance ${config.instance}${
+      Object.keys(config.peers).length ? `, with peers ${Object.keys(config.peers).join(', ')}` : ''
+    }`
   );
 
   await new Promise<void>((resolve) => {

@@ -25,6 +25,13 @@ export class PeerUnreachableError extends Error {
   }
 }
 
+/** The peer closed a kept-alive connection before this request went out on it. */
+class StaleConnectionError extends Error {
+  constructor(override readonly cause: PeerUnreachableError) {
+    super(cause.message);
+  }
+}
+
 export interface PeerAnswer {
   status: number;
   body: any;
@@ -69,7 +76,20 @@ export class PeerClient {
     return this.config.name;
   }
 
-  request(req: PeerRequest): Promise<PeerAnswer> {
+  async request(req: PeerRequest): Promise<PeerAnswer> {
+    try {
+      return await this.once(req);
+    } catch (e) {
+      // A kept-alive connection the peer closed meanwhile (it restarted): a read goes again on a
+      // fresh one. An operation does not: the peer may have started it.
+      if (e instanceof StaleConnectionError && req.method === 'GET') {
+        return this.once(req);
+      }
+      throw e instanceof StaleConnectionError ? e.cause : e;
+    }
+  }
+
+  private once(req: PeerRequest): Promise<PeerAnswer> {
     const timeoutMs = req.timeoutMs ?? this.config.timeoutMs;
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: Record<string, string> = {
@@ -125,8 +145,16 @@ export class PeerClient {
         timeoutMs
       );
       r.on('timeout', () => r.destroy(new Error(`no answer within ${(timeoutMs / 1000).toFixed(1)} s`)));
-      r.on('error', (e) => {
+      r.on('error', (e: Error & { code?: string }) => {
         clearTimeout(deadline);
+        if (r.reusedSocket && e.code === 'ECONNRESET') {
+          reject(
+            new StaleConnectionError(
+              new PeerUnreachableError(this.name, `instance ${this.name} unreachable: ${describeNetworkError(e)}`)
+            )
+          );
+          return;
+        }
         unreachable(describeNetworkError(e));
       });
       r.end(payload);
