@@ -21,6 +21,9 @@ import { peerRefusal } from '../peers/peers';
 /** A forwarded read or operation may take longer than the status (the peer records a run first). */
 const FORWARD_TIMEOUT_MS = 10_000;
 
+/** The configuration's rule for target names (config/schema.ts). */
+const TARGET_NAME = /^[a-z][a-z0-9_-]*$/;
+
 export type Located = { peer: null; target: string } | { peer: string; target: string };
 
 export function knownTarget(engine: Engine, name: string) {
@@ -38,13 +41,26 @@ function instances(ctx: RouteContext): string {
   return `this instance: ${ctx.engine.config.instance}; peers: ${peers.length ? peers.join(', ') : 'none'}`;
 }
 
+/** A peer by name (404 naming the instances there are). */
+export function knownPeer(ctx: RouteContext, instance: string): string {
+  if (!ctx.peers.has(instance)) {
+    throw new HttpError(404, `unknown instance '${instance}' (${instances(ctx)})`);
+  }
+  return instance;
+}
+
 /** A target of an instance (null: this one). A target of this instance must exist (404). */
 export function locate(ctx: RouteContext, instance: string | null, target: string): Located {
   if (instance === null || instance === ctx.engine.config.instance) {
     return { peer: null, target: knownTarget(ctx.engine, target).name };
   }
-  if (!ctx.peers.has(instance)) {
-    throw new HttpError(404, `unknown instance '${instance}' (${instances(ctx)})`);
+  knownPeer(ctx, instance);
+  // Only what can be a target's name goes into a path to the peer (never `.` or `..`).
+  if (!TARGET_NAME.test(target)) {
+    throw new HttpError(
+      404,
+      `unknown target '${target}' of instance ${instance} (target names: lower-case letters, digits, - and _)`
+    );
   }
   return { peer: instance, target };
 }

@@ -17,6 +17,7 @@ import {
   forwardOperation,
   gather,
   isLocal,
+  knownPeer,
   knownTarget,
   locate,
   locateAddress,
@@ -368,8 +369,7 @@ export function apiRoutes(): RouteDef[] {
         if (p.instance === self(ctx.engine)) {
           return localRun(ctx.engine, p.id);
         }
-        const where = locate(ctx, p.instance, '');
-        return (await forward(ctx, where.peer!, caller!, 'GET', `/api/runs/${p.id}`)).body;
+        return (await forward(ctx, knownPeer(ctx, p.instance), caller!, 'GET', `/api/runs/${p.id}`)).body;
       },
     },
     {

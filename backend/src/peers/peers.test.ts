@@ -332,6 +332,17 @@ describe('two instances, one view (issue 14)', () => {
     };
     expect((await post('/api/restores', restore, 'viewer')).statusCode).toBe(403);
     expect((await post('/api/restores', restore, 'operator')).statusCode).toBe(403);
+    // Only a target name goes into a path to the peer, only a configured peer is asked.
+    const dots = await post('/api/restores', { ...restore, target: 'mon1/..', confirm: 'mon1/..' }, 'admin');
+    expect([dots.statusCode, json(dots).message]).toEqual([
+      404,
+      expect.stringMatching(/^unknown target '\.\.' of instance mon1/),
+    ]);
+    const nobody = await get('/api/targets/mon9/ansible');
+    expect([nobody.statusCode, json(nobody).message]).toEqual([
+      404,
+      "unknown instance 'mon9' (this instance: app1; peers: mon1)",
+    ]);
     expect(mon1.engine.catalog.runs({ limit: 1000 }).length).toBe(before);
     // Reading is a viewer's: forwarded with the viewer token.
     const runs = json<Api.GetRuns>(await get('/api/runs?target=mon1/ansible')).runs;
