@@ -170,6 +170,8 @@ const MIGRATIONS = [
      target TEXT NOT NULL,
      run_uid TEXT NOT NULL
    );`,
+  // addSnapshot takes MAX(seq) + 1: without an index every insert read every snapshot ever kept.
+  `CREATE INDEX snapshots_seq ON snapshots (seq);`,
 ];
 
 function toRun(r: any): RunRecord {
