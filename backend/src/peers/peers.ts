@@ -6,7 +6,9 @@
  *   peer that does not answer costs the status at most that, once: while it keeps failing, its
  *   last known state is answered at once and a retry runs in the background (at most one a second).
  * - Its status is kept for a second and shared by every caller (asked with the viewer token: it
- *   is the same for every role), as the instance's own SLA state is (engine.slaState).
+ *   is the same for every role), as the instance's own SLA state is (engine.slaState). A refresh
+ *   that takes longer than 20 ms does not hold callers: they get the status of a second ago, the
+ *   refresh lands for the next ones (a refusal — a stopped peer — comes within those 20 ms).
  * - Every other request to a peer (reads of one target, operations) goes with the token of the
  *   caller's own role (PeerClient), never a stronger one; whether it answered is remembered too.
  */
@@ -17,6 +19,8 @@ import { worst } from '../engine/sla';
 
 /** How long a peer's status is reused, and how often a failing peer is tried again. */
 const STATUS_TTL_MS = 1000;
+/** How long a caller waits for a refresh of a peer's status before it is shown the last one. */
+const REFRESH_GRACE_MS = 20;
 
 interface Health {
   lastSeenAt: string | null;
@@ -103,9 +107,18 @@ export class Peers {
         entry.inflight ??= this.askStatus(name, entry).finally(() => {
           entry.inflight = null;
         });
-        if (!this.health.get(name)!.unreachableSince) {
-          await entry.inflight;
+        if (this.health.get(name)!.unreachableSince) {
+          return; // failing: its last known state now, the retry in the background
         }
+        if (!entry.status) {
+          await entry.inflight; // never answered yet: nothing to show but what it says (within its timeout)
+          return;
+        }
+        // Answering so far: a quick answer (or a quick refusal: a stopped peer) is used at once; a
+        // slow one does not hold the caller: its last status (a second old) is shown meanwhile.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([entry.inflight, new Promise((r) => (timer = setTimeout(r, REFRESH_GRACE_MS)))]);
+        clearTimeout(timer);
       })
     );
     return this.names().map((name) => this.peerStatus(name));
