@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Lab, makeLab, resticSnapshots } from '../test/harness';
-import { descendants } from '../test/process';
+import { readdir as readdirAsync } from 'node:fs/promises';
+import { descendants, waitFor } from '../test/process';
+import { start } from '../util/subprocess';
 import { s3RepositoryConfig, services, sftpRepository } from '../test/services';
 import { rebuildCatalog } from '../catalog/rebuild';
 import { createLogger } from '../util/log';
@@ -301,6 +303,49 @@ describe('one bucket shared by two instances with a target of the same name', ()
     expect(labs.b.engine.snapshots('app').map((s) => s.id)).toEqual([firstB]);
   });
 
+  it("a's retention while another instance holds the repository's lock: deferred, the backup good", async () => {
+    // b's backup reading from a stdin that stays open: a live lock of another process on the bucket.
+    const b = labs.b.engine.repository('shared');
+    const holder = start(
+      {
+        command: 'restic',
+        args: [
+          '-r',
+          b.config.url,
+          ...b.globalArgs(),
+          'backup',
+          '--stdin',
+          '--stdin-filename',
+          'x',
+          '--tag',
+          'instance=b',
+        ],
+        env: { ...process.env, ...b.backendEnv(), RESTIC_PASSWORD_FILE: b.config.password.file } as NodeJS.ProcessEnv,
+      },
+      { stdin: 'pipe' }
+    );
+    try {
+      const locks = path.join(services().s3.dir, shared, 'locks');
+      await waitFor(async () => (await readdirAsync(locks).catch(() => [])).length > 0, 20_000, 'the lock');
+      const held = labs.a.engine.snapshots('app').map((s) => s.id);
+      writeTree(path.join(labs.a.dir, 'app'), { 'data.bin': randomBytes(1000) });
+      const o = await labs.a.engine.backup('app', 'test');
+      expect({ status: o.status, error: o.error, forgotten: o.detail.forgotten }).toEqual({
+        status: 'success',
+        error: null,
+        forgotten: [],
+      });
+      expect(o.detail.retentionDeferred).toMatch(
+        /^retention deferred to the next backup: repository shared is locked by another running process/
+      );
+      // Nothing was lost: the versions stay until the next retention.
+      expect(labs.a.engine.snapshots('app').map((s) => s.id)).toEqual([o.snapshotId, ...held]);
+    } finally {
+      holder.child.kill('SIGKILL');
+      await holder.done.catch(() => undefined);
+    }
+  });
+
   it('a may not prune; b prunes and the space of what a forgot comes back', async () => {
     await expect(labs.a.engine.prune('shared', 'test')).rejects.toThrow(
       /repository shared is shared and pruned by instance b, not by this one \(a\)/
@@ -332,6 +377,7 @@ describe('one bucket shared by two instances with a target of the same name', ()
 
   it("a catalog rebuilt from the shared bucket takes a's snapshots only", async () => {
     const report = await rebuildCatalog(labs.a.engine);
-    expect(report).toEqual([{ target: 'app', found: 1, added: 0, dropped: 0 }]);
+    // a holds two versions (its last retention was deferred); b's snapshots of `app` are not a's.
+    expect(report).toEqual([{ target: 'app', found: 2, added: 0, dropped: 0 }]);
   });
 });
