@@ -16,99 +16,19 @@
  *   BENCH_API_REQUESTS (default 2000 per route)  BENCH_API_CONCURRENCY (default 4)
  *   BENCH_API_TARGETS (default 50)  BENCH_API_RUNS (default 100000)
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { Catalog } from '../backend/src/catalog/catalog';
 import { loadConfig } from '../backend/src/config/load';
 import { slaState } from '../backend/src/engine/sla';
 import { fillCatalog } from './api-catalog';
-import { Bench, ROOT, envNumber, fmtBytes, percentile, runMain, sleep } from './lib';
+import { Daemon, freePort, idleMysqlTargets, load, sampler, startDaemon, writeConfig, writeTokens } from './http';
+import { Bench, ROOT, envNumber, fmtBytes, percentile, runMain } from './lib';
 
-const CLI = path.join(ROOT, 'backend/bin/backup-sla.js');
 /** Bound on the measured loop: it stops there and reports what it has. */
 const DEADLINE_MS = 150_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Sampler {
-  latenciesMs: number[];
-  errors: number;
-  lastBody: string;
-}
-
-function get(agent: http.Agent, port: number, url: string, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: url,
-        method: 'GET',
-        agent,
-        headers: { authorization: `Bearer ${token}`, 'x-grafana-user': 'bench' },
-        timeout: 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      }
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 10 s`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** `count` requests with `concurrency` workers; stops early at `deadline`. */
-async function load(
-  agent: http.Agent,
-  port: number,
-  url: string,
-  token: string,
-  count: number,
-  concurrency: number,
-  deadline: number,
-  into: Sampler
-): Promise<void> {
-  let issued = 0;
-  const worker = async () => {
-    while (issued < count && Date.now() < deadline) {
-      issued++;
-      const t0 = process.hrtime.bigint();
-      try {
-        const r = await get(agent, port, url, token);
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        if (r.status === 200) {
-          into.latenciesMs.push(ms);
-          into.lastBody = r.body;
-        } else {
-          into.errors++;
-          into.lastBody = r.body;
-        }
-      } catch {
-        into.errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
 
 runMain(async () => {
   const bench = new Bench('api-status', 'API: GET /api/status with 50 targets and 100,000 runs, from a second process');
@@ -129,50 +49,21 @@ runMain(async () => {
   }
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'bsla-bench-api-'));
-  let child: ReturnType<typeof spawn> | null = null;
+  let daemon: Daemon | null = null;
   try {
     const port = await freePort();
-    const tokens: Record<string, string> = {};
-    for (const role of ['viewer', 'operator', 'admin']) {
-      tokens[role] = `${role}-${createHash('sha256').update(`${role}${Math.random()}`).digest('hex').slice(0, 32)}`;
-      writeFileSync(path.join(work, `${role}.token`), `${tokens[role]}\n`, { mode: 0o600 });
-    }
-    writeFileSync(path.join(work, 'repo.pass'), 'bench-api\n', { mode: 0o600 });
-    writeFileSync(path.join(work, 'mysql.pass'), 'not-used\n', { mode: 0o600 });
+    const tokens = writeTokens(work);
     const targetNames = Array.from({ length: nTargets }, (_, i) => `db${String(i + 1).padStart(2, '0')}`);
-    const targets = Object.fromEntries(
-      targetNames.map((name) => [
-        name,
-        {
-          kind: 'mysql',
-          connection: {
-            host: '127.0.0.1',
-            port: Number(process.env.BSLA_MYSQL_PORT ?? 13306),
-            user: 'backup',
-            passwordFile: './mysql.pass',
-            database: 'bench_api_absent',
-          },
-          schedule: '0 2 1 1 *',
-          rpo: '1d',
-          retention: { keepLast: 10 },
-          verify: { schedule: null },
-        },
-      ])
-    );
-    const configFile = path.join(work, 'backup-sla.yaml');
-    writeFileSync(
-      configFile,
-      YAML.stringify({
-        catalog: './data/catalog.db',
-        workDir: './data/work',
-        repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
-        targets,
-        api: {
-          listen: `127.0.0.1:${port}`,
-          tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
-        },
-      })
-    );
+    const configFile = writeConfig(work, {
+      catalog: './data/catalog.db',
+      workDir: './data/work',
+      repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
+      targets: idleMysqlTargets(targetNames),
+      api: {
+        listen: `127.0.0.1:${port}`,
+        tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
+      },
+    });
 
     bench.log(`filling the catalog: ${nTargets} targets × ${Math.round(nRuns / nTargets)} runs`);
     const t0 = Date.now();
@@ -180,50 +71,26 @@ runMain(async () => {
     bench.log(`  ${filled.runs} runs, ${filled.snapshots} snapshots in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     bench.log(`starting backup-sla serve on 127.0.0.1:${port}`);
-    let stderr = '';
-    let exited: number | null | undefined;
-    child = spawn(process.execPath, [CLI, '--config', configFile, 'serve'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, BACKUP_SLA_SHUTDOWN_GRACE: '5s' },
-    });
-    child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
-    child.on('exit', (code) => (exited = code));
-
-    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    const ready = Date.now() + 60_000;
-    for (;;) {
-      if (exited !== undefined) {
-        const line = stderr.trim().split('\n').pop() ?? '';
-        if (/not built yet/.test(stderr)) {
-          bench.skip(`backup-sla serve is not there yet: ${line}`);
-        }
-        throw new Error(`backup-sla serve exited ${exited}: ${line}`);
+    const t1start = Date.now();
+    try {
+      daemon = await startDaemon(configFile, port, tokens.viewer);
+    } catch (e) {
+      if (/not built yet/.test((e as { stderr?: string }).stderr ?? '')) {
+        bench.skip(`backup-sla serve is not there yet: ${(e as Error).message}`);
       }
-      try {
-        const r = await get(agent, port, '/api/whoami', tokens.viewer);
-        if (r.status === 200) {
-          break;
-        }
-        throw new Error(`GET /api/whoami answered ${r.status}: ${r.body.slice(0, 200)}`);
-      } catch (e) {
-        if (Date.now() > ready) {
-          throw new Error(
-            `backup-sla serve did not answer within 60 s: ${(e as Error).message}; stderr: ${stderr.slice(-500)}`
-          );
-        }
-        await sleep(100);
-      }
+      throw e;
     }
-    bench.log(`  ready in ${((Date.now() - (ready - 60_000)) / 1000).toFixed(1)} s`);
+    bench.log(`  ready in ${((Date.now() - t1start) / 1000).toFixed(1)} s`);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
     // Warm-up (not counted): JIT, statement caches.
     const deadline = Date.now() + DEADLINE_MS;
-    const scratch: Sampler = { latenciesMs: [], errors: 0, lastBody: '' };
+    const scratch = sampler();
     await load(agent, port, '/api/whoami', tokens.viewer, 100, concurrency, deadline, scratch);
     await load(agent, port, '/api/status', tokens.viewer, 100, concurrency, deadline, scratch);
 
-    const whoami: Sampler = { latenciesMs: [], errors: 0, lastBody: '' };
-    const status: Sampler = { latenciesMs: [], errors: 0, lastBody: '' };
+    const whoami = sampler();
+    const status = sampler();
     const blocks = 8;
     const perBlock = Math.ceil(requests / blocks);
     const t1 = Date.now();
@@ -299,15 +166,7 @@ runMain(async () => {
       `  status p50 ${percentile(s, 50).toFixed(2)} ms, p99 ${percentile(s, 99).toFixed(2)} ms; whoami p50 ${percentile(w, 50).toFixed(2)} ms, p99 ${percentile(w, 99).toFixed(2)} ms; body ${fmtBytes(Buffer.byteLength(status.lastBody))}`
     );
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const c = child;
-      const gone = new Promise((r) => c.on('exit', r));
-      c.kill('SIGTERM');
-      await Promise.race([gone, sleep(10_000)]);
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGKILL');
-      }
-    }
+    await daemon?.stop();
     rmSync(work, { recursive: true, force: true });
   }
   bench.finish();

@@ -6,7 +6,7 @@
 #   bash scripts/services.sh status [name...]   exit 0 when all named services run, 3 otherwise
 #   bash scripts/services.sh env                print `export` lines:  eval "$(bash scripts/services.sh env)"
 #
-# Names: mariadb influxdb prometheus sshd rest (default: all of them).
+# Names: mariadb influxdb prometheus sshd rest s3 (default: all of them).
 #
 # Everything lives under ${BACKUP_SLA_SERVICES_DIR:-/tmp/backup-sla-services}, one subdir per
 # service (config, data, <name>.log, <name>.pid). Daemons are started directly as background
@@ -18,6 +18,7 @@
 #   prometheus  BSLA_PROM_PORT=19090   (admin API enabled, scrapes itself)
 #   sshd        BSLA_SSH_PORT=12222    (root by key only, internal-sftp)
 #   rest        BSLA_REST_PORT=18000   (rclone serve restic, no auth)
+#   s3          BSLA_S3_PORT=19570     (s3rver from npm, HTTPS with a self-signed certificate)
 #
 # MariaDB accounts: root only through the unix socket (unix_socket auth, from the root unix
 # user, no password); `backup`@`127.0.0.1` and `backup`@`localhost` with ALL PRIVILEGES ON *.*
@@ -51,13 +52,24 @@
 #   ($BSLA_REST_URL is rest:http://127.0.0.1:18000/ ; the data lands in $DIR/rest/repos/NAME;
 #   nested names such as a/b/c work too.)
 #
+#   s3 — s3rver (npm, devDependency) with bucket `backup-sla`, over TLS only: restic 0.14's
+#   streaming-signature uploads are stored corrupt by s3rver over plain HTTP. The certificate
+#   (CN and IP SAN 127.0.0.1, self-signed, made once) is also the CA restic needs:
+#
+#     AWS_ACCESS_KEY_ID=$(cat $BSLA_S3_ACCESS_KEY_FILE) AWS_SECRET_ACCESS_KEY=$(cat $BSLA_S3_SECRET_KEY_FILE) \
+#       restic --cacert $BSLA_S3_CA -r s3:https://127.0.0.1:19570/backup-sla/NAME init|backup|…
+#
+#   ($BSLA_S3_URL is s3:https://127.0.0.1:19570/backup-sla ; append /NAME for a repository; the
+#   objects land under $DIR/s3/data/backup-sla/NAME. s3rver checks signatures: its one key pair
+#   is S3RVER / S3RVER, in $DIR/secrets/s3-access-key and s3-secret-key.)
+#
 # A cold start (first start, empty dir) takes ≈ 1 s on an idle machine, 5-8 s under load (mostly
 # mariadb-install-db, which is fsync-bound); an idempotent start of running services ≈ 0.4 s.
 set -euo pipefail
 
 SCRIPT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)/$(basename -- "${BASH_SOURCE[0]}")
 
-ALL_SERVICES=(mariadb influxdb prometheus sshd rest)
+ALL_SERVICES=(mariadb influxdb prometheus sshd rest s3)
 
 SERVICES_DIR=${BACKUP_SLA_SERVICES_DIR:-/tmp/backup-sla-services}
 MYSQL_PORT=${BSLA_MYSQL_PORT:-13306}
@@ -66,6 +78,7 @@ INFLUX_RPC_PORT=${BSLA_INFLUX_RPC_PORT:-18088}
 PROM_PORT=${BSLA_PROM_PORT:-19090}
 SSH_PORT=${BSLA_SSH_PORT:-12222}
 REST_PORT=${BSLA_REST_PORT:-18000}
+S3_PORT=${BSLA_S3_PORT:-19570}
 START_TIMEOUT=${BSLA_SERVICES_TIMEOUT:-30}
 STOP_TIMEOUT=15
 HOST=127.0.0.1
@@ -82,6 +95,12 @@ SFTP_REPO_BASE=$SERVICES_DIR/sshd/remote
 SFTP_COMMAND="ssh -F /dev/null -p $SSH_PORT -i $SSH_KEY -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$SSH_KNOWN_HOSTS root@$HOST -s sftp"
 REST_REPO_DIR=$SERVICES_DIR/rest/repos
 PROM_DATA_DIR=$SERVICES_DIR/prometheus/data
+S3_BUCKET=backup-sla
+S3_CERT=$SERVICES_DIR/s3/cert.pem
+S3_KEY=$SERVICES_DIR/s3/key.pem
+S3_ACCESS_KEY_FILE=$SERVICES_DIR/secrets/s3-access-key
+S3_SECRET_KEY_FILE=$SERVICES_DIR/secrets/s3-secret-key
+S3RVER=$(dirname -- "$SCRIPT")/../node_modules/.bin/s3rver
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -102,6 +121,7 @@ svc_comm() {
     prometheus) echo prometheus ;;
     sshd) echo sshd ;;
     rest) echo rclone ;;
+    s3) echo node ;;
   esac
 }
 
@@ -112,6 +132,7 @@ svc_ports() {
     prometheus) echo "$PROM_PORT" ;;
     sshd) echo "$SSH_PORT" ;;
     rest) echo "$REST_PORT" ;;
+    s3) echo "$S3_PORT" ;;
   esac
 }
 
@@ -427,6 +448,35 @@ rest_probe() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# s3rver (the far side of s3: repositories), over TLS
+
+s3_prepare() {
+  local dir; dir=$(svc_dir s3)
+  [[ -x "$S3RVER" ]] || die "s3rver is not installed ($S3RVER): run npm install (it is a devDependency)"
+  mkdir -p "$dir/data" "$SERVICES_DIR/secrets"
+  chmod 700 "$SERVICES_DIR/secrets"
+  if [[ ! -s "$S3_CERT" || ! -s "$S3_KEY" ]]; then
+    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$HOST" \
+      -addext "subjectAltName=IP:$HOST,DNS:localhost" -keyout "$S3_KEY" -out "$S3_CERT" >"$dir/openssl.log" 2>&1) ||
+      { cat "$dir/openssl.log" >&2; die "could not make the s3 certificate"; }
+  fi
+  # s3rver's only key pair (it checks request signatures against it).
+  (umask 077; printf 'S3RVER\n' >"$S3_ACCESS_KEY_FILE"; printf 'S3RVER\n' >"$S3_SECRET_KEY_FILE")
+}
+
+s3_launch() {
+  local dir; dir=$(svc_dir s3)
+  launch s3 "$S3RVER" -d "$dir/data" -a "$HOST" -p "$S3_PORT" --silent \
+    --key "$S3_KEY" --cert "$S3_CERT" --configure-bucket "$S3_BUCKET"
+}
+
+# Any HTTPS answer with the certificate trusted means the server is up.
+s3_probe() {
+  local code; code=$(http_code --cacert "$S3_CERT" "https://$HOST:$S3_PORT/")
+  [[ -n "$code" && "$code" != 000 ]]
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 check_ports_free() {
@@ -554,6 +604,11 @@ cmd_env() {
     [BSLA_SFTP_COMMAND]=$SFTP_COMMAND
     [BSLA_REST_URL]="rest:http://$HOST:$REST_PORT/"
     [BSLA_REST_DIR]=$REST_REPO_DIR
+    [BSLA_S3_URL]="s3:https://$HOST:$S3_PORT/$S3_BUCKET"
+    [BSLA_S3_CA]=$S3_CERT
+    [BSLA_S3_ACCESS_KEY_FILE]=$S3_ACCESS_KEY_FILE
+    [BSLA_S3_SECRET_KEY_FILE]=$S3_SECRET_KEY_FILE
+    [BSLA_S3_DIR]=$SERVICES_DIR/s3/data/$S3_BUCKET
   )
   # Single-quoted values (a ' inside becomes '\''): both `eval` and globalSetup.ts read them.
   local value q="'\\''"
@@ -575,7 +630,7 @@ main() {
   for arg in "$@"; do
     case "$arg" in
       --wipe) [[ "$cmd" == stop ]] || usage; wipe=1 ;;
-      mariadb | influxdb | prometheus | sshd | rest) names+=("$arg") ;;
+      mariadb | influxdb | prometheus | sshd | rest | s3) names+=("$arg") ;;
       *) log "unknown service '$arg' (known: ${ALL_SERVICES[*]})"; exit 2 ;;
     esac
   done

@@ -20,6 +20,7 @@ import { buildApi, HttpTimeouts } from './api/server';
 import { isLoopback } from './config/schema';
 import { attachProgressLog } from './cli/progress';
 import { createMetrics } from './metrics/metrics';
+import { Peers } from './peers/peers';
 import { Scheduler } from './scheduler/scheduler';
 import { createLogger, silentLogger } from './util/log';
 
@@ -83,7 +84,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
       log.warn({ run: r.id, target: r.target, operation: r.operation }, 'closed a run left open by a stopped process');
     }
     const metrics = createMetrics(engine);
-    app = buildApi({ engine, api: config.api, auth, metrics, log, version: version(), timeouts: options.httpTimeouts });
+    // The other machines' services: their token files are read now (a missing one stops the start).
+    const peers = new Peers(config, () => engine.now());
+    app = buildApi({
+      engine,
+      api: config.api,
+      auth,
+      metrics,
+      log,
+      version: version(),
+      timeouts: options.httpTimeouts,
+      peers,
+    });
     let address: string | null = null;
     if (options.listen ?? true) {
       await app.listen({ host: config.api.listen.host, port: config.api.listen.port });
@@ -188,7 +200,9 @@ export async function serve(configFile: string): Promise<void> {
       metrics: `${service.address}/metrics`,
       openapi: `${service.address}/api/openapi.json`,
     },
-    `backup-sla serving ${Object.keys(config.targets).length} targets on ${service.address}`
+    `backup-sla serving ${Object.keys(config.targets).length} targets on ${service.address} as instance ${config.instance}${
+      Object.keys(config.peers).length ? `, with peers ${Object.keys(config.peers).join(', ')}` : ''
+    }`
   );
 
   await new Promise<void>((resolve) => {

@@ -2,6 +2,13 @@
  * The HTTP API contract of the Backup SLA service: the one source of these shapes for the service
  * (backend/src/api) and the Grafana app (src/api). Type imports only.
  * Times are ISO-8601 strings in UTC, durations and ages are seconds, sizes are bytes.
+ *
+ * A lab has one service per machine (an *instance*); an instance configured with peers answers for
+ * the whole lab. Every target, run, snapshot, restore, audit entry and aside item names its
+ * `instance`. Target names are unique per instance only: a target is addressed as
+ * `<instance>/<target>` (e.g. `mon1/prometheus`), in paths (`/api/targets/mon1/prometheus/snapshots`)
+ * and in bodies (`{target: "mon1/prometheus"}`); the bare name addresses a target of the instance
+ * asked. Run ids are numbered per instance: a run is `/api/runs/<instance>/<id>`.
  */
 
 export type SlaLevel = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -135,7 +142,11 @@ export interface RestoreOutcome {
 export type SafetyBackup = 'saved' | 'nothing' | 'declined' | 'not-needed';
 
 export interface Run {
+  /** Numbered per instance: (instance, id) names a run in the lab. */
   id: number;
+  /** The instance that ran it. */
+  instance: string;
+  /** The target's name on that instance. */
   target: string;
   operation: Operation;
   status: RunStatus;
@@ -163,7 +174,10 @@ export interface Run {
 }
 
 export interface TargetStatus {
+  /** The target's name on its instance (address it as `<instance>/<name>`). */
   name: string;
+  /** The instance (machine's service) the target belongs to. */
+  instance: string;
   kind: string;
   policy: TargetPolicy;
   destinations: RestoreDestinations;
@@ -212,6 +226,8 @@ export interface TargetStatus {
 /** A service of the SLA that has no backup of its own because another target covers it. */
 export interface CoveredService {
   name: string;
+  /** The instance of the covering target. */
+  instance: string;
   /** The target that covers it, e.g. "ansible". */
   coveredBy: string;
   note: string;
@@ -219,9 +235,34 @@ export interface CoveredService {
   level: SlaLevel;
 }
 
+/**
+ * One instance of the lab as the answering instance sees it. A peer that does not answer within
+ * its timeout is unreachable: its targets are listed with their last known state, level unknown,
+ * and the reason "instance mon1 unreachable since …".
+ */
+export interface InstanceState {
+  name: string;
+  /** The instance that answered this request. */
+  self: boolean;
+  reachable: boolean;
+  /** Since when it has not answered; null while reachable. */
+  unreachableSince: string | null;
+  /** When it last answered; null if it never has since the answering service started. */
+  lastSeenAt: string | null;
+  /** Why it does not answer, in words; null while reachable. */
+  error: string | null;
+  /** The worst level of its targets (unknown while unreachable). */
+  level: SlaLevel;
+}
+
 export interface StatusResponse {
   generatedAt: string;
+  /** The instance that answered. */
+  instance: string;
+  /** The answering instance first, then its peers (`?local=1`: the answering instance only). */
+  instances: InstanceState[];
   level: SlaLevel;
+  /** Every instance's targets (`?local=1`: the answering instance's only). */
   targets: TargetStatus[];
   covered: CoveredService[];
 }
@@ -247,6 +288,8 @@ export interface Snapshot {
   /** restic snapshot id (full). */
   id: string;
   shortId: string;
+  /** The instance whose target it is. */
+  instance: string;
   target: string;
   time: string;
   /** Bytes read from the source for this snapshot. */
@@ -271,12 +314,18 @@ export interface Snapshot {
 
 export interface AuditEntry {
   id: number;
+  /** The instance whose audit log holds the entry. */
+  instance: string;
   at: string;
   /** The Grafana user (X-Grafana-User) when Grafana forwarded one, else the role, "scheduler" or "cli". */
   actor: string;
   /** The role of the token used (null for the scheduler and the CLI). */
   role: Role | null;
   action: string;
+  /**
+   * The target: its name on `instance`; an operation forwarded to a peer is recorded on both
+   * sides, here as `<peer>/<target>` (e.g. "mon1/prometheus", detail "forwarded to mon1: run 17").
+   */
   target: string | null;
   detail: string;
   result: 'ok' | 'failed' | 'started';
@@ -284,6 +333,7 @@ export interface AuditEntry {
 
 export interface Restore {
   runId: number;
+  instance: string;
   target: string;
   snapshotId: string;
   /** Where it went: null for "same place". */
@@ -302,6 +352,7 @@ export interface Restore {
 
 /** Data a restore moved aside (kept, never deleted by the restore); removed only on request. */
 export interface AsideItem {
+  instance: string;
   target: string;
   /** database or directory */
   kind: 'database' | 'directory';
@@ -344,34 +395,43 @@ export interface DoctorReport {
   sections: DoctorSection[];
 }
 
-/** GET /api/status */
+/** GET /api/status[?local=1] */
 export type GetStatus = StatusResponse;
-/** GET /api/targets/:target */
+/** GET /api/targets/:target, /api/targets/:instance/:target */
 export type GetTarget = TargetStatus;
-/** GET /api/targets/:target/snapshots */
+/** GET /api/targets/:target/snapshots, /api/targets/:instance/:target/snapshots */
 export interface GetSnapshots {
   snapshots: Snapshot[];
 }
-/** GET /api/runs?target=&operation=&limit= (newest first) */
+/**
+ * GET /api/runs?target=&operation=&limit=&local= (newest first). Without `target`: every
+ * instance's runs, merged by start time (`local=1`: this instance's); `target=mon1/prometheus`: that
+ * target's. `unreachable`: the peers whose runs are missing because they did not answer.
+ */
 export interface GetRuns {
   runs: Run[];
+  unreachable: InstanceState[];
 }
-/** GET /api/runs/:id */
+/** GET /api/runs/:id (this instance), /api/runs/:instance/:id */
 export type GetRun = Run;
-/** GET /api/audit?limit= (newest first) */
+/** GET /api/audit?limit=&local= (newest first; every instance's unless local=1) */
 export interface GetAudit {
   entries: AuditEntry[];
+  unreachable: InstanceState[];
 }
-/** GET /api/restores (newest first) */
+/** GET /api/restores?limit=&local= (newest first; every instance's unless local=1) */
 export interface GetRestores {
   restores: Restore[];
+  unreachable: InstanceState[];
 }
-/** GET /api/restores/aside: what restores moved aside and is still there. */
+/** GET /api/restores/aside[?local=1]: what restores moved aside and is still there, on every instance. */
 export interface GetAside {
   items: AsideItem[];
+  unreachable: InstanceState[];
 }
 /** POST /api/restores/aside/remove body: deletes one item for good (admin). */
 export interface RemoveAsideRequest {
+  /** `<target>` or `<instance>/<target>` */
   target: string;
   name: string;
   /** must equal `name` */
@@ -379,12 +439,18 @@ export interface RemoveAsideRequest {
 }
 /** GET /api/doctor (admin): the same report as `backup-sla doctor`, for the app's configuration page. */
 export type GetDoctor = DoctorReport;
-/** POST /api/targets/:target/backup, POST /api/targets/:target/verify (body {snapshot?}), POST /api/restores: 202 */
+/**
+ * POST /api/targets/[:instance/]:target/backup, POST /api/targets/[:instance/]:target/verify (body
+ * {snapshot?}), POST /api/restores: 202. Follow the run at /api/runs/<instance>/<runId>.
+ */
 export interface Accepted {
   runId: number;
+  /** The instance running it (run ids are numbered per instance). */
+  instance: string;
 }
 /** POST /api/restores body */
 export interface RestoreRequest {
+  /** `<target>` or `<instance>/<target>` (a peer's target: the restore is forwarded to that peer) */
   target: string;
   /** snapshot id (full or short) or "latest" (the newest version; never a safety snapshot) */
   snapshot: string;
@@ -392,7 +458,7 @@ export interface RestoreRequest {
   to?: string;
   /** in place only: take a safety backup of what is there first (default true) */
   safetyBackup: boolean;
-  /** must equal `target` */
+  /** must equal `target` as given (e.g. "mon1/prometheus") */
   confirm: string;
 }
 /** GET /api/whoami, POST /api/whoami, POST /api/restores/whoami: the role of the token used. */

@@ -95,7 +95,15 @@ describe('HTTP API contract', () => {
     expect(t.lastRun).toBeNull();
     expect(t.running).toBeNull();
     expect(t.versionsHeld).toBe(0);
-    expect(body.covered).toEqual([{ name: 'nginx', coveredBy: 'mysql', note: 'test', level: 'critical' }]);
+    expect(body.covered).toEqual([
+      { name: 'nginx', instance: s.lab.engine.config.instance, coveredBy: 'mysql', note: 'test', level: 'critical' },
+    ]);
+    // Without peers: this instance alone, named by its host name.
+    expect(body.instance).toBe(s.lab.engine.config.instance);
+    expect(body.instances).toEqual([
+      expect.objectContaining({ name: body.instance, self: true, reachable: true, level: 'critical' }),
+    ]);
+    expect(t.instance).toBe(body.instance);
   });
 
   let backupRun: number;
@@ -103,7 +111,8 @@ describe('HTTP API contract', () => {
     const res = await post('/api/targets/mysql/backup', {}, 'operator', { 'x-grafana-user': 'alice' });
     expect(res.statusCode).toBe(202);
     const body = json<Api.Accepted>(res);
-    expect(keys(body)).toEqual(['runId']);
+    expect(keys(body)).toEqual(['instance', 'runId']);
+    expect(body.instance).toBe(s.lab.engine.config.instance);
     backupRun = body.runId;
     // The run is recorded before the answer: it can be polled at once.
     const polled = json<Api.Run>(await get(`/api/runs/${backupRun}`));
@@ -298,6 +307,7 @@ describe('HTTP API contract', () => {
     const items = json<Api.GetAside>(await get('/api/restores/aside')).items;
     expect(items).toEqual([
       {
+        instance: s.lab.engine.config.instance,
         target: 'mysql',
         kind: 'directory',
         name: aside,
@@ -443,6 +453,7 @@ describe('HTTP API contract', () => {
       'target',
       'operation',
       'limit',
+      'local',
       'x-grafana-user',
     ]);
     expect(doc.components.schemas.TargetStatus.properties.lastRun).toEqual({

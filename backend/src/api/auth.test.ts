@@ -19,11 +19,13 @@ const COPY = 'agama_auth_test_copy';
 /** A directory "moved aside by a restore", removed by the admin in the matrix below. */
 const ASIDE = path.join(os.tmpdir(), `bsla-auth-aside-${process.pid}`);
 
-function sample(method: string, url: string, runId: number): HttpRequest {
-  const path = url.replace(':target', 'mysql').replace(':id', String(runId));
+function sample(method: string, url: string, runId: number, instance: string): HttpRequest {
+  // The <instance>/<target> forms are asked with this instance's own name (peers: peers.test.ts).
+  const path = url.replace(':instance', instance).replace(':target', 'mysql').replace(':id', String(runId));
   const bodies: Record<string, unknown> = {
     'POST /api/restores': { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' },
     'POST /api/targets/:target/verify': { snapshot: 'latest' },
+    'POST /api/targets/:instance/:target/verify': { snapshot: 'latest' },
     'POST /api/restores/aside/remove': { target: 'mysql', name: ASIDE, confirm: ASIDE },
   };
   return {
@@ -78,9 +80,12 @@ describe('auth matrix', () => {
     expect(routes().map((r) => `${r.method} ${r.url} ${r.role}`)).toEqual([
       'GET /api/status viewer',
       'GET /api/targets/:target viewer',
+      'GET /api/targets/:instance/:target viewer',
       'GET /api/targets/:target/snapshots viewer',
+      'GET /api/targets/:instance/:target/snapshots viewer',
       'GET /api/runs viewer',
       'GET /api/runs/:id viewer',
+      'GET /api/runs/:instance/:id viewer',
       'GET /api/audit viewer',
       'GET /api/restores viewer',
       'GET /api/restores/aside viewer',
@@ -90,7 +95,9 @@ describe('auth matrix', () => {
       'POST /api/whoami viewer',
       'POST /api/restores/whoami viewer',
       'POST /api/targets/:target/backup operator',
+      'POST /api/targets/:instance/:target/backup operator',
       'POST /api/targets/:target/verify operator',
+      'POST /api/targets/:instance/:target/verify operator',
       'POST /api/restores admin',
     ]);
   });
@@ -108,7 +115,7 @@ describe('auth matrix', () => {
     ];
     const seen: string[] = [];
     for (const r of routes()) {
-      const req = sample(r.method, r.url, firstRun);
+      const req = sample(r.method, r.url, firstRun, s.lab.engine.config.instance);
       for (const [what, headers] of wrong) {
         const res = await call(req, headers);
         expect({ route: `${r.method} ${r.url}`, what, status: res.statusCode }).toEqual({
@@ -144,9 +151,12 @@ describe('auth matrix', () => {
     // Operations started by the right roles really ran, under the role's name.
     const runs = s.lab.engine.catalog.runs({ target: 'mysql' }).filter((r) => r.id !== firstRun);
     expect(runs.map((r) => `${r.operation} ${r.actor}`).sort()).toEqual(
-      ['backup operator', 'backup admin', 'verify operator', 'verify admin', 'restore admin'].sort()
+      [
+        ...['backup operator', 'backup admin', 'verify operator', 'verify admin'].flatMap((x) => [x, x]),
+        'restore admin',
+      ].sort()
     );
-    expect(seen).toHaveLength(11 * 3 + 2 * 2 + 3); // viewer routes × 3 roles, operator × 2, admin × 1
+    expect(seen).toHaveLength(14 * 3 + 4 * 2 + 3); // viewer routes × 3 roles, operator × 2, admin × 1
   });
 
   it('/api/openapi.json and /metrics need no token unless api.metricsAuth', async () => {

@@ -64,6 +64,7 @@ const PAIRS: Array<[string, S.JsonSchema]> = [
   ['Run', S.runSchema],
   ['TargetStatus', S.targetStatusSchema],
   ['CoveredService', S.coveredServiceSchema],
+  ['InstanceState', S.instanceStateSchema],
   ['StatusResponse', S.statusResponseSchema],
   ['SnapshotContents', S.snapshotContentsSchema],
   ['SnapshotItem', S.snapshotItemSchema],

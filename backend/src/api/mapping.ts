@@ -24,11 +24,13 @@ const obj = <T>(v: unknown): T | null => (v && typeof v === 'object' && !Array.i
 /**
  * A run as the API shows it. `held`: the snapshots still held among those the runs name (one
  * catalog query for a whole list, see heldSnapshots); without it snapshotHeld is null.
+ * `instance`: this instance's name (every record of this catalog is its own).
  */
-export function toRun(r: RunRecord, held?: Set<string>): Api.Run {
+export function toRun(r: RunRecord, instance: string, held?: Set<string>): Api.Run {
   const restore = obj<Api.RestoreOutcome>(r.detail.restore);
   return {
     id: r.id,
+    instance,
     target: r.target,
     operation: r.operation,
     status: r.status,
@@ -70,9 +72,14 @@ export function toPolicy(t: TargetConfig): Api.TargetPolicy {
   };
 }
 
-export function toTargetStatus(s: TargetState, destinations: Api.RestoreDestinations): Api.TargetStatus {
+export function toTargetStatus(
+  s: TargetState,
+  destinations: Api.RestoreDestinations,
+  instance: string
+): Api.TargetStatus {
   return {
     name: s.name,
+    instance,
     kind: s.kind,
     policy: toPolicy(s.target),
     destinations,
@@ -81,7 +88,7 @@ export function toTargetStatus(s: TargetState, destinations: Api.RestoreDestinat
     checks: s.checks,
     lastSuccessAt: s.lastSuccessAt,
     ageSeconds: s.ageSeconds,
-    lastRun: s.lastRun && toRun(s.lastRun),
+    lastRun: s.lastRun && toRun(s.lastRun, instance),
     versionsHeld: s.versionsHeld,
     versionsRequired: s.versionsRequired,
     versionsExpected: s.versionsExpected,
@@ -92,27 +99,45 @@ export function toTargetStatus(s: TargetState, destinations: Api.RestoreDestinat
     recoverySeconds: s.recoverySeconds,
     nextRunAt: s.nextRunAt,
     nextVerifyAt: s.nextVerifyAt,
-    running: s.running && toRun(s.running),
+    running: s.running && toRun(s.running, instance),
   };
 }
 
-export function toCovered(c: CoveredState): Api.CoveredService {
-  return { name: c.name, coveredBy: c.coveredBy, note: c.note, level: c.level };
+export function toCovered(c: CoveredState, instance: string): Api.CoveredService {
+  return { name: c.name, instance, coveredBy: c.coveredBy, note: c.note, level: c.level };
 }
 
-export function toStatus(s: SlaState, destinations: (t: TargetState) => Api.RestoreDestinations): Api.StatusResponse {
+/** This instance's own status (the whole lab's adds the peers: peers/peers.ts labStatus). */
+export function toStatus(
+  s: SlaState,
+  destinations: (t: TargetState) => Api.RestoreDestinations,
+  instance: string
+): Api.StatusResponse {
   return {
     generatedAt: s.generatedAt,
+    instance,
+    instances: [
+      {
+        name: instance,
+        self: true,
+        reachable: true,
+        unreachableSince: null,
+        lastSeenAt: s.generatedAt,
+        error: null,
+        level: s.level,
+      },
+    ],
     level: s.level,
-    targets: s.targets.map((t) => toTargetStatus(t, destinations(t))),
-    covered: s.covered.map(toCovered),
+    targets: s.targets.map((t) => toTargetStatus(t, destinations(t), instance)),
+    covered: s.covered.map((c) => toCovered(c, instance)),
   };
 }
 
-export function toSnapshot(s: SnapshotRecord, contents: Api.SnapshotContents | null): Api.Snapshot {
+export function toSnapshot(s: SnapshotRecord, contents: Api.SnapshotContents | null, instance: string): Api.Snapshot {
   return {
     id: s.id,
     shortId: s.id.slice(0, 8),
+    instance,
     target: s.target,
     time: s.time,
     bytes: s.bytes,
@@ -127,9 +152,10 @@ export function toSnapshot(s: SnapshotRecord, contents: Api.SnapshotContents | n
   };
 }
 
-export function toAuditEntry(a: AuditRecord): Api.AuditEntry {
+export function toAuditEntry(a: AuditRecord, instance: string): Api.AuditEntry {
   return {
     id: a.id,
+    instance,
     at: a.at,
     actor: a.actor,
     role: a.role ?? null,
@@ -141,9 +167,10 @@ export function toAuditEntry(a: AuditRecord): Api.AuditEntry {
 }
 
 /** A run of operation `restore` as the Restores page shows it. */
-export function toRestore(r: RunRecord): Api.Restore {
+export function toRestore(r: RunRecord, instance: string): Api.Restore {
   return {
     runId: r.id,
+    instance,
     target: r.target,
     snapshotId: r.snapshotId ?? str(r.detail.snapshot) ?? '',
     to: str(r.detail.to),
@@ -159,8 +186,9 @@ export function toRestore(r: RunRecord): Api.Restore {
   };
 }
 
-export function toAside(a: AsideView): Api.AsideItem {
+export function toAside(a: AsideView, instance: string): Api.AsideItem {
   return {
+    instance,
     target: a.target,
     kind: a.kind,
     name: a.name,

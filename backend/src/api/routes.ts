@@ -10,7 +10,20 @@ import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
 import { doctor } from '../doctor/doctor';
+import type { Peers } from '../peers/peers';
+import { labStatus } from '../peers/peers';
 import { HttpError } from './errors';
+import {
+  forward,
+  forwardOperation,
+  gather,
+  isLocal,
+  knownPeer,
+  knownTarget,
+  locate,
+  locateAddress,
+  mergeNewestFirst,
+} from './lab';
 import {
   heldSnapshots,
   toAside,
@@ -26,6 +39,8 @@ import type * as Api from './contract';
 
 export interface RouteContext {
   engine: Engine;
+  /** The other machines' services (none: this instance answers for itself only). */
+  peers: Peers;
 }
 
 /** What the auth hook found out about the caller. */
@@ -74,9 +89,86 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, S
 const AUTH_ERRORS = [400, 401, 403];
 
 type Params = { target: string };
+type InstanceParams = { instance: string; target: string };
 
-function knownTarget(engine: Engine, name: string) {
-  return engine.target(name); // NotFoundError → 404
+const self = (engine: Engine) => engine.config.instance;
+
+/** One target's state, of this instance or (forwarded) of a peer. */
+async function targetStatus(
+  ctx: RouteContext,
+  caller: Caller,
+  instance: string | null,
+  name: string
+): Promise<Api.GetTarget> {
+  const where = locate(ctx, instance, name);
+  if (where.peer) {
+    return (await forward(ctx, where.peer, caller, 'GET', `/api/targets/${encodeURIComponent(where.target)}`)).body;
+  }
+  const { engine } = ctx;
+  const t = knownTarget(engine, where.target);
+  return toTargetStatus(targetState(t, engine.catalog, engine.now()), engine.destinations(t.name), self(engine));
+}
+
+/** One target's snapshots, of this instance or (forwarded) of a peer. */
+async function targetSnapshots(
+  ctx: RouteContext,
+  caller: Caller,
+  instance: string | null,
+  name: string
+): Promise<Api.GetSnapshots> {
+  const where = locate(ctx, instance, name);
+  if (where.peer) {
+    const path = `/api/targets/${encodeURIComponent(where.target)}/snapshots`;
+    return (await forward(ctx, where.peer, caller, 'GET', path)).body;
+  }
+  const { engine } = ctx;
+  return {
+    snapshots: engine.snapshots(where.target).map((s) => toSnapshot(s, engine.contents(s), self(engine))),
+  };
+}
+
+/** Backs up a target of this instance, or forwards the request to its peer (audited on both sides). */
+function backupTarget(ctx: RouteContext, reply: FastifyReply, caller: Caller, instance: string | null, name: string) {
+  const where = locate(ctx, instance, name);
+  if (where.peer) {
+    return forwardOperation(
+      ctx,
+      reply,
+      caller,
+      where,
+      'backup',
+      `/api/targets/${encodeURIComponent(where.target)}/backup`,
+      {}
+    );
+  }
+  const { engine } = ctx;
+  return accepted(
+    engine,
+    reply,
+    engine.start((started) => engine.backup(where.target, who(caller), started))
+  );
+}
+
+function verifyTarget(
+  ctx: RouteContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  caller: Caller,
+  instance: string | null,
+  name: string
+) {
+  const where = locate(ctx, instance, name);
+  const body = req.body as { snapshot?: string };
+  if (where.peer) {
+    const path = `/api/targets/${encodeURIComponent(where.target)}/verify`;
+    return forwardOperation(ctx, reply, caller, where, 'verify', path, body);
+  }
+  const { engine } = ctx;
+  return accepted(
+    engine,
+    reply,
+    engine.start((started) => engine.verify(where.target, body.snapshot ?? 'latest', who(caller), started))
+  );
 }
 
 function whoami(_req: FastifyRequest, _reply: FastifyReply, caller: Caller | null): Api.WhoAmI {
@@ -84,10 +176,10 @@ function whoami(_req: FastifyRequest, _reply: FastifyReply, caller: Caller | nul
 }
 
 /** Starts an operation in the background; answers 202 with the run id once it is recorded. */
-async function accepted(reply: FastifyReply, start: Promise<number>): Promise<Api.Accepted> {
+async function accepted(engine: Engine, reply: FastifyReply, start: Promise<number>): Promise<Api.Accepted> {
   const runId = await start;
   reply.code(202);
-  return { runId };
+  return { runId, instance: self(engine) };
 }
 
 /**
@@ -128,6 +220,22 @@ function postWhoami(url: string, summary: string): RouteDef {
   };
 }
 
+/** Errors of a route that may forward to a peer: 502 when the peer does not answer or refuses. */
+const FORWARD_ERRORS = [...AUTH_ERRORS, 404, 502];
+
+/** This instance's runs, as the contract shows them (snapshotHeld from one catalog query). */
+function localRuns(engine: Engine, q: { target?: string; operation?: Operation; limit: number }): Api.Run[] {
+  const runs = engine.catalog.runs({ target: q.target, operation: q.operation, limit: q.limit });
+  const held = heldSnapshots(runs, (ids) => engine.catalog.held(ids));
+  return runs.map((r) => toRun(r, self(engine), held));
+}
+
+const query = (params: Record<string, string | number | undefined>) =>
+  Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join('&');
+
 export function apiRoutes(): RouteDef[] {
   return [
     {
@@ -135,28 +243,49 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/status',
       role: 'viewer',
       tag: 'state',
-      summary: 'SLA state of every target and the services covered by another target',
+      summary:
+        'SLA state of every target of the lab (this instance and its peers; local=1: this instance only) and the services covered by another target',
       schema: {
+        querystring: S.localQuerySchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.statusResponseSchema, ...errors(...AUTH_ERRORS) },
       },
-      handler: (_req, _reply, _caller, { engine }): Api.GetStatus =>
-        toStatus(engine.slaState(), (t) => engine.destinations(t.name)),
+      handler: async (req, _reply, _caller, ctx): Promise<Api.GetStatus> => {
+        const { engine } = ctx;
+        const own = toStatus(engine.slaState(), (t) => engine.destinations(t.name), self(engine));
+        if (isLocal(req) || !ctx.peers.names().length) {
+          return own;
+        }
+        return labStatus(own, await ctx.peers.statuses());
+      },
     },
     {
       method: 'GET',
       url: '/api/targets/:target',
       role: 'viewer',
       tag: 'state',
-      summary: 'SLA state of one target',
+      summary: 'SLA state of one target of this instance',
       schema: {
         params: S.targetParamsSchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.targetStatusSchema, ...errors(...AUTH_ERRORS, 404) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetTarget => {
-        const t = knownTarget(engine, (req.params as Params).target);
-        return toTargetStatus(targetState(t, engine.catalog, engine.now()), engine.destinations(t.name));
+      handler: (req, _reply, caller, ctx) => targetStatus(ctx, caller!, null, (req.params as Params).target),
+    },
+    {
+      method: 'GET',
+      url: '/api/targets/:instance/:target',
+      role: 'viewer',
+      tag: 'state',
+      summary: "SLA state of one target of an instance of the lab (a peer's is asked of the peer)",
+      schema: {
+        params: S.instanceTargetParamsSchema,
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.targetStatusSchema, ...errors(...FORWARD_ERRORS) },
+      },
+      handler: (req, _reply, caller, ctx) => {
+        const p = req.params as InstanceParams;
+        return targetStatus(ctx, caller!, p.instance, p.target);
       },
     },
     {
@@ -164,35 +293,71 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/targets/:target/snapshots',
       role: 'viewer',
       tag: 'state',
-      summary: 'Snapshots held for a target, newest first',
+      summary: 'Snapshots held for a target of this instance, newest first',
       schema: {
         params: S.targetParamsSchema,
         headers: S.grafanaUserHeaderSchema,
-        response: { 200: S.getSnapshotsSchema, ...errors(...AUTH_ERRORS, 404) },
+        response: { 200: S.getSnapshotsSchema, ...errors(...FORWARD_ERRORS) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetSnapshots => ({
-        snapshots: engine.snapshots((req.params as Params).target).map((s) => toSnapshot(s, engine.contents(s))),
-      }),
+      handler: (req, _reply, caller, ctx) => {
+        const name = (req.params as Params).target;
+        // `/api/targets/mon1/snapshots` is the state of mon1's target "snapshots" (target names
+        // never equal instance names: config/lab.ts checkNames); it reached this route by its shape.
+        if (name === self(ctx.engine) || ctx.peers.has(name)) {
+          return targetStatus(ctx, caller!, name, 'snapshots');
+        }
+        return targetSnapshots(ctx, caller!, null, name);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/targets/:instance/:target/snapshots',
+      role: 'viewer',
+      tag: 'state',
+      summary: 'Snapshots held for a target of an instance of the lab, newest first',
+      schema: {
+        params: S.instanceTargetParamsSchema,
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.getSnapshotsSchema, ...errors(...FORWARD_ERRORS) },
+      },
+      handler: (req, _reply, caller, ctx) => {
+        const p = req.params as InstanceParams;
+        return targetSnapshots(ctx, caller!, p.instance, p.target);
+      },
     },
     {
       method: 'GET',
       url: '/api/runs',
       role: 'viewer',
       tag: 'history',
-      summary: 'Runs (backups, verifications, restores, retention), newest first',
+      summary:
+        "Runs (backups, verifications, restores, retention), newest first: every instance's (local=1: this one's), or one target's (target=<instance>/<target>)",
       schema: {
         querystring: S.runsQuerySchema,
         headers: S.grafanaUserHeaderSchema,
-        response: { 200: S.getRunsSchema, ...errors(...AUTH_ERRORS, 404) },
+        response: { 200: S.getRunsSchema, ...errors(...FORWARD_ERRORS) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetRuns => {
+      handler: async (req, _reply, caller, ctx): Promise<Api.GetRuns> => {
+        const { engine } = ctx;
         const q = req.query as { target?: string; operation?: Operation; limit: number };
         if (q.target !== undefined) {
-          knownTarget(engine, q.target);
+          const where = locateAddress(ctx, q.target);
+          if (where.peer) {
+            const path = `/api/runs?${query({ target: where.target, operation: q.operation, limit: q.limit, local: 1 })}`;
+            return (await forward(ctx, where.peer, caller!, 'GET', path)).body;
+          }
+          return { runs: localRuns(engine, { ...q, target: where.target }), unreachable: [] };
         }
-        const runs = engine.catalog.runs({ target: q.target, operation: q.operation, limit: q.limit });
-        const held = heldSnapshots(runs, (ids) => engine.catalog.held(ids));
-        return { runs: runs.map((r) => toRun(r, held)) };
+        const own = localRuns(engine, q);
+        if (isLocal(req)) {
+          return { runs: own, unreachable: [] };
+        }
+        const path = `/api/runs?${query({ operation: q.operation, limit: q.limit, local: 1 })}`;
+        const peers = await gather<Api.Run>(ctx, caller!, path, 'runs');
+        return {
+          runs: mergeNewestFirst([own, peers.items], (r) => r.startedAt, q.limit),
+          unreachable: peers.unreachable,
+        };
       },
     },
     {
@@ -200,22 +365,31 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/runs/:id',
       role: 'viewer',
       tag: 'history',
-      summary: 'One run (poll it after a 202 to follow a backup, verification or restore)',
+      summary: 'One run of this instance (poll it after a 202 to follow a backup, verification or restore)',
       schema: {
         params: S.runParamsSchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.runSchema, ...errors(...AUTH_ERRORS, 404) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetRun => {
-        const id = (req.params as { id: number }).id;
-        const run = engine.catalog.run(id);
-        if (!run) {
-          throw new HttpError(404, `no run ${id}`);
+      handler: (req, _reply, _caller, { engine }): Api.GetRun => localRun(engine, (req.params as { id: number }).id),
+    },
+    {
+      method: 'GET',
+      url: '/api/runs/:instance/:id',
+      role: 'viewer',
+      tag: 'history',
+      summary: 'One run of an instance of the lab (run ids are numbered per instance)',
+      schema: {
+        params: S.instanceRunParamsSchema,
+        headers: S.grafanaUserHeaderSchema,
+        response: { 200: S.runSchema, ...errors(...FORWARD_ERRORS) },
+      },
+      handler: async (req, _reply, caller, ctx): Promise<Api.GetRun> => {
+        const p = req.params as { instance: string; id: number };
+        if (p.instance === self(ctx.engine)) {
+          return localRun(ctx.engine, p.id);
         }
-        return toRun(
-          run,
-          heldSnapshots([run], (ids) => engine.catalog.held(ids))
-        );
+        return (await forward(ctx, knownPeer(ctx, p.instance), caller!, 'GET', `/api/runs/${p.id}`)).body;
       },
     },
     {
@@ -223,65 +397,98 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/audit',
       role: 'viewer',
       tag: 'history',
-      summary: 'Audit log (who did what, when, with which result), newest first',
+      summary:
+        "Audit log (who did what, when, with which result), newest first: every instance's (local=1: this one's)",
       schema: {
         querystring: S.limitQuerySchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.getAuditSchema, ...errors(...AUTH_ERRORS) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetAudit => ({
-        entries: engine.catalog.auditEntries((req.query as { limit: number }).limit).map(toAuditEntry),
-      }),
+      handler: async (req, _reply, caller, ctx): Promise<Api.GetAudit> => {
+        const { engine } = ctx;
+        const limit = (req.query as { limit: number }).limit;
+        const own = engine.catalog.auditEntries(limit).map((a) => toAuditEntry(a, self(engine)));
+        if (isLocal(req)) {
+          return { entries: own, unreachable: [] };
+        }
+        const peers = await gather<Api.AuditEntry>(ctx, caller!, `/api/audit?${query({ limit, local: 1 })}`, 'entries');
+        return { entries: mergeNewestFirst([own, peers.items], (a) => a.at, limit), unreachable: peers.unreachable };
+      },
     },
     {
       method: 'GET',
       url: '/api/restores',
       role: 'viewer',
       tag: 'restores',
-      summary: 'Restores, newest first',
+      summary: "Restores, newest first: every instance's (local=1: this one's)",
       schema: {
         querystring: S.limitQuerySchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.getRestoresSchema, ...errors(...AUTH_ERRORS) },
       },
-      handler: (req, _reply, _caller, { engine }): Api.GetRestores => ({
-        restores: engine.catalog
-          .runs({ operation: 'restore', limit: (req.query as { limit: number }).limit })
-          .map(toRestore),
-      }),
+      handler: async (req, _reply, caller, ctx): Promise<Api.GetRestores> => {
+        const { engine } = ctx;
+        const limit = (req.query as { limit: number }).limit;
+        const own = engine.catalog.runs({ operation: 'restore', limit }).map((r) => toRestore(r, self(engine)));
+        if (isLocal(req)) {
+          return { restores: own, unreachable: [] };
+        }
+        const path = `/api/restores?${query({ limit, local: 1 })}`;
+        const peers = await gather<Api.Restore>(ctx, caller!, path, 'restores');
+        return {
+          restores: mergeNewestFirst([own, peers.items], (r) => r.startedAt, limit),
+          unreachable: peers.unreachable,
+        };
+      },
     },
     {
       method: 'GET',
       url: '/api/restores/aside',
       role: 'viewer',
       tag: 'restores',
-      summary: 'What restores moved aside (the data they replaced, kept) and is still there, newest first',
+      summary:
+        "What restores moved aside (the data they replaced, kept) and is still there, newest first: every instance's (local=1: this one's)",
       schema: {
+        querystring: S.localQuerySchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.getAsideSchema, ...errors(...AUTH_ERRORS) },
       },
-      handler: async (_req, _reply, _caller, { engine }): Promise<Api.GetAside> => ({
-        items: (await engine.aside()).map(toAside),
-      }),
+      handler: async (req, _reply, caller, ctx): Promise<Api.GetAside> => {
+        const { engine } = ctx;
+        const own = (await engine.aside()).map((a) => toAside(a, self(engine)));
+        if (isLocal(req)) {
+          return { items: own, unreachable: [] };
+        }
+        const peers = await gather<Api.AsideItem>(ctx, caller!, '/api/restores/aside?local=1', 'items');
+        return { items: mergeNewestFirst([own, peers.items], (a) => a.createdAt), unreachable: peers.unreachable };
+      },
     },
     {
       method: 'POST',
       url: '/api/restores/aside/remove',
       role: 'admin',
       tag: 'restores',
-      summary: 'Delete one thing a restore moved aside, for good (confirm = its name)',
+      summary: 'Delete one thing a restore moved aside, for good (confirm = its name; target may name an instance)',
       schema: {
         headers: S.grafanaUserHeaderSchema,
         body: S.removeAsideBodySchema,
-        response: { 200: S.asideItemSchema, ...errors(...AUTH_ERRORS, 404, 409, 413) },
+        response: { 200: S.asideItemSchema, ...errors(...FORWARD_ERRORS, 409, 413) },
       },
-      handler: async (req, _reply, caller, { engine }): Promise<Api.AsideItem> => {
+      handler: async (req, reply, caller, ctx): Promise<Api.AsideItem> => {
         const body = req.body as Api.RemoveAsideRequest;
-        const target = knownTarget(engine, body.target).name;
+        const where = locateAddress(ctx, body.target);
         if (body.confirm !== body.name) {
           throw new HttpError(400, `body/confirm must equal the name '${body.name}' to confirm its removal`);
         }
-        return toAside(await engine.removeAside(target, body.name, who(caller)));
+        if (where.peer) {
+          const a = await forwardOperation(ctx, reply, caller!, where, 'remove aside', '/api/restores/aside/remove', {
+            ...body,
+            target: where.target,
+          });
+          return a as unknown as Api.AsideItem;
+        }
+        const { engine } = ctx;
+        return toAside(await engine.removeAside(where.target, body.name, who(caller)), self(engine));
       },
     },
     {
@@ -313,7 +520,7 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/targets/:target/backup',
       role: 'operator',
       tag: 'operations',
-      summary: 'Back up a target now; 202 with the run id, 409 while the target is busy',
+      summary: 'Back up a target of this instance now; 202 with the run id, 409 while the target is busy',
       optionalBody: true,
       status: 202,
       schema: {
@@ -322,12 +529,26 @@ export function apiRoutes(): RouteDef[] {
         body: S.emptyBodySchema,
         response: { 202: S.acceptedSchema, ...errors(...AUTH_ERRORS, 404, 409, 413) },
       },
-      handler: (req, reply, caller, { engine }) => {
-        const target = knownTarget(engine, (req.params as Params).target).name;
-        return accepted(
-          reply,
-          engine.start((started) => engine.backup(target, who(caller), started))
-        );
+      handler: (req, reply, caller, ctx) => backupTarget(ctx, reply, caller!, null, (req.params as Params).target),
+    },
+    {
+      method: 'POST',
+      url: '/api/targets/:instance/:target/backup',
+      role: 'operator',
+      tag: 'operations',
+      summary:
+        "Back up a target of an instance of the lab now (a peer's: forwarded with the operator token, audited on both); 202 with the run id",
+      optionalBody: true,
+      status: 202,
+      schema: {
+        params: S.instanceTargetParamsSchema,
+        headers: S.grafanaUserHeaderSchema,
+        body: S.emptyBodySchema,
+        response: { 202: S.acceptedSchema, ...errors(...FORWARD_ERRORS, 409, 413) },
+      },
+      handler: (req, reply, caller, ctx) => {
+        const p = req.params as InstanceParams;
+        return backupTarget(ctx, reply, caller!, p.instance, p.target);
       },
     },
     {
@@ -335,7 +556,8 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/targets/:target/verify',
       role: 'operator',
       tag: 'operations',
-      summary: 'Verify a snapshot (default: the latest) by a test restore; 202 with the run id',
+      summary:
+        'Verify a snapshot (default: the latest) of a target of this instance by a test restore; 202 with the run id',
       optionalBody: true,
       status: 202,
       schema: {
@@ -344,13 +566,25 @@ export function apiRoutes(): RouteDef[] {
         body: S.verifyBodySchema,
         response: { 202: S.acceptedSchema, ...errors(...AUTH_ERRORS, 404, 409, 413) },
       },
-      handler: (req, reply, caller, { engine }) => {
-        const target = knownTarget(engine, (req.params as Params).target).name;
-        const snapshot = (req.body as { snapshot?: string }).snapshot ?? 'latest';
-        return accepted(
-          reply,
-          engine.start((started) => engine.verify(target, snapshot, who(caller), started))
-        );
+      handler: (req, reply, caller, ctx) => verifyTarget(ctx, req, reply, caller!, null, (req.params as Params).target),
+    },
+    {
+      method: 'POST',
+      url: '/api/targets/:instance/:target/verify',
+      role: 'operator',
+      tag: 'operations',
+      summary: 'Verify a snapshot of a target of an instance of the lab by a test restore; 202 with the run id',
+      optionalBody: true,
+      status: 202,
+      schema: {
+        params: S.instanceTargetParamsSchema,
+        headers: S.grafanaUserHeaderSchema,
+        body: S.verifyBodySchema,
+        response: { 202: S.acceptedSchema, ...errors(...FORWARD_ERRORS, 409, 413) },
+      },
+      handler: (req, reply, caller, ctx) => {
+        const p = req.params as InstanceParams;
+        return verifyTarget(ctx, req, reply, caller!, p.instance, p.target);
       },
     },
     {
@@ -358,27 +592,37 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/restores',
       role: 'admin',
       tag: 'restores',
-      summary: 'Restore a snapshot (confirm = the target name); a safety backup first unless declined',
+      summary:
+        "Restore a snapshot (confirm = target as given; a peer's target as <instance>/<target> is forwarded with the admin token); a safety backup first unless declined",
       status: 202,
       schema: {
         headers: S.grafanaUserHeaderSchema,
         body: S.restoreBodySchema,
-        response: { 202: S.acceptedSchema, ...errors(...AUTH_ERRORS, 404, 409, 413) },
+        response: { 202: S.acceptedSchema, ...errors(...FORWARD_ERRORS, 409, 413) },
       },
-      handler: (req, reply, caller, { engine }) => {
+      handler: (req, reply, caller, ctx) => {
         const body = req.body as Api.RestoreRequest;
-        const target = knownTarget(engine, body.target).name;
-        if (body.confirm !== target) {
-          throw new HttpError(400, `body/confirm must equal the target name '${target}' to confirm the restore`);
+        const where = locateAddress(ctx, body.target);
+        if (body.confirm !== body.target) {
+          throw new HttpError(400, `body/confirm must equal the target name '${body.target}' to confirm the restore`);
         }
         if (body.to !== undefined && body.to.split(/[\\/]/).some((part) => part === '..')) {
           throw new HttpError(400, `body/to must not contain '..' (no path traversal)`);
         }
+        if (where.peer) {
+          return forwardOperation(ctx, reply, caller!, where, 'restore', '/api/restores', {
+            ...body,
+            target: where.target,
+            confirm: where.target,
+          });
+        }
+        const { engine } = ctx;
         return accepted(
+          engine,
           reply,
           engine.start((started) =>
             engine.restore(
-              target,
+              where.target,
               { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup },
               who(caller),
               started
@@ -388,4 +632,17 @@ export function apiRoutes(): RouteDef[] {
       },
     },
   ];
+}
+
+/** One run of this instance. */
+function localRun(engine: Engine, id: number): Api.Run {
+  const run = engine.catalog.run(id);
+  if (!run) {
+    throw new HttpError(404, `no run ${id}`);
+  }
+  return toRun(
+    run,
+    self(engine),
+    heldSnapshots([run], (ids) => engine.catalog.held(ids))
+  );
 }

@@ -86,6 +86,7 @@ export const safetyBackupSchema = { type: 'string', enum: ['saved', 'nothing', '
 
 export const runSchema = object({
   id: int,
+  instance: str,
   target: str,
   operation: operationSchema,
   status: runStatusSchema,
@@ -119,6 +120,7 @@ export const destinationsSchema = object({
 
 export const targetStatusSchema = object({
   name: str,
+  instance: str,
   kind: str,
   policy: policySchema,
   destinations: destinationsSchema,
@@ -147,10 +149,30 @@ export const targetStatusSchema = object({
   running: nullable(runSchema),
 });
 
-export const coveredServiceSchema = object({ name: str, coveredBy: str, note: str, level: levelSchema });
+export const coveredServiceSchema = object({
+  name: str,
+  instance: str,
+  coveredBy: str,
+  note: str,
+  level: levelSchema,
+});
+
+export const instanceStateSchema = object({
+  name: str,
+  self: { type: 'boolean' },
+  reachable: { type: 'boolean' },
+  unreachableSince: nullableTime,
+  lastSeenAt: nullableTime,
+  error: nullableStr,
+  level: levelSchema,
+});
+
+const instancesSchema = { type: 'array', items: instanceStateSchema } as const;
 
 export const statusResponseSchema = object({
   generatedAt: time,
+  instance: str,
+  instances: instancesSchema,
   level: levelSchema,
   targets: { type: 'array', items: targetStatusSchema },
   covered: { type: 'array', items: coveredServiceSchema },
@@ -165,6 +187,7 @@ export const snapshotContentsSchema = object({ summary: str, items: { type: 'arr
 export const snapshotSchema = object({
   id: str,
   shortId: str,
+  instance: str,
   target: str,
   time: time,
   bytes: nullableNum,
@@ -181,6 +204,7 @@ export const snapshotSchema = object({
 
 export const auditEntrySchema = object({
   id: int,
+  instance: str,
   at: time,
   actor: str,
   role: { type: ['string', 'null'], enum: ['viewer', 'operator', 'admin', null] },
@@ -192,6 +216,7 @@ export const auditEntrySchema = object({
 
 export const restoreSchema = object({
   runId: int,
+  instance: str,
   target: str,
   snapshotId: str,
   to: nullableStr,
@@ -207,6 +232,7 @@ export const restoreSchema = object({
 });
 
 export const asideItemSchema = object({
+  instance: str,
   target: str,
   kind: { type: 'string', enum: ['database', 'directory'] },
   name: str,
@@ -238,11 +264,20 @@ export const doctorReportSchema = object({
 });
 
 export const getSnapshotsSchema = object({ snapshots: { type: 'array', items: snapshotSchema } });
-export const getRunsSchema = object({ runs: { type: 'array', items: runSchema } });
-export const getAuditSchema = object({ entries: { type: 'array', items: auditEntrySchema } });
-export const getRestoresSchema = object({ restores: { type: 'array', items: restoreSchema } });
-export const getAsideSchema = object({ items: { type: 'array', items: asideItemSchema } });
-export const acceptedSchema = object({ runId: int });
+export const getRunsSchema = object({ runs: { type: 'array', items: runSchema }, unreachable: instancesSchema });
+export const getAuditSchema = object({
+  entries: { type: 'array', items: auditEntrySchema },
+  unreachable: instancesSchema,
+});
+export const getRestoresSchema = object({
+  restores: { type: 'array', items: restoreSchema },
+  unreachable: instancesSchema,
+});
+export const getAsideSchema = object({
+  items: { type: 'array', items: asideItemSchema },
+  unreachable: instancesSchema,
+});
+export const acceptedSchema = object({ runId: int, instance: str });
 export const whoAmISchema = object({ role: roleSchema });
 export const apiErrorSchema = object({ statusCode: int, error: str, message: str });
 
@@ -255,21 +290,42 @@ export const snapshotRefSchema = {
   description: 'snapshot id (full or at least 4 hex characters) or "latest"',
 } as const;
 
-export const targetParamsSchema = object({ target: { type: 'string', minLength: 1, maxLength: 64 } });
+const nameParam = { type: 'string', minLength: 1, maxLength: 64 } as const;
+/** A target address in a body or a query: `<target>` or `<instance>/<target>`. */
+const targetAddress = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 129,
+  description: 'a target: its name, or <instance>/<name> for a target of another instance of the lab',
+} as const;
+
+export const targetParamsSchema = object({ target: nameParam });
+export const instanceTargetParamsSchema = object({ instance: nameParam, target: nameParam });
 export const runParamsSchema = object({ id: { type: 'integer', minimum: 1 } });
+export const instanceRunParamsSchema = object({ instance: nameParam, id: { type: 'integer', minimum: 1 } });
+
+/** `local=1`: this instance only, not the whole lab. */
+const localParam = {
+  type: 'string',
+  enum: ['1', '0', 'true', 'false'],
+  description: '1: answer for this instance only (default: the whole lab, peers included)',
+} as const;
+
+export const localQuerySchema = { type: 'object', properties: { local: localParam } } as const;
 
 export const limitSchema = { type: 'integer', minimum: 1, maximum: 1000, default: 100 } as const;
 
 export const runsQuerySchema = {
   type: 'object',
   properties: {
-    target: { type: 'string', minLength: 1, maxLength: 64 },
+    target: targetAddress,
     operation: operationSchema,
     limit: limitSchema,
+    local: localParam,
   },
 } as const;
 
-export const limitQuerySchema = { type: 'object', properties: { limit: limitSchema } } as const;
+export const limitQuerySchema = { type: 'object', properties: { limit: limitSchema, local: localParam } } as const;
 
 /** The Grafana user, forwarded by Grafana's data proxy when `send_user_header` is on. */
 export const grafanaUserHeaderSchema = {
@@ -293,7 +349,7 @@ export const verifyBodySchema = object({ snapshot: snapshotRefSchema }, ['snapsh
  */
 export const restoreBodySchema = object(
   {
-    target: { type: 'string', minLength: 1, maxLength: 64 },
+    target: targetAddress,
     snapshot: snapshotRefSchema,
     to: {
       type: 'string',
@@ -309,7 +365,7 @@ export const restoreBodySchema = object(
 );
 
 export const removeAsideBodySchema = object({
-  target: { type: 'string', minLength: 1, maxLength: 64 },
+  target: targetAddress,
   name: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$' },
   confirm: { type: 'string', description: 'must equal `name`' },
 });

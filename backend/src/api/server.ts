@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/types';
 import type { Engine } from '../engine/engine';
 import type { Metrics } from '../metrics/metrics';
+import { Peers } from '../peers/peers';
 import { silentLogger } from '../util/log';
 import { atLeast, bearerToken, grafanaUser, TokenAuth } from './auth';
 import { errorBody, errorHandler, formatValidation, HttpError, notFoundHandler } from './errors';
@@ -22,6 +23,8 @@ export interface ApiOptions {
   metrics: Metrics;
   log?: Logger;
   version?: string;
+  /** The other machines' services (default: from the engine's config). */
+  peers?: Peers;
   /** HTTP timeouts (tests shorten them). */
   timeouts?: Partial<HttpTimeouts>;
 }
@@ -240,7 +243,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }
   });
 
-  const ctx = { engine: options.engine };
+  const peers = options.peers ?? new Peers(options.engine.config, () => options.engine.now());
+  app.addHook('onClose', async () => peers.close());
+  const ctx = { engine: options.engine, peers };
   for (const r of routeTable(options)) {
     const schema = structuredClone(r.schema) as unknown as Record<string, unknown>;
     app.route({

@@ -84,6 +84,9 @@ export interface AuditRecord {
   result: 'ok' | 'failed' | 'started';
 }
 
+/** Versions read per query by versionHistory. */
+const VERSION_PAGE = 100;
+
 const MIGRATIONS = [
   `CREATE TABLE runs (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -165,6 +168,10 @@ const MIGRATIONS = [
      target TEXT NOT NULL,
      run_uid TEXT NOT NULL
    );`,
+  // addSnapshot takes MAX(seq) + 1, and the SLA state reads a target's versions newest first until
+  // it knows enough: without these, every insert and every state read every snapshot ever kept.
+  `CREATE INDEX snapshots_seq ON snapshots (seq);
+   CREATE INDEX snapshots_versions ON snapshots (target, seq) WHERE safety = 0;`,
 ];
 
 function toRun(r: any): RunRecord {
@@ -481,12 +488,24 @@ export class Catalog {
    * Every version ever taken of a target (held or forgotten; not safety snapshots, not those that
    * failed verification), newest first: what the retention can have kept by now is judged on it.
    */
-  versionHistory(target: string): Array<{ id: string; time: string }> {
-    return this.db
-      .prepare(
-        `SELECT id, time FROM snapshots WHERE target = ? AND safety = 0 AND verification != 'failed' ORDER BY seq DESC`
-      )
-      .all(target) as Array<{ id: string; time: string }>;
+  *versionHistory(target: string): Generator<{ id: string; time: string }> {
+    // Page by page, newest first: the SLA state stops as soon as it knows enough (engine/sla.ts),
+    // and a page is read whole (no statement is left open when the caller stops).
+    const page = this.db.prepare(
+      `SELECT id, time, seq FROM snapshots WHERE target = ? AND safety = 0 AND verification != 'failed' AND seq < ?
+       ORDER BY seq DESC LIMIT ${VERSION_PAGE}`
+    );
+    let before = Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const rows = page.all(target, before) as Array<{ id: string; time: string; seq: number }>;
+      for (const r of rows) {
+        yield { id: r.id, time: r.time };
+      }
+      if (rows.length < VERSION_PAGE) {
+        return;
+      }
+      before = rows[rows.length - 1].seq;
+    }
   }
 
   /** Every snapshot id the catalog ever recorded for a target, held or forgotten. */

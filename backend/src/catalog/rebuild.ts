@@ -30,9 +30,10 @@ export async function rebuildCatalog(engine: Engine): Promise<RebuildReport[]> {
   let highestRunNumber = 0;
   for (const t of Object.values(engine.config.targets)) {
     const repo = engine.repository(t.repository);
-    const held = (await repo.snapshots([tags.target(t.name)])).sort(
-      (a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id)
-    );
+    // Only this instance's: a shared repository holds other instances' targets of the same name.
+    const held = (await repo.snapshots([tags.target(t.name)]))
+      .filter((s) => tags.isOwn(s.tags, engine.config.instance))
+      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
     const inRepo = new Set(held.map((s) => s.id));
     const listed = engine.catalog.snapshots(t.name, t.repository);
     const gone = listed.filter((s) => !inRepo.has(s.id)).map((s) => s.id);
@@ -69,7 +70,7 @@ export async function rebuildCatalog(engine: Engine): Promise<RebuildReport[]> {
         .snapshots([tags.target(t.name)])
         .catch(() => []);
       for (const c of copies) {
-        if (c.original) {
+        if (c.original && tags.isOwn(c.tags, engine.config.instance)) {
           engine.catalog.markHeld(c.original, copy, c.id);
         }
       }

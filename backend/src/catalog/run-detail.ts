@@ -48,6 +48,11 @@ export interface RunDetail {
   forgotten?: string[];
   /** Why retention removed nothing although the policy would have (clock trouble). */
   retentionHeld?: string | null;
+  /**
+   * Retention could not take the repository's lock (another instance sharing it is backing up):
+   * nothing was forgotten now; the next backup's retention forgets what the policy says.
+   */
+  retentionDeferred?: string | null;
 
   // --- verify and restore
   /** The snapshot worked on. */

@@ -16,6 +16,11 @@ import { doctor, formatReport } from '../doctor/doctor';
 import { redact } from '../util/redact';
 import { attachProgress } from './progress';
 import { createLogger, silentLogger } from '../util/log';
+import type { Config } from '../config/types';
+import type * as Api from '../api/contract';
+import { parseTargetArg, RemoteTarget, TargetArg } from './remote';
+import { toStatus } from '../api/mapping';
+import { labStatus, Peers } from '../peers/peers';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, busy: 4, notFound: 5 } as const;
@@ -47,6 +52,69 @@ function open(program: Command, verbose = false, readonly = false): Engine {
   const catalog = new Catalog(config.catalog, { readonly });
   return new Engine(config, catalog, { log: verbose ? createLogger() : silentLogger });
 }
+
+function configOf(program: Command): Config {
+  return loadConfig(program.opts().config ?? defaultConfigPath());
+}
+
+/**
+ * A command on `<instance>/<target>`: a peer's target goes through the peer's API (cli/remote.ts),
+ * audited here too; this instance's own target runs here.
+ */
+async function onTarget(
+  program: Command,
+  arg: string,
+  local: (engine: Engine, target: string) => Promise<void>,
+  remote: (r: RemoteTarget) => Promise<Api.Run | void>,
+  audited?: string,
+  options: { readonly?: boolean } = {}
+): Promise<void> {
+  const config = configOf(program);
+  const where: TargetArg = parseTargetArg(config, arg);
+  if (!where.peer) {
+    return withEngine(program, (engine) => local(engine, where.target), options);
+  }
+  const r = new RemoteTarget(config, where.peer, where.target);
+  const catalog = audited ? new Catalog(config.catalog) : null;
+  const audit = (detail: string, result: 'ok' | 'failed' | 'started') =>
+    catalog?.audit({ actor: r.actor, role: null, action: audited!, target: r.address, detail, result }, new Date());
+  try {
+    const run = await remote(r);
+    if (run) {
+      audit(`forwarded to ${r.peer}: run ${run.id} ${run.status}`, 'ok');
+    }
+  } catch (e) {
+    audit(`forwarded to ${r.peer}: ${e instanceof Error ? e.message : String(e)}`, 'failed');
+    throw e;
+  } finally {
+    r.close();
+    catalog?.close();
+  }
+}
+
+/** A peer's finished run, as the CLI says it; a failed run exits 1 with its error. */
+function remoteOutcome(run: Api.Run): RunOutcome {
+  if (run.status === 'failed') {
+    throw new ExitError(run.error ?? 'failed', EXIT.failed);
+  }
+  return {
+    runId: run.id,
+    status: run.status as RunOutcome['status'],
+    snapshotId: run.snapshotId,
+    error: run.error,
+    detail: {
+      restore: run.restore ?? undefined,
+      location: run.restore?.location,
+      result: run.verification?.detail,
+    },
+  };
+}
+
+const phaseLine = (address: string) => (phase: string) => {
+  if (process.stderr.isTTY) {
+    process.stderr.write(`${address}: ${phase}\n`);
+  }
+};
 
 /**
  * Runs a command over an engine. Commands that change something first close what a dead process
@@ -153,59 +221,91 @@ export function buildProgram(): Command {
 
   program
     .command('backup <target>')
-    .description('back up a target now; prints the new snapshot id')
-    .action((target: string) =>
-      withEngine(program, async (engine) => {
-        const o = ensureOk(await engine.backup(target, actor()));
-        print(
-          o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!
-        );
-        const copyErrors = o.detail.copyErrors;
-        if (copyErrors?.length) {
-          process.stderr.write(`warning: copy failed: ${copyErrors.join('; ')}\n`);
-        }
-      })
+    .description('back up a target now (<instance>/<target>: on that peer); prints the new snapshot id')
+    .action((arg: string) =>
+      onTarget(
+        program,
+        arg,
+        async (engine, target) => {
+          const o = ensureOk(await engine.backup(target, actor()));
+          print(
+            o.status === 'unchanged' ? `unchanged: current version ${String(o.detail.version)} is held` : o.snapshotId!
+          );
+          const copyErrors = o.detail.copyErrors;
+          if (copyErrors?.length) {
+            process.stderr.write(`warning: copy failed: ${copyErrors.join('; ')}\n`);
+          }
+        },
+        async (r) => {
+          const run = await r.backup(phaseLine(r.address));
+          const o = remoteOutcome(run);
+          print(o.status === 'unchanged' ? 'unchanged: the current version is held' : o.snapshotId!);
+          return run;
+        },
+        'backup'
+      )
     );
 
   program
     .command('list <target>')
     .description('list the snapshots held for a target')
     .option('--json', 'machine-readable output')
-    .action((target: string, opts: { json?: boolean }) =>
-      withEngine(
+    .action((arg: string, opts: { json?: boolean }) => {
+      const show = (
+        snaps: Array<Pick<Api.Snapshot, 'id' | 'time' | 'version' | 'verification' | 'safety' | 'heldBy'>>
+      ) => {
+        if (opts.json) {
+          return json(snaps);
+        }
+        if (!snaps.length) {
+          return print(`${arg}: no snapshots`);
+        }
+        for (const s of snaps) {
+          print(
+            `${s.id.slice(0, 8)}  ${s.time}  ${s.version ?? ''}  ${s.verification}${s.safety ? '  (safety)' : ''}  held by ${s.heldBy.join(', ')}`
+          );
+        }
+      };
+      return onTarget(
         program,
-        async (engine) => {
-          const snaps = engine.snapshots(target);
-          if (opts.json) {
-            return json(snaps);
-          }
-          if (!snaps.length) {
-            return print(`${target}: no snapshots`);
-          }
-          for (const s of snaps) {
-            print(
-              `${s.id.slice(0, 8)}  ${s.time}  ${s.version ?? ''}  ${s.verification}${s.safety ? '  (safety)' : ''}  held by ${s.heldBy.join(', ')}`
-            );
-          }
-        },
+        arg,
+        async (engine, target) => show(engine.snapshots(target)),
+        async (r) => show(await r.snapshots()),
+        undefined,
         { readonly: true }
-      )
-    );
+      );
+    });
 
   program
     .command('verify <target> [snapshot]')
     .description('prove a snapshot restorable by a test restore (default: latest)')
     .option('--json', 'machine-readable output')
-    .action((target: string, snapshot: string | undefined, opts: { json?: boolean }) =>
-      withEngine(program, async (engine) => {
-        const o = await engine.verify(target, snapshot ?? 'latest', actor());
-        if (opts.json) {
-          json(o);
-        } else if (o.status !== 'failed') {
-          print(`verified ${o.snapshotId?.slice(0, 8)}: ${String(o.detail.result)}`);
-        }
-        ensureOk(o);
-      })
+    .action((arg: string, snapshot: string | undefined, opts: { json?: boolean }) =>
+      onTarget(
+        program,
+        arg,
+        async (engine, target) => {
+          const o = await engine.verify(target, snapshot ?? 'latest', actor());
+          if (opts.json) {
+            json(o);
+          } else if (o.status !== 'failed') {
+            print(`verified ${o.snapshotId?.slice(0, 8)}: ${String(o.detail.result)}`);
+          }
+          ensureOk(o);
+        },
+        async (r) => {
+          const run = await r.verify(snapshot ?? 'latest', phaseLine(r.address));
+          if (opts.json) {
+            json(run);
+          }
+          const o = remoteOutcome(run);
+          if (!opts.json) {
+            print(`verified ${o.snapshotId?.slice(0, 8)}: ${String(o.detail.result)}`);
+          }
+          return run;
+        },
+        'verify'
+      )
     );
 
   program
@@ -216,25 +316,40 @@ export function buildProgram(): Command {
     .option('--no-safety-backup', 'do not back up the current state first')
     .option('--force', 'with --to: replace what is there (it is moved aside, never deleted)')
     .action(
-      (
-        target: string,
-        snapshot: string,
-        opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean }
-      ) =>
-        withEngine(program, async (engine) => {
-          engine.target(target);
-          if (!opts.yes && !(await confirm(target))) {
-            throw new ExitError(`restore of ${target} not confirmed: re-run with --yes to confirm`, EXIT.usage);
-          }
-          const o = ensureOk(
-            await engine.restore(
-              target,
-              { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force },
-              actor()
-            )
-          );
-          print(restoreReport(o));
-        })
+      (arg: string, snapshot: string, opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean }) =>
+        onTarget(
+          program,
+          arg,
+          async (engine, target) => {
+            engine.target(target);
+            if (!opts.yes && !(await confirm(target))) {
+              throw new ExitError(`restore of ${target} not confirmed: re-run with --yes to confirm`, EXIT.usage);
+            }
+            const o = ensureOk(
+              await engine.restore(
+                target,
+                { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force },
+                actor()
+              )
+            );
+            print(restoreReport(o));
+          },
+          async (r) => {
+            if (opts.force) {
+              throw new ExitError(`--force is for this instance's targets only (not ${r.address})`, EXIT.usage);
+            }
+            if (!opts.yes && !(await confirm(r.address))) {
+              throw new ExitError(`restore of ${r.address} not confirmed: re-run with --yes to confirm`, EXIT.usage);
+            }
+            const run = await r.restore(
+              { snapshot, ...(opts.to !== undefined ? { to: opts.to } : {}), safetyBackup: opts.safetyBackup },
+              phaseLine(r.address)
+            );
+            print(restoreReport(remoteOutcome(run)));
+            return run;
+          },
+          'restore'
+        )
     );
 
   program
@@ -250,12 +365,16 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('the SLA state of every target')
+    .description('the SLA state of every target (with peers: of the whole lab)')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) =>
+    .option('--local', 'this instance only, not its peers')
+    .action((opts: { json?: boolean; local?: boolean }) =>
       withEngine(
         program,
         async (engine) => {
+          if (!opts.local && Object.keys(engine.config.peers).length) {
+            return labStatusCommand(engine, opts.json ?? false);
+          }
           const state = slaState(engine.config, engine.catalog, engine.now());
           if (opts.json) {
             return json({
@@ -327,6 +446,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('prune <repository>')
+    .description('give back the space of forgotten snapshots (a shared repository: on its pruning instance only)')
+    .action((repository: string) =>
+      withEngine(program, async (engine) => {
+        const r = await engine.prune(repository, actor());
+        print(`pruned ${repository} in ${r.seconds.toFixed(1)} s`);
+      })
+    );
+
+  program
     .command('rebuild-catalog')
     .description('recreate the catalog from the repositories (after losing it)')
     .action(() =>
@@ -387,6 +516,48 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/**
+ * `status` with peers: this instance's targets and every peer's (each asked within its timeout; one
+ * that does not answer shows its last known targets as unknown), as `<instance>/<target>`.
+ */
+async function labStatusCommand(engine: Engine, asJson: boolean): Promise<void> {
+  const peers = new Peers(engine.config);
+  let status: Api.StatusResponse;
+  try {
+    const own = toStatus(
+      slaState(engine.config, engine.catalog, engine.now()),
+      (t) => engine.destinations(t.name),
+      engine.config.instance
+    );
+    status = labStatus(own, await peers.statuses());
+  } finally {
+    peers.close();
+  }
+  if (asJson) {
+    return json(status);
+  }
+  for (const i of status.instances.filter((x) => !x.reachable)) {
+    print(`UNKNOWN  ${i.name.padEnd(12)} ${i.error ?? 'not answering'}`);
+  }
+  for (const t of status.targets) {
+    const causes = Object.values(t.checks)
+      .filter((c) => c.level !== 'ok' && c.cause)
+      .map((c) => `  cause: ${redact(c.cause!)}`);
+    print(
+      [
+        `${t.level.toUpperCase().padEnd(8)} ${`${t.instance}/${t.name}`.padEnd(20)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
+        ...causes,
+      ].join('\n')
+    );
+  }
+  for (const c of status.covered) {
+    print(`${c.level.toUpperCase().padEnd(8)} ${c.name.padEnd(20)} covered by ${c.instance}/${c.coveredBy}`);
+  }
+  if (status.level === 'critical') {
+    process.exitCode = EXIT.failed;
+  }
 }
 
 function exitCodeOf(e: unknown): number {

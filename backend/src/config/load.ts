@@ -11,6 +11,7 @@ import { apiSchema, helpers, parseListen, repositorySchema, targetSchema, topSch
 import { configFileProblem, readSecret, tokenProblem } from './secret';
 import { ApiConfig, Config, CoveredService, RepositoryConfig, Role, SecretRef, TargetConfig } from './types';
 import { drivers } from '../targets/registry';
+import { checkNames, defaultInstance, instanceField, parsePeers, sharedRepository, sharedRepositoryShape } from './lab';
 
 export class ConfigError extends Error {
   constructor(
@@ -99,13 +100,27 @@ export function parseConfig(raw: unknown, file: string): Config {
   // Targets may name the restore area below the work dir (directory kinds' restoreRoots).
   h = helpers(baseDir, workDir);
 
+  const instance =
+    top.instance === undefined
+      ? defaultInstance()
+      : (validate(instanceField(), top.instance, 'instance', problems) ?? '');
+  const peers = parsePeers(top.peers, instance, h, (s, v, p) => validate(s, v, p, problems), problems);
+  const peerNames = Object.keys(top.peers ?? {});
+  checkNames(Object.keys(top.targets), instance, peerNames, problems);
+
   const repositories: Record<string, RepositoryConfig> = {};
   for (const [name, value] of Object.entries(top.repositories)) {
-    const r = validate(repositorySchema(h), value, `repositories.${name}`, problems);
+    const r = validate(repositorySchema(h, sharedRepositoryShape(h)), value, `repositories.${name}`, problems);
     if (r) {
       // A local repository path is relative to the config file; backend URLs are taken as they are.
       const url = /^[a-z0-9]+:/.test(r.url) && !/^[A-Za-z]:\\/.test(r.url) ? r.url : path.resolve(baseDir, r.url);
-      repositories[name] = { name, url, password: secretRef(r), options: r.options ?? {} };
+      repositories[name] = {
+        name,
+        url,
+        password: secretRef(r),
+        options: r.options ?? {},
+        ...sharedRepository(name, r as typeof r & { url: string }, instance, peerNames, problems),
+      };
     }
   }
   if (Object.keys(top.repositories).length === 0) {
@@ -227,6 +242,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   const catalog = top.catalog ?? path.join(dataDir, 'catalog.db');
   return {
     file,
+    instance,
+    peers,
     catalog,
     workDir,
     // restic's cache beside the service's state: the running user's home may be hidden (ProtectHome).

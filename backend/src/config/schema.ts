@@ -112,12 +112,14 @@ export function targetSchema(driver: TargetDriver, h: SchemaHelpers) {
   });
 }
 
-export function repositorySchema(h: SchemaHelpers) {
+/** `extra`: the fields of a repository shared by a lab (config/lab.ts: s3, caFile, pruneBy…). */
+export function repositorySchema(h: SchemaHelpers, extra: z.ZodRawShape = {}) {
   return z
     .strictObject({
       url: z.string().min(1, 'must not be empty'),
       ...h.passwordFields(),
       options: z.record(z.string(), z.string()).optional(),
+      ...extra,
     })
     .refine((r) => r.passwordFile || r.passwordEnv, {
       message: 'needs passwordFile or passwordEnv (restic repositories are encrypted)',
@@ -192,5 +194,7 @@ export function topSchema(h: SchemaHelpers) {
       .array(z.strictObject({ name: z.string().min(1), coveredBy: z.string().min(1), note: z.string().optional() }))
       .optional(),
     api: z.unknown().optional(),
+    instance: z.unknown().optional(),
+    peers: z.record(z.string(), z.unknown()).optional(),
   });
 }

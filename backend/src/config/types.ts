@@ -22,6 +22,29 @@ export interface RepositoryConfig {
   password: SecretRef;
   /** extra restic `-o key=value` options, e.g. sftp.command */
   options: Record<string, string>;
+  /** s3: repositories: the key pair, given to restic as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  s3: { accessKey: SecretRef; secretKey: SecretRef } | null;
+  /** A CA certificate file for a private certificate (restic --cacert). */
+  caFile: string | null;
+  /** Whether this instance prunes the repository (a shared one is pruned by `pruneBy` only). */
+  prune: boolean;
+  /** The instance that prunes a shared repository; null: not shared, this instance prunes. */
+  pruneBy: string | null;
+  /** When this instance prunes the repository besides after its own forgets; null: never on a schedule. */
+  pruneSchedule: string | null;
+}
+
+/** Another machine's service (a peer): asked for its targets, sent the operations on them. */
+export interface PeerConfig {
+  name: string;
+  /** Base URL, without a trailing slash. */
+  url: string;
+  /** The peer's own role tokens: a caller's request goes on with the token of the caller's role. */
+  tokens: Record<Role, SecretRef>;
+  /** CA certificate for an https peer with a private certificate. */
+  caFile: string | null;
+  /** How long a peer may take to answer before it counts as unreachable. */
+  timeoutMs: number;
 }
 
 export interface TargetConfig<S = Record<string, unknown>> {
@@ -81,6 +104,10 @@ export interface ApiConfig {
 export interface Config {
   /** The file it was read from (for messages). */
   file: string;
+  /** This machine's service in the lab (default: the host name): tags its snapshots, names it to peers. */
+  instance: string;
+  /** The services on the other machines. */
+  peers: Record<string, PeerConfig>;
   catalog: string;
   /** Private working space for dumps that must pass through disk (influx, prometheus, grafana). */
   workDir: string;

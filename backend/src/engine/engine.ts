@@ -34,6 +34,7 @@ import { asActor, Core, oneLine, RunOutcome, RunRef, tmpPrefix, WorkResult } fro
 import type { RunDetail } from '../catalog/run-detail';
 import { backup } from './ops/backup';
 import { forget } from './ops/forget';
+import { prune } from './ops/prune';
 import { verify } from './ops/verify';
 import { restore, RestoreRequest } from './ops/restore';
 import { recoverInterrupted } from './recovery';
@@ -199,6 +200,11 @@ export class Engine extends EventEmitter implements Core {
     return forget(this, target, asActor(actor));
   }
 
+  /** Prunes a repository this instance prunes (`pruneBy`): gives back forgotten snapshots' space. */
+  prune(repository: string, actor: string | Actor): Promise<{ seconds: number }> {
+    return prune(this, repository, asActor(actor));
+  }
+
   /** Proves a snapshot restorable by the driver's test restore; records result and duration. */
   verify(
     target: string,
@@ -340,7 +346,7 @@ export class Engine extends EventEmitter implements Core {
     const repo = this.repository(t.repository);
     const timeoutMs = t.timeoutSeconds * 1000;
     const opts = (version?: string) => ({
-      tags: tags.forSnapshot({ target: t.name, run: run.uid, version, safety }),
+      tags: tags.forSnapshot({ instance: this.config.instance, target: t.name, run: run.uid, version, safety }),
       time: this.now(),
       signal: ctx.signal,
       onProgress: (p: { phase: string; bytesDone: number }) => ctx.progress(p.phase, p.bytesDone),

@@ -18,7 +18,10 @@ export async function copyToCopies(engine: Core, t: TargetConfig, ctx: DriverCon
   for (const name of t.copies) {
     ctx.progress(`copying to ${name}`);
     try {
-      await engine.repository(name).copyFrom(primary, [tags.target(t.name)], ctx.signal);
+      // The catalog's own snapshots of the target, by id: another instance's snapshots of a
+      // target of the same name in a shared repository are not this instance's to copy.
+      const ids = engine.catalog.snapshots(t.name, t.repository).map((s) => s.id);
+      await engine.repository(name).copyFrom(primary, ids, ctx.signal);
       await refreshCopies(engine, t, name);
     } catch (e) {
       errors.push(`${name}: ${oneLine(e)}`);

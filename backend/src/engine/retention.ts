@@ -48,9 +48,15 @@ export function isoWeek(d: Date): number {
 /**
  * restic's policy over versions given newest first: a version is kept if it is among the last
  * keepLast, or is the newest of a day/week/month while that rule still has room, or lies within
- * keepWithin of the newest version's time.
+ * keepWithin of the newest version's time. `limit`: stop once that many are kept (the SLA state
+ * only asks whether the retention can have kept what it requires: a catalog of years need not be
+ * read to the end for it).
  */
-export function applyPolicy(versions: Array<{ id: string; time: string }>, policy: Retention): Set<string> {
+export function applyPolicy(
+  versions: Iterable<{ id: string; time: string }>,
+  policy: Retention,
+  limit = Infinity
+): Set<string> {
   const keep = new Set<string>();
   const counters = new Map<keyof Retention, number>();
   const last = new Map<keyof Retention, number>();
@@ -58,9 +64,14 @@ export function applyPolicy(versions: Array<{ id: string; time: string }>, polic
     counters.set(b.rule, (policy[b.rule] as number | undefined) ?? 0);
   }
   const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
-  const newest = versions.length ? Date.parse(versions[0].time) : 0;
-  versions.forEach((v, i) => {
+  let newest: number | null = null;
+  let i = 0;
+  for (const v of versions) {
+    if (keep.size >= limit) {
+      break;
+    }
     const t = new Date(v.time);
+    newest ??= t.getTime();
     if (policy.keepLast && i < policy.keepLast) {
       keep.add(v.id);
     }
@@ -76,7 +87,8 @@ export function applyPolicy(versions: Array<{ id: string; time: string }>, polic
     if (within !== null && newest - t.getTime() <= within * 1000) {
       keep.add(v.id);
     }
-  });
+    i++;
+  }
   return keep;
 }
 

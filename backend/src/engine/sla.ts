@@ -324,8 +324,23 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
   const recoverySeconds = useRestore ? restoreSeconds : verifySeconds;
 
   const required = versionsRequired(t.retention);
-  const ever = catalog.versionHistory(t.name);
-  const expected = Math.min(required, applyPolicy(ever, t.retention).size);
+  // Read newest first only as far as needed: once the policy keeps `required`, the rest of a long
+  // history changes nothing (`ever` is then partial, and completeAt has nothing to estimate).
+  const ever: VersionRow[] = [];
+  const history = catalog.versionHistory(t.name);
+  const expected = Math.min(
+    required,
+    applyPolicy(
+      (function* () {
+        for (const v of history) {
+          ever.push(v);
+          yield v;
+        }
+      })(),
+      t.retention,
+      required
+    ).size
+  );
   const complete = completeAt(t, ever, expected, required, now);
   const copy = copies(
     t,

@@ -73,6 +73,8 @@ describe('/metrics', () => {
         'last_backup_duration_seconds',
       ].sort()
     );
+    // The service's own name in the lab, to tell two machines' targets of the same name apart.
+    expect(text).toContain(`${PREFIX}info{instance_name="${s.lab.engine.config.instance}"} 1\n`);
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
   });

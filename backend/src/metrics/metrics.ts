@@ -142,6 +142,19 @@ export function createMetrics(engine: Engine): Metrics {
     },
   });
 
+  // Which instance of the lab this is: Prometheus labels each scraped service by its address
+  // (`instance`) unless the scrape job names it; this says the service's own name to join on.
+  new Gauge({
+    name: `${PREFIX}info`,
+    help: 'This service: its instance name in the lab (1 always)',
+    labelNames: ['instance_name'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ instance_name: engine.config.instance }, 1);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,

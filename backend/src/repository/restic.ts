@@ -88,6 +88,19 @@ const NOT_A_REPO = /Is there a repository at the following location|does not exi
 const NO_SPACE = /no space left on device/i;
 const READ_ONLY = /read-only file system/i;
 const WRONG_PASSWORD = /wrong password or no key found/i;
+/**
+ * The storage refused the credentials or its certificate is not trusted: checked before
+ * NOT_A_REPO, since restic then also asks "Is there a repository at the following location?".
+ */
+const BACKEND_REFUSED =
+  /x509:|certificate signed by unknown authority|tls: |Access Key Id you provided does not exist|SignatureDoesNotMatch|signature we calculated does not match|InvalidAccessKeyId|Access Denied|AccessDenied/i;
+/** Inherited by restic only when configured (repositories.<name>.s3). */
+const AWS_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+
+/** An environment without the variables set to undefined (dropped on purpose). */
+function withoutUnset(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+}
 const UNREACHABLE =
   /connection refused|no such host|network is unreachable|i\/o timeout|connection reset|ssh command exited|unable to start the sftp session|connection lost|server misbehaving|permission denied/i;
 /** Waits between attempts when the repository is locked by a live process (≈ 15 s in all). */
@@ -142,16 +155,38 @@ export class ResticRepository {
     } else {
       env.RESTIC_PASSWORD = readSecret(this.config.password, `repository ${this.name}`);
     }
+    return { ...env, ...this.backendEnv() };
+  }
+
+  /**
+   * The storage backend's credentials, by environment only (never argv, never the URL): an s3:
+   * repository's key pair as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Inherited AWS_* values are
+   * dropped, so that restic uses exactly the credentials the configuration names.
+   */
+  backendEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const name of AWS_VARIABLES) {
+      env[name] = undefined;
+    }
+    if (this.config.s3) {
+      env.AWS_ACCESS_KEY_ID = readSecret(this.config.s3.accessKey, `repository ${this.name}: s3 access key`);
+      env.AWS_SECRET_ACCESS_KEY = readSecret(this.config.s3.secretKey, `repository ${this.name}: s3 secret key`);
+    }
     return env;
   }
 
-  private spec(args: string[], timeoutMs = DEFAULT_TIMEOUT_MS, extraEnv: NodeJS.ProcessEnv = {}): CommandSpec {
+  /** restic's global options for this repository: `-o` options and a private CA (--cacert). */
+  globalArgs(): string[] {
     const opts = Object.entries(this.config.options).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+    return [...opts, ...(this.config.caFile ? ['--cacert', this.config.caFile] : [])];
+  }
+
+  private spec(args: string[], timeoutMs = DEFAULT_TIMEOUT_MS, extraEnv: NodeJS.ProcessEnv = {}): CommandSpec {
     const cache = this.options.cacheDir ? ['--cache-dir', this.options.cacheDir] : [];
     return {
       command: 'restic',
-      args: [...cache, ...opts, ...args],
-      env: { ...this.env(), ...extraEnv },
+      args: [...cache, ...this.globalArgs(), ...args],
+      env: withoutUnset({ ...this.env(), ...extraEnv }),
       timeoutMs,
     };
   }
@@ -185,6 +220,11 @@ export class ResticRepository {
       if (READ_ONLY.test(e.stderr)) {
         return new RepositoryError(
           `repository ${this.name}: its file system is read-only: remount it read-write (or fix the mount) and run again; the snapshots it holds are untouched`
+        );
+      }
+      if (BACKEND_REFUSED.test(e.stderr)) {
+        return new RepositoryUnavailableError(
+          `repository ${this.name}: the storage refused the connection (credentials or certificate: check s3 and caFile): ${said}`
         );
       }
       if (NOT_A_REPO.test(e.stderr) && !/\bpack\b|\bblob\b/i.test(line)) {
@@ -295,7 +335,7 @@ export class ResticRepository {
       await run(this.spec(['cat', 'config'], 120_000));
       return true;
     } catch (e) {
-      if (e instanceof CommandError && NOT_A_REPO.test(e.stderr)) {
+      if (e instanceof CommandError && NOT_A_REPO.test(e.stderr) && !BACKEND_REFUSED.test(e.stderr)) {
         return false;
       }
       throw this.describe(e);
@@ -319,11 +359,20 @@ export class ResticRepository {
 
   private async initialize(copyChunkerFrom?: ResticRepository): Promise<void> {
     if (!(await this.exists())) {
+      if (!this.config.prune) {
+        // Two instances creating one repository at once leave it with a config that matches
+        // neither key: a shared repository is created by its pruning instance only.
+        throw new NoRepositoryError(
+          `repository ${this.name}: no repository at ${redact(this.config.url)} yet: it is shared, and instance ${this.config.pruneBy} (its pruning instance) creates it with its first backup`
+        );
+      }
       const args = ['init', '--repository-version', '2'];
       let extraEnv: NodeJS.ProcessEnv = {};
       if (copyChunkerFrom) {
         // Same chunker parameters as the source, so that copies deduplicate as well as the original.
-        args.push('--copy-chunker-params');
+        this.sameBackendCredentials(copyChunkerFrom);
+        // The source is named by environment (fromEnv); its global options serve it too.
+        args.push('--copy-chunker-params', ...copyChunkerFrom.globalArgs());
         extraEnv = copyChunkerFrom.fromEnv();
       }
       try {
@@ -337,13 +386,39 @@ export class ResticRepository {
 
   /** Environment naming this repository as the source of `copy` / `init --copy-chunker-params`. */
   private fromEnv(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { RESTIC_FROM_REPOSITORY: this.config.url };
+    const env: NodeJS.ProcessEnv = { RESTIC_FROM_REPOSITORY: this.config.url, ...this.sourceBackendEnv() };
     if (this.config.password.file) {
       env.RESTIC_FROM_PASSWORD_FILE = this.config.password.file;
     } else {
       env.RESTIC_FROM_PASSWORD = readSecret(this.config.password, `repository ${this.name}`);
     }
     return env;
+  }
+
+  /**
+   * This repository's S3 credentials when it is the source of `copy` or `init
+   * --copy-chunker-params`. restic 0.14 reads one set of AWS_* variables for both repositories,
+   * so a source's key pair serves for both (see sameBackendCredentials).
+   */
+  private sourceBackendEnv(): NodeJS.ProcessEnv {
+    return this.config.s3 ? withoutUnset(this.backendEnv()) : {};
+  }
+
+  /** Refuses a copy between two s3: repositories with different key pairs (restic 0.14 has one set). */
+  private sameBackendCredentials(source: ResticRepository): void {
+    if (!this.config.s3 || !source.config.s3) {
+      return;
+    }
+    const mine = this.backendEnv();
+    const theirs = source.backendEnv();
+    if (
+      mine.AWS_ACCESS_KEY_ID !== theirs.AWS_ACCESS_KEY_ID ||
+      mine.AWS_SECRET_ACCESS_KEY !== theirs.AWS_SECRET_ACCESS_KEY
+    ) {
+      throw new RepositoryError(
+        `repository ${this.name}: cannot copy from ${source.name}: both are s3: repositories with different key pairs, and restic 0.14 uses one key pair for both`
+      );
+    }
   }
 
   private backupArgs(opts: BackupOptions): string[] {
@@ -520,16 +595,30 @@ export class ResticRepository {
     return (JSON.parse(out || '[]') as ResticSnapshot[] | null) ?? [];
   }
 
-  /** Forgets these snapshots and prunes the data only they referenced. */
-  forget(ids: string[], prune = true): Promise<void> {
+  /**
+   * Forgets these snapshots and, where this instance prunes the repository, prunes the data only
+   * they referenced. A shared repository is pruned by one instance only (`pruneBy`): the others
+   * forget without --prune, and the pruning instance's prune gives the space back.
+   */
+  forget(ids: string[], prune = this.config.prune): Promise<void> {
     return this.lock.exclusive(() => this.forgetNow(ids, prune));
   }
 
-  private async forgetNow(ids: string[], prune = true): Promise<void> {
+  private async forgetNow(ids: string[], prune: boolean): Promise<void> {
     if (!ids.length) {
       return;
     }
     await this.exec(['forget', ...(prune ? ['--prune'] : []), ...ids], DEFAULT_TIMEOUT_MS);
+  }
+
+  /** `restic prune`: gives back the space of every snapshot forgotten (by any instance) since the last. */
+  prune(): Promise<void> {
+    if (!this.config.prune) {
+      return Promise.reject(
+        new RepositoryError(`repository ${this.name} is pruned by instance ${this.config.pruneBy}, not by this one`)
+      );
+    }
+    return this.lock.exclusive(() => this.exec(['prune'], DEFAULT_TIMEOUT_MS).then(() => undefined));
   }
 
   /**
@@ -577,14 +666,23 @@ export class ResticRepository {
     await this.exec(['check', ...(readData ? ['--read-data'] : [])], DEFAULT_TIMEOUT_MS);
   }
 
-  /** Copies the snapshots with `tags` from `source` that this repository does not hold yet. */
-  copyFrom(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
-    return this.lock.shared(() => this.copyFromNow(source, tags, signal));
+  /**
+   * Copies these snapshots of `source` that this repository does not hold yet (restic skips the
+   * ones it holds). By id, not by tag: in a repository shared by several instances a tag such as
+   * `target=files` may name another instance's snapshots too.
+   */
+  copyFrom(source: ResticRepository, ids: string[], signal?: AbortSignal): Promise<void> {
+    if (!ids.length) {
+      return Promise.resolve();
+    }
+    return this.lock.shared(() => this.copyFromNow(source, ids, signal));
   }
 
-  private async copyFromNow(source: ResticRepository, tags: string[], signal?: AbortSignal): Promise<void> {
+  private async copyFromNow(source: ResticRepository, ids: string[], signal?: AbortSignal): Promise<void> {
+    this.sameBackendCredentials(source);
     await this.ensureInitialized(source);
-    const args = ['copy', '--tag', tags.join(',')];
+    // restic's global options (-o, --cacert) serve both repositories of a copy: the source's too.
+    const args = ['copy', ...source.globalArgs(), ...ids];
     try {
       await run(this.spec(args, DEFAULT_TIMEOUT_MS, source.fromEnv()), { signal });
     } catch (e) {

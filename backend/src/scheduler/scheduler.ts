@@ -116,6 +116,19 @@ export class Scheduler {
         );
       }
     }
+    // A shared repository's pruning instance prunes it on its schedule (the others only forget).
+    for (const r of Object.values(this.engine.config.repositories)) {
+      if (r.prune && r.pruneSchedule) {
+        this.tasks.push(
+          cron.schedule(r.pruneSchedule, () => this.track(this.runPrune(r.name)), {
+            name: `${r.name}-prune`,
+            noOverlap: true,
+            logger: cronLog,
+            suppressMissedWarning: true,
+          })
+        );
+      }
+    }
   }
 
   /**
@@ -242,6 +255,15 @@ export class Scheduler {
       this.skipped(t, 'verify', e);
       return null;
     }
+  }
+
+  /** A scheduled prune of a repository this instance prunes. Never throws (the engine logs and audits). */
+  private async runPrune(repository: string): Promise<void> {
+    if (this.stopped) {
+      return;
+    }
+    this.log.info({ repository }, 'prune due');
+    await this.engine.prune(repository, ACTOR).catch(() => undefined);
   }
 
   private skipped(t: TargetConfig, what: string, e: unknown): void {

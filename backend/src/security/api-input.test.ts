@@ -102,7 +102,8 @@ describe('API: bad input', () => {
       [{ ...valid, __proto__: { polluted: true }, extra: 1 }, /^body\/extra is not a known field$/],
       [{ ...valid, target: 5 }, /^body\/target must be string$/],
       [{ ...valid, target: '' }, /^body\/target must NOT have fewer than 1 characters$/],
-      [{ ...valid, target: 'x'.repeat(65) }, /^body\/target must NOT have more than 64 characters$/],
+      // <instance>/<target>: 64 characters of each and the slash.
+      [{ ...valid, target: 'x'.repeat(130) }, /^body\/target must NOT have more than 129 characters$/],
       [{ ...valid, snapshot: 12345678 }, /^body\/snapshot must be string$/],
       [{ ...valid, snapshot: 'LATEST' }, /^body\/snapshot must be a snapshot id/],
       [{ ...valid, snapshot: 'abc' }, /^body\/snapshot must be a snapshot id/],

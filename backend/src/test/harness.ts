@@ -5,12 +5,12 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { Logger } from 'pino';
+import YAML from 'yaml';
 import { loadConfig } from '../config/load';
 import { Catalog } from '../catalog/catalog';
 import { Engine } from '../engine/engine';
-import { run } from '../util/subprocess';
+import { NoRepositoryError, ResticRepository, ResticSnapshot } from '../repository/restic';
 
 export interface Lab {
   dir: string;
@@ -98,16 +98,11 @@ export function runTag(lab: Lab, runId: number): string {
 }
 
 /** What restic itself holds in one of the lab's repositories (to compare with the catalog). */
-export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<{ id: string; tags: string[] }>> {
-  const r = lab.engine.config.repositories[repo];
-  // Only a backup creates a repository: a lab whose backups all failed has none, so holds nothing.
-  if (path.isAbsolute(r.url) && !existsSync(path.join(r.url, 'config'))) {
-    return [];
-  }
-  const out = await run({
-    command: 'restic',
-    args: ['-r', r.url, 'snapshots', '--json', '--no-lock'],
-    env: { ...process.env, RESTIC_PASSWORD_FILE: r.password.file },
-  });
-  return JSON.parse(out) ?? [];
+export async function resticSnapshots(lab: Lab, repo = 'main'): Promise<Array<ResticSnapshot & { tags: string[] }>> {
+  // A repository object of its own (not the engine's): its own restic call, any backend. Only a
+  // backup creates a repository: a lab whose backups all failed has none, so holds nothing.
+  const held = await new ResticRepository(lab.engine.config.repositories[repo])
+    .snapshots()
+    .catch((e) => (e instanceof NoRepositoryError ? [] : Promise.reject(e)));
+  return held.map((s) => ({ ...s, tags: s.tags ?? [] }));
 }

@@ -53,6 +53,16 @@ export interface Services {
     /** The server-side directory holding the rest repositories. */
     dir: string;
   };
+  s3: {
+    /** `s3:https://127.0.0.1:19570/backup-sla` (the bucket); append `/NAME` for a repository. */
+    url: string;
+    /** The self-signed certificate of the server: the CA restic needs (--cacert). */
+    ca: string;
+    accessKeyFile: string;
+    secretKeyFile: string;
+    /** Where the server keeps the bucket's objects (one file per object). */
+    dir: string;
+  };
 }
 
 /** A restic repository location plus the global options restic needs for it. */
@@ -108,6 +118,13 @@ export function services(): Services {
     },
     sftp: { repoBase: need('BSLA_SFTP_REPO_BASE'), command: need('BSLA_SFTP_COMMAND') },
     rest: { url: need('BSLA_REST_URL'), dir: need('BSLA_REST_DIR') },
+    s3: {
+      url: need('BSLA_S3_URL'),
+      ca: need('BSLA_S3_CA'),
+      accessKeyFile: need('BSLA_S3_ACCESS_KEY_FILE'),
+      secretKeyFile: need('BSLA_S3_SECRET_KEY_FILE'),
+      dir: need('BSLA_S3_DIR'),
+    },
   };
 }
 
@@ -131,4 +148,17 @@ export function restRepository(name: string): RemoteRepository {
   const s = services();
   const base = s.rest.url.endsWith('/') ? s.rest.url : `${s.rest.url}/`;
   return withArgs(`${base}${name}/`, {});
+}
+
+/**
+ * An s3: repository `name` on the test s3rver, as a `repositories:` entry (without its password):
+ * the key pair from files, the server's certificate as the CA.
+ */
+export function s3RepositoryConfig(name: string): Record<string, unknown> {
+  const s = services().s3;
+  return {
+    url: `${s.url}/${name}`,
+    s3: { accessKeyFile: s.accessKeyFile, secretKeyFile: s.secretKeyFile },
+    caFile: s.ca,
+  };
 }

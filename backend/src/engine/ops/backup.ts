@@ -38,6 +38,9 @@ export async function backup(
       const retention = await applyRetention(engine, t, ctx, result.snapshot.id);
       detail.forgotten = retention.forgotten;
       detail.retentionHeld = retention.held;
+      if (retention.deferred) {
+        detail.retentionDeferred = retention.deferred;
+      }
       engine.catalog.audit(
         {
           actor: who.name,

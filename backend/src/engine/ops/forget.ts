@@ -9,6 +9,7 @@ import type { Core, RunOutcome } from '../core';
 import { oneLine } from '../core';
 import { planRetention } from '../retention';
 import { forgetOnCopies } from '../replication';
+import { RepositoryLockedError } from '../../repository/restic';
 
 /**
  * Forgets what failed runs had to leave in the repository because it could not be reached then
@@ -31,7 +32,7 @@ export async function applyRetention(
   t: TargetConfig,
   ctx: DriverContext<any>,
   justTaken: string | null = null
-): Promise<{ forgotten: string[]; held: string | null }> {
+): Promise<{ forgotten: string[]; held: string | null; deferred?: string }> {
   ctx.progress('applying retention');
   await cleanupPending(engine, t, ctx.log);
   const held = engine.catalog.snapshots(t.name, t.repository);
@@ -47,7 +48,18 @@ export async function applyRetention(
   if (!plan.remove.length) {
     return { forgotten: [], held: plan.held };
   }
-  await engine.repository(t.repository).forget(plan.remove);
+  try {
+    await engine.repository(t.repository).forget(plan.remove);
+  } catch (e) {
+    if (!(e instanceof RepositoryLockedError)) {
+      throw e;
+    }
+    // A repository shared with other instances is locked while one of them prunes or checks (or
+    // its backup outlasts the wait): the versions stay one backup longer, nothing is lost.
+    const deferred = `retention deferred to the next backup: ${oneLine(e)}`;
+    ctx.log.warn({ reason: deferred }, 'retention deferred');
+    return { forgotten: [], held: null, deferred };
+  }
   await forgetOnCopies(
     engine,
     t,
@@ -65,6 +77,9 @@ export async function forget(engine: Core, target: string, who: Actor): Promise<
     const r = await applyRetention(engine, t, ctx).catch((e) => {
       throw new Error(`retention failed: ${oneLine(e)}`);
     });
+    if (r.deferred) {
+      throw new Error(r.deferred);
+    }
     return { status: 'success', snapshotId: null, detail: { forgotten: r.forgotten, retentionHeld: r.held } };
   });
 }
