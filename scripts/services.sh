@@ -185,8 +185,17 @@ launch() {
   printf '=== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >"$logfile"
   # 9>&-: the daemon must not inherit the lock on $SERVICES_DIR/.lock.
   setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  echo $! >"$pidfile"
+  local pid=$!
+  echo "$pid" >"$pidfile"
   svc_record_ports "$name"
+  # Until the child has exec'd the daemon it is still `setsid` (or bash): wait_ready would take
+  # that for "the process exited" on a loaded machine. Give the exec up to 5 s.
+  local i comm
+  for ((i = 0; i < 50; i++)); do
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null) || break
+    [[ "$comm" == "$(svc_comm "$name")" ]] && break
+    sleep 0.1
+  done
 }
 
 fail_start() {

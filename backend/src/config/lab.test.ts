@@ -11,7 +11,8 @@ import { DEFAULT_PEER_TIMEOUT_MS, DEFAULT_PRUNE_SCHEDULE } from './lab';
 function lab(yaml: string): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-lab-'));
   for (const f of ['repo.pass', 's3.key', 's3.secret', 'ca.pem', 'v.token', 'o.token', 'a.token']) {
-    writeFileSync(path.join(dir, f), `${f}-content\n`);
+    // Secrets are private files; tokens have 32 characters or more.
+    writeFileSync(path.join(dir, f), `${f}-content-of-at-least-thirty-two-characters\n`, { mode: 0o600 });
   }
   const file = path.join(dir, 'backup-sla.yaml');
   writeFileSync(file, yaml);

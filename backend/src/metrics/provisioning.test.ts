@@ -52,7 +52,7 @@ describe('provisioning for a lab of several instances', () => {
   });
 
   it('the dashboard selects and names series by instance and target', () => {
-    const dashboard = JSON.parse(read('provisioning/dashboards/backup-sla.json'));
+    const dashboard = JSON.parse(read('src/dashboards/backup-sla.json'));
     expect(dashboard.templating.list.map((v: { name: string }) => v.name)).toEqual(['instance', 'target']);
     const queries = dashboard.panels.flatMap(
       (p: { targets?: Array<{ expr: string; legendFormat: string }> }) => p.targets ?? []

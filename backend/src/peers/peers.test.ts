@@ -39,14 +39,14 @@ const copy = sftpRepository(`peers-offsite-${unique}`);
 /** Each instance has its own tokens: app1 holds mon1's (as a peer must), never the other way round by accident. */
 const TOKENS: Record<'app1' | 'mon1', Record<Role, string>> = {
   app1: {
-    viewer: 'app1-viewer-3c8e1f0a9b27',
-    operator: 'app1-operator-7d2a5c9e0f41',
-    admin: 'app1-admin-1b6f3e8d2a95',
+    viewer: 'app1-viewer-3c8e1f0a9b27-xxxxxxxxx',
+    operator: 'app1-operator-7d2a5c9e0f41-xxxxxxx',
+    admin: 'app1-admin-1b6f3e8d2a95-xxxxxxxxxx',
   },
   mon1: {
-    viewer: 'mon1-viewer-9a4c7e2b5d10',
-    operator: 'mon1-operator-2e9b4f7c1a63',
-    admin: 'mon1-admin-6d1a8c3f9e52',
+    viewer: 'mon1-viewer-9a4c7e2b5d10-xxxxxxxxx',
+    operator: 'mon1-operator-2e9b4f7c1a63-xxxxxxx',
+    admin: 'mon1-admin-6d1a8c3f9e52-xxxxxxxxxx',
   },
 };
 
@@ -473,9 +473,9 @@ describe('a peer that accepts connections but never answers', () => {
         'viewer.token': TOKENS.app1.viewer,
         'operator.token': TOKENS.app1.operator,
         'admin.token': TOKENS.app1.admin,
-        'ghost-viewer.token': 'ghost-v-token',
-        'ghost-operator.token': 'ghost-o-token',
-        'ghost-admin.token': 'ghost-a-token',
+        'ghost-viewer.token': 'ghost-v-token-xxxxxxxxxxxxxxxxxxxx',
+        'ghost-operator.token': 'ghost-o-token-xxxxxxxxxxxxxxxxxxxx',
+        'ghost-admin.token': 'ghost-a-token-xxxxxxxxxxxxxxxxxxxx',
       },
     });
     svc = await start(lab);

@@ -32,6 +32,8 @@ interface Mark {
   pid: number;
   at: number;
   before: string[];
+  /** The snapshot's name once Prometheus answered (from then on it is also the run's leftover). */
+  name?: string;
 }
 
 function markPrefix(dataDir: string): string {
@@ -114,13 +116,15 @@ export function sweepInterrupted(dataDir: string, log: Logger, now = Date.now())
     if (active.has(file) || (mark.pid !== process.pid && alive(mark.pid))) {
       continue; // a request still under way (here for another target, or in the CLI beside the service)
     }
-    const found = matching(dataDir, mark);
+    // Answered: the snapshot is known by name; once it is gone (recovery removed the run's
+    // leftover), the mark has done its work.
+    const found = mark.name ? listSnapshots(dataDir).filter((n) => n === mark.name) : matching(dataDir, mark);
     try {
       for (const name of found) {
         rmSync(path.join(snapshotsDir(dataDir), name), { recursive: true, force: true });
         removed.push(path.join(snapshotsDir(dataDir), name));
       }
-      if (found.length || now - mark.at > KEEP_UNMATCHED_MS) {
+      if (found.length || mark.name || now - mark.at > KEEP_UNMATCHED_MS) {
         rmSync(file, { force: true });
       }
     } catch (e) {
@@ -164,6 +168,9 @@ export async function withSnapshot<T>(
     answered = true;
     dir = path.join(snapshotsDir(dataDir), name);
     ctx.created({ kind: 'directory', name: dir });
+    if (marked) {
+      writeFileSync(mark, JSON.stringify({ ...content, name }), { mode: 0o600 });
+    }
     try {
       statSync(dir);
     } catch {
