@@ -36,23 +36,9 @@ import {
 } from './mapping';
 import * as S from './schemas';
 import type * as Api from './contract';
+import type { Caller, RouteContext } from './caller';
 
-export interface RouteContext {
-  engine: Engine;
-  /** The other machines' services (none: this instance answers for itself only). */
-  peers: Peers;
-}
-
-/** What the auth hook found out about the caller. */
-export interface Caller {
-  role: Role;
-  /** The client's name (api.clients), else the Grafana user if forwarded, else the role. */
-  actor: string;
-  /** The Grafana user Grafana's proxy forwarded (X-Grafana-User), or null. */
-  user: string | null;
-  /** The client (api.clients) whose token was used; null for Grafana's tokens. */
-  client: string | null;
-}
+export type { Caller, RouteContext } from './caller';
 
 /** The caller as the engine records it: the name for the run and the audit log, and the token's role. */
 function who(caller: Caller | null) {
