@@ -2,7 +2,7 @@
  * Test harness: a throw-away lab directory with a config file, password files, a catalog and an
  * engine over real restic repositories. Tests describe targets in the config's own YAML shape.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
