@@ -462,7 +462,9 @@ describe('the built app in Chromium, against the real service', () => {
     await dialog.getByText('Restore mysql').first().waitFor();
     // The facts: what it holds, verified or not, what is replaced and where the current data goes, time vs RTO.
     await expect(dialog.getByLabel('The snapshot', { exact: true }).textContent()).resolves.toMatch(
-      new RegExp(`Snapshot ${short} of .*Holds: database ${lab.database}: 1 table, 500 rows`)
+      new RegExp(
+        `Snapshot ${short} of .*Holds: database ${lab.database} \\([a-z0-9]+, [a-z0-9_]+\\): 1 table, 500 rows`
+      )
     );
     await expect(dialog.getByLabel('What the restore does').textContent()).resolves.toBe(
       `Replaces: database ${lab.database}The current data: database ${lab.database}_before_restore_<time>`
