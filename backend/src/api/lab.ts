@@ -13,7 +13,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type * as Api from './contract';
 import { HttpError } from './errors';
-import type { Caller, RouteContext } from './routes';
+import type { Caller, RouteContext } from './context';
 import type { Engine } from '../engine/engine';
 import { PeerAnswer, PeerUnreachableError } from '../peers/client';
 import { peerRefusal } from '../peers/peers';

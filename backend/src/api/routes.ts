@@ -12,6 +12,7 @@ import { targetState } from '../engine/sla';
 import { doctor } from '../doctor/doctor';
 import type { Peers } from '../peers/peers';
 import { labStatus } from '../peers/peers';
+import type { Caller, RouteContext } from './context';
 import { HttpError } from './errors';
 import {
   forward,
@@ -37,22 +38,7 @@ import {
 import * as S from './schemas';
 import type * as Api from './contract';
 
-export interface RouteContext {
-  engine: Engine;
-  /** The other machines' services (none: this instance answers for itself only). */
-  peers: Peers;
-}
-
-/** What the auth hook found out about the caller. */
-export interface Caller {
-  role: Role;
-  /** The client's name (api.clients), else the Grafana user if forwarded, else the role. */
-  actor: string;
-  /** The Grafana user Grafana's proxy forwarded (X-Grafana-User), or null. */
-  user: string | null;
-  /** The client (api.clients) whose token was used; null for Grafana's tokens. */
-  client: string | null;
-}
+export type { Caller, RouteContext } from './context';
 
 /** The caller as the engine records it: the name for the run and the audit log, and the token's role. */
 function who(caller: Caller | null) {

@@ -57,9 +57,8 @@ async function connect(ctx: DriverContext<GrafanaSettings>): Promise<{ api: Graf
  * (a verification then "could not verify", never "failed").
  */
 function unavailable(e: unknown): unknown {
-  return e instanceof GrafanaError && (e.status === null || e.status === 401 || e.status === 403)
-    ? new UnavailableError(e.message)
-    : e;
+  // Not reached at all is already the kit's UnavailableError.
+  return e instanceof GrafanaError && (e.status === 401 || e.status === 403) ? new UnavailableError(e.message) : e;
 }
 
 /** What the export reads: the token must be able to read each (doctor). */

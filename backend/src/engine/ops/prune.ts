@@ -5,11 +5,11 @@
  * a target (no run, no target lock): it is logged and audited.
  */
 import type { Actor } from '../../config/types';
-import type { Engine } from '../engine';
-import { oneLine } from '../engine';
+import type { Core } from '../core';
+import { oneLine } from '../core';
 import { InvalidRequestError, NotFoundError } from '../errors';
 
-export async function prune(engine: Engine, repository: string, who: Actor): Promise<{ seconds: number }> {
+export async function prune(engine: Core, repository: string, who: Actor): Promise<{ seconds: number }> {
   const cfg = Object.hasOwn(engine.config.repositories, repository) ? engine.config.repositories[repository] : null;
   if (!cfg) {
     throw new NotFoundError(
