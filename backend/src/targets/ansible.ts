@@ -33,6 +33,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { doc } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import {
@@ -534,15 +535,37 @@ function rootsOf(s: AnsibleSettings): string[] {
 export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   kind: 'ansible',
   settingsShape: (h) => ({
-    source: z.strictObject({ path: h.path() }),
+    source: doc(
+      z.strictObject({
+        path: doc(h.path(), 'the repository: the top of a git work tree', '/srv/ansible'),
+      }),
+      'the Ansible repository: its git history (a bundle) and working tree, uncommitted and untracked files too',
+      { path: '/srv/ansible' }
+    ),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: (h) => ({
-    playbooks: z.array(relativePath()).min(1, 'name at least one playbook').optional(),
-    inventory: z.string().min(1).optional(),
-    checkMode: z.boolean().optional(),
-    limit: z.string().min(1).optional(),
-    vaultPasswordFile: h.secretFile().optional(),
+    playbooks: doc(
+      z.array(relativePath()).min(1, 'name at least one playbook'),
+      'the playbooks to check, relative to the repository (default site.yml)',
+      ['site.yml']
+    ).optional(),
+    inventory: doc(
+      z.string().min(1),
+      'ansible-playbook -i: a path relative to the repository (the backed-up one), an absolute path, or a host list ("localhost,"); default: ansible.cfg\'s',
+      'inventory/hosts.ini'
+    ).optional(),
+    checkMode: doc(
+      z.boolean(),
+      'also run --check --diff against the inventory (it reaches the real hosts): nothing may change',
+      true
+    ).optional(),
+    limit: doc(z.string().min(1), '--limit for the check run', 'app1').optional(),
+    vaultPasswordFile: doc(
+      h.secretFile(),
+      'the vault password file, for vaulted variables',
+      './secrets/vault.pass'
+    ).optional(),
   }),
   defaults: {
     schedule: '0 3 * * *',

@@ -33,7 +33,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { durationField } from '../config/schema';
+import { doc, durationField } from '../config/schema';
 import { parseDuration } from '../config/duration';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
@@ -355,88 +355,142 @@ function rootsOf(s: FilesSettings): string[] {
 export const filesDriver: TargetDriver<FilesSettings> = {
   kind: 'files',
   settingsShape: (h) => ({
-    source: z
-      .strictObject({
-        paths: z.array(h.path()).min(1, 'name at least one file or directory'),
-        versionFrom: z
-          .strictObject({
-            file: h.path(),
-            pattern: z.string().refine(
-              (p) => {
-                try {
-                  return new RegExp(`${p}|`).exec('')!.length > 1;
-                } catch {
-                  return false;
-                }
-              },
-              { message: 'must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"' }
-            ),
-          })
-          .optional(),
-        exclude: z.array(z.string().min(1)).optional(),
-      })
-      .superRefine((s, c) => {
-        const seen = new Set<string>();
-        s.paths.map(nameOf).forEach((n, i) => {
-          if (seen.has(n)) {
+    source: doc(
+      z
+        .strictObject({
+          paths: doc(
+            z.array(h.path()).min(1, 'name at least one file or directory'),
+            'the files and directories of the application (their names must differ)',
+            ['/opt/agama']
+          ),
+          versionFrom: doc(
+            z.strictObject({
+              file: doc(h.path(), 'the file holding the label (one of the paths or inside one)', '/opt/agama/agama.py'),
+              pattern: doc(
+                z.string().refine(
+                  (p) => {
+                    try {
+                      return new RegExp(`${p}|`).exec('')!.length > 1;
+                    } catch {
+                      return false;
+                    }
+                  },
+                  { message: 'must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"' }
+                ),
+                'a regular expression whose first capture group is the label',
+                'AGAMA(?:</a>)? (v[0-9.]+)'
+              ),
+            }),
+            'labels each version (the content identifies it): a pattern that stops matching is a warning, never a failed backup',
+            { file: '/opt/agama/agama.py', pattern: 'AGAMA(?:</a>)? (v[0-9.]+)' }
+          ).optional(),
+          exclude: doc(
+            z.array(z.string().min(1)),
+            'names (simple globs: * and ?) left out anywhere in the tree; default: __pycache__, *.pyc, *.pyo',
+            ['__pycache__', '*.pyc', '*.log']
+          ).optional(),
+        })
+        .superRefine((s, c) => {
+          const seen = new Set<string>();
+          s.paths.map(nameOf).forEach((n, i) => {
+            if (seen.has(n)) {
+              c.addIssue({
+                code: 'custom',
+                path: ['paths', i],
+                message: `another path is also named '${n}': names must differ`,
+              });
+            }
+            seen.add(n);
+          });
+          if (s.versionFrom && !versionFileInSnapshot(s.paths, s.versionFrom.file)) {
             c.addIssue({
               code: 'custom',
-              path: ['paths', i],
-              message: `another path is also named '${n}': names must differ`,
+              path: ['versionFrom', 'file'],
+              message: 'must be one of the paths or inside one of them',
             });
           }
-          seen.add(n);
-        });
-        if (s.versionFrom && !versionFileInSnapshot(s.paths, s.versionFrom.file)) {
-          c.addIssue({
-            code: 'custom',
-            path: ['versionFrom', 'file'],
-            message: 'must be one of the paths or inside one of them',
-          });
-        }
-      }),
-    afterRestore: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
+        }),
+      'what is backed up: a new version whenever the content changes',
+      { paths: ['/opt/agama'] }
+    ),
+    afterRestore: doc(
+      z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+      'runs after a restore in place (program and arguments, no shell), e.g. so that the server serves the restored files',
+      ['systemctl', 'restart', 'uwsgi']
+    ).optional(),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: () => ({
-    python: z.string().min(1).optional(),
-    compile: z.boolean().optional(),
-    command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
-    smoke: z
-      .strictObject({
-        wsgi: z
-          .strictObject({
-            file: z
-              .string()
-              .min(1)
-              .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
-                message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
-              }),
-            callable: z
-              .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app')
-              .optional(),
-            plugin: z
-              .string()
-              .regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3')
-              .optional(),
-          })
-          .optional(),
-        command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
-        url: z
-          .string()
-          .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/')
-          .optional(),
-        expectStatus: z.number().int().min(100).max(599).optional(),
-        expectBody: z.string().optional(),
-        timeout: durationField().optional(),
-        env: z.record(z.string(), z.string()).optional(),
-      })
-      .refine((s) => !!s.wsgi !== !!s.command, {
-        message: 'give either wsgi (the app under uWSGI) or command (any other way to start it)',
-      })
-      .refine((s) => !s.command || s.url, { message: 'url is required with command' })
-      .optional(),
+    python: doc(
+      z.string().min(1),
+      'the Python that compiles every .py (default /usr/bin/python3)',
+      '/usr/bin/python3'
+    ).optional(),
+    compile: doc(z.boolean(), 'compile every .py of the restored copy (default true)', true).optional(),
+    command: doc(
+      z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+      'a check of the restored copy that must exit 0 (placeholders {dir}, {port}, {tmp})',
+      ['{dir}/selftest', '--quick']
+    ).optional(),
+    smoke: doc(
+      z
+        .strictObject({
+          wsgi: doc(
+            z.strictObject({
+              file: doc(
+                z
+                  .string()
+                  .min(1)
+                  .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
+                    message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
+                  }),
+                'the WSGI file, in the restored application directory',
+                'agama.py'
+              ),
+              callable: doc(
+                z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app'),
+                'the WSGI callable (default app)',
+                'app'
+              ).optional(),
+              plugin: doc(
+                z.string().regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3'),
+                "uWSGI's Python plugin (default python3)",
+                'python3'
+              ).optional(),
+            }),
+            'run the restored app under uWSGI on a free port',
+            { file: 'agama.py', callable: 'app' }
+          ).optional(),
+          command: doc(
+            z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+            'or start it any other way (placeholders {dir}, {port}, {tmp}); needs url',
+            ['{dir}/run', '--port', '{port}']
+          ).optional(),
+          url: doc(
+            z.string().regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/'),
+            'where it must answer (default http://127.0.0.1:{port}/)',
+            'http://127.0.0.1:{port}/'
+          ).optional(),
+          expectStatus: doc(
+            z.number().int().min(100).max(599),
+            'the HTTP status it must answer (default 200)',
+            200
+          ).optional(),
+          expectBody: doc(z.string(), 'text the answer must contain', 'AGAMA').optional(),
+          timeout: doc(durationField(), 'how long it may take to answer (default 30s)', '30s').optional(),
+          env: doc(
+            z.record(z.string(), z.string()),
+            "the app's environment (placeholders allowed), e.g. a scratch database",
+            { AGAMA_DATABASE_URI: 'sqlite:///{tmp}/agama.db' }
+          ).optional(),
+        })
+        .refine((s) => !!s.wsgi !== !!s.command, {
+          message: 'give either wsgi (the app under uWSGI) or command (any other way to start it)',
+        })
+        .refine((s) => !s.command || s.url, { message: 'url is required with command' }),
+      'a smoke run: the restored app started on a free port must answer HTTP',
+      { wsgi: { file: 'agama.py', callable: 'app' }, expectBody: 'AGAMA' }
+    ).optional(),
   }),
   defaults: {
     schedule: '15 3 * * *',

@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { serviceUrlField } from '../config/schema';
+import { doc, serviceUrlField } from '../config/schema';
 import { isScratchName } from './kit/scratch';
 import type { TargetDriver } from './types';
 import { checkRpc, InfluxHttp, InfluxSettings } from './influxdb/http';
@@ -36,28 +36,38 @@ async function statesOf(http: InfluxHttp, databases: string[], cutoff: string): 
 export const influxdbDriver: TargetDriver<InfluxSettings> = {
   kind: 'influxdb',
   settingsShape: (h) => ({
-    connection: z
-      .strictObject({
-        url: serviceUrlField('http://127.0.0.1:8086', 'put them in username and passwordFile').default(
-          'http://127.0.0.1:8086'
-        ),
-        rpcAddress: z
-          .string()
-          .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port of the RPC (backup) service, e.g. 127.0.0.1:8088')
-          .default('127.0.0.1:8088'),
-        databases: z
-          .array(
+    connection: doc(
+      z
+        .strictObject({
+          url: doc(
+            serviceUrlField('http://127.0.0.1:8086', 'put them in username and passwordFile'),
+            "InfluxDB's HTTP API",
+            'http://127.0.0.1:8086'
+          ).default('http://127.0.0.1:8086'),
+          rpcAddress: doc(
+            z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port of the RPC (backup) service, e.g. 127.0.0.1:8088'),
+            "host:port of InfluxDB's backup/restore (RPC) service: bind-address in influxdb.conf",
+            '127.0.0.1:8088'
+          ).default('127.0.0.1:8088'),
+          databases: doc(
             z
-              .string()
-              .regex(NAME, 'database names: letters, digits, _ and - only')
-              .refine((d) => !reserved(d), { message: RESERVED })
-          )
-          .min(1, 'list at least one database, or leave it out to back up all but _internal')
-          .optional(),
-        username: z.string().min(1).optional(),
-        ...h.passwordFields(),
-      })
-      .refine((c) => !(c.passwordFile || c.passwordEnv) || c.username, { message: 'a password needs a username' }),
+              .array(
+                z
+                  .string()
+                  .regex(NAME, 'database names: letters, digits, _ and - only')
+                  .refine((d) => !reserved(d), { message: RESERVED })
+              )
+              .min(1, 'list at least one database, or leave it out to back up all but _internal'),
+            'the databases backed up; default: every database but _internal',
+            ['telegraf']
+          ).optional(),
+          username: doc(z.string().min(1), 'the user, where InfluxDB has auth-enabled', 'backup').optional(),
+          ...h.passwordFields(),
+        })
+        .refine((c) => !(c.passwordFile || c.passwordEnv) || c.username, { message: 'a password needs a username' }),
+      'how to reach InfluxDB 1.x: its HTTP API and its backup (RPC) port',
+      { url: 'http://127.0.0.1:8086', rpcAddress: '127.0.0.1:8088' }
+    ),
   }),
   defaults: {
     schedule: '15 2 * * *',

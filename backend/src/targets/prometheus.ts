@@ -21,7 +21,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { serviceUrlField } from '../config/schema';
+import { doc, serviceUrlField } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
 import { DoctorCheck, DriverContext, Json, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
@@ -245,24 +245,47 @@ async function saveFromDisk(
 export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   kind: 'prometheus',
   settingsShape: (h) => ({
-    connection: z.strictObject({
-      url: serviceUrlField(
-        'http://127.0.0.1:9090',
-        'the service reads Prometheus without them (use its local address)'
-      ).default('http://127.0.0.1:9090'),
-      dataDir: h.path(),
-    }),
-    hooks: z
-      .strictObject({
-        stop: z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]').optional(),
-        start: z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]').optional(),
-      })
-      .optional(),
+    connection: doc(
+      z.strictObject({
+        url: doc(
+          serviceUrlField('http://127.0.0.1:9090', 'the service reads Prometheus without them (use its local address)'),
+          'Prometheus, started with --web.enable-admin-api (the backup takes a TSDB snapshot)',
+          'http://127.0.0.1:9090'
+        ).default('http://127.0.0.1:9090'),
+        dataDir: doc(
+          h.path(),
+          "Prometheus's --storage.tsdb.path on this machine (snapshots appear below it)",
+          '/var/lib/prometheus/metrics2'
+        ),
+      }),
+      'how to reach Prometheus and where its data lies',
+      { url: 'http://127.0.0.1:9090', dataDir: '/var/lib/prometheus/metrics2' }
+    ),
+    hooks: doc(
+      z.strictObject({
+        stop: doc(
+          z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]'),
+          'stops Prometheus before a restore in place swaps its data directory',
+          ['systemctl', 'stop', 'prometheus']
+        ).optional(),
+        start: doc(z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]'), 'starts it again afterwards', [
+          'systemctl',
+          'start',
+          'prometheus',
+        ]).optional(),
+      }),
+      'commands (program and arguments, no shell) around a restore in place; without stop, a running Prometheus is not restored over',
+      { stop: ['systemctl', 'stop', 'prometheus'], start: ['systemctl', 'start', 'prometheus'] }
+    ).optional(),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: () => ({
-    promtool: z.string().min(1).optional(),
-    prometheus: z.string().min(1).optional(),
+    promtool: doc(z.string().min(1), 'the promtool program (default: found on PATH)', '/usr/bin/promtool').optional(),
+    prometheus: doc(
+      z.string().min(1),
+      'the prometheus program of the scratch server (default: found on PATH)',
+      '/usr/bin/prometheus'
+    ).optional(),
   }),
   defaults: {
     schedule: '30 2 * * *',

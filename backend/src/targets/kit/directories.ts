@@ -27,6 +27,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { doc } from '../../config/schema';
 import type { DriverContext, MovedAside, SchemaHelpers } from '../types';
 import { exists, isEmptyDir } from './tree';
 
@@ -72,9 +73,11 @@ export interface RestoreRoots {
  * write anyway (the staging directory and the aside live beside the source).
  */
 export function restoreRootsField(h: SchemaHelpers) {
-  return z
-    .array(h.path())
-    .min(1, 'name at least one directory (or leave restoreRoots out for the default)')
+  return doc(
+    z.array(h.path()).min(1, 'name at least one directory (or leave restoreRoots out for the default)'),
+    "where a restore with `to` may write (below one of these); default: the service's restore area and the source's parent",
+    ['/var/tmp/restores']
+  )
     .optional()
     .transform((configured): RestoreRoots => ({ configured: configured ?? null, area: h.restoreArea() }));
 }
