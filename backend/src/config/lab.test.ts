@@ -11,7 +11,7 @@ import { DEFAULT_PEER_TIMEOUT_MS, DEFAULT_PRUNE_SCHEDULE } from './lab';
 function lab(yaml: string): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-config-lab-'));
   for (const f of ['repo.pass', 's3.key', 's3.secret', 'ca.pem', 'v.token', 'o.token', 'a.token']) {
-    writeFileSync(path.join(dir, f), `${f}-content\n`);
+    writeFileSync(path.join(dir, f), `${f}-content\n`, { mode: 0o600 });
   }
   const file = path.join(dir, 'backup-sla.yaml');
   writeFileSync(file, yaml);

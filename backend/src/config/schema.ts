@@ -77,11 +77,13 @@ export function helpers(baseDir: string, workDir = path.join(baseDir, 'data', 'w
 }
 
 /** A duration as people write it (config/duration.ts); the pattern lets editors check it too. */
+const DURATION = /^\s*(\d+[smhdw])+\s*$/;
 export const durationField = () =>
   z
     .string()
-    .regex(/^\s*(\d+[smhdw])+\s*$/, { message: 'not a duration (use e.g. 90s, 30m, 24h, 1d, 4w)', abort: true })
-    .refine((s) => parseDuration(s) !== null, {
+    .regex(DURATION, 'not a duration (use e.g. 90s, 30m, 24h, 1d, 4w)')
+    // The pattern allows 0s, which is no duration; said once (a string the pattern refused is not checked again).
+    .refine((s) => !DURATION.test(s) || parseDuration(s) !== null, {
       message: 'not a duration (use e.g. 90s, 30m, 24h, 1d, 4w)',
     });
 
