@@ -10,7 +10,6 @@ import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
 import { doctor } from '../doctor/doctor';
-import type { Peers } from '../peers/peers';
 import { labStatus } from '../peers/peers';
 import type { Caller, RouteContext } from './context';
 import { HttpError } from './errors';

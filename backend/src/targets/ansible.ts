@@ -46,17 +46,13 @@ import {
   TargetDriver,
 } from './types';
 import {
-  asideItem,
-  checkDestination,
-  checkVacant,
-  directoryAsideExists,
+  directoryKind,
   isDirectory,
+  movedAsideOf,
   realPathOf,
-  removeDirectoryAside,
   removeStaging,
-  restoreRootsField,
-  restoreRootsOf,
   RestoreRoots,
+  restoreRootsField,
   stageBeside,
   swapInto,
 } from './kit/directories';
@@ -526,9 +522,8 @@ async function checkMode(ctx: DriverContext<AnsibleSettings>, tree: string, play
   return r;
 }
 
-function rootsOf(s: AnsibleSettings): string[] {
-  return restoreRootsOf(s.restoreRoots, [s.source.path]);
-}
+/** Where this kind's live data lies: restores in place replace it (kit/directories.ts). */
+const dirs = directoryKind<AnsibleSettings>((s) => [s.source.path]);
 
 // --- the driver ---------------------------------------------------------------------------------
 
@@ -577,11 +572,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     usability: 'syntax check + ansible-playbook --check --diff of the backed-up copy: must report changed=0',
   },
 
-  checkRestoreTarget: (to) =>
-    path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
+  checkRestoreTarget: dirs.checkRestoreTarget,
 
   destinations: (t) => {
-    const roots = rootsOf(t.settings);
     return {
       inPlace: {
         replaces: `the live repository ${t.settings.source.path}`,
@@ -589,11 +582,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
         note: 'the history, the branch and uncommitted changes come back; the infrastructure itself is not touched until you run the playbooks',
         unavailable: null,
       },
-      elsewhere: {
-        kind: 'directory',
-        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')}`,
-        example: path.join(roots[0], `${t.name}-restored`),
-      },
+      elsewhere: dirs.elsewhere(t),
     };
   },
 
@@ -742,10 +731,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   async restore(ctx) {
     const s = ctx.target.settings;
     const live = s.source.path;
-    const dest = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), [live]) : live;
-    if (ctx.options.to !== undefined) {
-      checkVacant(dest, ctx.options.force);
-    } else if (exists(dest) && !isDirectory(dest)) {
+    const to = dirs.to(ctx);
+    const dest = to ?? live;
+    if (to === null && exists(dest) && !isDirectory(dest)) {
       throw new Error(`${dest} exists and is not a directory`);
     }
     // Staged beside the destination (same filesystem), checked, then swapped in with two renames.
@@ -766,7 +754,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
         location: `directory ${dest}`,
         detail: `version ${m.version}: ${m.files} files, ${what}${aside ? `; the previous content was moved to ${aside}` : ''}`,
         counts: { files: m.files, commits: r.commits },
-        movedAside: aside ? [asideItem(aside, dest)] : [],
+        movedAside: movedAsideOf(aside, dest),
         next: [],
       };
     } finally {
@@ -774,8 +762,8 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     }
   },
 
-  asideExists: (_t, item) => directoryAsideExists(item),
-  removeAside: (t, item) => removeDirectoryAside(item, [t.settings.source.path, ...rootsOf(t.settings)]),
+  asideExists: dirs.asideExists,
+  removeAside: dirs.removeAside,
 
   async doctor(t) {
     const s = t.settings;

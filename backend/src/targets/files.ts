@@ -38,18 +38,24 @@ import { parseDuration } from '../config/duration';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import { freePort } from './tools';
-import { BackupContext, DoctorCheck, DriverContext, Metadata, MovedAside, TargetDriver } from './types';
+import {
+  BackupContext,
+  DoctorCheck,
+  DriverContext,
+  Metadata,
+  MovedAside,
+  RestoreContext,
+  TargetDriver,
+  VerifyContext,
+} from './types';
 import {
   asideItem,
-  checkDestination,
-  checkVacant,
-  directoryAsideExists,
+  directoryKind,
   isInside,
-  removeDirectoryAside,
+  movedAsideOf,
   removeStaging,
-  restoreRootsField,
-  restoreRootsOf,
   RestoreRoots,
+  restoreRootsField,
   stageBeside,
   Swap,
   swapAll,
@@ -348,8 +354,17 @@ function restartAdvice(s: FilesSettings): string {
     : 'restart the application so that it loads the restored files (no afterRestore configured)';
 }
 
-function rootsOf(s: FilesSettings): string[] {
-  return restoreRootsOf(s.restoreRoots, s.source.paths);
+/** Where this kind's live data lies: restores in place replace it (kit/directories.ts). */
+const dirs = directoryKind<FilesSettings>((s) => s.source.paths);
+
+/** The snapshot restored into the temp dir and its files checked against the recorded hash (`what` names them). */
+function restoreFiles(ctx: VerifyContext<FilesSettings> | RestoreContext<FilesSettings>, what: string) {
+  return restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
+    kind: 'files',
+    content: FILES,
+    what,
+    expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
+  });
 }
 
 export const filesDriver: TargetDriver<FilesSettings> = {
@@ -502,12 +517,10 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     usability: 'python3 -m py_compile on every .py + a smoke run of the app answering HTTP',
   },
 
-  checkRestoreTarget: (to) =>
-    path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
+  checkRestoreTarget: dirs.checkRestoreTarget,
 
   destinations: (t) => {
     const s = t.settings;
-    const roots = rootsOf(s);
     return {
       inPlace: {
         replaces: s.source.paths.join(', '),
@@ -517,11 +530,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
           : `no afterRestore configured: ${restartAdvice(s).replace(/ \(no afterRestore configured\)$/, '')} yourself`,
         unavailable: null,
       },
-      elsewhere: {
-        kind: 'directory',
-        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')} (each path goes in by its name)`,
-        example: path.join(roots[0], `${t.name}-restored`),
-      },
+      elsewhere: dirs.elsewhere(t, ' (each path goes in by its name)'),
     };
   },
 
@@ -613,12 +622,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
   async verify(ctx) {
     const v = ctx.target.settings.verify ?? {};
     ctx.progress('test restore');
-    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
-      kind: 'files',
-      content: FILES,
-      what: 'restored files',
-      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
-    });
+    const r = await restoreFiles(ctx, 'restored files');
     if ('problem' in r) {
       return { ok: false, detail: r.problem };
     }
@@ -684,17 +688,9 @@ export const filesDriver: TargetDriver<FilesSettings> = {
   async restore(ctx) {
     const s = ctx.target.settings;
     const timeoutMs = ctx.target.timeoutSeconds * 1000;
-    const to = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), s.source.paths) : null;
-    if (to) {
-      checkVacant(to, ctx.options.force);
-    }
+    const to = dirs.to(ctx);
     ctx.progress('restoring snapshot');
-    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
-      kind: 'files',
-      content: FILES,
-      what: 'the files read from the snapshot',
-      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
-    });
+    const r = await restoreFiles(ctx, 'the files read from the snapshot');
     if ('problem' in r) {
       throw new Error(`${r.problem}; nothing was restored`);
     }
@@ -730,7 +726,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
           location: `directory ${to}`,
           detail: `version ${m.version}: ${names.join(', ')} in ${to}${aside ? `; what was there was moved to ${aside}` : ''}`,
           counts: { files: restored.length, bytes: treeBytes(restored) },
-          movedAside: aside ? [asideItem(aside, to)] : [],
+          movedAside: movedAsideOf(aside, to),
           next: [],
         };
       } finally {
@@ -799,8 +795,8 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     }
   },
 
-  asideExists: (_t, item) => directoryAsideExists(item),
-  removeAside: (t, item) => removeDirectoryAside(item, [...t.settings.source.paths, ...rootsOf(t.settings)]),
+  asideExists: dirs.asideExists,
+  removeAside: dirs.removeAside,
 
   async doctor(t) {
     const s = t.settings;
