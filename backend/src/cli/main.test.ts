@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Catalog } from '../catalog/catalog';
 import { makeLab, Lab } from '../test/harness';
 import { createAgama, dropDatabases, mysqlTarget } from '../test/mysql';
@@ -46,6 +46,25 @@ describe('backup-sla CLI', () => {
     const r = await cli(['check-config'], { BACKUP_SLA_CONFIG: bad });
     expect(r.code).toBe(EXIT.config);
     expect(r.stderr).toBe(`backup-sla: ${bad}: (top level): unknown field 'extra'\n`);
+  });
+
+  it('config example and config schema need no configuration; an unknown kind is a usage error', async () => {
+    const none = { BACKUP_SLA_CONFIG: path.join(lab.dir, 'absent.yaml') };
+    const example = await cli(['config', 'example'], none);
+    expect(example.code).toBe(0);
+    expect(example.stdout).toBe(readFileSync(path.resolve(__dirname, '../../../backup-sla.example.yaml'), 'utf8'));
+    const kind = await cli(['config', 'example', 'influxdb'], none);
+    expect(kind.stdout).toMatch(/^targets:\n  # influxdb \(influxdb\): /);
+    const schema = await cli(['config', 'schema'], none);
+    expect(schema.code).toBe(0);
+    expect(Object.keys(JSON.parse(schema.stdout).properties)).toEqual(
+      expect.arrayContaining(['repositories', 'targets', 'api'])
+    );
+    const unknown = await cli(['config', 'example', 'postgresql'], none);
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({
+      code: EXIT.usage,
+      stderr: "backup-sla: unknown kind 'postgresql' (one of: mysql, influxdb, prometheus, grafana, ansible, files)\n",
+    });
   });
 
   it('backup prints the snapshot id; list, verify, status and forget work; restore needs --yes', async () => {

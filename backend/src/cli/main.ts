@@ -19,8 +19,11 @@ import { createLogger, silentLogger } from '../util/log';
 import type { Config } from '../config/types';
 import type * as Api from '../api/contract';
 import { parseTargetArg, RemoteTarget, TargetArg } from './remote';
+import { configJsonSchema, renderExample, renderKind } from '../config/document';
+import { LAB_EXAMPLE } from '../config/example';
 import { toStatus } from '../api/mapping';
 import { labStatus, Peers } from '../peers/peers';
+import { drivers } from '../targets/registry';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, busy: 4, notFound: 5 } as const;
@@ -218,6 +221,27 @@ export function buildProgram(): Command {
         print(`${c.name}: covered by ${c.coveredBy}`);
       }
     });
+
+  const configCommand = program
+    .command('config')
+    .description(
+      'the configuration documented: a commented example, a JSON Schema for editors (no configuration needed)'
+    );
+  configCommand
+    .command('example [kind]')
+    .description(
+      "print the example configuration (the lab's SLA), or one target of <kind> with every field, each explained"
+    )
+    .action((kind: string | undefined) => {
+      if (kind !== undefined && !Object.hasOwn(drivers, kind)) {
+        throw new ExitError(`unknown kind '${kind}' (one of: ${Object.keys(drivers).join(', ')})`, EXIT.usage);
+      }
+      process.stdout.write(kind === undefined ? renderExample(LAB_EXAMPLE) : renderKind(kind));
+    });
+  configCommand
+    .command('schema')
+    .description('print the JSON Schema of the configuration (for yaml-language-server: README, Configuration)')
+    .action(() => json(configJsonSchema()));
 
   program
     .command('backup <target>')

@@ -5,18 +5,8 @@
  */
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
+import { formatBytes } from '../util/format';
 import type { Engine, ProgressEvent } from '../engine/engine';
-
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
 
 /** How often a run still in the same phase is logged (BACKUP_SLA_PROGRESS_INTERVAL, seconds; default 5). */
 export function progressIntervalMs(): number {
@@ -40,7 +30,7 @@ export function attachProgressLog(engine: Engine, log: Logger, everyMs = progres
         phase: e.phase,
         ...(e.bytesDone !== undefined ? { bytes: e.bytesDone } : {}),
       },
-      `${e.target} ${e.operation}: ${still ? 'still ' : ''}${e.phase}${e.bytesDone ? `, ${human(e.bytesDone)}` : ''}`
+      `${e.target} ${e.operation}: ${still ? 'still ' : ''}${e.phase}${e.bytesDone ? `, ${formatBytes(e.bytesDone)}` : ''}`
     );
   };
   const onProgress = (e: ProgressEvent) => {
@@ -93,7 +83,7 @@ export function attachProgress(engine: Engine, log: Logger | null = null): () =>
       target: e.target,
       operation: e.operation,
       phase: e.phase,
-      bytes: e.bytesDone ? human(e.bytesDone) : '',
+      bytes: e.bytesDone ? formatBytes(e.bytesDone) : '',
     };
     if (!started) {
       bar.start(1, 0, payload);

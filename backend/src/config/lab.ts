@@ -22,7 +22,7 @@
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { cronField, durationField } from './schema';
+import { cronField, doc, durationField, roleTokens, TOP_DESCRIPTIONS } from './schema';
 import { parseDuration } from './duration';
 import type { PeerConfig, RepositoryConfig, Role, SecretRef } from './types';
 import type { SchemaHelpers } from '../targets/types';
@@ -45,28 +45,44 @@ export function defaultInstance(): string {
 const existingFile = (h: SchemaHelpers) => h.path().refine((p) => existsSync(p), { message: 'file does not exist' });
 const envName = () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
-export const instanceField = () => z.string().regex(INSTANCE_NAME, INSTANCE_HINT);
+export const instanceField = () =>
+  doc(z.string().regex(INSTANCE_NAME, INSTANCE_HINT), TOP_DESCRIPTIONS.instance, 'app1');
 
 /** The fields a repository may have beyond url/password/options. */
 export function sharedRepositoryShape(h: SchemaHelpers) {
   return {
-    s3: z
-      .strictObject({
-        accessKeyFile: existingFile(h).optional(),
-        accessKeyEnv: envName().optional(),
-        secretKeyFile: existingFile(h).optional(),
-        secretKeyEnv: envName().optional(),
-      })
-      .refine((s) => !!(s.accessKeyFile || s.accessKeyEnv) !== !!(s.accessKeyFile && s.accessKeyEnv), {
-        message: 'give the access key once: accessKeyFile or accessKeyEnv',
-      })
-      .refine((s) => !!(s.secretKeyFile || s.secretKeyEnv) !== !!(s.secretKeyFile && s.secretKeyEnv), {
-        message: 'give the secret key once: secretKeyFile or secretKeyEnv',
-      })
-      .optional(),
-    caFile: existingFile(h).optional(),
-    pruneBy: instanceField().optional(),
-    pruneSchedule: z.union([cronField(), z.null()]).optional(),
+    s3: doc(
+      z
+        .strictObject({
+          accessKeyFile: doc(existingFile(h), 'a file holding the access key', './secrets/s3.key').optional(),
+          accessKeyEnv: doc(envName(), 'or the environment variable holding it', 'AWS_ACCESS_KEY_ID').optional(),
+          secretKeyFile: doc(existingFile(h), 'a file holding the secret key', './secrets/s3.secret').optional(),
+          secretKeyEnv: doc(envName(), 'or the environment variable holding it', 'AWS_SECRET_ACCESS_KEY').optional(),
+        })
+        .refine((s) => !!(s.accessKeyFile || s.accessKeyEnv) !== !!(s.accessKeyFile && s.accessKeyEnv), {
+          message: 'give the access key once: accessKeyFile or accessKeyEnv',
+        })
+        .refine((s) => !!(s.secretKeyFile || s.secretKeyEnv) !== !!(s.secretKeyFile && s.secretKeyEnv), {
+          message: 'give the secret key once: secretKeyFile or secretKeyEnv',
+        }),
+      's3: repositories: the key pair (never in the URL)',
+      { accessKeyFile: './secrets/s3.key', secretKeyFile: './secrets/s3.secret' }
+    ).optional(),
+    caFile: doc(
+      existingFile(h),
+      'the certificate authority of a private certificate (restic --cacert)',
+      './secrets/s3-ca.pem'
+    ).optional(),
+    pruneBy: doc(
+      instanceField(),
+      'a repository shared by the lab is pruned by this instance only; the others forget without pruning',
+      'mon1'
+    ).optional(),
+    pruneSchedule: doc(
+      z.union([cronField(), z.null()]),
+      'when the pruning instance prunes it besides after its own forgets (cron); default weekly, Sunday 05:00; null: never on a schedule',
+      '0 5 * * 0'
+    ).optional(),
   };
 }
 
@@ -125,15 +141,36 @@ export function sharedRepository(
 }
 
 export function peerSchema(h: SchemaHelpers) {
-  const token = existingFile(h);
   return z.strictObject({
-    url: z
-      .string()
-      .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be the base URL of the peer service, e.g. http://10.0.0.12:8470')
-      .refine((u) => !/^https?:\/\/[^/]*@/.test(u), { message: 'must not contain credentials: the tokens are files' }),
-    tokens: z.strictObject({ viewer: token, operator: token, admin: token }),
-    caFile: existingFile(h).optional(),
-    timeout: durationField().optional(),
+    url: doc(
+      z
+        .string()
+        .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be the base URL of the peer service, e.g. http://10.0.0.12:8470')
+        .refine((u) => !/^https?:\/\/[^/]*@/.test(u), {
+          message: 'must not contain credentials: the tokens are files',
+        }),
+      "the base URL of the peer's service",
+      'http://10.0.0.12:8470'
+    ),
+    tokens: doc(
+      roleTokens(() => existingFile(h), "the file of the peer's"),
+      "the peer's own role tokens: a caller's request goes on with the token of the caller's role",
+      {
+        viewer: './secrets/mon1-viewer.token',
+        operator: './secrets/mon1-operator.token',
+        admin: './secrets/mon1-admin.token',
+      }
+    ),
+    caFile: doc(
+      existingFile(h),
+      'the certificate authority of an https peer with a private certificate',
+      './secrets/lab-ca.pem'
+    ).optional(),
+    timeout: doc(
+      durationField(),
+      'how long the peer may take to answer before it counts as unreachable; default 1.5 s',
+      '2s'
+    ).optional(),
   });
 }
 

@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { formatBytes } from '../util/format';
 import type { DoctorCheck, DoctorReport, DoctorSection } from '@labops/backup-sla-contract';
 import type { Catalog } from '../catalog/catalog';
 import type { Config, RepositoryConfig, Role, TargetConfig } from '../config/types';
@@ -35,17 +36,6 @@ function versionAtLeast(version: string, min: string): boolean {
   return true;
 }
 
-function human(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
-}
-
 const isRemote = (url: string) => /^[a-z0-9]+:/.test(url);
 
 /** The nearest existing directory at or above `p` (a repository not created yet lives there). */
@@ -67,7 +57,7 @@ export function freeSpace(name: string, dir: string, needs: number): DoctorCheck
     const free = s.bavail * s.bsize;
     const total = s.blocks * s.bsize;
     const share = total ? Math.round((free / total) * 100) : 100;
-    const what = `${human(free)} free at ${dir} (${share} % of ${human(total)})${needs ? `; the last backup read ${human(needs)}` : ''}`;
+    const what = `${formatBytes(free)} free at ${dir} (${share} % of ${formatBytes(total)})${needs ? `; the last backup read ${formatBytes(needs)}` : ''}`;
     if (free < 512 * 1024 ** 2 || free < needs) {
       return { name, level: 'failed', detail: `${what}: too little for the next backup` };
     }

@@ -5,21 +5,13 @@
  */
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
+import { isAlive } from '../util/processes';
 import { BusyError } from './errors';
 
 interface LockInfo {
   pid: number;
   operation: string;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class TargetLocks {
@@ -63,7 +55,7 @@ export class TargetLocks {
           throw e;
         }
         const other = this.read(target);
-        if (other && alive(other.pid) && other.pid !== process.pid) {
+        if (other && isAlive(other.pid) && other.pid !== process.pid) {
           throw new BusyError(target, `${other.operation} running since ${other.since} (process ${other.pid})`);
         }
         // Stale: its process is gone (killed, crashed). Take it over.
@@ -94,7 +86,7 @@ export class TargetLocks {
       return false;
     }
     const info = this.read(target);
-    if (!info || alive(info.pid)) {
+    if (!info || isAlive(info.pid)) {
       return false;
     }
     try {
@@ -108,6 +100,6 @@ export class TargetLocks {
   /** What holds the target now, if anything (for status). */
   holder(target: string): LockInfo | null {
     const info = this.held.get(target) ?? this.read(target);
-    return info && alive(info.pid) ? info : null;
+    return info && isAlive(info.pid) ? info : null;
   }
 }

@@ -15,6 +15,7 @@ import { pidsMatching, waitFor } from '../test/process';
 import { apiLabOptions, auth, json, request } from '../test/service';
 import { targetState } from '../engine/sla';
 import { run } from '../util/subprocess';
+import { isAlive } from '../util/processes';
 
 const DB = 'agama_fault_kill';
 
@@ -29,15 +30,6 @@ function bytesRead(pid: number): number {
     return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
   } catch {
     return 0;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -175,7 +167,7 @@ describe('kill -9 of the daemon', () => {
         // already gone (the restart ended it)
       }
     }
-    await waitFor(() => !alive(held!), 20_000, `process ${held} to end`);
+    await waitFor(() => !isAlive(held!), 20_000, `process ${held} to end`);
   }
 
   it('during a backup: the run is recorded interrupted, no partial snapshot, the next backup works', async () => {

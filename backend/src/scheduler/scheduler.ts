@@ -222,37 +222,35 @@ export class Scheduler {
   }
 
   /** A scheduled or catch-up backup; busy → skipped with a log line. Never throws. */
-  private async runBackup(t: TargetConfig, why: string): Promise<RunOutcome | null> {
-    if (this.stopped) {
-      return null;
-    }
-    try {
-      this.log.info({ target: t.name, why }, 'backup due');
-      const o = await this.engine.backup(t.name, ACTOR);
-      if (o.status === 'failed') {
-        this.log.error({ target: t.name, run: o.runId, err: o.error }, 'scheduled backup failed');
-      }
-      return o;
-    } catch (e) {
-      this.skipped(t, 'backup', e);
-      return null;
-    }
+  private runBackup(t: TargetConfig, why: string): Promise<RunOutcome | null> {
+    return this.runDue(t, 'backup', 'backup', why, () => this.engine.backup(t.name, ACTOR));
   }
 
   /** A scheduled or catch-up verification of the newest snapshot; busy or nothing to verify → skipped. */
-  private async runVerify(t: TargetConfig, why: string): Promise<RunOutcome | null> {
+  private runVerify(t: TargetConfig, why: string): Promise<RunOutcome | null> {
+    return this.runDue(t, 'verify', 'verification', why, () => this.engine.verify(t.name, 'latest', ACTOR));
+  }
+
+  /** Runs an operation that is due, saying so; a failure is logged, a refusal (busy…) skipped. Never throws. */
+  private async runDue(
+    t: TargetConfig,
+    operation: string,
+    words: string,
+    why: string,
+    run: () => Promise<RunOutcome>
+  ): Promise<RunOutcome | null> {
     if (this.stopped) {
       return null;
     }
     try {
-      this.log.info({ target: t.name, why }, 'verification due');
-      const o = await this.engine.verify(t.name, 'latest', ACTOR);
+      this.log.info({ target: t.name, why }, `${words} due`);
+      const o = await run();
       if (o.status === 'failed') {
-        this.log.error({ target: t.name, run: o.runId, err: o.error }, 'scheduled verification failed');
+        this.log.error({ target: t.name, run: o.runId, err: o.error }, `scheduled ${words} failed`);
       }
       return o;
     } catch (e) {
-      this.skipped(t, 'verify', e);
+      this.skipped(t, operation, e);
       return null;
     }
   }

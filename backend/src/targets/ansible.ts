@@ -33,6 +33,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { doc } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import {
@@ -45,17 +46,13 @@ import {
   TargetDriver,
 } from './types';
 import {
-  asideItem,
-  checkDestination,
-  checkVacant,
-  directoryAsideExists,
+  directoryKind,
   isDirectory,
+  movedAsideOf,
   realPathOf,
-  removeDirectoryAside,
   removeStaging,
-  restoreRootsField,
-  restoreRootsOf,
   RestoreRoots,
+  restoreRootsField,
   stageBeside,
   swapInto,
 } from './kit/directories';
@@ -525,24 +522,45 @@ async function checkMode(ctx: DriverContext<AnsibleSettings>, tree: string, play
   return r;
 }
 
-function rootsOf(s: AnsibleSettings): string[] {
-  return restoreRootsOf(s.restoreRoots, [s.source.path]);
-}
+/** Where this kind's live data lies: restores in place replace it (kit/directories.ts). */
+const dirs = directoryKind<AnsibleSettings>((s) => [s.source.path]);
 
 // --- the driver ---------------------------------------------------------------------------------
 
 export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   kind: 'ansible',
   settingsShape: (h) => ({
-    source: z.strictObject({ path: h.path() }),
+    source: doc(
+      z.strictObject({
+        path: doc(h.path(), 'the repository: the top of a git work tree', '/srv/ansible'),
+      }),
+      'the Ansible repository: its git history (a bundle) and working tree, uncommitted and untracked files too',
+      { path: '/srv/ansible' }
+    ),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: (h) => ({
-    playbooks: z.array(relativePath()).min(1, 'name at least one playbook').optional(),
-    inventory: z.string().min(1).optional(),
-    checkMode: z.boolean().optional(),
-    limit: z.string().min(1).optional(),
-    vaultPasswordFile: h.secretFile().optional(),
+    playbooks: doc(
+      z.array(relativePath()).min(1, 'name at least one playbook'),
+      'the playbooks to check, relative to the repository (default site.yml)',
+      ['site.yml']
+    ).optional(),
+    inventory: doc(
+      z.string().min(1),
+      'ansible-playbook -i: a path relative to the repository (the backed-up one), an absolute path, or a host list ("localhost,"); default: ansible.cfg\'s',
+      'inventory/hosts.ini'
+    ).optional(),
+    checkMode: doc(
+      z.boolean(),
+      'also run --check --diff against the inventory (it reaches the real hosts): nothing may change',
+      true
+    ).optional(),
+    limit: doc(z.string().min(1), '--limit for the check run', 'app1').optional(),
+    vaultPasswordFile: doc(
+      h.secretFile(),
+      'the vault password file, for vaulted variables',
+      './secrets/vault.pass'
+    ).optional(),
   }),
   defaults: {
     schedule: '0 3 * * *',
@@ -554,11 +572,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     usability: 'syntax check + ansible-playbook --check --diff of the backed-up copy: must report changed=0',
   },
 
-  checkRestoreTarget: (to) =>
-    path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
+  checkRestoreTarget: dirs.checkRestoreTarget,
 
   destinations: (t) => {
-    const roots = rootsOf(t.settings);
     return {
       inPlace: {
         replaces: `the live repository ${t.settings.source.path}`,
@@ -566,11 +582,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
         note: 'the history, the branch and uncommitted changes come back; the infrastructure itself is not touched until you run the playbooks',
         unavailable: null,
       },
-      elsewhere: {
-        kind: 'directory',
-        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')}`,
-        example: path.join(roots[0], `${t.name}-restored`),
-      },
+      elsewhere: dirs.elsewhere(t),
     };
   },
 
@@ -719,10 +731,9 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
   async restore(ctx) {
     const s = ctx.target.settings;
     const live = s.source.path;
-    const dest = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), [live]) : live;
-    if (ctx.options.to !== undefined) {
-      checkVacant(dest, ctx.options.force);
-    } else if (exists(dest) && !isDirectory(dest)) {
+    const to = dirs.to(ctx);
+    const dest = to ?? live;
+    if (to === null && exists(dest) && !isDirectory(dest)) {
       throw new Error(`${dest} exists and is not a directory`);
     }
     // Staged beside the destination (same filesystem), checked, then swapped in with two renames.
@@ -743,7 +754,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
         location: `directory ${dest}`,
         detail: `version ${m.version}: ${m.files} files, ${what}${aside ? `; the previous content was moved to ${aside}` : ''}`,
         counts: { files: m.files, commits: r.commits },
-        movedAside: aside ? [asideItem(aside, dest)] : [],
+        movedAside: movedAsideOf(aside, dest),
         next: [],
       };
     } finally {
@@ -751,8 +762,8 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     }
   },
 
-  asideExists: (_t, item) => directoryAsideExists(item),
-  removeAside: (t, item) => removeDirectoryAside(item, [t.settings.source.path, ...rootsOf(t.settings)]),
+  asideExists: dirs.asideExists,
+  removeAside: dirs.removeAside,
 
   async doctor(t) {
     const s = t.settings;

@@ -33,23 +33,29 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { durationField } from '../config/schema';
+import { doc, durationField } from '../config/schema';
 import { parseDuration } from '../config/duration';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import { freePort } from './tools';
-import { BackupContext, DoctorCheck, DriverContext, Metadata, MovedAside, TargetDriver } from './types';
+import {
+  BackupContext,
+  DoctorCheck,
+  DriverContext,
+  Metadata,
+  MovedAside,
+  RestoreContext,
+  TargetDriver,
+  VerifyContext,
+} from './types';
 import {
   asideItem,
-  checkDestination,
-  checkVacant,
-  directoryAsideExists,
+  directoryKind,
   isInside,
-  removeDirectoryAside,
+  movedAsideOf,
   removeStaging,
-  restoreRootsField,
-  restoreRootsOf,
   RestoreRoots,
+  restoreRootsField,
   stageBeside,
   Swap,
   swapAll,
@@ -348,95 +354,158 @@ function restartAdvice(s: FilesSettings): string {
     : 'restart the application so that it loads the restored files (no afterRestore configured)';
 }
 
-function rootsOf(s: FilesSettings): string[] {
-  return restoreRootsOf(s.restoreRoots, s.source.paths);
+/** Where this kind's live data lies: restores in place replace it (kit/directories.ts). */
+const dirs = directoryKind<FilesSettings>((s) => s.source.paths);
+
+/** The snapshot restored into the temp dir and its files checked against the recorded hash (`what` names them). */
+function restoreFiles(ctx: VerifyContext<FilesSettings> | RestoreContext<FilesSettings>, what: string) {
+  return restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
+    kind: 'files',
+    content: FILES,
+    what,
+    expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
+  });
 }
 
 export const filesDriver: TargetDriver<FilesSettings> = {
   kind: 'files',
   settingsShape: (h) => ({
-    source: z
-      .strictObject({
-        paths: z.array(h.path()).min(1, 'name at least one file or directory'),
-        versionFrom: z
-          .strictObject({
-            file: h.path(),
-            pattern: z.string().refine(
-              (p) => {
-                try {
-                  return new RegExp(`${p}|`).exec('')!.length > 1;
-                } catch {
-                  return false;
-                }
-              },
-              { message: 'must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"' }
-            ),
-          })
-          .optional(),
-        exclude: z.array(z.string().min(1)).optional(),
-      })
-      .superRefine((s, c) => {
-        const seen = new Set<string>();
-        s.paths.map(nameOf).forEach((n, i) => {
-          if (seen.has(n)) {
+    source: doc(
+      z
+        .strictObject({
+          paths: doc(
+            z.array(h.path()).min(1, 'name at least one file or directory'),
+            'the files and directories of the application (their names must differ)',
+            ['/opt/agama']
+          ),
+          versionFrom: doc(
+            z.strictObject({
+              file: doc(h.path(), 'the file holding the label (one of the paths or inside one)', '/opt/agama/agama.py'),
+              pattern: doc(
+                z.string().refine(
+                  (p) => {
+                    try {
+                      return new RegExp(`${p}|`).exec('')!.length > 1;
+                    } catch {
+                      return false;
+                    }
+                  },
+                  { message: 'must be a regular expression with one capture group, e.g. "AGAMA(?:</a>)? (v[0-9.]+)"' }
+                ),
+                'a regular expression whose first capture group is the label',
+                'AGAMA(?:</a>)? (v[0-9.]+)'
+              ),
+            }),
+            'labels each version (the content identifies it): a pattern that stops matching is a warning, never a failed backup',
+            { file: '/opt/agama/agama.py', pattern: 'AGAMA(?:</a>)? (v[0-9.]+)' }
+          ).optional(),
+          exclude: doc(
+            z.array(z.string().min(1)),
+            'names (simple globs: * and ?) left out anywhere in the tree; default: __pycache__, *.pyc, *.pyo',
+            ['__pycache__', '*.pyc', '*.log']
+          ).optional(),
+        })
+        .superRefine((s, c) => {
+          const seen = new Set<string>();
+          s.paths.map(nameOf).forEach((n, i) => {
+            if (seen.has(n)) {
+              c.addIssue({
+                code: 'custom',
+                path: ['paths', i],
+                message: `another path is also named '${n}': names must differ`,
+              });
+            }
+            seen.add(n);
+          });
+          if (s.versionFrom && !versionFileInSnapshot(s.paths, s.versionFrom.file)) {
             c.addIssue({
               code: 'custom',
-              path: ['paths', i],
-              message: `another path is also named '${n}': names must differ`,
+              path: ['versionFrom', 'file'],
+              message: 'must be one of the paths or inside one of them',
             });
           }
-          seen.add(n);
-        });
-        if (s.versionFrom && !versionFileInSnapshot(s.paths, s.versionFrom.file)) {
-          c.addIssue({
-            code: 'custom',
-            path: ['versionFrom', 'file'],
-            message: 'must be one of the paths or inside one of them',
-          });
-        }
-      }),
-    afterRestore: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
+        }),
+      'what is backed up: a new version whenever the content changes',
+      { paths: ['/opt/agama'] }
+    ),
+    afterRestore: doc(
+      z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+      'runs after a restore in place (program and arguments, no shell), e.g. so that the server serves the restored files',
+      ['systemctl', 'restart', 'uwsgi']
+    ).optional(),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: () => ({
-    python: z.string().min(1).optional(),
-    compile: z.boolean().optional(),
-    command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
-    smoke: z
-      .strictObject({
-        wsgi: z
-          .strictObject({
-            file: z
-              .string()
-              .min(1)
-              .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
-                message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
-              }),
-            callable: z
-              .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app')
-              .optional(),
-            plugin: z
-              .string()
-              .regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3')
-              .optional(),
-          })
-          .optional(),
-        command: z.array(z.string().min(1)).min(1, 'a command: program and arguments').optional(),
-        url: z
-          .string()
-          .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/')
-          .optional(),
-        expectStatus: z.number().int().min(100).max(599).optional(),
-        expectBody: z.string().optional(),
-        timeout: durationField().optional(),
-        env: z.record(z.string(), z.string()).optional(),
-      })
-      .refine((s) => !!s.wsgi !== !!s.command, {
-        message: 'give either wsgi (the app under uWSGI) or command (any other way to start it)',
-      })
-      .refine((s) => !s.command || s.url, { message: 'url is required with command' })
-      .optional(),
+    python: doc(
+      z.string().min(1),
+      'the Python that compiles every .py (default /usr/bin/python3)',
+      '/usr/bin/python3'
+    ).optional(),
+    compile: doc(z.boolean(), 'compile every .py of the restored copy (default true)', true).optional(),
+    command: doc(
+      z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+      'a check of the restored copy that must exit 0 (placeholders {dir}, {port}, {tmp})',
+      ['{dir}/selftest', '--quick']
+    ).optional(),
+    smoke: doc(
+      z
+        .strictObject({
+          wsgi: doc(
+            z.strictObject({
+              file: doc(
+                z
+                  .string()
+                  .min(1)
+                  .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), {
+                    message: 'a file of the restored application directory (relative, no ..), e.g. agama.py',
+                  }),
+                'the WSGI file, in the restored application directory',
+                'agama.py'
+              ),
+              callable: doc(
+                z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python name, e.g. app'),
+                'the WSGI callable (default app)',
+                'app'
+              ).optional(),
+              plugin: doc(
+                z.string().regex(/^[a-z0-9_]+$/, 'a uWSGI plugin name, e.g. python3'),
+                "uWSGI's Python plugin (default python3)",
+                'python3'
+              ).optional(),
+            }),
+            'run the restored app under uWSGI on a free port',
+            { file: 'agama.py', callable: 'app' }
+          ).optional(),
+          command: doc(
+            z.array(z.string().min(1)).min(1, 'a command: program and arguments'),
+            'or start it any other way (placeholders {dir}, {port}, {tmp}); needs url',
+            ['{dir}/run', '--port', '{port}']
+          ).optional(),
+          url: doc(
+            z.string().regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://127.0.0.1:{port}/'),
+            'where it must answer (default http://127.0.0.1:{port}/)',
+            'http://127.0.0.1:{port}/'
+          ).optional(),
+          expectStatus: doc(
+            z.number().int().min(100).max(599),
+            'the HTTP status it must answer (default 200)',
+            200
+          ).optional(),
+          expectBody: doc(z.string(), 'text the answer must contain', 'AGAMA').optional(),
+          timeout: doc(durationField(), 'how long it may take to answer (default 30s)', '30s').optional(),
+          env: doc(
+            z.record(z.string(), z.string()),
+            "the app's environment (placeholders allowed), e.g. a scratch database",
+            { AGAMA_DATABASE_URI: 'sqlite:///{tmp}/agama.db' }
+          ).optional(),
+        })
+        .refine((s) => !!s.wsgi !== !!s.command, {
+          message: 'give either wsgi (the app under uWSGI) or command (any other way to start it)',
+        })
+        .refine((s) => !s.command || s.url, { message: 'url is required with command' }),
+      'a smoke run: the restored app started on a free port must answer HTTP',
+      { wsgi: { file: 'agama.py', callable: 'app' }, expectBody: 'AGAMA' }
+    ).optional(),
   }),
   defaults: {
     schedule: '15 3 * * *',
@@ -448,12 +517,10 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     usability: 'python3 -m py_compile on every .py + a smoke run of the app answering HTTP',
   },
 
-  checkRestoreTarget: (to) =>
-    path.isAbsolute(to) && path.resolve(to) !== '/' ? null : 'give an absolute directory path (not /)',
+  checkRestoreTarget: dirs.checkRestoreTarget,
 
   destinations: (t) => {
     const s = t.settings;
-    const roots = rootsOf(s);
     return {
       inPlace: {
         replaces: s.source.paths.join(', '),
@@ -463,11 +530,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
           : `no afterRestore configured: ${restartAdvice(s).replace(/ \(no afterRestore configured\)$/, '')} yourself`,
         unavailable: null,
       },
-      elsewhere: {
-        kind: 'directory',
-        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')} (each path goes in by its name)`,
-        example: path.join(roots[0], `${t.name}-restored`),
-      },
+      elsewhere: dirs.elsewhere(t, ' (each path goes in by its name)'),
     };
   },
 
@@ -559,12 +622,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
   async verify(ctx) {
     const v = ctx.target.settings.verify ?? {};
     ctx.progress('test restore');
-    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
-      kind: 'files',
-      content: FILES,
-      what: 'restored files',
-      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
-    });
+    const r = await restoreFiles(ctx, 'restored files');
     if ('problem' in r) {
       return { ok: false, detail: r.problem };
     }
@@ -630,17 +688,9 @@ export const filesDriver: TargetDriver<FilesSettings> = {
   async restore(ctx) {
     const s = ctx.target.settings;
     const timeoutMs = ctx.target.timeoutSeconds * 1000;
-    const to = ctx.options.to !== undefined ? checkDestination(ctx.options.to, rootsOf(s), s.source.paths) : null;
-    if (to) {
-      checkVacant(to, ctx.options.force);
-    }
+    const to = dirs.to(ctx);
     ctx.progress('restoring snapshot');
-    const r = await restoreVersion<Manifest>(ctx, ctx.reader, ctx.snapshot, path.join(ctx.tmpDir, 'restore'), {
-      kind: 'files',
-      content: FILES,
-      what: 'the files read from the snapshot',
-      expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
-    });
+    const r = await restoreFiles(ctx, 'the files read from the snapshot');
     if ('problem' in r) {
       throw new Error(`${r.problem}; nothing was restored`);
     }
@@ -676,7 +726,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
           location: `directory ${to}`,
           detail: `version ${m.version}: ${names.join(', ')} in ${to}${aside ? `; what was there was moved to ${aside}` : ''}`,
           counts: { files: restored.length, bytes: treeBytes(restored) },
-          movedAside: aside ? [asideItem(aside, to)] : [],
+          movedAside: movedAsideOf(aside, to),
           next: [],
         };
       } finally {
@@ -745,8 +795,8 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     }
   },
 
-  asideExists: (_t, item) => directoryAsideExists(item),
-  removeAside: (t, item) => removeDirectoryAside(item, [...t.settings.source.paths, ...rootsOf(t.settings)]),
+  asideExists: dirs.asideExists,
+  removeAside: dirs.removeAside,
 
   async doctor(t) {
     const s = t.settings;

@@ -10,7 +10,8 @@ import { ConfigError, parseConfig } from '../config/load';
 import { createLogger } from '../util/log';
 import { redact } from '../util/redact';
 import { GrafanaClient } from './grafana/client';
-import { GrafanaExport, readExport } from './grafana/export';
+import { backupOf } from './grafana/planners/testing/context';
+import { readExport } from './grafana/export';
 import { planRestore, renderPlan } from './grafana/plan';
 import { grafanaDriver } from './grafana';
 
@@ -612,8 +613,7 @@ describe('grafana fake and driver pieces (no repository)', () => {
   });
 
   test('the plan reports objects that cannot be restored as errors', async () => {
-    const exp: GrafanaExport = {
-      folders: [],
+    const exp = backupOf({
       dashboards: [
         {
           dashboard: { uid: 'orphan', title: 'Orphan' },
@@ -627,18 +627,11 @@ describe('grafana fake and driver pieces (no repository)', () => {
           },
         },
       ],
-      datasources: [],
-      libraryPanels: [],
-      alertRules: [],
-      alertRuleGroups: [],
-      contactPoints: [],
-      muteTimings: [],
-      templates: [],
       policies: {
         receiver: 'nobody',
         routes: [{ receiver: 'grafana-default-email', mute_time_intervals: ['never-defined'] }],
       },
-    };
+    });
     const plan = await planRestore(new GrafanaClient(fake.url, TOKEN), exp);
     expect(plan.errors.map((e) => `${e.kind}: ${e.reason}`)).toEqual([
       'dashboard: its folder ghost is neither in the backup nor in Grafana',

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readSecret } from '../config/secret';
 import { UnavailableError } from '../util/errors';
-import { durationField, serviceUrlField } from '../config/schema';
+import { doc, durationField, serviceUrlField } from '../config/schema';
 import { parseDuration, formatDuration } from '../config/duration';
 import { GrafanaClient, GrafanaError } from './grafana/client';
 import { countsOf, countsText, exportGrafana, readExport, writeExport, Counts } from './grafana/export';
@@ -57,9 +57,8 @@ async function connect(ctx: DriverContext<GrafanaSettings>): Promise<{ api: Graf
  * (a verification then "could not verify", never "failed").
  */
 function unavailable(e: unknown): unknown {
-  return e instanceof GrafanaError && (e.status === null || e.status === 401 || e.status === 403)
-    ? new UnavailableError(e.message)
-    : e;
+  // Not reached at all is already the kit's UnavailableError.
+  return e instanceof GrafanaError && (e.status === 401 || e.status === 403) ? new UnavailableError(e.message) : e;
 }
 
 /** What the export reads: the token must be able to read each (doctor). */
@@ -137,11 +136,27 @@ async function restoreSnapshot(ctx: DriverContext<GrafanaSettings> & { reader: S
 export const grafanaDriver: TargetDriver<GrafanaSettings> = {
   kind: 'grafana',
   settingsShape: (h) => ({
-    connection: z.strictObject({
-      url: serviceUrlField('http://127.0.0.1:3000', 'put the token in tokenFile'),
-      tokenFile: h.secretFile(),
-    }),
-    saveAtLeastEvery: durationField().optional(),
+    connection: doc(
+      z.strictObject({
+        url: doc(
+          serviceUrlField('http://127.0.0.1:3000', 'put the token in tokenFile'),
+          "Grafana's URL",
+          'http://127.0.0.1:3000'
+        ),
+        tokenFile: doc(
+          h.secretFile(),
+          "a file holding a service account token with Grafana's Admin role",
+          './secrets/grafana.token'
+        ),
+      }),
+      'how to reach Grafana',
+      { url: 'http://127.0.0.1:3000', tokenFile: './secrets/grafana.token' }
+    ),
+    saveAtLeastEvery: doc(
+      durationField(),
+      'save a version even without changes when the newest is older than this (default 30d: the monthly backup)',
+      '30d'
+    ).optional(),
   }),
   defaults: {
     // A daily check is cheap (a few hundred small HTTP requests) and catches "significant changes"

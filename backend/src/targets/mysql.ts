@@ -12,6 +12,7 @@ import { z } from 'zod';
 import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { TargetConfig } from '../config/types';
+import { doc } from '../config/schema';
 import { asideName, isAsideName } from './kit/aside';
 import { isScratchName, scratchName, scratchPrefix } from './kit/scratch';
 import { TargetDriver, Metadata, DriverContext, SnapshotReader } from './types';
@@ -213,23 +214,35 @@ function plural(n: number, word: string): string {
 export const mysqlDriver: TargetDriver<MysqlSettings> = {
   kind: 'mysql',
   settingsShape: (h) => ({
-    connection: z
-      .strictObject({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(1).max(65535).default(3306),
-        user: z.string().min(1),
-        ...h.passwordFields(),
-        database: z
-          .string()
-          .regex(IDENT, 'database names: letters, digits and _ only')
-          .refine((d) => !isSystemSchema(d), {
-            message: `a system schema (${SYSTEM_SCHEMAS.join(', ')}) is not a target`,
-          })
-          .refine((d) => !isScratchName(d), {
-            message: 'names starting with bsla_ are reserved for scratch databases',
-          }),
-      })
-      .refine((c) => c.passwordFile || c.passwordEnv, { message: 'needs passwordFile or passwordEnv' }),
+    connection: doc(
+      z
+        .strictObject({
+          host: doc(z.string().min(1), 'the MariaDB/MySQL server', '127.0.0.1').default('127.0.0.1'),
+          port: doc(z.number().int().min(1).max(65535), "the server's TCP port", 3306).default(3306),
+          user: doc(
+            z.string().min(1),
+            'the account, with exactly the grants of docs/mysql-privileges.md',
+            'backup_sla'
+          ),
+          ...h.passwordFields(),
+          database: doc(
+            z
+              .string()
+              .regex(IDENT, 'database names: letters, digits and _ only')
+              .refine((d) => !isSystemSchema(d), {
+                message: `a system schema (${SYSTEM_SCHEMAS.join(', ')}) is not a target`,
+              })
+              .refine((d) => !isScratchName(d), {
+                message: 'names starting with bsla_ are reserved for scratch databases',
+              }),
+            'the database backed up (one per target)',
+            'agama'
+          ),
+        })
+        .refine((c) => c.passwordFile || c.passwordEnv, { message: 'needs passwordFile or passwordEnv' }),
+      'how to reach the database (the password from a file or the environment, never here)',
+      { host: '127.0.0.1', port: 3306, user: 'backup_sla', passwordFile: './secrets/mysql.pass', database: 'agama' }
+    ),
   }),
   defaults: {
     schedule: '0 2 * * *',

@@ -311,7 +311,7 @@ describe('prometheus target against private servers', () => {
   it('an unreachable server fails with one clear line', async () => {
     const o = await lab.engine.backup('down', 'test');
     expect(o.status).toBe('failed');
-    expect(o.error).toBe(`cannot reach Prometheus at http://127.0.0.1:${closed}: ECONNREFUSED`);
+    expect(o.error).toBe(`cannot reach Prometheus at http://127.0.0.1:${closed}: connection refused (ECONNREFUSED)`);
     await expectNothingLeft('down', admin.dataDir);
   });
 
@@ -551,7 +551,7 @@ describe('prometheus target against private servers', () => {
     expect(down[0]).toEqual({
       name: 'connection',
       level: 'failed',
-      detail: `cannot reach Prometheus at http://127.0.0.1:${closed}: ECONNREFUSED: backups fail until it answers`,
+      detail: `cannot reach Prometheus at http://127.0.0.1:${closed}: connection refused (ECONNREFUSED): backups fail until it answers`,
     });
   });
 });

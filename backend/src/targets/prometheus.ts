@@ -21,22 +21,18 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { serviceUrlField } from '../config/schema';
+import { doc, serviceUrlField } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
 import { DoctorCheck, DriverContext, Json, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
 import {
-  asideItem,
-  checkDestination,
-  checkVacant,
-  directoryAsideExists,
+  directoryKind,
   isDirectory,
+  movedAsideOf,
   realPathOf,
-  removeDirectoryAside,
   removeStaging,
-  restoreRootsField,
-  restoreRootsOf,
   RestoreRoots,
+  restoreRootsField,
   stageBeside,
   swapInto,
 } from './kit/directories';
@@ -110,9 +106,8 @@ function toolsOf(s: PrometheusSettings): { promtool: string; prometheus: string 
   return { promtool: s.verify?.promtool ?? 'promtool', prometheus: s.verify?.prometheus ?? 'prometheus' };
 }
 
-function rootsOf(s: PrometheusSettings): string[] {
-  return restoreRootsOf(s.restoreRoots, [s.connection.dataDir]);
-}
+/** Where this kind's live data lies: restores in place replace it (kit/directories.ts). */
+const dirs = directoryKind<PrometheusSettings>((s) => [s.connection.dataDir]);
 
 /**
  * Restores the snapshot into a staging directory beside `dest` and checks it there. Throws with
@@ -191,7 +186,7 @@ async function restoreIntoLive(ctx: RestoreContext<PrometheusSettings>): Promise
       location: `live data directory ${dataDir}`,
       detail: [describeBlocks(blocks), ...(aside ? [`previous data kept in ${aside}`] : []), ...notes].join('; '),
       counts: countBlocks(blocks),
-      movedAside: aside ? [asideItem(aside, dataDir)] : [],
+      movedAside: movedAsideOf(aside, dataDir),
       next,
     };
   } catch (e) {
@@ -245,24 +240,47 @@ async function saveFromDisk(
 export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   kind: 'prometheus',
   settingsShape: (h) => ({
-    connection: z.strictObject({
-      url: serviceUrlField(
-        'http://127.0.0.1:9090',
-        'the service reads Prometheus without them (use its local address)'
-      ).default('http://127.0.0.1:9090'),
-      dataDir: h.path(),
-    }),
-    hooks: z
-      .strictObject({
-        stop: z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]').optional(),
-        start: z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]').optional(),
-      })
-      .optional(),
+    connection: doc(
+      z.strictObject({
+        url: doc(
+          serviceUrlField('http://127.0.0.1:9090', 'the service reads Prometheus without them (use its local address)'),
+          'Prometheus, started with --web.enable-admin-api (the backup takes a TSDB snapshot)',
+          'http://127.0.0.1:9090'
+        ).default('http://127.0.0.1:9090'),
+        dataDir: doc(
+          h.path(),
+          "Prometheus's --storage.tsdb.path on this machine (snapshots appear below it)",
+          '/var/lib/prometheus/metrics2'
+        ),
+      }),
+      'how to reach Prometheus and where its data lies',
+      { url: 'http://127.0.0.1:9090', dataDir: '/var/lib/prometheus/metrics2' }
+    ),
+    hooks: doc(
+      z.strictObject({
+        stop: doc(
+          z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]'),
+          'stops Prometheus before a restore in place swaps its data directory',
+          ['systemctl', 'stop', 'prometheus']
+        ).optional(),
+        start: doc(z.array(z.string().min(1)).min(1, 'a command: [program, arg, ...]'), 'starts it again afterwards', [
+          'systemctl',
+          'start',
+          'prometheus',
+        ]).optional(),
+      }),
+      'commands (program and arguments, no shell) around a restore in place; without stop, a running Prometheus is not restored over',
+      { stop: ['systemctl', 'stop', 'prometheus'], start: ['systemctl', 'start', 'prometheus'] }
+    ).optional(),
     restoreRoots: restoreRootsField(h),
   }),
   verifyShape: () => ({
-    promtool: z.string().min(1).optional(),
-    prometheus: z.string().min(1).optional(),
+    promtool: doc(z.string().min(1), 'the promtool program (default: found on PATH)', '/usr/bin/promtool').optional(),
+    prometheus: doc(
+      z.string().min(1),
+      'the prometheus program of the scratch server (default: found on PATH)',
+      '/usr/bin/prometheus'
+    ).optional(),
   }),
   defaults: {
     schedule: '30 2 * * *',
@@ -275,19 +293,10 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
       'promtool tsdb analyze of the restored copy, and a scratch Prometheus on it answers with the same series and time range',
   },
 
-  checkRestoreTarget: (to) => {
-    if (!path.isAbsolute(to) || to.includes('\0')) {
-      return 'give an absolute directory path';
-    }
-    if (path.resolve(to) === path.parse(path.resolve(to)).root) {
-      return 'not the root directory';
-    }
-    return null;
-  },
+  checkRestoreTarget: dirs.checkRestoreTarget,
 
   destinations: (t) => {
     const hooks = t.settings.hooks ?? {};
-    const roots = rootsOf(t.settings);
     return {
       inPlace: {
         replaces: `live data directory ${t.settings.connection.dataDir}`,
@@ -297,11 +306,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
           : 'no hooks.stop configured: Prometheus must already be stopped, and you start it afterwards',
         unavailable: null,
       },
-      elsewhere: {
-        kind: 'directory',
-        hint: `an absolute path to a new or empty directory below ${roots.join(' or ')}, outside the live data directory`,
-        example: path.join(roots[0], `${t.name}-restored`),
-      },
+      elsewhere: dirs.elsewhere(t, ', outside the live data directory'),
     };
   },
 
@@ -392,13 +397,11 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   },
 
   async restore(ctx) {
-    const s = ctx.target.settings;
     // In place is the live data directory, swapped in with the stop/start hooks.
-    if (ctx.options.to === undefined) {
+    const dest = dirs.to(ctx);
+    if (dest === null) {
       return restoreIntoLive(ctx);
     }
-    const dest = checkDestination(ctx.options.to, rootsOf(s), [s.connection.dataDir]);
-    checkVacant(dest, ctx.options.force);
     const { staging, blocks, notes } = await stageTsdb(ctx, dest);
     try {
       const aside = swapInto(staging, dest, { keepMode: true });
@@ -408,7 +411,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
           '; '
         ),
         counts: countBlocks(blocks),
-        movedAside: aside ? [asideItem(aside, dest)] : [],
+        movedAside: movedAsideOf(aside, dest),
         next: [`to read it, start a Prometheus with --storage.tsdb.path=${dest}`],
       };
     } finally {
@@ -416,8 +419,8 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     }
   },
 
-  asideExists: (_t, item) => directoryAsideExists(item),
-  removeAside: (t, item) => removeDirectoryAside(item, [t.settings.connection.dataDir, ...rootsOf(t.settings)]),
+  asideExists: dirs.asideExists,
+  removeAside: dirs.removeAside,
 
   async doctor(t) {
     const s = t.settings;

@@ -1,4 +1,4 @@
-/** Small helpers shared by drivers: finding programs, free ports, waiting for streams. */
+/** Small helpers shared by drivers: finding programs, free ports, waiting for streams. (HTTP: kit/http.ts.) */
 import { accessSync, constants } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,16 +44,4 @@ export function pipeInto(source: Readable, sink: Writable): Promise<void> {
     sink.on('finish', resolve);
     source.pipe(sink);
   });
-}
-
-/** One short reason for a failed fetch(): the system error code (ECONNREFUSED, ...) where there is one. */
-export function describeFetchError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') {
-    return 'timed out';
-  }
-  if (err.name === 'AbortError') {
-    return 'aborted';
-  }
-  return err.cause?.code ?? err.cause?.message ?? err.message;
 }

@@ -12,12 +12,13 @@ export interface ProcessView {
   env(): string[];
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (one of another user, which may not be signalled, too). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -51,7 +52,7 @@ export async function killMatching(wanted: (p: ProcessView) => boolean, waitMs =
     }
   }
   const deadline = Date.now() + waitMs;
-  while (pids.some(alive) && Date.now() < deadline) {
+  while (pids.some(isAlive) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return pids.length;

@@ -8,6 +8,7 @@
  * data_source,library_element,alerting_provisioning,other}.md and public/api-merged.json in
  * grafana/grafana.
  */
+import { HttpClient, oneLine, serverMessage } from '../kit/http';
 import type { Json } from '../types';
 
 export type JsonObject = { [k: string]: Json };
@@ -15,8 +16,8 @@ export type JsonObject = { [k: string]: Json };
 export class GrafanaError extends Error {
   constructor(
     message: string,
-    /** HTTP status, or null when Grafana was not reached at all. */
-    readonly status: number | null,
+    /** HTTP status of Grafana's answer. (Grafana not reached at all is the kit's UnavailableError.) */
+    readonly status: number,
     /** Grafana's `status` field (e.g. "version-mismatch", "name-exists") when it sent one. */
     readonly grafanaStatus: string | null = null
   ) {
@@ -33,94 +34,45 @@ export interface ClientOptions {
   pageSize?: number;
 }
 
-const NETWORK_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-};
-
-function oneLine(text: string, max = 300): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
-}
-
 export class GrafanaClient {
-  readonly base: string;
   readonly pageSize: number;
+  private readonly http: HttpClient;
 
-  constructor(
-    url: string,
-    private readonly token: string,
-    private readonly options: ClientOptions = {}
-  ) {
-    this.base = url.replace(/\/+$/, '');
+  constructor(url: string, token: string, options: ClientOptions = {}) {
+    this.http = new HttpClient('Grafana', url, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      signal: options.signal,
+      headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
+    });
     this.pageSize = options.pageSize ?? 1000;
   }
 
-  /** Sends one request; answers the parsed JSON body (null for an empty body). */
+  get base(): string {
+    return this.http.base;
+  }
+
+  /**
+   * Sends one request; answers the parsed JSON body (null for an empty body). Grafana not reached:
+   * the kit's UnavailableError; any other failure: a GrafanaError that says what to do.
+   */
   async request<T = Json>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {}
   ): Promise<{ status: number; body: T }> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
-    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
-    let res: Response;
-    try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: {
-          Accept: 'application/json',
-          Authorization: `Bearer ${this.token}`,
-          ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal,
-        redirect: 'manual',
-      });
-    } catch (e) {
-      throw this.networkError(e, timeout);
-    }
-    const text = await res.text().catch(() => '');
-    let parsed: unknown = null;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = null;
-      }
-    }
+    const res = await this.http.request(path, { method, json: body, headers, redirect: 'manual' });
     if (res.status >= 200 && res.status < 300) {
-      if (text && parsed === null && text.trim() !== 'null') {
+      if (res.text && res.json === null && res.text.trim() !== 'null') {
         throw new GrafanaError(
           `Grafana ${method} ${path} answered ${res.status} with something that is not JSON (is ${this.base} really Grafana?)`,
           res.status
         );
       }
-      return { status: res.status, body: parsed as T };
+      return { status: res.status, body: res.json as T };
     }
-    const msgObj = (parsed && typeof parsed === 'object' ? parsed : {}) as {
-      message?: unknown;
-      msg?: unknown;
-      status?: unknown;
-      error?: unknown;
-    };
-    const grafanaMessage = String(
-      msgObj.message ?? msgObj.msg ?? msgObj.error ?? (text ? oneLine(text, 120) : res.statusText)
-    );
-    const grafanaStatus = typeof msgObj.status === 'string' ? msgObj.status : null;
+    const grafanaMessage = serverMessage(res, ['message', 'msg', 'error']);
+    const grafanaStatus = typeof res.json?.status === 'string' ? (res.json.status as string) : null;
     if (res.status === 401) {
       throw new GrafanaError(
         `Grafana at ${this.base} refused the service account token (401 ${oneLine(grafanaMessage, 80)}): check connection.tokenFile`,
@@ -144,27 +96,6 @@ export class GrafanaClient {
       res.status,
       grafanaStatus
     );
-  }
-
-  private networkError(e: unknown, timeout: AbortSignal): GrafanaError {
-    const err = e as {
-      name?: string;
-      message?: string;
-      cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> };
-    };
-    if (this.options.signal?.aborted) {
-      return new GrafanaError(`request to Grafana at ${this.base} aborted`, null);
-    }
-    if (timeout.aborted || err.name === 'TimeoutError') {
-      return new GrafanaError(
-        `cannot reach Grafana at ${this.base}: no answer within ${Math.round((this.options.timeoutMs ?? 30_000) / 1000)} s`,
-        null
-      );
-    }
-    // A host name with several addresses fails with an AggregateError: the first one's code says it.
-    const code = err.cause?.code ?? err.cause?.errors?.find((x) => x.code)?.code;
-    const why = (code && NETWORK_CODES[code]) ?? oneLine(err.cause?.message ?? err.message ?? String(e), 120);
-    return new GrafanaError(`cannot reach Grafana at ${this.base}: ${why}${code ? ` (${code})` : ''}`, null);
   }
 
   async get<T = Json>(path: string): Promise<T> {

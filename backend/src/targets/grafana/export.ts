@@ -137,7 +137,8 @@ export function fileNameFor(id: string): string {
 
 // --- export from Grafana ------------------------------------------------------------------------
 
-function secureKeys(fields: Json | undefined): string[] {
+/** The secure fields a data source holds (`secureJsonFields`: their values Grafana never returns). */
+export function secureKeys(fields: Json | undefined): string[] {
   if (!fields || typeof fields !== 'object' || Array.isArray(fields)) {
     return [];
   }

@@ -27,7 +27,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { DriverContext, MovedAside, SchemaHelpers } from '../types';
+import { doc } from '../../config/schema';
+import type { TargetConfig } from '../../config/types';
+import type { DriverContext, MovedAside, RestoreOptions, SchemaHelpers } from '../types';
 import { exists, isEmptyDir } from './tree';
 
 // --- naming -------------------------------------------------------------------------------------
@@ -54,6 +56,11 @@ export function asideItem(aside: string, was: string): MovedAside {
   return { kind: 'directory', name: aside, was: `directory ${was}` };
 }
 
+/** What a swap moved aside (`swapInto`'s answer: the aside, or null when nothing was there), as a result lists it. */
+export function movedAsideOf(aside: string | null, was: string): MovedAside[] {
+  return aside ? [asideItem(aside, was)] : [];
+}
+
 // --- destinations -------------------------------------------------------------------------------
 
 /**
@@ -72,9 +79,11 @@ export interface RestoreRoots {
  * write anyway (the staging directory and the aside live beside the source).
  */
 export function restoreRootsField(h: SchemaHelpers) {
-  return z
-    .array(h.path())
-    .min(1, 'name at least one directory (or leave restoreRoots out for the default)')
+  return doc(
+    z.array(h.path()).min(1, 'name at least one directory (or leave restoreRoots out for the default)'),
+    "where a restore with `to` may write (below one of these); default: the service's restore area and the source's parent",
+    ['/var/tmp/restores']
+  )
     .optional()
     .transform((configured): RestoreRoots => ({ configured: configured ?? null, area: h.restoreArea() }));
 }
@@ -92,6 +101,50 @@ export function restoreRootsOf(roots: RestoreRoots | undefined, sources: string[
     }
   }
   return out;
+}
+
+/** A restore destination of a directory kind: an absolute path, not the root directory. */
+export function checkDirectoryTarget(to: string): string | null {
+  const abs = path.resolve(to);
+  return path.isAbsolute(to) && !to.includes('\0') && abs !== path.parse(abs).root
+    ? null
+    : 'give an absolute directory path (not /)';
+}
+
+/**
+ * What the directory kinds' drivers share, given where a target's live data lies (`sources`: what
+ * a restore in place replaces; their parents are default restore roots): the roots in force, the
+ * `to` they accept, the `elsewhere` they offer, and what their restores moved aside — listed, and
+ * removed only beside the target's own sources or below its restore roots.
+ */
+export function directoryKind<S extends { restoreRoots?: RestoreRoots }>(sources: (s: S) => string[]) {
+  const roots = (s: S) => restoreRootsOf(s.restoreRoots, sources(s));
+  return {
+    roots,
+    checkRestoreTarget: checkDirectoryTarget,
+    /** `destinations.elsewhere`: a new or empty directory below the restore roots (`more` adds to the hint). */
+    elsewhere: (t: TargetConfig<S>, more = '') => {
+      const r = roots(t.settings);
+      return {
+        kind: 'directory' as const,
+        hint: `an absolute path to a new or empty directory below ${r.join(' or ')}${more}`,
+        example: path.join(r[0], `${t.name}-restored`),
+      };
+    },
+    /** A restore's `to`, checked (below the roots, not over the live data, vacant unless forced); null: in place. */
+    to: (ctx: { target: TargetConfig<S>; options: RestoreOptions }): string | null => {
+      if (ctx.options.to === undefined) {
+        return null;
+      }
+      const s = ctx.target.settings;
+      const dest = checkDestination(ctx.options.to, roots(s), sources(s));
+      checkVacant(dest, ctx.options.force);
+      return dest;
+    },
+    asideExists: (_t: TargetConfig<S>, item: MovedAside) => directoryAsideExists(item),
+    removeAside: (t: TargetConfig<S>, item: MovedAside) =>
+      removeDirectoryAside(item, [...sources(t.settings), ...roots(t.settings)]),
+  };
 }
 
 /** The real path of `p`: symlinks of its longest existing ancestor followed, the rest appended. */

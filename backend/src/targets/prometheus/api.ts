@@ -1,35 +1,14 @@
-/** Prometheus's HTTP API as the prometheus kind uses it: one client, with timeouts and abort. */
-import { UnavailableError } from '../../util/errors';
-import { describeFetchError } from '../tools';
+/** Prometheus's HTTP API as the prometheus kind uses it, over the kit's one HTTP client. */
+import { HttpClient, serverMessage } from '../kit/http';
 
 export const ADMIN_API_DISABLED = 'Prometheus admin API is disabled: start it with --web.enable-admin-api';
 const SNAPSHOT_TIMEOUT_MS = 30 * 60 * 1000;
 const HTTP_TIMEOUT_MS = 5 * 60 * 1000;
+const API_TIMEOUT_MS = 60_000;
 
-export function baseUrl(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-export async function http(
-  url: string,
-  init: RequestInit & { timeoutMs?: number; signal?: AbortSignal } = {}
-): Promise<{ status: number; text: string; json: any }> {
-  const signals = [AbortSignal.timeout(init.timeoutMs ?? HTTP_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])];
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.any(signals) });
-  } catch (e) {
-    // Nothing was learned about any data: "could not", never "failed" (a verification's verdict).
-    throw new UnavailableError(`cannot reach Prometheus at ${new URL(url).origin}: ${describeFetchError(e)}`);
-  }
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON (e.g. /metrics or a proxy's error page)
-  }
-  return { status: res.status, text, json };
+/** A client of the Prometheus at `url`; unreachable: "cannot reach Prometheus at <url>: <why>". */
+export function prometheusClient(url: string, signal?: AbortSignal): HttpClient {
+  return new HttpClient('Prometheus', url, { timeoutMs: HTTP_TIMEOUT_MS, signal });
 }
 
 /** GET an API endpoint and return its `data`, with Prometheus' own error text on failure. */
@@ -39,12 +18,9 @@ export async function apiGet(
   params: Record<string, string> = {},
   signal?: AbortSignal
 ): Promise<any> {
-  const query = Object.keys(params).length ? `?${new URLSearchParams(params)}` : '';
-  const r = await http(`${baseUrl(url)}${endpoint}${query}`, { signal, timeoutMs: 60_000 });
+  const r = await prometheusClient(url, signal).request(endpoint, { query: params, timeoutMs: API_TIMEOUT_MS });
   if (r.status !== 200 || r.json?.status !== 'success') {
-    throw new Error(
-      `Prometheus at ${url}: ${endpoint} answered ${r.status}: ${r.json?.error ?? r.text.slice(0, 200).trim()}`
-    );
+    throw new Error(`Prometheus at ${url}: ${endpoint} answered ${r.status}: ${serverMessage(r, ['error'])}`);
   }
   return r.json.data;
 }
@@ -54,21 +30,18 @@ export async function apiGet(
  * the snapshot's name; Prometheus writes it to `<tsdb path>/snapshots/<name>` and never deletes it.
  */
 export async function takeSnapshot(url: string, signal?: AbortSignal): Promise<string> {
-  const r = await http(`${baseUrl(url)}/api/v1/admin/tsdb/snapshot`, {
+  const r = await prometheusClient(url, signal).request('/api/v1/admin/tsdb/snapshot', {
     method: 'POST',
     timeoutMs: SNAPSHOT_TIMEOUT_MS,
-    signal,
   });
-  const error: string = r.json?.error ?? '';
+  const error = serverMessage(r, ['error']);
   // 2.x answers "admin APIs disabled" (status 500/503 by version); a proxy may hide the route (404).
-  if (r.status === 404 || /admin APIs? (are )?disabled/i.test(error || r.text)) {
+  if (r.status === 404 || /admin APIs? (are )?disabled/i.test(error)) {
     throw new Error(ADMIN_API_DISABLED);
   }
   const name: unknown = r.json?.data?.name;
   if (r.status !== 200 || r.json?.status !== 'success' || typeof name !== 'string') {
-    throw new Error(
-      `Prometheus at ${url} could not take a snapshot: ${r.status} ${error || r.text.slice(0, 200).trim()}`
-    );
+    throw new Error(`Prometheus at ${url} could not take a snapshot: ${r.status} ${error}`);
   }
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) {
     throw new Error(`Prometheus at ${url} named its snapshot '${name}': not a plain directory name`);
@@ -78,9 +51,12 @@ export async function takeSnapshot(url: string, signal?: AbortSignal): Promise<s
 
 /** Whether a Prometheus answers at `url` at all. */
 export async function answers(url: string): Promise<boolean> {
-  return fetch(`${baseUrl(url)}/-/healthy`, { signal: AbortSignal.timeout(2000) })
-    .then(() => true)
-    .catch(() => false);
+  return (await prometheusClient(url).answers('/-/healthy')) !== null;
+}
+
+/** Whether a Prometheus at `url` is ready to answer queries (a scratch server that just started). */
+export async function ready(url: string): Promise<boolean> {
+  return (await prometheusClient(url).answers('/-/ready')) === 200;
 }
 
 export async function waitUntilDown(url: string, ms: number): Promise<boolean> {

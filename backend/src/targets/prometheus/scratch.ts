@@ -9,7 +9,7 @@ import { CommandError, lastLine, start } from '../../util/subprocess';
 import { notStarted, requireProgram, stopGracefully } from '../kit/process';
 import { freePort } from '../tools';
 import type { DriverContext } from '../types';
-import { apiGet, http } from './api';
+import { apiGet, prometheusClient, ready } from './api';
 import { BlockInfo, iso, overlaps, seconds } from './tsdb';
 
 const READY_TIMEOUT_MS = 120_000;
@@ -63,10 +63,7 @@ export async function startScratch(
     const deadline = Date.now() + READY_TIMEOUT_MS;
     try {
       while (!dead && Date.now() < deadline) {
-        const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.status === 200)
-          .catch(() => false);
-        if (ok) {
+        if (await ready(url)) {
           return { url, stop };
         }
         await new Promise((r) => setTimeout(r, 200));
@@ -100,7 +97,7 @@ export async function startScratch(
 }
 
 async function lowestTimestamp(url: string): Promise<number | null> {
-  const r = await http(`${url}/metrics`);
+  const r = await prometheusClient(url).request('/metrics');
   const m = /^prometheus_tsdb_lowest_timestamp (\S+)$/m.exec(r.text);
   return m ? Math.round(Number(m[1])) : null;
 }

@@ -16,6 +16,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { isAlive } from '../../util/processes';
 import type { DriverContext } from '../types';
 import { takeSnapshot } from './api';
 
@@ -70,15 +71,6 @@ export function snapshotTime(name: string): number | null {
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Snapshot directories that appeared after `mark` and were named within its request's window. */
 function matching(dataDir: string, mark: Mark): string[] {
   return listSnapshots(dataDir).filter((n) => {
@@ -113,7 +105,7 @@ export function sweepInterrupted(dataDir: string, log: Logger, now = Date.now())
     } catch {
       continue;
     }
-    if (active.has(file) || (mark.pid !== process.pid && alive(mark.pid))) {
+    if (active.has(file) || (mark.pid !== process.pid && isAlive(mark.pid))) {
       continue; // a request still under way (here for another target, or in the CLI beside the service)
     }
     // Answered: the snapshot is known by name; once it is gone (recovery removed the run's

@@ -1,0 +1,236 @@
+/**
+ * What "the same data" means for InfluxDB: per database, retention policy and measurement, the
+ * number of values of each field up to a cut-off time, recorded at backup and compared after
+ * every test restore and before a restore takes the live place.
+ */
+import type { Json, Metadata } from '../types';
+import { InfluxHttp, InfluxStatementError, quoteIdent } from './http';
+
+/**
+ * A measurement's `points` is the largest of its field counts (count(*) counts per field; a point
+ * has at least one field, and usually all of them).
+ */
+export interface MeasurementState {
+  points: number;
+  fields: Record<string, number>;
+}
+export type DatabaseState = Record<string, Record<string, MeasurementState>>;
+export type InfluxState = Record<string, DatabaseState>;
+
+/** How long restored shards may take to become visible to queries (they load asynchronously). */
+const SETTLE_MS = 20_000;
+const STABLE_MS = 2_000;
+
+/** Field counts per retention policy and measurement of database `db`, for points at or before `cutoff`. */
+export async function readState(http: InfluxHttp, db: string, cutoff: string): Promise<DatabaseState> {
+  const rps = await http.names(`SHOW RETENTION POLICIES ON ${quoteIdent(db)}`);
+  const state: DatabaseState = {};
+  for (const rp of rps) {
+    const r = await http.query(
+      `SELECT count(*) FROM ${quoteIdent(db)}.${quoteIdent(rp)}./.*/ WHERE time <= '${cutoff}'`,
+      db
+    );
+    const measurements: Record<string, MeasurementState> = {};
+    for (const series of r.series ?? []) {
+      const row = series.values?.[0] ?? [];
+      const fields: Record<string, number> = {};
+      series.columns.forEach((col, i) => {
+        const v = row[i];
+        if (col !== 'time' && typeof v === 'number' && v > 0) {
+          fields[col.replace(/^count_/, '')] = v;
+        }
+      });
+      const counts = Object.values(fields);
+      if (counts.length) {
+        measurements[series.name] = { points: Math.max(...counts), fields };
+      }
+    }
+    if (Object.keys(measurements).length) {
+      state[rp] = measurements;
+    }
+  }
+  return state;
+}
+
+export function totals(state: InfluxState): { databases: number; measurements: number; points: number } {
+  let measurements = 0;
+  let points = 0;
+  for (const db of Object.values(state)) {
+    for (const rp of Object.values(db)) {
+      for (const m of Object.values(rp)) {
+        measurements += 1;
+        points += m.points;
+      }
+    }
+  }
+  return { databases: Object.keys(state).length, measurements, points };
+}
+
+export function summary(state: InfluxState): string {
+  const t = totals(state);
+  return `${t.databases} database${t.databases === 1 ? '' : 's'}, ${t.measurements} measurements, ${t.points} points`;
+}
+
+/**
+ * Problems found comparing a restored database with the recorded one. With writes during the
+ * backup the source was seen twice (before/after); a restored count anywhere between is right.
+ */
+export function compareDatabase(
+  db: string,
+  actual: DatabaseState,
+  before: DatabaseState,
+  after?: DatabaseState
+): string[] {
+  const problems: string[] = [];
+  const hi = after ?? before;
+  const keys = (s: DatabaseState) =>
+    Object.entries(s).flatMap(([rp, ms]) => Object.keys(ms).map((m) => `${rp}\u0000${m}`));
+  const expectedKeys = new Set([...keys(before), ...keys(hi)]);
+  const label = (k: string) => {
+    const [rp, m] = k.split('\u0000');
+    return `${db}.${rp}.${m}`;
+  };
+  for (const k of expectedKeys) {
+    const [rp, m] = k.split('\u0000');
+    const got = actual[rp]?.[m];
+    const lo = before[rp]?.[m];
+    const up = hi[rp]?.[m];
+    if (!got) {
+      // Missing on one side only: created or dropped while the backup ran.
+      if (lo && up) {
+        problems.push(`measurement ${label(k)} missing`);
+      }
+      continue;
+    }
+    const fields = new Set([
+      ...Object.keys(lo?.fields ?? {}),
+      ...Object.keys(up?.fields ?? {}),
+      ...Object.keys(got.fields),
+    ]);
+    for (const f of fields) {
+      const n = got.fields[f] ?? 0;
+      const a = lo?.fields[f] ?? 0;
+      const b = up?.fields[f] ?? 0;
+      if (n < Math.min(a, b) || n > Math.max(a, b)) {
+        problems.push(
+          `measurement ${label(k)} field ${f}: ${n} values, expected ${a === b ? a : `${Math.min(a, b)}..${Math.max(a, b)}`}`
+        );
+      }
+    }
+  }
+  for (const k of keys(actual)) {
+    if (!expectedKeys.has(k)) {
+      problems.push(`unexpected measurement ${label(k)}`);
+    }
+  }
+  return problems;
+}
+
+/** What a backup recorded: the cut-off and the state before (and, with writes meanwhile, after) the dump. */
+export interface Recorded {
+  cutoff: string;
+  before: InfluxState;
+  after?: InfluxState;
+}
+
+/** The recorded state in a snapshot's metadata, or null (a catalog rebuilt from restic lost it). */
+export function recorded(meta: Metadata | null): Recorded | null {
+  if (!meta || typeof meta.cutoff !== 'string' || !meta.state) {
+    return null;
+  }
+  return {
+    cutoff: meta.cutoff,
+    before: meta.state as unknown as InfluxState,
+    after: meta.stateAfter ? (meta.stateAfter as unknown as InfluxState) : undefined,
+  };
+}
+
+/** The metadata a backup records: databases, cut-off, states and totals. */
+export function stateMetadata(
+  databases: string[],
+  cutoff: string,
+  before: InfluxState,
+  after: InfluxState,
+  missing: string[]
+): Metadata {
+  // Late writes (timestamps before the cut-off) during the backup make the count a range.
+  const changed = JSON.stringify(before) !== JSON.stringify(after);
+  const t = totals(before);
+  const metadata: Metadata = {
+    databases,
+    cutoff,
+    state: before as unknown as Json,
+    measurements: t.measurements,
+    points: t.points,
+    changedDuringBackup: changed,
+  };
+  if (missing.length) {
+    metadata.missing = missing;
+  }
+  if (changed) {
+    metadata.stateAfter = after as unknown as Json;
+  }
+  return metadata;
+}
+
+/**
+ * Restored shards load asynchronously (a query right after `influxd restore` may see nothing yet):
+ * reads the state until it matches what is expected, or has stayed the same for STABLE_MS (then a
+ * difference is real), for at most SETTLE_MS.
+ */
+async function settledState(
+  http: InfluxHttp,
+  db: string,
+  cutoff: string,
+  matches: ((s: DatabaseState) => boolean) | null
+): Promise<DatabaseState> {
+  const deadline = Date.now() + SETTLE_MS;
+  let last = '';
+  let since = Date.now();
+  for (;;) {
+    let state: DatabaseState;
+    try {
+      state = await readState(http, db, cutoff);
+    } catch (e) {
+      // e.g. "engine is closed" while the restored shard is being opened
+      if (!(e instanceof InfluxStatementError) || Date.now() > deadline) {
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    if (matches?.(state)) {
+      return state;
+    }
+    const text = JSON.stringify(state);
+    if (text !== last) {
+      last = text;
+      since = Date.now();
+    } else if (Date.now() - since >= STABLE_MS || Date.now() > deadline) {
+      return state;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Reads a restored database (waiting for its shards to load) and compares it with what the backup
+ * recorded for database `source`; no recorded state: nothing to compare.
+ */
+export async function checkRestored(
+  http: InfluxHttp,
+  rec: Recorded | null,
+  source: string,
+  dest: string,
+  cutoff: string
+): Promise<{ state: DatabaseState; problems: string[] }> {
+  const before = rec?.before[source];
+  const after = rec?.after?.[source];
+  const state = await settledState(
+    http,
+    dest,
+    cutoff,
+    before ? (st) => compareDatabase(source, st, before, after).length === 0 : null
+  );
+  return { state, problems: before ? compareDatabase(source, state, before, after) : [] };
+}
