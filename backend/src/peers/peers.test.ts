@@ -39,14 +39,14 @@ const copy = sftpRepository(`peers-offsite-${unique}`);
 /** Each instance has its own tokens: app1 holds mon1's (as a peer must), never the other way round by accident. */
 const TOKENS: Record<'app1' | 'mon1', Record<Role, string>> = {
   app1: {
-    viewer: 'app1-viewer-3c8e1f0a9b27',
-    operator: 'app1-operator-7d2a5c9e0f41',
-    admin: 'app1-admin-1b6f3e8d2a95',
+    viewer: 'app1-viewer-3c8e1f0a9b270f1e2d3c4b5a6978',
+    operator: 'app1-operator-7d2a5c9e0f410f1e2d3c4b5a6978',
+    admin: 'app1-admin-1b6f3e8d2a950f1e2d3c4b5a6978',
   },
   mon1: {
-    viewer: 'mon1-viewer-9a4c7e2b5d10',
-    operator: 'mon1-operator-2e9b4f7c1a63',
-    admin: 'mon1-admin-6d1a8c3f9e52',
+    viewer: 'mon1-viewer-9a4c7e2b5d100f1e2d3c4b5a6978',
+    operator: 'mon1-operator-2e9b4f7c1a630f1e2d3c4b5a6978',
+    admin: 'mon1-admin-6d1a8c3f9e520f1e2d3c4b5a6978',
   },
 };
 
@@ -268,6 +268,8 @@ describe('two instances, one view (issue 14)', () => {
         role: 'operator',
         detail: `forwarded to mon1: run ${accepted.runId}`,
         result: 'started',
+        // The peer's run: the app joins this entry with mon1's own.
+        runId: accepted.runId,
       })
     );
     const there = json<Api.GetAudit>(await mon1Get('/api/audit?local=1')).entries;
@@ -278,6 +280,7 @@ describe('two instances, one view (issue 14)', () => {
         target: 'ansible',
         actor: 'alice',
         role: 'operator',
+        runId: accepted.runId,
       })
     );
     // The whole lab's audit log, through app1, has both.
@@ -317,6 +320,23 @@ describe('two instances, one view (issue 14)', () => {
     expect(here[0]).toMatchObject({ action: 'restore', target: 'mon1/ansible', actor: 'bob', role: 'admin' });
     const there = json<Api.GetAudit>(await mon1Get('/api/audit?local=1')).entries;
     expect(there[0]).toMatchObject({ action: 'restore', target: 'ansible', actor: 'bob', role: 'admin', result: 'ok' });
+    // One entry per action there (started, then its result), joined to the forwarding one by the run.
+    expect(there.filter((e) => e.action === 'restore')).toHaveLength(1);
+    expect([here[0].runId, there[0].runId]).toEqual([r.id, r.id]);
+    expect(there[0].finishedAt).not.toBeNull();
+    // The whole lab's lists, filtered on each instance: mon1's restore is there by status and time.
+    const okRestores = json<Api.GetRuns>(await get('/api/runs?operation=restore&status=success')).runs;
+    expect(okRestores.map((x) => `${x.instance}/${x.id}`)).toContain(`mon1/${r.id}`);
+    expect(json<Api.GetRuns>(await get('/api/runs?operation=restore&status=failed')).runs).toEqual([]);
+    const sinceStart = encodeURIComponent(r.startedAt);
+    expect(
+      json<Api.GetAudit>(await get(`/api/audit?since=${sinceStart}&status=ok`)).entries.map(
+        (e) => `${e.instance} ${e.action}`
+      )
+    ).toContain('mon1 restore');
+    const since = json<Api.GetRuns>(await get(`/api/runs?target=mon1/ansible&since=${sinceStart}`)).runs;
+    expect(since.map((x) => x.id)).toContain(r.id);
+    expect(since.every((x) => x.startedAt >= r.startedAt)).toBe(true);
   });
 
   it('a viewer cannot start anything on mon1, an operator cannot restore there; nothing reaches mon1', async () => {
