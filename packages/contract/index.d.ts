@@ -328,7 +328,19 @@ export interface AuditEntry {
    */
   target: string | null;
   detail: string;
+  /**
+   * An action that runs (a restore) has one entry: 'started' while it runs, then its result
+   * ('ok' or 'failed', with what happened added to `detail`, and `finishedAt`).
+   */
   result: 'ok' | 'failed' | 'started';
+  /**
+   * The run the entry is about: a run of `instance`, or, for an operation forwarded to a peer
+   * (target `<peer>/<name>`), the peer's run; null for what is not a run (configuration, removal
+   * of what a restore moved aside, prune) and for entries recorded before runs were named.
+   */
+  runId: number | null;
+  /** When the action ended, for an entry recorded when it started; null while it runs, and for entries recorded once, at the end (`at`). */
+  finishedAt: string | null;
 }
 
 export interface Restore {
@@ -404,9 +416,11 @@ export interface GetSnapshots {
   snapshots: Snapshot[];
 }
 /**
- * GET /api/runs?target=&operation=&limit=&local= (newest first). Without `target`: every
- * instance's runs, merged by start time (`local=1`: this instance's); `target=mon1/prometheus`: that
- * target's. `unreachable`: the peers whose runs are missing because they did not answer.
+ * GET /api/runs?target=&operation=&status=&since=&limit=&local= (newest first). Without `target`:
+ * every instance's runs, merged by start time (`local=1`: this instance's); `target=mon1/prometheus`:
+ * that target's. `status`: one or more RunStatus, comma-separated (`success,unchanged`); `since`: an
+ * ISO-8601 time, runs started at or after it. `unreachable`: the peers whose runs are missing
+ * because they did not answer.
  */
 export interface GetRuns {
   runs: Run[];
@@ -414,7 +428,11 @@ export interface GetRuns {
 }
 /** GET /api/runs/:id (this instance), /api/runs/:instance/:id */
 export type GetRun = Run;
-/** GET /api/audit?limit=&local= (newest first; every instance's unless local=1) */
+/**
+ * GET /api/audit?status=&since=&limit=&local= (newest first; every instance's unless local=1).
+ * `status`: one or more of ok, failed, started (comma-separated); `since`: an ISO-8601 time,
+ * entries recorded (actions started) at or after it.
+ */
 export interface GetAudit {
   entries: AuditEntry[];
   unreachable: InstanceState[];

@@ -9,6 +9,7 @@ import { PROXY_BASE_URL } from '../constants';
 import { toServiceError } from './errors';
 import type {
   Accepted,
+  AuditEntry,
   GetAside,
   GetAudit,
   GetRestores,
@@ -20,6 +21,7 @@ import type {
   Operation,
   RemoveAsideRequest,
   RestoreRequest,
+  RunStatus,
   WhoAmI,
 } from './types';
 
@@ -36,13 +38,35 @@ function queryString(query?: Query): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-const seg = encodeURIComponent;
+/**
+ * A target address in a path: `mysql` or `mon1/prometheus`, each part encoded but the slash kept
+ * (Grafana's proxy unescapes the path it forwards: a `%2F` would reach the service as a slash
+ * anyway, or not at all).
+ */
+export function targetPath(address: string): string {
+  return address.split('/').map(encodeURIComponent).join('/');
+}
 
 export interface RunsQuery {
+  /** A target address: `mysql` or `mon1/prometheus`. */
   target?: string;
   operation?: Operation;
+  /** Any of these statuses. */
+  status?: RunStatus[];
+  /** Started at or after this time (ISO-8601). */
+  since?: string;
   limit?: number;
 }
+
+export interface AuditQuery {
+  /** Any of these results ('started': still running). */
+  status?: Array<AuditEntry['result']>;
+  /** Recorded at or after this time (ISO-8601). */
+  since?: string;
+  limit?: number;
+}
+
+const list = (values: string[] | undefined) => (values?.length ? values.join(',') : undefined);
 
 export class BackupSlaClient {
   constructor(private readonly baseUrl: string = PROXY_BASE_URL) {}
@@ -69,24 +93,27 @@ export class BackupSlaClient {
     return this.request('GET', 'api/status');
   }
 
-  getTarget(target: string): Promise<GetTarget> {
-    return this.request('GET', `api/targets/${seg(target)}`);
+  /** One target of the lab, by its address (`mysql`, or `mon1/prometheus` for a peer's). */
+  getTarget(address: string): Promise<GetTarget> {
+    return this.request('GET', `api/targets/${targetPath(address)}`);
   }
 
-  getSnapshots(target: string): Promise<GetSnapshots> {
-    return this.request('GET', `api/targets/${seg(target)}/snapshots`);
+  getSnapshots(address: string): Promise<GetSnapshots> {
+    return this.request('GET', `api/targets/${targetPath(address)}/snapshots`);
   }
 
-  getRuns(query: RunsQuery = {}): Promise<GetRuns> {
-    return this.request('GET', 'api/runs', { query: { ...query } });
+  /** The whole lab's runs (or one target's), newest first, filtered by the service. */
+  getRuns({ status, ...query }: RunsQuery = {}): Promise<GetRuns> {
+    return this.request('GET', 'api/runs', { query: { ...query, status: list(status) } });
   }
 
-  getRun(id: number): Promise<GetRun> {
-    return this.request('GET', `api/runs/${seg(String(id))}`);
+  /** One run: run ids are numbered per instance. */
+  getRun(run: { instance: string; id: number }): Promise<GetRun> {
+    return this.request('GET', `api/runs/${encodeURIComponent(run.instance)}/${run.id}`);
   }
 
-  getAudit(limit?: number): Promise<GetAudit> {
-    return this.request('GET', 'api/audit', { query: { limit } });
+  getAudit({ status, ...query }: AuditQuery = {}): Promise<GetAudit> {
+    return this.request('GET', 'api/audit', { query: { ...query, status: list(status) } });
   }
 
   getRestores(): Promise<GetRestores> {
@@ -103,14 +130,16 @@ export class BackupSlaClient {
     return this.request('POST', 'api/restores/aside/remove', { body: request });
   }
 
-  /** Editor and above (route `api/*`, POST, operator token). */
-  startBackup(target: string): Promise<Accepted> {
-    return this.request('POST', `api/targets/${seg(target)}/backup`, { body: {} });
+  /** Editor and above (route `api/*`, POST, operator token). A peer's target is backed up by the peer. */
+  startBackup(address: string): Promise<Accepted> {
+    return this.request('POST', `api/targets/${targetPath(address)}/backup`, { body: {} });
   }
 
   /** Editor and above. Without a snapshot the service verifies the latest one. */
-  startVerify(target: string, snapshot?: string): Promise<Accepted> {
-    return this.request('POST', `api/targets/${seg(target)}/verify`, { body: snapshot ? { snapshot } : {} });
+  startVerify(address: string, snapshot?: string): Promise<Accepted> {
+    return this.request('POST', `api/targets/${targetPath(address)}/verify`, {
+      body: snapshot ? { snapshot } : {},
+    });
   }
 
   /** Admin only (route `api/restores`, POST, admin token). */

@@ -112,6 +112,15 @@ export function describeError(err: unknown): ErrorDescription {
         text: "The app has no service URL or tokens yet: an admin enters them on the app's configuration page.",
       };
     case 'unreachable':
+      // The service itself answered 502: it could not reach a peer (another machine of the lab).
+      if (e.fromService) {
+        return {
+          title: 'Another instance of the lab cannot be reached',
+          text:
+            'The service Grafana talks to answered, but the instance that holds this target did not: check that its ' +
+            `service is running and reachable from here${detail}.`,
+        };
+      }
       return {
         title: 'The Backup SLA service cannot be reached',
         text:

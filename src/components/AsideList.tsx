@@ -5,6 +5,8 @@ import { backupSla } from '../api/client';
 import { toServiceError } from '../api/errors';
 import type { AsideItem } from '../api/types';
 import { useAside } from '../data/useAside';
+import { useAddress } from '../data/useLab';
+import { sameTarget, TargetRef } from '../utils/lab';
 import { NEEDS, useRole } from '../data/useRole';
 import { formatBytes } from '../utils/format';
 import { targetUrl } from '../utils/routing';
@@ -16,13 +18,15 @@ import type { TableColumn } from './tableColumn';
  * What restores moved aside (issue 10.2): kept, never dropped by a restore, until an admin removes
  * it here, typing its name to confirm.
  */
-export function AsideList({ target }: { target?: string }) {
+export function AsideList({ target }: { target?: TargetRef }) {
   const aside = useAside();
+  const address = useAddress();
   const { canRestore } = useRole();
   const [removing, setRemoving] = useState<AsideItem | null>(null);
   const [removeError, setRemoveError] = useState<unknown>();
   const items = useMemo(
-    () => (aside.data?.items ?? []).filter((i) => !target || i.target === target),
+    () =>
+      (aside.data?.items ?? []).filter((i) => !target || sameTarget({ instance: i.instance, name: i.target }, target)),
     [aside.data, target]
   );
 
@@ -35,7 +39,10 @@ export function AsideList({ target }: { target?: string }) {
       cols.push({
         id: 'target',
         header: 'Target',
-        cell: ({ row: { original: i } }) => <Link to={targetUrl(i.target)}>{i.target}</Link>,
+        cell: ({ row: { original: i } }) => {
+          const at = address({ instance: i.instance, name: i.target });
+          return <Link to={targetUrl(at)}>{at}</Link>;
+        },
       });
     }
     cols.push(
@@ -65,7 +72,7 @@ export function AsideList({ target }: { target?: string }) {
       }
     );
     return cols;
-  }, [target, canRestore]);
+  }, [target, canRestore, address]);
 
   if (aside.loading) {
     return <LoadingPlaceholder text="Loading what restores moved aside…" />;
@@ -87,10 +94,14 @@ export function AsideList({ target }: { target?: string }) {
         <EmptyState
           variant="completed"
           hideImage
-          message={target ? `Nothing of ${target} is kept aside.` : 'Nothing is kept aside.'}
+          message={target ? `Nothing of ${address(target)} is kept aside.` : 'Nothing is kept aside.'}
         />
       ) : (
-        <InteractiveTable columns={columns} data={items} getRowId={(i: AsideItem) => `${i.target}/${i.name}`} />
+        <InteractiveTable
+          columns={columns}
+          data={items}
+          getRowId={(i: AsideItem) => `${i.instance}/${i.target}/${i.name}`}
+        />
       )}
       {removing && (
         <ConfirmModal
@@ -110,7 +121,12 @@ export function AsideList({ target }: { target?: string }) {
           onDismiss={() => setRemoving(null)}
           onConfirm={async () => {
             try {
-              await backupSla.removeAside({ target: removing.target, name: removing.name, confirm: removing.name });
+              // A peer's item is removed by the peer: its target is addressed as <instance>/<target>.
+              await backupSla.removeAside({
+                target: address({ instance: removing.instance, name: removing.target }),
+                name: removing.name,
+                confirm: removing.name,
+              });
               setRemoving(null);
               aside.reload();
             } catch (err) {

@@ -5,6 +5,8 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { Run } from '../api/types';
 import { formatBytes, formatDuration } from '../utils/format';
+import { useAddress } from '../data/useLab';
+import { runKey } from '../utils/lab';
 import { targetUrl } from '../utils/routing';
 import { RunDetails } from './RunDetails';
 import { RunStatusBadge } from './RunStatusBadge';
@@ -21,6 +23,7 @@ interface Props {
 /** Runs, newest first; the first line of an error in the row, everything a run recorded when expanded. */
 export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
   const styles = useStyles2(getStyles);
+  const address = useAddress();
   // Where restores went, when the list has restores (a column of blanks costs the width of one).
   const showRestoredTo = runs.some((r) => r.restoredTo);
   const columns = useMemo<Array<TableColumn<Run>>>(() => {
@@ -31,7 +34,10 @@ export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
       cols.push({
         id: 'target',
         header: 'Target',
-        cell: ({ row: { original: r } }) => <Link to={targetUrl(r.target)}>{r.target}</Link>,
+        cell: ({ row: { original: r } }) => {
+          const at = address({ instance: r.instance, name: r.target });
+          return <Link to={targetUrl(at)}>{at}</Link>;
+        },
       });
     }
     cols.push(
@@ -84,13 +90,13 @@ export function RunsTable({ runs, showTarget = false, pageSize = 20 }: Props) {
       { id: 'actor', header: 'Who' }
     );
     return cols;
-  }, [showTarget, showRestoredTo, styles]);
+  }, [showTarget, showRestoredTo, styles, address]);
 
   return (
     <InteractiveTable
       columns={columns}
       data={runs}
-      getRowId={(r: Run) => String(r.id)}
+      getRowId={(r: Run) => runKey(r)}
       pageSize={pageSize}
       renderExpandedRow={(r: Run) => <RunDetails run={r} />}
       className={styles.table}

@@ -2,11 +2,12 @@ import React, { useCallback } from 'react';
 import type { Run, TargetStatus } from '../api/types';
 import { useOperationsContext } from '../data/useOperations';
 import { useRun } from '../data/useRun';
+import { refKey } from '../utils/lab';
 import { RunProgress } from './RunProgress';
 import { ServiceErrorAlert } from './ServiceErrorAlert';
 
 interface Props {
-  target: Pick<TargetStatus, 'name' | 'running'>;
+  target: Pick<TargetStatus, 'instance' | 'name' | 'running'>;
   /** Called when a run followed here has finished, so the page can load the new state. */
   onFinished?: (run: Run) => void;
 }
@@ -17,16 +18,17 @@ interface Props {
  */
 export function TargetRun({ target, onFinished }: Props) {
   const { state, markFinished } = useOperationsContext();
-  const mine = state[target.name];
-  const runId = mine?.runId ?? target.running?.id ?? null;
+  const mine = state[refKey(target)];
+  const ref = mine?.run ?? (target.running ? { instance: target.running.instance, id: target.running.id } : null);
+  const { instance, name } = target;
   const finished = useCallback(
     (run: Run) => {
-      markFinished(target.name, run.id);
+      markFinished({ instance, name }, { instance: run.instance, id: run.id });
       onFinished?.(run);
     },
-    [markFinished, onFinished, target.name]
+    [markFinished, onFinished, instance, name]
   );
-  const { run, error } = useRun(runId, finished);
+  const { run, error } = useRun(ref, finished);
   return (
     <>
       {run && <RunProgress run={run} />}

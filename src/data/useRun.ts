@@ -3,6 +3,7 @@ import { backupSla } from '../api/client';
 import { ServiceError, toServiceError } from '../api/errors';
 import type { Run } from '../api/types';
 import { RUN_POLL_INTERVAL_MS } from '../constants';
+import { RunRef, runKey } from '../utils/lab';
 
 export interface RunState {
   run: Run | undefined;
@@ -10,30 +11,33 @@ export interface RunState {
 }
 
 /**
- * Follows one run: polls GET api/runs/:id every second while it is running, stops when it has
- * finished and then calls `onFinished` once. While the service is unreachable it keeps trying, more
- * slowly; any other error stops the polling.
+ * Follows one run of the lab (run ids are numbered per instance): polls GET api/runs/:instance/:id
+ * every second while it is running, stops when it has finished and then calls `onFinished` once.
+ * While the service is unreachable it keeps trying, more slowly; any other error stops the polling.
  */
-export function useRun(runId: number | null | undefined, onFinished?: (run: Run) => void): RunState {
-  const [state, setState] = useState<RunState & { id?: number | null }>({ run: undefined, error: undefined });
+export function useRun(ref: RunRef | null | undefined, onFinished?: (run: Run) => void): RunState {
+  const [state, setState] = useState<RunState & { id?: string | null }>({ run: undefined, error: undefined });
+  const key = ref ? runKey(ref) : null;
+  const instance = ref?.instance;
+  const runId = ref?.id;
   const onFinishedRef = useRef(onFinished);
   useEffect(() => {
     onFinishedRef.current = onFinished;
   });
 
   useEffect(() => {
-    if (runId === null || runId === undefined) {
+    if (key === null || instance === undefined || runId === undefined) {
       return;
     }
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
       try {
-        const run = await backupSla.getRun(runId);
+        const run = await backupSla.getRun({ instance, id: runId });
         if (cancelled) {
           return;
         }
-        setState({ id: runId, run, error: undefined });
+        setState({ id: key, run, error: undefined });
         if (run.status === 'running') {
           timer = setTimeout(poll, RUN_POLL_INTERVAL_MS);
         } else {
@@ -44,7 +48,7 @@ export function useRun(runId: number | null | undefined, onFinished?: (run: Run)
           return;
         }
         const error = toServiceError(err);
-        setState((s) => ({ id: runId, run: s.id === runId ? s.run : undefined, error }));
+        setState((s) => ({ id: key, run: s.id === key ? s.run : undefined, error }));
         if (error.kind === 'unreachable') {
           timer = setTimeout(poll, RUN_POLL_INTERVAL_MS * 5);
         }
@@ -57,9 +61,9 @@ export function useRun(runId: number | null | undefined, onFinished?: (run: Run)
         clearTimeout(timer);
       }
     };
-  }, [runId]);
+  }, [key, instance, runId]);
 
-  if (runId === null || runId === undefined || state.id !== runId) {
+  if (key === null || state.id !== key) {
     return { run: undefined, error: undefined };
   }
   return { run: state.run, error: state.error };

@@ -2,6 +2,6 @@ import { backupSla } from '../api/client';
 import type { GetSnapshots } from '../api/types';
 import { useResource } from './useResource';
 
-export function useSnapshots(target: string) {
-  return useResource<GetSnapshots>(`snapshots:${target}`, () => backupSla.getSnapshots(target));
+export function useSnapshots(address: string) {
+  return useResource<GetSnapshots>(`snapshots:${address}`, () => backupSla.getSnapshots(address));
 }

@@ -2,6 +2,6 @@ import { backupSla } from '../api/client';
 import type { GetTarget } from '../api/types';
 import { useResource } from './useResource';
 
-export function useTarget(target: string, refreshMs = 30_000) {
-  return useResource<GetTarget>(`target:${target}`, () => backupSla.getTarget(target), refreshMs);
+export function useTarget(address: string, refreshMs = 30_000) {
+  return useResource<GetTarget>(`target:${address}`, () => backupSla.getTarget(address), refreshMs);
 }

@@ -4,6 +4,7 @@
  */
 import type {
   AuditEntry,
+  InstanceState,
   GetAside,
   GetAudit,
   GetRestores,
@@ -18,6 +19,8 @@ import type {
 } from '../api/types';
 
 export const NOW = new Date('2025-03-10T12:00:00Z');
+/** The instance Grafana talks to in the fixtures; the lab's other machine is mon1 (makeLabStatus). */
+export const SELF = 'app1';
 const iso = (secondsAgo: number) => new Date(NOW.getTime() - secondsAgo * 1000).toISOString();
 const H = 3600;
 const D = 86400;
@@ -27,6 +30,7 @@ const ok = (reason = 'within SLA'): SlaCheck => ({ level: 'ok', reason });
 export function makeRun(overrides: Partial<Run> = {}): Run {
   return {
     id: 1,
+    instance: SELF,
     target: 'mysql',
     operation: 'backup',
     status: 'success',
@@ -53,6 +57,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
 export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus {
   return {
     name: 'mysql',
+    instance: SELF,
     kind: 'mysql',
     policy: {
       coverage: 'the AGAMA database (table item)',
@@ -185,26 +190,120 @@ export function makeStatus(): GetStatus {
   });
   return {
     generatedAt: NOW.toISOString(),
+    instance: SELF,
+    instances: [selfInstance('critical')],
     level: 'critical',
     targets: [ansible, agama, mysql, prometheus],
     covered: [
-      { name: 'Nginx', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
-      { name: 'uWSGI', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+      { name: 'Nginx', instance: SELF, coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+      { name: 'uWSGI', instance: SELF, coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
       {
         name: 'Telegraf',
+        instance: SELF,
         coveredBy: 'ansible',
         note: 'configured only by Ansible; its data is in influxdb',
         level: 'ok',
       },
-      { name: 'DNS', coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
+      { name: 'DNS', instance: SELF, coveredBy: 'ansible', note: 'configured only by Ansible', level: 'ok' },
     ],
   };
+}
+
+function selfInstance(level: InstanceState['level']): InstanceState {
+  return {
+    name: SELF,
+    self: true,
+    reachable: true,
+    unreachableSince: null,
+    lastSeenAt: NOW.toISOString(),
+    error: null,
+    level,
+  };
+}
+
+const MON1_DOWN_SINCE = iso(5 * 60);
+
+/**
+ * A lab of two machines, as app1 (the instance Grafana talks to) answers for it: app1 holds
+ * ansible (ok), agama (ok, building up) and mysql (critical); mon1 holds prometheus (warning),
+ * influxdb (ok) and a mysql of its own (ok: same name, another machine). With `mon1Down`, mon1
+ * does not answer: its last known targets at level unknown, each with the service's reason.
+ */
+export function makeLabStatus({ mon1Down = false }: { mon1Down?: boolean } = {}): GetStatus {
+  const single = makeStatus();
+  const app1 = single.targets.filter((t) => t.name !== 'prometheus');
+  const onMon1 = (t: TargetStatus): TargetStatus => ({
+    ...t,
+    instance: 'mon1',
+    lastRun: t.lastRun && { ...t.lastRun, instance: 'mon1', target: t.name },
+  });
+  let mon1 = [
+    onMon1(single.targets.find((t) => t.name === 'prometheus')!),
+    onMon1(
+      makeTarget({
+        name: 'influxdb',
+        kind: 'influxdb',
+        policy: { ...makeTarget().policy, coverage: 'every database but _internal' },
+      })
+    ),
+    onMon1(makeTarget({ name: 'mysql', policy: { ...makeTarget().policy, coverage: 'the monitoring database' } })),
+  ];
+  const reason = `instance mon1 unreachable since ${MON1_DOWN_SINCE} (connect ECONNREFUSED 127.0.0.1:8470)`;
+  if (mon1Down) {
+    mon1 = mon1.map((t) => ({
+      ...t,
+      level: 'unknown',
+      reasons: [reason],
+      checks: { ...t.checks, fresh: { level: 'unknown', reason } },
+      running: null,
+    }));
+  }
+  const mon1State: InstanceState = mon1Down
+    ? {
+        name: 'mon1',
+        self: false,
+        reachable: false,
+        unreachableSince: MON1_DOWN_SINCE,
+        lastSeenAt: iso(5 * 60 + 3),
+        error: 'connect ECONNREFUSED 127.0.0.1:8470',
+        level: 'unknown',
+      }
+    : {
+        name: 'mon1',
+        self: false,
+        reachable: true,
+        unreachableSince: null,
+        lastSeenAt: NOW.toISOString(),
+        error: null,
+        level: 'warning',
+      };
+  return {
+    ...single,
+    instances: [selfInstance('critical'), mon1State],
+    targets: [...app1, ...mon1],
+    covered: [
+      ...single.covered,
+      {
+        name: 'Grafana alerts',
+        instance: 'mon1',
+        coveredBy: 'influxdb',
+        note: 'its state is in influxdb',
+        level: 'ok',
+      },
+    ],
+  };
+}
+
+/** An answer of GET api/status from a peer that did not answer, for whole-lab lists. */
+export function unreachableMon1(): InstanceState {
+  return makeLabStatus({ mon1Down: true }).instances[1];
 }
 
 export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   return {
     id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
     shortId: 'a1b2c3d4',
+    instance: SELF,
     target: 'mysql',
     time: iso(2 * H),
     bytes: 12_300_000,
@@ -255,6 +354,7 @@ export function makeRuns(): GetRuns {
       makeRun({ id: 10, target: 'ansible', startedAt: iso(3 * D), bytesDone: 2_000_000, durationSeconds: 5 }),
       makeRun({ id: 9, operation: 'verify', startedAt: iso(2 * D), bytesDone: null, snapshotId: null, actor: 'bob' }),
     ],
+    unreachable: [],
   };
 }
 
@@ -262,6 +362,7 @@ export function makeAudit(): GetAudit {
   const entries: AuditEntry[] = [
     {
       id: 4,
+      instance: SELF,
       at: iso(H),
       actor: 'alice',
       role: 'admin',
@@ -269,9 +370,12 @@ export function makeAudit(): GetAudit {
       target: 'mysql',
       detail: 'snapshot a1b2c3d4 to agama_restored: restored to database agama_restored',
       result: 'ok',
+      runId: null,
+      finishedAt: null,
     },
     {
       id: 3,
+      instance: SELF,
       at: iso(H + 62),
       actor: 'alice',
       role: 'admin',
@@ -279,9 +383,12 @@ export function makeAudit(): GetAudit {
       target: 'mysql',
       detail: 'snapshot a1b2c3d4 to agama_restored',
       result: 'started',
+      runId: null,
+      finishedAt: null,
     },
     {
       id: 2,
+      instance: SELF,
       at: iso(2 * H),
       actor: 'bob',
       role: 'operator',
@@ -289,9 +396,12 @@ export function makeAudit(): GetAudit {
       target: 'mysql',
       detail: 'manual backup',
       result: 'failed',
+      runId: 11,
+      finishedAt: null,
     },
     {
       id: 1,
+      instance: SELF,
       at: iso(3 * H),
       actor: 'admin',
       role: 'admin',
@@ -299,14 +409,17 @@ export function makeAudit(): GetAudit {
       target: null,
       detail: 'service started',
       result: 'ok',
+      runId: null,
+      finishedAt: null,
     },
   ];
-  return { entries };
+  return { entries, unreachable: [] };
 }
 
 export function makeRestore(overrides: Partial<Restore> = {}): Restore {
   return {
     runId: 77,
+    instance: SELF,
     target: 'mysql',
     snapshotId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
     to: null,
@@ -330,13 +443,14 @@ export function makeRestore(overrides: Partial<Restore> = {}): Restore {
 }
 
 export function makeRestores(): GetRestores {
-  return { restores: [makeRestore()] };
+  return { restores: [makeRestore()], unreachable: [] };
 }
 
 export function makeAside(): GetAside {
   return {
     items: [
       {
+        instance: SELF,
         target: 'mysql',
         kind: 'database',
         name: 'agama_before_restore_20250310T115900Z',
@@ -346,6 +460,7 @@ export function makeAside(): GetAside {
         bytes: 12_300_000,
       },
       {
+        instance: SELF,
         target: 'ansible',
         kind: 'directory',
         name: '/srv/ansible.before-restore-20250309T100000Z',
@@ -355,6 +470,7 @@ export function makeAside(): GetAside {
         bytes: null,
       },
     ],
+    unreachable: [],
   };
 }
 

@@ -41,9 +41,20 @@ export function levelOfReason(t: TargetStatus, reason: string): SlaLevel {
   return checksOf(t).find((c) => c.reason === reason)?.level ?? t.level;
 }
 
+/** The target covering a service: `coveredBy` on the service's instance. */
+export function coveringTarget(
+  c: { instance?: string; coveredBy: string },
+  targets: TargetStatus[]
+): TargetStatus | undefined {
+  return targets.find((t) => t.name === c.coveredBy && (c.instance === undefined || t.instance === c.instance));
+}
+
 /** A covered service shows the level of the target covering it, as that target is shown. */
-export function coveredLevel(c: { coveredBy: string; level: SlaLevel }, targets: TargetStatus[]): SlaLevel {
-  const by = targets.find((t) => t.name === c.coveredBy);
+export function coveredLevel(
+  c: { instance?: string; coveredBy: string; level: SlaLevel },
+  targets: TargetStatus[]
+): SlaLevel {
+  const by = coveringTarget(c, targets);
   return by ? displayLevel(by) : c.level;
 }
 

@@ -222,6 +222,38 @@ describe('HTTP API contract', () => {
     expect(json<Api.GetRuns>(await get('/api/runs?target=broken')).runs.every((r) => r.target === 'broken')).toBe(true);
   });
 
+  it('GET /api/runs filters by status (one or several) and since, on the service', async () => {
+    const all = json<Api.GetRuns>(await get('/api/runs?limit=1000')).runs;
+    const failed = json<Api.GetRuns>(await get('/api/runs?status=failed')).runs;
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.map((r) => r.id)).toEqual(all.filter((r) => r.status === 'failed').map((r) => r.id));
+    const good = json<Api.GetRuns>(await get('/api/runs?status=success,unchanged&target=mysql')).runs;
+    expect(good.map((r) => r.id)).toEqual(
+      all.filter((r) => r.target === 'mysql' && ['success', 'unchanged'].includes(r.status)).map((r) => r.id)
+    );
+    // since: runs started at or after it; any zone, compared as a point in time.
+    s.lab.clock.advance(60);
+    const cut = s.lab.clock.now.toISOString();
+    const later = await finished(s.lab, json<Api.Accepted>(await post('/api/targets/broken/backup', {})).runId);
+    const since = json<Api.GetRuns>(await get(`/api/runs?since=${encodeURIComponent(cut)}`)).runs;
+    expect(since.map((r) => r.id)).toEqual([later.id]);
+    // The same point in time, written in another zone.
+    const zoned = new Date(Date.parse(cut) + 3600_000).toISOString().replace('Z', '+01:00');
+    expect(json<Api.GetRuns>(await get(`/api/runs?since=${encodeURIComponent(zoned)}`)).runs).toEqual(since);
+    const before = new Date(Date.parse(cut) - 1000).toISOString();
+    expect(json<Api.GetRuns>(await get(`/api/runs?since=${encodeURIComponent(before)}&status=failed`)).runs).toEqual(
+      since
+    );
+    expect(json<Api.GetRuns>(await get('/api/runs?since=2999-01-01T00:00:00Z')).runs).toEqual([]);
+    expectError(
+      await get('/api/runs?status=ok'),
+      400,
+      /^querystring\/status must be one or more of running, success, failed, unchanged, comma-separated$/
+    );
+    expectError(await get('/api/runs?status=failed,'), 400, /^querystring\/status/);
+    expectError(await get('/api/runs?since=yesterday'), 400, /^querystring\/since must match format "date-time"/);
+  });
+
   it('POST /api/restores: confirmation, validation, then a real restore listed by GET /api/restores', async () => {
     const ok = { target: 'mysql', snapshot: 'latest', to: COPY, safetyBackup: false, confirm: 'mysql' };
     expectError(
@@ -278,11 +310,44 @@ describe('HTTP API contract', () => {
       actor: 'root-admin',
       error: null,
     });
+    // One audit entry per action: recorded when the restore started, updated with its result.
     const audit = json<Api.GetAudit>(await get('/api/audit')).entries.filter((e) => e.action === 'restore');
-    expect(audit.map((e) => [e.actor, e.role, e.result])).toEqual([
-      ['root-admin', 'admin', 'ok'],
-      ['root-admin', 'admin', 'started'],
-    ]);
+    expect(audit.map((e) => [e.actor, e.role, e.result, e.runId])).toEqual([['root-admin', 'admin', 'ok', runId]]);
+    expect(keys(audit[0])).toEqual(KEYS.audit);
+    expect(audit[0].detail).toMatch(new RegExp(`^snapshot ${latest.shortId} to ${COPY}: restored to database ${COPY}`));
+    expect(Date.parse(audit[0].finishedAt!)).toBeGreaterThanOrEqual(Date.parse(audit[0].at));
+    expect(Date.parse(audit[0].at)).toBeLessThanOrEqual(Date.parse(run.finishedAt!));
+  });
+
+  it('GET /api/audit: each entry names its run; status and since filter it on the service', async () => {
+    const all = json<Api.GetAudit>(await get('/api/audit?limit=1000')).entries;
+    const backups = all.filter((e) => e.action === 'backup');
+    expect(backups.length).toBeGreaterThan(0);
+    for (const e of backups) {
+      // Recorded once, when done: no finishedAt; its run is a backup of that target.
+      expect(e.finishedAt).toBeNull();
+      expect(json<Api.Run>(await get(`/api/runs/${e.runId}`))).toMatchObject({ operation: 'backup', target: e.target });
+    }
+    const ok = json<Api.GetAudit>(await get('/api/audit?status=ok')).entries;
+    expect(ok.map((e) => e.id)).toEqual(all.filter((e) => e.result === 'ok').map((e) => e.id));
+    const notOk = json<Api.GetAudit>(await get('/api/audit?status=failed,started')).entries;
+    expect(notOk.map((e) => e.id)).toEqual(all.filter((e) => e.result !== 'ok').map((e) => e.id));
+    // since: entries recorded (actions started) at or after it.
+    s.lab.clock.advance(60);
+    const cut = s.lab.clock.now.toISOString();
+    const runId = json<Api.Accepted>(await post('/api/targets/mysql/backup', {})).runId;
+    expect((await finished(s.lab, runId)).status).toBe('success');
+    const since = json<Api.GetAudit>(await get(`/api/audit?since=${encodeURIComponent(cut)}`)).entries;
+    expect(since.map((e) => [e.action, e.target, e.runId])).toEqual([['backup', 'mysql', runId]]);
+    expect(json<Api.GetAudit>(await get(`/api/audit?since=${encodeURIComponent(cut)}&status=failed`)).entries).toEqual(
+      []
+    );
+    expectError(
+      await get('/api/audit?status=running'),
+      400,
+      /^querystring\/status must be one or more of ok, failed, started, comma-separated$/
+    );
+    expectError(await get('/api/audit?since=1700000000'), 400, /^querystring\/since must match format "date-time"/);
   });
 
   it('a finished restore says what it did: GET /api/runs/:id and GET /api/restores carry the outcome', async () => {
@@ -452,6 +517,8 @@ describe('HTTP API contract', () => {
     expect(doc.paths['/api/runs'].get.parameters.map((p: any) => p.name)).toEqual([
       'target',
       'operation',
+      'status',
+      'since',
       'limit',
       'local',
       'x-grafana-user',

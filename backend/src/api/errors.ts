@@ -52,6 +52,10 @@ export function formatValidation(errors: AjvError[], dataVar: string): Error {
     message = `${at} must be one of ${allowed}`;
   } else if (e.keyword === 'pattern' && /snapshot$/.test(at)) {
     message = `${at} must be a snapshot id (at least 4 hex characters) or "latest"`;
+  } else if (e.keyword === 'pattern' && /^\^\(([\w|]+)\)\(,/.test(String(e.params.pattern))) {
+    // A comma-separated list of words (schemas.ts commaList): say which words.
+    const words = /^\^\(([\w|]+)\)/.exec(String(e.params.pattern))![1].split('|');
+    message = `${at} must be one or more of ${words.join(', ')}, comma-separated`;
   } else if (e.keyword === 'pattern') {
     message = `${at} contains characters that are not allowed`;
   } else {

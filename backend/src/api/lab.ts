@@ -121,9 +121,10 @@ export async function forwardOperation(
   body: unknown
 ): Promise<Record<string, unknown>> {
   const peer = where.peer!;
-  const audit = (detail: string, result: 'started' | 'failed' | 'ok') =>
+  // An accepted operation names the peer's run: the app joins this entry with the peer's own.
+  const audit = (detail: string, result: 'started' | 'failed' | 'ok', runId: number | null = null) =>
     ctx.engine.catalog.audit(
-      { actor: caller.actor, role: caller.role, action, target: `${peer}/${where.target}`, detail, result },
+      { actor: caller.actor, role: caller.role, action, target: `${peer}/${where.target}`, detail, result, runId },
       ctx.engine.now()
     );
   let a: PeerAnswer;
@@ -137,7 +138,7 @@ export async function forwardOperation(
   }
   reply.code(a.status);
   if (typeof a.body?.runId === 'number') {
-    audit(`forwarded to ${peer}: run ${a.body.runId}`, 'started');
+    audit(`forwarded to ${peer}: run ${a.body.runId}`, 'started', a.body.runId);
     return { runId: a.body.runId, instance: a.body.instance ?? peer } satisfies Api.Accepted;
   }
   audit(`forwarded to ${peer}: done`, 'ok');

@@ -163,6 +163,8 @@ export function toAuditEntry(a: AuditRecord, instance: string): Api.AuditEntry {
     target: a.target,
     detail: a.detail,
     result: a.result,
+    runId: a.runId,
+    finishedAt: a.finishedAt,
   };
 }
 

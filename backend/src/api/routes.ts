@@ -5,7 +5,7 @@
  * nothing of restic or of drivers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Operation } from '../catalog/catalog';
+import type { AuditRecord, Operation, RunStatus } from '../catalog/catalog';
 import type { Role } from '../config/types';
 import type { Engine } from '../engine/engine';
 import { targetState } from '../engine/sla';
@@ -208,9 +208,29 @@ function postWhoami(url: string, summary: string): RouteDef {
 /** Errors of a route that may forward to a peer: 502 when the peer does not answer or refuses. */
 const FORWARD_ERRORS = [...AUTH_ERRORS, 404, 502];
 
+/** GET /api/runs's query, as validated (runsQuerySchema). */
+interface RunsQuery {
+  target?: string;
+  operation?: Operation;
+  /** Comma-separated statuses. */
+  status?: string;
+  since?: string;
+  limit: number;
+}
+
+/** `success,unchanged` → the list (the schema has checked each word). */
+const statusList = <T extends string>(status: string | undefined): T[] | undefined =>
+  status === undefined ? undefined : (status.split(',') as T[]);
+
 /** This instance's runs, as the contract shows them (snapshotHeld from one catalog query). */
-function localRuns(engine: Engine, q: { target?: string; operation?: Operation; limit: number }): Api.Run[] {
-  const runs = engine.catalog.runs({ target: q.target, operation: q.operation, limit: q.limit });
+function localRuns(engine: Engine, q: RunsQuery): Api.Run[] {
+  const runs = engine.catalog.runs({
+    target: q.target,
+    operation: q.operation,
+    statuses: statusList<RunStatus>(q.status),
+    since: q.since,
+    limit: q.limit,
+  });
   const held = heldSnapshots(runs, (ids) => engine.catalog.held(ids));
   return runs.map((r) => toRun(r, self(engine), held));
 }
@@ -316,7 +336,7 @@ export function apiRoutes(): RouteDef[] {
       role: 'viewer',
       tag: 'history',
       summary:
-        "Runs (backups, verifications, restores, retention), newest first: every instance's (local=1: this one's), or one target's (target=<instance>/<target>)",
+        "Runs (backups, verifications, restores, retention), newest first: every instance's (local=1: this one's), or one target's (target=<instance>/<target>); status and since filter them",
       schema: {
         querystring: S.runsQuerySchema,
         headers: S.grafanaUserHeaderSchema,
@@ -324,11 +344,13 @@ export function apiRoutes(): RouteDef[] {
       },
       handler: async (req, _reply, caller, ctx): Promise<Api.GetRuns> => {
         const { engine } = ctx;
-        const q = req.query as { target?: string; operation?: Operation; limit: number };
+        const q = req.query as RunsQuery;
+        // The same filters, asked of a peer for its own runs.
+        const filters = { operation: q.operation, status: q.status, since: q.since, limit: q.limit, local: 1 };
         if (q.target !== undefined) {
           const where = locateAddress(ctx, q.target);
           if (where.peer) {
-            const path = `/api/runs?${query({ target: where.target, operation: q.operation, limit: q.limit, local: 1 })}`;
+            const path = `/api/runs?${query({ target: where.target, ...filters })}`;
             return (await forward(ctx, where.peer, caller!, 'GET', path)).body;
           }
           return { runs: localRuns(engine, { ...q, target: where.target }), unreachable: [] };
@@ -337,7 +359,7 @@ export function apiRoutes(): RouteDef[] {
         if (isLocal(req)) {
           return { runs: own, unreachable: [] };
         }
-        const path = `/api/runs?${query({ operation: q.operation, limit: q.limit, local: 1 })}`;
+        const path = `/api/runs?${query(filters)}`;
         const peers = await gather<Api.Run>(ctx, caller!, path, 'runs');
         return {
           runs: mergeNewestFirst([own, peers.items], (r) => r.startedAt, q.limit),
@@ -383,20 +405,23 @@ export function apiRoutes(): RouteDef[] {
       role: 'viewer',
       tag: 'history',
       summary:
-        "Audit log (who did what, when, with which result), newest first: every instance's (local=1: this one's)",
+        "Audit log (who did what, when, with which result; one entry per action), newest first: every instance's (local=1: this one's); status and since filter it",
       schema: {
-        querystring: S.limitQuerySchema,
+        querystring: S.auditQuerySchema,
         headers: S.grafanaUserHeaderSchema,
         response: { 200: S.getAuditSchema, ...errors(...AUTH_ERRORS) },
       },
       handler: async (req, _reply, caller, ctx): Promise<Api.GetAudit> => {
         const { engine } = ctx;
-        const limit = (req.query as { limit: number }).limit;
-        const own = engine.catalog.auditEntries(limit).map((a) => toAuditEntry(a, self(engine)));
+        const { limit, status, since } = req.query as { limit: number; status?: string; since?: string };
+        const own = engine.catalog
+          .auditEntries({ limit, since, results: statusList<AuditRecord['result']>(status) })
+          .map((a) => toAuditEntry(a, self(engine)));
         if (isLocal(req)) {
           return { entries: own, unreachable: [] };
         }
-        const peers = await gather<Api.AuditEntry>(ctx, caller!, `/api/audit?${query({ limit, local: 1 })}`, 'entries');
+        const path = `/api/audit?${query({ status, since, limit, local: 1 })}`;
+        const peers = await gather<Api.AuditEntry>(ctx, caller!, path, 'entries');
         return { entries: mergeNewestFirst([own, peers.items], (a) => a.at, limit), unreachable: peers.unreachable };
       },
     },

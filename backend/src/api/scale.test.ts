@@ -74,6 +74,10 @@ describe('API over a large catalog', () => {
       '/api/runs?target=influx&limit=50',
       '/api/runs?operation=verify&limit=50',
       '/api/runs?target=ansible&operation=forget&limit=50',
+      '/api/runs?status=failed&limit=50',
+      '/api/runs?status=success,unchanged&operation=backup&limit=50',
+      `/api/runs?since=${encodeURIComponent(new Date(Date.UTC(2020, 6, 1)).toISOString())}&limit=50`,
+      `/api/runs?since=${encodeURIComponent(new Date(Date.UTC(2020, 6, 1)).toISOString())}&status=failed&target=prom&limit=50`,
     ]) {
       const { body, ms } = await get<Api.GetRuns>(url);
       expect(body.runs).toHaveLength(50);
@@ -82,8 +86,34 @@ describe('API over a large catalog', () => {
       console.log(`GET ${url}: ${ms} ms`);
       expect(ms).toBeLessThan(1000);
     }
+    for (const url of [
+      '/api/audit?status=failed&limit=50',
+      `/api/audit?since=${encodeURIComponent(new Date().toISOString())}`,
+    ]) {
+      const { ms } = await get<Api.GetAudit>(url);
+      console.log(`GET ${url}: ${ms} ms`);
+      expect(ms).toBeLessThan(1000);
+    }
     const { body } = await get<Api.GetRestores>('/api/restores?limit=10');
     expect(body.restores[0]).toMatchObject({ runId: runningId, status: 'running', target: 'prom' });
+  });
+
+  it('counts the finished runs for /metrics once, then only what is new', async () => {
+    const t0 = Date.now();
+    const first = await request(s.service.address!, { method: 'GET', url: '/metrics' });
+    const firstMs = Date.now() - t0;
+    expect(first.statusCode).toBe(200);
+    const t1 = Date.now();
+    const again = await request(s.service.address!, { method: 'GET', url: '/metrics' });
+    const againMs = Date.now() - t1;
+    expect(again.body.match(/^backup_sla_runs_total\{.*$/gm)).toEqual(
+      first.body.match(/^backup_sla_runs_total\{.*$/gm)
+    );
+    const total = (first.body.match(/^backup_sla_runs_total\{[^}]*\} (\d+)$/gm) ?? [])
+      .map((l) => Number(l.split(' ').pop()))
+      .reduce((a, b) => a + b, 0);
+    expect(total).toBe(RUNS + 500);
+    console.log(`GET /metrics over ${RUNS} runs: ${firstMs} ms first, ${againMs} ms again`);
   });
 
   it('no statement the API ran scans the runs table in full', () => {

@@ -212,6 +212,8 @@ export const auditEntrySchema = object({
   target: nullableStr,
   detail: str,
   result: { type: 'string', enum: ['ok', 'failed', 'started'] },
+  runId: nullableInt,
+  finishedAt: nullableTime,
 });
 
 export const restoreSchema = object({
@@ -315,17 +317,42 @@ export const localQuerySchema = { type: 'object', properties: { local: localPara
 
 export const limitSchema = { type: 'integer', minimum: 1, maximum: 1000, default: 100 } as const;
 
+/** One value or several, comma-separated: `success,unchanged`. */
+function commaList(values: readonly string[], description: string): JsonSchema {
+  const one = `(${values.join('|')})`;
+  return { type: 'string', pattern: `^${one}(,${one})*$`, description };
+}
+
+/** `since`: an ISO-8601 time (with its zone), compared as a point in time. */
+const sinceParam = {
+  type: 'string',
+  format: 'date-time',
+  description: 'an ISO-8601 time with its zone, e.g. 2026-03-10T12:00:00Z: only what started at or after it',
+} as const;
+
 export const runsQuerySchema = {
   type: 'object',
   properties: {
     target: targetAddress,
     operation: operationSchema,
+    status: commaList(runStatusSchema.enum, 'run statuses, comma-separated (e.g. success,unchanged)'),
+    since: sinceParam,
     limit: limitSchema,
     local: localParam,
   },
 } as const;
 
 export const limitQuerySchema = { type: 'object', properties: { limit: limitSchema, local: localParam } } as const;
+
+export const auditQuerySchema = {
+  type: 'object',
+  properties: {
+    status: commaList(['ok', 'failed', 'started'], 'results, comma-separated (started: still running)'),
+    since: sinceParam,
+    limit: limitSchema,
+    local: localParam,
+  },
+} as const;
 
 /** The Grafana user, forwarded by Grafana's data proxy when `send_user_header` is on. */
 export const grafanaUserHeaderSchema = {

@@ -81,7 +81,26 @@ export interface AuditRecord {
   action: string;
   target: string | null;
   detail: string;
+  /** 'started' while the action runs (one entry per action: it is updated with the result). */
   result: 'ok' | 'failed' | 'started';
+  /** The run the entry is about (see audit()); null for what is not a run. */
+  runId: number | null;
+  /** When an action recorded at its start ended; null while it runs and for entries recorded once. */
+  finishedAt: string | null;
+}
+
+/** What audit() records: the time is given apart, the role and the run may be left out. */
+export type AuditInput = Omit<AuditRecord, 'id' | 'at' | 'role' | 'runId' | 'finishedAt'> & {
+  role?: Role | null;
+  runId?: number | null;
+};
+
+/** How many finished runs there are per target, operation and status. */
+export interface RunCount {
+  target: string;
+  operation: Operation;
+  status: Exclude<RunStatus, 'running'>;
+  count: number;
 }
 
 /** Versions read per query by versionHistory. */
@@ -172,7 +191,57 @@ const MIGRATIONS = [
   // it knows enough: without these, every insert and every state read every snapshot ever kept.
   `CREATE INDEX snapshots_seq ON snapshots (seq);
    CREATE INDEX snapshots_versions ON snapshots (target, seq) WHERE safety = 0;`,
+  // One audit entry per action: a restore's entry names its run and is updated with its result.
+  // The Activity page filters runs and the audit log by status and time on the service: statuses
+  // come from an index each, and a time bound becomes an id bound (see sinceId).
+  `ALTER TABLE audit ADD COLUMN run_id INTEGER;
+   ALTER TABLE audit ADD COLUMN finished_at TEXT;
+   CREATE INDEX audit_run ON audit (run_id) WHERE run_id IS NOT NULL;
+   CREATE INDEX audit_at ON audit (at);
+   CREATE INDEX audit_result ON audit (result, id DESC);
+   CREATE INDEX runs_started ON runs (started_at);
+   CREATE INDEX runs_status ON runs (status, id DESC);`,
 ];
+
+/**
+ * `since` as the catalog writes times (toISOString: UTC, milliseconds), so that text comparison
+ * is time order; null for no bound.
+ */
+function isoBound(since: string | undefined): string | null {
+  if (since === undefined) {
+    return null;
+  }
+  const t = Date.parse(since);
+  if (!Number.isFinite(t)) {
+    throw new Error(`not a time: ${since}`);
+  }
+  return new Date(t).toISOString();
+}
+
+function toAudit(r: any): AuditRecord {
+  return {
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    role: r.role ?? null,
+    action: r.action,
+    target: r.target,
+    detail: r.detail,
+    result: r.result,
+    runId: r.run_id ?? null,
+    finishedAt: r.finished_at ?? null,
+  };
+}
+
+/**
+ * "Recorded at or after `since`" for a table numbered in the order it is written (runs by start,
+ * the audit log by entry): the first such id bounds the scan from an index on the time, and the
+ * time itself is checked too (a clock set back can put an earlier time after a later one).
+ * Takes `since` twice.
+ */
+function sinceClause(table: 'runs' | 'audit', column: 'started_at' | 'at'): string {
+  return `id >= COALESCE((SELECT MIN(id) FROM ${table} WHERE ${column} >= ?), 9223372036854775807) AND ${column} >= ?`;
+}
 
 function toRun(r: any): RunRecord {
   return {
@@ -337,7 +406,18 @@ export class Catalog {
     return r ? toRun(r) : null;
   }
 
-  runs(filter: { target?: string; operation?: Operation; limit?: number; beforeId?: number } = {}): RunRecord[] {
+  runs(
+    filter: {
+      target?: string;
+      operation?: Operation;
+      /** Any of these statuses. */
+      statuses?: RunStatus[];
+      /** Started at or after this time (ISO-8601). */
+      since?: string;
+      limit?: number;
+      beforeId?: number;
+    } = {}
+  ): RunRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.target) {
@@ -347,6 +427,15 @@ export class Catalog {
     if (filter.operation) {
       where.push('operation = ?');
       args.push(filter.operation);
+    }
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(',')})`);
+      args.push(...filter.statuses);
+    }
+    const since = isoBound(filter.since);
+    if (since !== null) {
+      where.push(sinceClause('runs', 'started_at'));
+      args.push(since, since);
     }
     if (filter.beforeId) {
       where.push('id < ?');
@@ -358,6 +447,42 @@ export class Catalog {
       .all(...args, filter.limit ?? 100)
       .map(toRun);
   }
+
+  /**
+   * How many runs have finished, per target, operation and status (the runs_total metric). Kept
+   * as it goes: each call counts only the runs finished since the last one, by id ranges (runs
+   * are numbered as they start; a finished run never changes its status again).
+   */
+  runCounts(): RunCount[] {
+    const firstRunning = (
+      this.db.prepare(`SELECT MIN(id) AS id FROM runs WHERE status = 'running'`).get() as { id: number | null }
+    ).id;
+    const last = (this.db.prepare(`SELECT MAX(id) AS id FROM runs`).get() as { id: number | null }).id ?? 0;
+    // Every run up to `settled` has finished: counted once and kept.
+    const settled = firstRunning === null ? last : firstRunning - 1;
+    const count = this.db.prepare(
+      `SELECT target, operation, status, COUNT(*) AS count FROM runs
+       WHERE id > ? AND id <= ? AND status != 'running' GROUP BY target, operation, status`
+    );
+    const key = (r: Omit<RunCount, 'count'>) => `${r.target}\u0000${r.operation}\u0000${r.status}`;
+    if (settled > this.counted.upTo) {
+      for (const r of count.all(this.counted.upTo, settled) as RunCount[]) {
+        const k = key(r);
+        const had = this.counted.counts.get(k);
+        this.counted.counts.set(k, { ...r, count: (had?.count ?? 0) + r.count });
+      }
+      this.counted.upTo = settled;
+    }
+    // Runs that finished after one still running: counted afresh each time (few).
+    const out = new Map([...this.counted.counts].map(([k, v]) => [k, { ...v }]));
+    for (const r of count.all(settled, last) as RunCount[]) {
+      const had = out.get(key(r));
+      out.set(key(r), { ...r, count: (had?.count ?? 0) + r.count });
+    }
+    return [...out.values()];
+  }
+
+  private counted: { upTo: number; counts: Map<string, RunCount> } = { upTo: 0, counts: new Map() };
 
   /** The newest run of a target and operation with one of these statuses. */
   lastRun(target: string, operation: Operation, statuses?: RunStatus[]): RunRecord | null {
@@ -587,10 +712,53 @@ export class Catalog {
 
   // --- audit ----------------------------------------------------------------------------------
 
-  audit(entry: Omit<AuditRecord, 'id' | 'at' | 'role'> & { role?: Role | null }, at: Date): void {
+  /**
+   * Records who did what. One entry per action: the result of a run whose action was recorded
+   * when it started (`runId`, result 'started') updates that entry (its detail, result and
+   * finishedAt) instead of adding a second one. `runId` names a run of this catalog; an operation
+   * forwarded to a peer names the peer's run, its target `<peer>/<name>` (never a name of here),
+   * which keeps the two apart.
+   */
+  audit(entry: AuditInput, at: Date): void {
+    const runId = entry.runId ?? null;
+    if (runId !== null && entry.result !== 'started') {
+      const updated = this.db
+        .prepare(
+          `UPDATE audit SET detail = ?, result = ?, finished_at = ?
+           WHERE run_id = ? AND target IS ? AND action = ? AND result = 'started'`
+        )
+        .run(entry.detail, entry.result, at.toISOString(), runId, entry.target, entry.action);
+      if (updated.changes > 0) {
+        return;
+      }
+    }
     this.db
-      .prepare(`INSERT INTO audit (at, actor, role, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(at.toISOString(), entry.actor, entry.role ?? null, entry.action, entry.target, entry.detail, entry.result);
+      .prepare(
+        `INSERT INTO audit (at, actor, role, action, target, detail, result, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      .run(
+        at.toISOString(),
+        entry.actor,
+        entry.role ?? null,
+        entry.action,
+        entry.target,
+        entry.detail,
+        entry.result,
+        runId
+      );
+  }
+
+  /**
+   * A run that ended without saying so itself (interrupted: the process running it stopped): its
+   * entry still 'started' ends as failed, with the reason added to what it said.
+   */
+  failRunAudit(runId: number, target: string, reason: string, at: Date): void {
+    this.db
+      .prepare(
+        `UPDATE audit SET result = 'failed', detail = detail || ': ' || ?, finished_at = ?
+         WHERE run_id = ? AND target = ? AND result = 'started'`
+      )
+      .run(reason, at.toISOString(), runId, target);
   }
 
   /**
@@ -622,7 +790,26 @@ export class Catalog {
     return new Set(rows.map((r) => r.id));
   }
 
-  auditEntries(limit = 100): AuditRecord[] {
-    return this.db.prepare(`SELECT * FROM audit ORDER BY id DESC LIMIT ?`).all(limit) as AuditRecord[];
+  /** The audit log, newest first: the last `limit` entries, or those matching a filter. */
+  auditEntries(
+    filter: number | { limit?: number; results?: Array<AuditRecord['result']>; since?: string } = 100
+  ): AuditRecord[] {
+    const f = typeof filter === 'number' ? { limit: filter } : filter;
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.results?.length) {
+      where.push(`result IN (${f.results.map(() => '?').join(',')})`);
+      args.push(...f.results);
+    }
+    const since = isoBound(f.since);
+    if (since !== null) {
+      where.push(sinceClause('audit', 'at'));
+      args.push(since, since);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return this.db
+      .prepare(sql)
+      .all(...args, f.limit ?? 100)
+      .map(toAudit);
   }
 }

@@ -85,6 +85,8 @@ export async function recoverInterrupted(engine: Core): Promise<RunRecord[]> {
       // An interrupted verification learned nothing about its snapshot: "could not verify".
       detail: r.operation === 'verify' ? { verification: { outcome: 'unknown', detail: error } } : {},
     });
+    // Its audit entry, if it was recorded when it started (a restore), says how it ended.
+    engine.catalog.failRunAudit(r.id, r.target, error, engine.now());
     // Its temp dir (dumps, client option files with a password) would otherwise stay forever.
     const prefix = tmpPrefix(r.target, r.operation, r.id);
     for (const entry of readdirSync(engine.config.workDir).filter((e) => e.startsWith(prefix))) {

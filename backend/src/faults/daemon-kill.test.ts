@@ -257,9 +257,10 @@ describe('kill -9 of the daemon', () => {
     expect(safety).toHaveLength(1);
     expect((safety[0].metadata as any).tables.item).toEqual(current);
     await expectClean(lab, d!);
-    // The audit log says the restore started and never says it succeeded.
+    // The audit log says the restore started and never says it succeeded: it failed, interrupted.
     const audit = lab.engine.catalog.auditEntries().filter((a) => a.action === 'restore');
-    expect(audit.map((a) => a.result)).toEqual(['started']);
+    expect(audit.map((a) => [a.result, a.runId])).toEqual([['failed', runId]]);
+    expect(audit[0].detail).toMatch(/: interrupted: the process running it stopped$/);
 
     // The state before the restore is restorable from the safety snapshot...
     const back = await finished(

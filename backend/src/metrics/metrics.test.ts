@@ -4,7 +4,9 @@
  */
 import { createAgama, mysqlTarget } from '../test/mysql';
 import { makeServiceLab, request, ServiceLab } from '../test/service';
-import { DEFINITIONS, PREFIX } from './metrics';
+import { Catalog } from '../catalog/catalog';
+import type { Engine } from '../engine/engine';
+import { createMetrics, DEFINITIONS, PREFIX, RUN_OUTCOMES } from './metrics';
 
 const DB = 'agama_metrics_test';
 
@@ -178,5 +180,45 @@ describe('/metrics', () => {
     expect(value(after, 'last_success_timestamp_seconds', 'good')).toBe(
       value(before, 'last_success_timestamp_seconds', 'good')! + 86400 + 3600
     );
+  });
+  it('backup_sla_runs_total counts finished runs per target, operation and status, from the catalog: a restart keeps it', async () => {
+    const { text } = await scrape();
+    expect(text).toContain(`# TYPE ${PREFIX}runs_total counter`);
+    const runsTotal = (exposition: string) =>
+      Object.fromEntries(
+        [
+          ...exposition.matchAll(/^backup_sla_runs_total\{target="(\w+)",operation="(\w+)",status="(\w+)"\} (\S+)$/gm),
+        ].map((m) => [`${m[1]} ${m[2]} ${m[3]}`, Number(m[4])])
+      );
+    const counts = runsTotal(text);
+    // What the runs above did: good backed up three times (one failed) and was verified; bad failed once.
+    expect(counts).toMatchObject({
+      'good backup success': 2,
+      'good backup failed': 1,
+      'good verify success': 1,
+      'bad backup failed': 1,
+      'bad backup success': 0,
+    });
+    // Every outcome of every target is there from the start (0), so rate() sees the first one happen.
+    const expected = ['good', 'bad'].flatMap((t) =>
+      Object.entries(RUN_OUTCOMES).flatMap(([op, statuses]) => statuses.map((st) => `${t} ${op} ${st}`))
+    );
+    expect(Object.keys(counts).sort()).toEqual(expected.sort());
+    // The same as the catalog's runs, counted in full.
+    const runs = s.lab.engine.catalog.runs({ limit: 1000 }).filter((r) => r.status !== 'running');
+    for (const [key, n] of Object.entries(counts)) {
+      expect([key, runs.filter((r) => `${r.target} ${r.operation} ${r.status}` === key).length]).toEqual([key, n]);
+    }
+    // A restarted service (a new catalog connection, nothing counted yet in memory) exports the same.
+    const reopened = new Catalog(s.lab.engine.config.catalog);
+    try {
+      const restarted = createMetrics(Object.assign(Object.create(s.lab.engine) as Engine, { catalog: reopened }));
+      expect(runsTotal(await restarted.render())).toEqual(counts);
+    } finally {
+      reopened.close();
+    }
+    // One more run counts once.
+    expect((await s.lab.engine.backup('bad', 'test')).status).toBe('failed');
+    expect(runsTotal((await scrape()).text)['bad backup failed']).toBe(2);
   });
 });

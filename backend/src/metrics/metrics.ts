@@ -7,7 +7,8 @@
  * that has never been backed up. Values that do not exist yet (success of a run that never ran,
  * a recovery time never measured, an RPO the SLA does not set) are left out.
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Operation, RunStatus } from '../catalog/catalog';
 import type { Engine } from '../engine/engine';
 import { Level, SlaState, TargetState } from '../engine/sla';
 
@@ -92,6 +93,18 @@ export const DEFINITIONS: Definition[] = [
   },
 ];
 
+/**
+ * The outcomes each operation can end with: every configured target exports each of them from
+ * the start (0 until it happens), so that the first failure is an increase `rate()` sees, not a
+ * series that appears at 1.
+ */
+export const RUN_OUTCOMES: Record<Operation, Array<Exclude<RunStatus, 'running'>>> = {
+  backup: ['success', 'unchanged', 'failed'],
+  verify: ['success', 'failed'],
+  restore: ['success', 'failed'],
+  forget: ['success', 'failed'],
+};
+
 export interface Metrics {
   registry: Registry;
   /** The exposition text (what GET /metrics answers). */
@@ -138,6 +151,32 @@ export function createMetrics(engine: Engine): Metrics {
           this.set({ target: t.name, check }, LEVEL_VALUE[c.level]);
         }
         this.set({ target: t.name, check: 'overall' }, LEVEL_VALUE[t.level]);
+      }
+    },
+  });
+
+  // Finished runs, counted from the catalog: a restart does not reset them, and runs of the CLI
+  // beside the service count too. Prometheus's rate() and increase() work on it as on any counter
+  // (a rebuilt catalog counting fewer is taken as a reset).
+  new Counter({
+    name: `${PREFIX}runs_total`,
+    help: 'Runs finished, by target, operation and status (success, unchanged, failed), since the catalog began',
+    labelNames: ['target', 'operation', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const targets = new Set(Object.keys(engine.config.targets));
+      for (const target of targets) {
+        for (const [operation, statuses] of Object.entries(RUN_OUTCOMES)) {
+          for (const status of statuses) {
+            this.inc({ target, operation, status }, 0);
+          }
+        }
+      }
+      for (const r of engine.catalog.runCounts()) {
+        if (targets.has(r.target)) {
+          this.inc({ target: r.target, operation: r.operation, status: r.status }, r.count);
+        }
       }
     },
   });

@@ -3,6 +3,7 @@ import { Route, Routes } from 'react-router-dom';
 import { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../../constants';
 import { AppSettings, AppSettingsContext, settingsState } from '../../data/useAppSettings';
+import { LabProvider } from '../../data/useLab';
 import { ConnectEmptyState } from '../ConnectEmptyState';
 
 const OverviewPage = React.lazy(() => import('../../page/Overview/OverviewPage'));
@@ -17,14 +18,18 @@ function App({ meta }: AppRootProps<AppSettings>) {
   }
   return (
     <AppSettingsContext.Provider value={settings}>
-      <Routes>
+      <LabProvider>
+        <Routes>
         <Route path={ROUTES.Overview} element={<OverviewPage />} />
+        {/* A target of the instance Grafana talks to, or a peer's: target/mon1/prometheus */}
         <Route path={`${ROUTES.Target}/:name`} element={<TargetPage />} />
+        <Route path={`${ROUTES.Target}/:instance/:name`} element={<TargetPage />} />
         <Route path={ROUTES.Activity} element={<ActivityPage />} />
         <Route path={ROUTES.History} element={<HistoryPage />} />
         {/* Default page: the overview (rendered, not redirected, so any unknown path lands somewhere useful) */}
         <Route path="*" element={<OverviewPage />} />
-      </Routes>
+        </Routes>
+      </LabProvider>
     </AppSettingsContext.Provider>
   );
 }

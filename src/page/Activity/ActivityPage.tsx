@@ -1,19 +1,24 @@
 import React, { useMemo } from 'react';
 import { PluginPage } from '@grafana/runtime';
-import { Combobox, EmptyState, Field, LoadingPlaceholder, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Alert, Combobox, EmptyState, Field, LoadingPlaceholder, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import type { InstanceState } from '../../api/types';
 import { AsideList } from '../../components/AsideList';
 import { RunsTable } from '../../components/RunsTable';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { useAudit } from '../../data/useAudit';
 import { useRuns } from '../../data/useRuns';
-import { useStatus } from '../../data/useStatus';
+import { useAddress, useLab, useLabStatus } from '../../data/useLab';
 import { useUrlState } from '../../data/useUrlState';
+import { formatRelative } from '../../utils/format';
 import {
+  AUDIT_RESULTS,
   filterAudit,
   filterRuns,
   FILTER_DEFAULTS,
   mergeAudit,
   parseFilters,
+  RUN_STATUSES,
+  sinceOf,
   StatusFilter,
   TimeFilter,
 } from './activityFilters';
@@ -44,22 +49,35 @@ const LIMIT = 1000;
 export function ActivityPage() {
   const [url, setUrl] = useUrlState(FILTER_DEFAULTS);
   const filters = useMemo(() => parseFilters(url), [url]);
-  // Operation and target narrow the query itself; status and time are applied here.
+  const lab = useLab();
+  const address = useAddress();
+  // The service filters: status and time for both lists, operation and target for the runs. The
+  // window starts when the filter is chosen (not at every render: that would ask again each time).
+  const since = useMemo(() => sinceOf(filters.time), [filters.time]);
   const runs = useRuns({
     operation: filters.operation === 'all' ? undefined : filters.operation,
     target: filters.target || undefined,
+    status: filters.status === 'all' ? undefined : RUN_STATUSES[filters.status],
+    since,
     limit: LIMIT,
   });
-  const audit = useAudit(LIMIT);
-  const status = useStatus(0);
-  const shownRuns = useMemo(() => filterRuns(runs.data?.runs ?? [], filters), [runs.data, filters]);
-  const auditRows = useMemo(() => filterAudit(mergeAudit(audit.data?.entries ?? []), filters), [audit.data, filters]);
+  const audit = useAudit({
+    status: filters.status === 'all' ? undefined : AUDIT_RESULTS[filters.status],
+    since,
+    limit: LIMIT,
+  });
+  const status = useLabStatus();
+  const shownRuns = useMemo(() => filterRuns(runs.data?.runs ?? [], filters, lab.self), [runs.data, filters, lab.self]);
+  const auditRows = useMemo(
+    () => filterAudit(mergeAudit(audit.data?.entries ?? []), filters, lab.self),
+    [audit.data, filters, lab.self]
+  );
   const targetOptions = useMemo(
     () => [
       { label: 'All targets', value: '' },
-      ...(status.data?.targets ?? []).map((t) => ({ label: t.name, value: t.name, description: t.kind })),
+      ...(status.data?.targets ?? []).map((t) => ({ label: address(t), value: address(t), description: t.kind })),
     ],
-    [status.data]
+    [status.data, address]
   );
   const filtered = url.operation !== 'all' || url.target || url.status !== 'all' || url.time !== 'all';
 
@@ -103,6 +121,7 @@ export function ActivityPage() {
         </Stack>
         <section aria-label="Runs">
           <Text element="h3">Runs</Text>
+          <Missing instances={runs.data?.unreachable} what="runs" />
           {runs.loading && <LoadingPlaceholder text="Loading runs…" />}
           {runs.error && <ServiceErrorAlert error={runs.error} action="Loading the runs" onRetry={runs.reload} />}
           {runs.data &&
@@ -118,6 +137,7 @@ export function ActivityPage() {
         </section>
         <section aria-label="Audit log">
           <Text element="h3">Audit log</Text>
+          <Missing instances={audit.data?.unreachable} what="audit entries" />
           {audit.loading && <LoadingPlaceholder text="Loading the audit log…" />}
           {audit.error && (
             <ServiceErrorAlert error={audit.error} action="Loading the audit log" onRetry={audit.reload} />
@@ -143,6 +163,29 @@ export function ActivityPage() {
         </section>
       </Stack>
     </PluginPage>
+  );
+}
+
+/** Peers whose part of a whole-lab list is missing because they did not answer. */
+function Missing({ instances, what }: { instances: InstanceState[] | undefined; what: string }) {
+  if (!instances?.length) {
+    return null;
+  }
+  const names = instances.map((i) => i.name).join(', ');
+  return (
+    <Alert
+      severity="warning"
+      title={`The ${what} of ${names} are missing: ${instances.length > 1 ? 'they do' : 'it does'} not answer`}
+    >
+      {instances
+        .map(
+          (i) =>
+            `${i.name}${i.unreachableSince ? ` since ${formatRelative(i.unreachableSince)}` : ''}${
+              i.error ? `: ${i.error}` : ''
+            }`
+        )
+        .join('; ')}
+    </Alert>
   );
 }
 

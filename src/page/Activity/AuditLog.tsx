@@ -6,6 +6,7 @@ import { Badge, InteractiveTable, Text, useStyles2 } from '@grafana/ui';
 import type { TableColumn } from '../../components/tableColumn';
 import { TimeText } from '../../components/TimeText';
 import { formatDuration } from '../../utils/format';
+import { useAddress } from '../../data/useLab';
 import { targetUrl } from '../../utils/routing';
 import type { AuditRow } from './activityFilters';
 
@@ -13,11 +14,13 @@ const RESULT = {
   ok: { color: 'green', text: 'ok' },
   failed: { color: 'red', text: 'failed' },
   running: { color: 'blue', text: 'running' },
+  forwarded: { color: 'purple', text: 'forwarded' },
 } as const;
 
 /** Who did what, when, and how it ended: one row per action. */
 export function AuditLog({ rows }: { rows: AuditRow[] }) {
   const styles = useStyles2(getStyles);
+  const address = useAddress();
   const columns = useMemo<Array<TableColumn<AuditRow>>>(
     () => [
       { id: 'at', header: 'When', cell: ({ row: { original: e } }) => <TimeText iso={e.at} /> },
@@ -35,7 +38,18 @@ export function AuditLog({ rows }: { rows: AuditRow[] }) {
       {
         id: 'target',
         header: 'Target',
-        cell: ({ row: { original: e } }) => (e.target ? <Link to={targetUrl(e.target)}>{e.target}</Link> : '—'),
+        cell: ({ row: { original: e } }) => {
+          if (!e.about) {
+            return '—';
+          }
+          const at = address(e.about);
+          return (
+            <span>
+              <Link to={targetUrl(at)}>{at}</Link>
+              {e.via && <Text variant="bodySmall" color="secondary">{` (asked through ${e.via})`}</Text>}
+            </span>
+          );
+        },
       },
       { id: 'detail', header: 'Detail' },
       {
@@ -59,9 +73,11 @@ export function AuditLog({ rows }: { rows: AuditRow[] }) {
         },
       },
     ],
-    [styles]
+    [styles, address]
   );
-  return <InteractiveTable columns={columns} data={rows} getRowId={(e: AuditRow) => String(e.id)} pageSize={25} />;
+  return (
+    <InteractiveTable columns={columns} data={rows} getRowId={(e: AuditRow) => `${e.instance}/${e.id}`} pageSize={25} />
+  );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

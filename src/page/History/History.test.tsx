@@ -18,14 +18,16 @@ describe('History charts (issue 15.5)', () => {
   it('query the service metrics of the chosen targets: success, size, duration, restore time against the RTO', () => {
     const all = chartDefinitions([]);
     expect(all.map((c) => c.title)).toEqual([
-      'Backup success',
+      'Backup success rate',
       'Backup size',
       'Backup duration',
       'Restore time against the RTO',
     ]);
     expect(all.map((c) => c.unit)).toEqual(['percentunit', 'decbytes', 's', 's']);
+    // The success rate over the preceding day, from the runs counter (restart-proof: counted by the catalog).
     expect(all[0].queries[0].expr).toBe(
-      'avg by (target) (avg_over_time(backup_sla_last_run_success{target=~".+"}[$__rate_interval]))'
+      'sum by (target) (increase(backup_sla_runs_total{operation="backup",status=~"success|unchanged",target=~".+"}[1d])) / ' +
+        'sum by (target) (increase(backup_sla_runs_total{operation="backup",target=~".+"}[1d]))'
     );
     expect(all[3].queries.map((q) => q.expr)).toEqual([
       'max by (target) (backup_sla_last_restore_duration_seconds{target=~".+"})',
@@ -33,7 +35,7 @@ describe('History charts (issue 15.5)', () => {
     ]);
     expect(all[3].queries.map((q) => q.legendFormat)).toEqual(['{{target}} restore', '{{target}} RTO']);
 
-    const one = chartDefinitions(['mysql']);
+    const one = chartDefinitions([{ instance: 'app1', name: 'mysql' }]);
     expect(one[1].queries[0]).toMatchObject({
       expr: 'max by (target) (backup_sla_last_backup_bytes{target="mysql"})',
       legendFormat: 'mysql',
@@ -41,8 +43,42 @@ describe('History charts (issue 15.5)', () => {
     expect(targetMatcher(['mysql', 'db.main'])).toBe('target=~"mysql|db\\\\.main"');
   });
 
+  it('in a lab of several instances, select each target on its instance and name series <instance>/<target>', () => {
+    const lab = chartDefinitions([], true);
+    expect(lab[1].queries[0]).toEqual({
+      refId: 'A',
+      expr: 'max by (instance, target) (backup_sla_last_backup_bytes{target=~".+"})',
+      legendFormat: '{{instance}}/{{target}}',
+    });
+    const chosen = chartDefinitions(
+      [
+        { instance: 'app1', name: 'mysql' },
+        { instance: 'mon1', name: 'mysql' },
+        { instance: 'mon1', name: 'prometheus' },
+      ],
+      true
+    );
+    expect(chosen[1].queries[0].expr).toBe(
+      'max by (instance, target) (backup_sla_last_backup_bytes{instance="app1",target="mysql"} or ' +
+        'backup_sla_last_backup_bytes{instance="mon1",target=~"mysql|prometheus"})'
+    );
+    expect(chosen[0].queries[0].expr).toBe(
+      'sum by (instance, target) (increase(backup_sla_runs_total{operation="backup",status=~"success|unchanged",instance="app1",target="mysql"}[1d]) or ' +
+        'increase(backup_sla_runs_total{operation="backup",status=~"success|unchanged",instance="mon1",target=~"mysql|prometheus"}[1d])) / ' +
+        'sum by (instance, target) (increase(backup_sla_runs_total{operation="backup",instance="app1",target="mysql"}[1d]) or ' +
+        'increase(backup_sla_runs_total{operation="backup",instance="mon1",target=~"mysql|prometheus"}[1d]))'
+    );
+    const peer = chartDefinitions([{ instance: 'mon1', name: 'prometheus' }], true);
+    expect(peer[1].queries[0].legendFormat).toBe('mon1/prometheus');
+    expect(peer[3].queries.map((q) => q.legendFormat)).toEqual(['restore', 'RTO']);
+  });
+
   it('are a scene of Grafana time series panels on the configured data source, with time range and refresh pickers', () => {
-    const scene = historyScene({ datasourceUid: 'prom-1', targets: ['mysql'], from: 'now-24h' });
+    const scene = historyScene({
+      datasourceUid: 'prom-1',
+      targets: [{ instance: 'app1', name: 'mysql' }],
+      from: 'now-24h',
+    });
     expect(scene.state.$timeRange?.state).toMatchObject({ from: 'now-24h', to: 'now' });
     const controls = scene.state.controls ?? [];
     expect(controls.some((c) => c instanceof SceneTimePicker)).toBe(true);

@@ -5,6 +5,8 @@ import { loadResources, UrlSyncContextProvider } from '@grafana/scenes';
 import { EmptyState, LinkButton, LoadingPlaceholder, Text } from '@grafana/ui';
 import { CONFIG_PAGE_URL, PLUGIN_ID } from '../../constants';
 import { useAppSettings } from '../../data/useAppSettings';
+import { useLab } from '../../data/useLab';
+import { refKey, TargetRef } from '../../utils/lab';
 import { useRole } from '../../data/useRole';
 import { historyScene } from './scene';
 
@@ -24,15 +26,26 @@ function useScenesTranslations(): boolean {
 }
 
 /** The history scene on the configured Prometheus data source, or what to do when there is none. */
-export function HistoryCharts({ targets }: { targets: string[] }) {
+export function HistoryCharts({ targets }: { targets: TargetRef[] }) {
   const { prometheusUid } = useAppSettings();
+  const { multi } = useLab();
   const { role } = useRole();
   const ready = useScenesTranslations();
   const datasource = getDataSourceSrv().getInstanceSettings(prometheusUid);
-  const targetsKey = targets.join(',');
+  // A new scene only when what is charted changes (not on every new array of the same targets).
+  const targetsKey = targets.map(refKey).join(',');
   const scene = useMemo(
-    () => historyScene({ datasourceUid: prometheusUid, targets: targetsKey ? targetsKey.split(',') : [] }),
-    [prometheusUid, targetsKey]
+    () =>
+      historyScene({
+        datasourceUid: prometheusUid,
+        multi,
+        targets: targetsKey
+          ? targetsKey
+              .split(',')
+              .map((k) => ({ instance: k.slice(0, k.indexOf('/')), name: k.slice(k.indexOf('/') + 1) }))
+          : [],
+      }),
+    [prometheusUid, targetsKey, multi]
   );
 
   if (!datasource) {

@@ -17,12 +17,15 @@ import {
   sceneGraph,
   type SceneObject,
 } from '@grafana/scenes';
+import type { TargetRef } from '../../utils/lab';
 import { chartDefinitions, ChartDefinition, exploreUrl } from './queries';
 
 export interface HistorySceneOptions {
   datasourceUid: string;
   /** One target (its page), or the targets chosen on the History page (none: all). */
-  targets: string[];
+  targets: TargetRef[];
+  /** A lab of several instances: series by instance and target. */
+  multi?: boolean;
   from?: string;
 }
 
@@ -81,7 +84,12 @@ function chartPanel(chart: ChartDefinition, datasource: { type: string; uid: str
   });
 }
 
-export function historyScene({ datasourceUid, targets, from = 'now-7d' }: HistorySceneOptions): EmbeddedScene {
+export function historyScene({
+  datasourceUid,
+  targets,
+  multi = false,
+  from = 'now-7d',
+}: HistorySceneOptions): EmbeddedScene {
   const datasource = { type: 'prometheus', uid: datasourceUid };
   const controls: SceneObject[] = [
     new SceneControlsSpacer(),
@@ -96,7 +104,7 @@ export function historyScene({ datasourceUid, targets, from = 'now-7d' }: Histor
       autoRows: '260px',
       rowGap: 1,
       columnGap: 1,
-      children: chartDefinitions(targets).map((c) => chartPanel(c, datasource)),
+      children: chartDefinitions(targets, multi).map((c) => chartPanel(c, datasource)),
     }),
   });
 }

@@ -7,7 +7,8 @@ import type { CoveredService, TargetStatus } from '../../api/types';
 import { Reasons } from '../../components/Reasons';
 import { SlaBadge } from '../../components/SlaBadge';
 import type { TableColumn } from '../../components/tableColumn';
-import { coveredLevel } from '../../utils/levels';
+import { useAddress } from '../../data/useLab';
+import { coveredLevel, coveringTarget } from '../../utils/levels';
 import { targetUrl } from '../../utils/routing';
 
 interface Props {
@@ -21,6 +22,7 @@ interface Props {
  */
 export function CoveredTable({ covered, targets }: Props) {
   const styles = useStyles2(getStyles);
+  const address = useAddress();
   const columns = useMemo<Array<TableColumn<CoveredService>>>(
     () => [
       { id: 'name', header: 'Service' },
@@ -28,11 +30,11 @@ export function CoveredTable({ covered, targets }: Props) {
         id: 'level',
         header: 'State',
         cell: ({ row: { original: c } }) => {
-          const by = targets.find((t) => t.name === c.coveredBy);
+          const by = coveringTarget(c, targets);
           return (
             <div className={styles.state}>
               <SlaBadge level={coveredLevel(c, targets)} reasons={by?.reasons} />
-              {by && <Reasons target={by} small limit={1} prefix={`${by.name}: `} />}
+              {by && <Reasons target={by} small limit={1} prefix={`${address(by)}: `} />}
             </div>
           );
         },
@@ -40,27 +42,30 @@ export function CoveredTable({ covered, targets }: Props) {
       {
         id: 'coveredBy',
         header: 'Backed up by',
-        cell: ({ row: { original: c } }) => (
-          <div>
-            <span>
-              covered by <Link to={targetUrl(c.coveredBy)}>{c.coveredBy}</Link>
-            </span>
-            {c.note && (
-              <Text element="p" variant="bodySmall" color="secondary">
-                {c.note}
-              </Text>
-            )}
-          </div>
-        ),
+        cell: ({ row: { original: c } }) => {
+          const by = address({ instance: c.instance, name: c.coveredBy });
+          return (
+            <div>
+              <span>
+                covered by <Link to={targetUrl(by)}>{by}</Link>
+              </span>
+              {c.note && (
+                <Text element="p" variant="bodySmall" color="secondary">
+                  {c.note}
+                </Text>
+              )}
+            </div>
+          );
+        },
       },
     ],
-    [targets, styles]
+    [targets, styles, address]
   );
   return (
     <InteractiveTable
       columns={columns}
       data={covered}
-      getRowId={(c: CoveredService) => c.name}
+      getRowId={(c: CoveredService) => `${c.instance}/${c.name}`}
       className={styles.table}
     />
   );

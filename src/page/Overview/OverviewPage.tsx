@@ -6,8 +6,8 @@ import { EmptyState, LinkButton, LoadingPlaceholder, Stack, Text, useStyles2 } f
 import type { SlaLevel } from '../../api/types';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { SlaBadge } from '../../components/SlaBadge';
+import { useLab, useLabStatus } from '../../data/useLab';
 import { OperationsContext, useOperations } from '../../data/useOperations';
-import { useStatus } from '../../data/useStatus';
 import { useUrlState } from '../../data/useUrlState';
 import { formatTime, LEVEL_TEXT } from '../../utils/format';
 import { countLevels, coveredLevel, displayLevel, overallLevel } from '../../utils/levels';
@@ -15,15 +15,29 @@ import { prefixRoute } from '../../utils/routing';
 import { ROUTES } from '../../constants';
 import { CoveredTable } from './CoveredTable';
 import { LevelSummary } from './LevelSummary';
-import { DEFAULT_SORT, filterByLevel, formatSort, parseLevels, parseSort, Sort, sortTargets } from './sortTargets';
+import { InstanceSection } from './InstanceSection';
+import {
+  DEFAULT_SORT,
+  filterByLevel,
+  formatSort,
+  groupByInstance,
+  parseLevels,
+  parseSort,
+  Sort,
+  sortTargets,
+} from './sortTargets';
 import { TargetsTable } from './TargetsTable';
 
 const URL_DEFAULTS = { state: '', sort: DEFAULT_SORT };
 
-/** Every target against its SLA, worst first, with what to do about it one menu away. */
+/**
+ * Every target of the lab against its SLA, worst first, with what to do about it one menu away; in
+ * a lab of several instances, grouped by machine (worst first too), each saying whether it answers.
+ */
 export function OverviewPage() {
   const styles = useStyles2(getStyles);
-  const status = useStatus();
+  const status = useLabStatus();
+  const lab = useLab();
   const operations = useOperations();
   const [url, setUrl] = useUrlState(URL_DEFAULTS);
   const levels = useMemo(() => parseLevels(url.state), [url.state]);
@@ -37,6 +51,10 @@ export function OverviewPage() {
   const targets = useMemo(
     () => (data ? sortTargets(filterByLevel(data.targets, levels), sort) : []),
     [data, levels, sort]
+  );
+  const groups = useMemo(
+    () => (data && lab.multi ? groupByInstance(data, levels, sort) : null),
+    [data, lab.multi, levels, sort]
   );
   const covered = useMemo(
     () =>
@@ -95,6 +113,20 @@ export function OverviewPage() {
                 />
               ) : targets.length === 0 ? (
                 <EmptyState variant="not-found" message="No target is in the chosen state." hideImage />
+              ) : groups ? (
+                groups.map((g) => (
+                  <InstanceSection key={g.instance.name} group={g}>
+                    {g.targets.length > 0 && (
+                      <TargetsTable
+                        targets={g.targets}
+                        sort={sort}
+                        onSortChange={onSortChange}
+                        onRunFinished={onRunFinished}
+                        aligned
+                      />
+                    )}
+                  </InstanceSection>
+                ))
               ) : (
                 <TargetsTable targets={targets} sort={sort} onSortChange={onSortChange} onRunFinished={onRunFinished} />
               )}

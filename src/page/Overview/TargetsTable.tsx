@@ -13,6 +13,8 @@ import { TargetRun } from '../../components/TargetRun';
 import { NoWrap, TimeText } from '../../components/TimeText';
 import type { TableColumn } from '../../components/tableColumn';
 import { formatAge, formatRelative } from '../../utils/format';
+import { useAddress } from '../../data/useLab';
+import { refKey } from '../../utils/lab';
 import { displayLevel } from '../../utils/levels';
 import { targetUrl } from '../../utils/routing';
 import { rpoText } from '../../utils/targetText';
@@ -24,14 +26,17 @@ interface Props {
   sort: Sort;
   onSortChange: (sort: Sort) => void;
   onRunFinished: (run: Run) => void;
+  /** One of several tables (one per instance): fixed column widths, so that they line up. */
+  aligned?: boolean;
 }
 
 /**
  * One line per target (issue 15.1): name, state with the worst reason in words, last good backup
  * against the RPO, versions · verification · copies folded together, next run, and a menu.
  */
-export function TargetsTable({ targets, sort, onSortChange, onRunFinished }: Props) {
+export function TargetsTable({ targets, sort, onSortChange, onRunFinished, aligned = false }: Props) {
   const styles = useStyles2(getStyles);
+  const address = useAddress();
   const columns = useMemo<Array<TableColumn<TargetStatus>>>(
     () => [
       {
@@ -40,7 +45,7 @@ export function TargetsTable({ targets, sort, onSortChange, onRunFinished }: Pro
         sortType: 'string',
         cell: ({ row: { original: t } }) => (
           <div className={styles.name}>
-            <Link to={targetUrl(t.name)} className={styles.link}>
+            <Link to={targetUrl(address(t))} className={styles.link}>
               {t.name}
             </Link>
             <Text variant="bodySmall" color="secondary">
@@ -102,7 +107,7 @@ export function TargetsTable({ targets, sort, onSortChange, onRunFinished }: Pro
         cell: ({ row: { original: t } }) => <TargetMenu target={t} />,
       },
     ],
-    [styles, onRunFinished]
+    [styles, onRunFinished, address]
   );
 
   // Sorting is the page's (kept in the URL): the table reports header clicks, the page sorts.
@@ -122,16 +127,28 @@ export function TargetsTable({ targets, sort, onSortChange, onRunFinished }: Pro
     <InteractiveTable
       columns={columns}
       data={targets}
-      getRowId={(t: TargetStatus) => t.name}
+      getRowId={(t: TargetStatus) => refKey(t)}
       initialSortBy={initialSortBy}
       fetchData={onFetch}
-      className={styles.table}
+      className={aligned ? `${styles.table} ${styles.aligned}` : styles.table}
     />
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   table: css({ td: { verticalAlign: 'top' } }),
+  // Target, state, last good backup, checks, next run, menu: the same widths in every instance's table.
+  aligned: css({
+    tableLayout: 'fixed',
+    width: '100%',
+    'th:nth-of-type(1)': { width: '15%' },
+    'th:nth-of-type(2)': { width: '33%' },
+    'th:nth-of-type(3)': { width: '14%' },
+    'th:nth-of-type(4)': { width: '22%' },
+    'th:nth-of-type(5)': { width: '11%' },
+    'th:nth-of-type(6)': { width: 48 },
+    'td, th': { overflowWrap: 'anywhere' },
+  }),
   name: css({ display: 'flex', flexDirection: 'column' }),
   link: css({ fontWeight: theme.typography.fontWeightMedium, color: theme.colors.text.link }),
   state: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'flex-start', minWidth: 200 }),

@@ -1,5 +1,5 @@
-import type { SlaLevel, TargetStatus } from '../../api/types';
-import { compareWorstFirst, displayLevel } from '../../utils/levels';
+import type { InstanceState, SlaLevel, StatusResponse, TargetStatus } from '../../api/types';
+import { compareWorstFirst, displayLevel, LEVEL_RANK, worstLevel } from '../../utils/levels';
 
 /** The columns the overview sorts by; "-state" (worst first) is the default. */
 export type SortKey = 'state' | 'name' | 'age' | 'next';
@@ -54,4 +54,61 @@ export function parseLevels(text: string): SlaLevel[] {
 
 export function filterByLevel(targets: TargetStatus[], levels: SlaLevel[]): TargetStatus[] {
   return levels.length === 0 ? targets : targets.filter((t) => levels.includes(displayLevel(t)));
+}
+
+/** One machine of the lab on the overview: its state and its targets as shown (filtered, sorted). */
+export interface InstanceGroup {
+  instance: InstanceState;
+  /** Its worst target as shown (unknown while it does not answer). */
+  level: SlaLevel;
+  targets: TargetStatus[];
+  /** How many targets it has in all, before the filter. */
+  total: number;
+}
+
+/**
+ * The overview of a lab of several instances: one group per instance, targets worst first within
+ * each (or in the chosen order), and the groups worst first too (best first when the state sort is
+ * turned; else the instance Grafana talks to first, then by name). With a state filter, an
+ * instance with nothing in that state is left out.
+ */
+export function groupByInstance(status: StatusResponse, levels: SlaLevel[], sort: Sort): InstanceGroup[] {
+  const instances = [...(status.instances ?? [])];
+  // An instance named by a target but not listed (an older peer): shown all the same.
+  for (const t of status.targets) {
+    if (!instances.some((i) => i.name === t.instance)) {
+      instances.push({
+        name: t.instance,
+        self: false,
+        reachable: true,
+        unreachableSince: null,
+        lastSeenAt: null,
+        error: null,
+        level: t.level,
+      });
+    }
+  }
+  const groups = instances.map((instance): InstanceGroup => {
+    const all = status.targets.filter((t) => t.instance === instance.name);
+    const level = !instance.reachable
+      ? 'unknown'
+      : all.length
+        ? worstLevel(all.map(displayLevel))
+        : instance.level;
+    return { instance, level, targets: sortTargets(filterByLevel(all, levels), sort), total: all.length };
+  });
+  const selfFirst = (a: InstanceGroup, b: InstanceGroup) =>
+    Number(b.instance.self) - Number(a.instance.self) || a.instance.name.localeCompare(b.instance.name);
+  const byState = (a: InstanceGroup, b: InstanceGroup) => {
+    const worse = LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || badnessOf(b) - badnessOf(a);
+    return sort.desc ? worse : -worse;
+  };
+  return groups
+    .filter((g) => levels.length === 0 || g.targets.length > 0)
+    .sort((a, b) => (sort.key === 'state' ? byState(a, b) : 0) || selfFirst(a, b));
+}
+
+/** Between two instances of one level: the one with more targets at that level is worse. */
+function badnessOf(g: InstanceGroup): number {
+  return g.targets.filter((t) => displayLevel(t) === g.level).length;
 }

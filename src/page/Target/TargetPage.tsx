@@ -1,7 +1,7 @@
 import React, { Suspense, useCallback, useMemo } from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
-import { Button, EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
+import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
 import type { Snapshot } from '../../api/types';
 import { AsideList } from '../../components/AsideList';
 import { Reasons } from '../../components/Reasons';
@@ -9,13 +9,15 @@ import { RunsTable } from '../../components/RunsTable';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { SlaBadge } from '../../components/SlaBadge';
 import { TargetRun } from '../../components/TargetRun';
+import { useLab } from '../../data/useLab';
 import { isBusy, OperationsContext, useOperations } from '../../data/useOperations';
 import { NEEDS, useRole } from '../../data/useRole';
 import { useRuns } from '../../data/useRuns';
 import { useSnapshots } from '../../data/useSnapshots';
 import { useTarget } from '../../data/useTarget';
 import { useUrlState } from '../../data/useUrlState';
-import { formatRelative } from '../../utils/format';
+import { formatRelative, formatTime } from '../../utils/format';
+import { refKey, TargetRef } from '../../utils/lab';
 import { displayLevel } from '../../utils/levels';
 import { prefixRoute } from '../../utils/routing';
 import { ROUTES } from '../../constants';
@@ -37,15 +39,27 @@ export function latestVerified(snapshots: Snapshot[]): Snapshot | null {
 
 const URL_DEFAULTS = { restore: '' };
 
-/** One target: its policy in words, its snapshots, its history, its runs and the restore flow. */
+/**
+ * One target of the lab: its policy in words, its snapshots, its history, its runs and the restore
+ * flow. At `target/<name>` a target of the instance Grafana talks to, at `target/<instance>/<name>`
+ * one of any instance: every call for it goes to that address (a peer's is forwarded to the peer).
+ */
 export function TargetPage() {
-  const { name = '' } = useParams<{ name: string }>();
+  const { instance: instanceParam, name = '' } = useParams<{ instance?: string; name: string }>();
+  const address = instanceParam ? `${instanceParam}/${name}` : name;
+  const lab = useLab();
   const { canOperate, canRestore } = useRole();
-  const target = useTarget(name);
-  const snapshots = useSnapshots(name);
-  const runs = useRuns({ target: name, limit: 50 });
+  const target = useTarget(address);
+  const snapshots = useSnapshots(address);
+  const runs = useRuns({ target: address, limit: 50 });
   const operations = useOperations();
   const [url, setUrl] = useUrlState(URL_DEFAULTS);
+  // Which target of the lab this is: as the service says, else as the address says.
+  const instance = target.data?.instance ?? instanceParam ?? lab.self;
+  const ref = useMemo<TargetRef | null>(() => (instance ? { instance, name } : null), [instance, name]);
+  const state = lab.instances.find((i) => i.name === instance);
+  const silent = state && !state.reachable ? state : undefined;
+  const namesMachine = lab.multi || Boolean(instance && lab.self && instance !== lab.self);
 
   const reloadTarget = target.reload;
   const reloadSnapshots = snapshots.reload;
@@ -58,18 +72,21 @@ export function TargetPage() {
 
   const list = useMemo(() => snapshots.data?.snapshots ?? [], [snapshots.data]);
   const newest = useMemo(() => latestVerified(list), [list]);
-  const busy = isBusy(operations.state[name], target.data?.running);
+  const busy = isBusy(ref ? operations.state[refKey(ref)] : undefined, target.data?.running);
 
   // The restore dialog is in the URL (?restore=latest or a snapshot id), so the overview's menu can open it.
   const restoring =
     url.restore === 'latest' ? newest : (list.find((s) => s.id === url.restore || s.shortId === url.restore) ?? null);
   const openRestore = useCallback((s: Snapshot) => setUrl({ restore: s.id }), [setUrl]);
-  const onVerify = useCallback((s: Snapshot) => operations.start(name, 'verify', s.id), [operations, name]);
+  const { start } = operations;
+  const onVerify = useCallback((s: Snapshot) => ref && start(ref, 'verify', s.id), [start, ref]);
 
   const subTitle = target.data ? (
     <Stack gap={1} alignItems="center" wrap="wrap">
       <SlaBadge level={displayLevel(target.data)} reasons={target.data.reasons} />
-      <span>{`${target.data.kind} target`}</span>
+      <span>
+        {namesMachine ? `${target.data.kind} target on ${target.data.instance}` : `${target.data.kind} target`}
+      </span>
     </Stack>
   ) : undefined;
   const actions =
@@ -79,9 +96,9 @@ export function TargetPage() {
           size="sm"
           variant="secondary"
           icon="save"
-          disabled={busy}
-          onClick={() => operations.start(name, 'backup')}
-          aria-label={`Back up ${name} now`}
+          disabled={busy || Boolean(silent)}
+          onClick={() => ref && start(ref, 'backup')}
+          aria-label={`Back up ${address} now`}
         >
           Back up now
         </Button>
@@ -89,15 +106,16 @@ export function TargetPage() {
           size="sm"
           variant="secondary"
           icon="check-circle"
-          disabled={busy}
-          onClick={() => operations.start(name, 'verify')}
-          aria-label={`Verify ${name}`}
+          disabled={busy || Boolean(silent)}
+          onClick={() => ref && start(ref, 'verify')}
+          aria-label={`Verify ${address}`}
         >
           Verify the latest
         </Button>
       </Stack>
     ) : undefined;
-  const opError = operations.state[name]?.error;
+  const opKey = ref ? refKey(ref) : address;
+  const opError = operations.state[opKey]?.error;
 
   return (
     <PluginPage
@@ -107,16 +125,26 @@ export function TargetPage() {
     >
       <OperationsContext.Provider value={operations}>
         <Stack direction="column" gap={3}>
-          {target.loading && <LoadingPlaceholder text={`Loading ${name}…`} />}
+          {target.loading && <LoadingPlaceholder text={`Loading ${address}…`} />}
           {target.error && (
-            <ServiceErrorAlert error={target.error} action={`Loading ${name}`} onRetry={target.reload} />
+            <ServiceErrorAlert error={target.error} action={`Loading ${address}`} onRetry={target.reload} />
+          )}
+          {silent && (
+            <Alert
+              severity="warning"
+              title={`${silent.name} does not answer${
+                silent.unreachableSince ? ` since ${formatTime(silent.unreachableSince, true)}` : ''
+              }`}
+            >
+              {`${silent.error ? `${silent.error}. ` : ''}What it last said of ${name} is shown where known; nothing can be started there until it answers again.`}
+            </Alert>
           )}
           {opError && (
             <ServiceErrorAlert
               error={opError}
-              action={name}
+              action={address}
               severity={opError.kind === 'busy' ? 'warning' : 'error'}
-              onRemove={() => operations.dismissError(name)}
+              onRemove={() => operations.dismissError(opKey)}
             />
           )}
           {target.data && (
@@ -150,7 +178,7 @@ export function TargetPage() {
                 <EmptyState
                   variant="call-to-action"
                   hideImage
-                  message={`No snapshots of ${name} yet: no backup has succeeded.`}
+                  message={`No snapshots of ${address} yet: no backup has succeeded.`}
                 />
               ) : (
                 <SnapshotsTable
@@ -166,7 +194,7 @@ export function TargetPage() {
           <section aria-label="History">
             <Text element="h3">History</Text>
             <Suspense fallback={<LoadingPlaceholder text="Loading the charts…" />}>
-              <TargetHistory target={name} />
+              {ref && <TargetHistory target={ref} />}
             </Suspense>
           </section>
 
@@ -178,7 +206,7 @@ export function TargetPage() {
             )}
             {runs.data &&
               (runs.data.runs.length === 0 ? (
-                <EmptyState variant="call-to-action" hideImage message={`Nothing has run on ${name} yet.`} />
+                <EmptyState variant="call-to-action" hideImage message={`Nothing has run on ${address} yet.`} />
               ) : (
                 <RunsTable runs={runs.data.runs} />
               ))}
@@ -186,12 +214,13 @@ export function TargetPage() {
 
           <section aria-label="Moved aside by restores">
             <Text element="h3">Moved aside by restores</Text>
-            <AsideList target={name} />
+            {ref && <AsideList target={ref} />}
           </section>
         </Stack>
         {restoring && target.data && (
           <RestoreModal
             target={target.data}
+            address={address}
             snapshot={restoring}
             pickedBecause={url.restore === 'latest' ? 'The newest snapshot that passed verification.' : undefined}
             onDismiss={() => setUrl({ restore: '' })}

@@ -6,7 +6,15 @@ import { describeError } from '../../api/errors';
 import type { SlaLevel, StatusResponse, TargetStatus } from '../../api/types';
 import { useStatus } from '../../data/useStatus';
 import { formatAge, LEVEL_COLOR, LEVEL_TEXT } from '../../utils/format';
-import { compareWorstFirst, countLevels, coveredLevel, displayLevel, LEVEL_RANK } from '../../utils/levels';
+import { addressOf, labOf, matchesAddress, refKey } from '../../utils/lab';
+import {
+  compareWorstFirst,
+  countLevels,
+  coveredLevel,
+  coveringTarget,
+  displayLevel,
+  LEVEL_RANK,
+} from '../../utils/levels';
 import { prefixRoute, targetUrl } from '../../utils/routing';
 import { rpoText } from '../../utils/targetText';
 import { ROUTES } from '../../constants';
@@ -23,15 +31,25 @@ export function rpoFraction(t: TargetStatus): number | null {
   return t.ageSeconds / t.policy.rpoSeconds;
 }
 
-export function selectTargets(all: TargetStatus[], wanted: string[] | undefined): TargetStatus[] {
-  if (!wanted || wanted.length === 0) {
-    return all;
-  }
-  return all.filter((t) => wanted.includes(t.name));
+/** The chosen targets (by address; a bare name is the asked instance's) of the chosen instances. */
+export function selectTargets(
+  all: TargetStatus[],
+  wanted: string[] | undefined,
+  self: string | null,
+  instances: string[] = []
+): TargetStatus[] {
+  return all.filter(
+    (t) =>
+      (instances.length === 0 || instances.includes(t.instance)) &&
+      (!wanted?.length || wanted.some((w) => matchesAddress(t, w, self)))
+  );
 }
 
 /** One line of the panel: a target or a covered service, with the level it is coloured by. */
 export interface Entry {
+  /** Unique in the panel: the target's `<instance>/<name>`, or the covered service's. */
+  key: string;
+  /** As shown: the name, or `<instance>/<name>` when the panel shows several instances. */
   name: string;
   level: SlaLevel;
   /** Why, in words (the tooltip). */
@@ -45,7 +63,14 @@ export interface Entry {
 export function entries(status: StatusResponse, options: BackupAgeOptions): Entry[] {
   const colourBy: ColourBy = options.colourBy ?? DEFAULT_OPTIONS.colourBy;
   const sortBy: SortBy = options.sortBy ?? DEFAULT_OPTIONS.sortBy;
-  let targets = selectTargets(status.targets, options.targets);
+  const { self } = labOf(status);
+  let targets = selectTargets(status.targets, options.targets, self, options.instances);
+  const covered = options.showCovered
+    ? status.covered.filter((c) => !options.instances?.length || options.instances.includes(c.instance))
+    : [];
+  // Where it matters, a line names its machine: when what is shown spans several instances.
+  const several = new Set([...targets.map((t) => t.instance), ...covered.map((c) => c.instance)]).size > 1;
+  const label = (ref: { instance: string; name: string }) => (several ? refKey(ref) : ref.name);
   if (sortBy === 'worst') {
     targets =
       colourBy === 'overall'
@@ -62,19 +87,19 @@ export function entries(status: StatusResponse, options: BackupAgeOptions): Entr
     const level = colourBy === 'overall' ? displayLevel(t) : t.checks.fresh.level;
     const why =
       colourBy === 'overall' ? t.reasons.join('; ') || 'within its SLA' : t.checks.fresh.reason || 'within its RPO';
-    return { name: t.name, level, why, href: targetUrl(t.name), target: t };
+    return { key: refKey(t), name: label(t), level, why, href: targetUrl(addressOf(t, self)), target: t };
   });
-  if (options.showCovered) {
-    for (const c of status.covered) {
-      const by = status.targets.find((t) => t.name === c.coveredBy);
-      out.push({
-        name: c.name,
-        level: coveredLevel(c, status.targets),
-        why: `covered by ${c.coveredBy}${by && by.reasons.length ? `: ${by.reasons[0]}` : ''}`,
-        href: targetUrl(c.coveredBy),
-        coveredBy: c.coveredBy,
-      });
-    }
+  for (const c of covered) {
+    const by = coveringTarget(c, status.targets);
+    const coveredBy = label({ instance: c.instance, name: c.coveredBy });
+    out.push({
+      key: `covered:${c.instance}/${c.name}`,
+      name: label(c),
+      level: coveredLevel(c, status.targets),
+      why: `covered by ${coveredBy}${by && by.reasons.length ? `: ${by.reasons[0]}` : ''}`,
+      href: targetUrl(addressOf({ instance: c.instance, name: c.coveredBy }, self)),
+      coveredBy,
+    });
   }
   return out;
 }
@@ -166,7 +191,7 @@ export function BackupAgePanel({ options: raw, width, height, timeRange }: Panel
       <div className={styles.container} style={{ width, height }}>
         <ul className={styles.chips}>
           {shown.map((e) => (
-            <li key={e.name} data-testid={`backup-age-${e.name}`} data-level={e.level}>
+            <li key={e.key} data-testid={`backup-age-${e.name}`} data-level={e.level}>
               <Tooltip content={e.why}>
                 <a className={styles.chip} href={locationUtil.assureBaseUrl(e.href)}>
                   <span className={styles.dot} style={{ background: colorOf(e.level) }} aria-hidden />
@@ -197,7 +222,7 @@ export function BackupAgePanel({ options: raw, width, height, timeRange }: Panel
           const t = e.target;
           const fraction = t ? rpoFraction(t) : null;
           return (
-            <li key={e.name} className={styles.row} data-testid={`backup-age-${e.name}`} data-level={e.level}>
+            <li key={e.key} className={styles.row} data-testid={`backup-age-${e.name}`} data-level={e.level}>
               <Tooltip content={`${LEVEL_TEXT[e.level]}: ${e.why}`}>
                 <a className={styles.link} href={locationUtil.assureBaseUrl(e.href)}>
                   <span className={styles.dot} style={{ background: colorOf(e.level) }} aria-hidden />

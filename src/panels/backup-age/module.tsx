@@ -1,13 +1,32 @@
 import { PanelPlugin, SelectFieldConfigSettings, SelectableValue } from '@grafana/data';
 import { backupSla } from '../../api/client';
+import { addressOf, labOf } from '../../utils/lab';
 import { BackupAgePanel } from './BackupAgePanel';
 import { BackupAgeOptions, DEFAULT_OPTIONS } from './types';
 
-/** The target names for the options editor, read from the service (empty when it cannot be reached). */
+/**
+ * The targets for the options editor, by address (`mysql`, or `mon1/prometheus` for a peer's), read
+ * from the service (empty when it cannot be reached).
+ */
 async function targetOptions(): Promise<Array<SelectableValue<string>>> {
   try {
     const status = await backupSla.getStatus();
-    return status.targets.map((t) => ({ label: t.name, value: t.name, description: t.kind }));
+    const { self } = labOf(status);
+    return status.targets.map((t) => ({ label: addressOf(t, self), value: addressOf(t, self), description: t.kind }));
+  } catch {
+    return [];
+  }
+}
+
+/** The instances (machines) of the lab for the options editor. */
+async function instanceOptions(): Promise<Array<SelectableValue<string>>> {
+  try {
+    const status = await backupSla.getStatus();
+    return (status.instances ?? []).map((i) => ({
+      label: i.name,
+      value: i.name,
+      description: i.self ? 'the service Grafana talks to' : undefined,
+    }));
   } catch {
     return [];
   }
@@ -20,6 +39,12 @@ export const plugin = new PanelPlugin<BackupAgeOptions>(BackupAgePanel).setPanel
       name: 'Targets',
       description: 'Which targets to show; none chosen shows them all.',
       settings: { options: [], getOptions: targetOptions, allowCustomValue: true },
+    })
+    .addMultiSelect<string, SelectFieldConfigSettings<string>>({
+      path: 'instances',
+      name: 'Instances',
+      description: 'Which machines (instances of the lab) to show the targets of; none chosen shows them all.',
+      settings: { options: [], getOptions: instanceOptions, allowCustomValue: true },
     })
     .addRadio({
       path: 'colourBy',

@@ -4,8 +4,10 @@ export type SortBy = 'worst' | 'name' | 'age';
 export type DisplayMode = 'auto' | 'list' | 'compact' | 'summary';
 
 export interface BackupAgeOptions {
-  /** Targets to show; empty shows every target. */
+  /** Targets to show, by address (`mysql`, `mon1/prometheus`); empty shows every target. */
   targets?: string[];
+  /** Instances (machines) whose targets to show; empty shows every instance's. */
+  instances?: string[];
   /** Also list the services covered by another target (Nginx, uWSGI, ...). */
   showCovered: boolean;
   /** overall: the target's SLA state, as the app shows it; freshness: the age against the RPO only. */

@@ -49,6 +49,7 @@ export async function backup(
           target: t.name,
           detail: `snapshot ${result.snapshot.id.slice(0, 8)}`,
           result: 'ok',
+          runId: run.id,
         },
         engine.now()
       );

@@ -48,9 +48,10 @@ export async function restore(
   const snap = engine.resolveSnapshot(target, req.snapshot);
   const where = req.to ?? 'the same place';
   const what = `snapshot ${snap.id.slice(0, 8)} to ${where}${req.to === undefined && !req.safetyBackup ? ' (no safety backup)' : ''}`;
-  const audit = (detail: string, result: 'ok' | 'failed' | 'started') =>
+  // One entry per restore: recorded when it starts, then updated with its result (by run id).
+  const audit = (runId: number, detail: string, result: 'ok' | 'failed' | 'started') =>
     engine.catalog.audit(
-      { actor: who.name, role: who.role, action: 'restore', target: t.name, detail, result },
+      { actor: who.name, role: who.role, action: 'restore', target: t.name, detail, result, runId },
       engine.now()
     );
   return engine.operate(
@@ -59,7 +60,7 @@ export async function restore(
     who,
     { snapshot: snap.id, to: req.to ?? null },
     async (run, ctx) => {
-      audit(what, 'started');
+      audit(run.id, what, 'started');
       const started = Date.now();
       let safetySnapshotId: string | null = null;
       // The safety backup protects what the restore replaces: in place only.
@@ -102,6 +103,7 @@ export async function restore(
           detail: redact(r.detail),
         };
         audit(
+          run.id,
           `${what}: restored to ${r.location}${safetySnapshotId ? `, safety snapshot ${safetySnapshotId.slice(0, 8)}` : ''}${outcome.movedAside.length ? `, moved aside: ${outcome.movedAside.join(', ')}` : ''}`,
           'ok'
         );
@@ -118,7 +120,7 @@ export async function restore(
           },
         };
       } catch (e) {
-        audit(`${what}: ${oneLine(e)}`, 'failed');
+        audit(run.id, `${what}: ${oneLine(e)}`, 'failed');
         engine.catalog.finishRun(run.id, engine.now(), {
           status: 'failed',
           detail: { safetySnapshotId, safetyBackup },

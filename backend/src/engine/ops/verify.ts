@@ -71,6 +71,7 @@ export async function verify(
           target: t.name,
           detail: `snapshot ${snap.id.slice(0, 8)}: ${words}`,
           result: verification.outcome === 'passed' ? 'ok' : 'failed',
+          runId: run.id,
         },
         engine.now()
       );

@@ -20,6 +20,7 @@ import type { Restore, RestoreDestinations, Run, Snapshot, TargetStatus } from '
 import { RunPhases, RunProgress } from '../../../components/RunProgress';
 import { ServiceErrorAlert } from '../../../components/ServiceErrorAlert';
 import { useRun } from '../../../data/useRun';
+import type { RunRef } from '../../../utils/lab';
 import { expectedRestoreText } from '../../../utils/targetText';
 import { RestoreResult } from './RestoreResult';
 import { SnapshotFacts } from './SnapshotFacts';
@@ -28,6 +29,8 @@ type Where = 'inPlace' | 'elsewhere';
 
 interface Props {
   target: TargetStatus;
+  /** How the service asked addresses the target: `mysql`, or `mon1/prometheus` for a peer's. */
+  address?: string;
   snapshot: Snapshot;
   /** Why this snapshot was picked, e.g. "the newest verified snapshot". */
   pickedBecause?: string;
@@ -55,7 +58,7 @@ function firstUsable(d: RestoreDestinations): Where | null {
  * RTO), exactly the destinations the target supports, a typed confirmation, a button that names the
  * action, then the phases with their byte counts and the outcome.
  */
-export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFinished }: Props) {
+export function RestoreModal({ target, address = target.name, snapshot, pickedBecause, onDismiss, onFinished }: Props) {
   const styles = useStyles2(getStyles);
   const destinations = target.destinations;
   const [where, setWhere] = useState<Where | null>(() => firstUsable(destinations));
@@ -64,15 +67,21 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
   const [confirm, setConfirm] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<ServiceError | undefined>();
-  const [runId, setRunId] = useState<number | null>(null);
+  // The restore's run, numbered by the instance running it (a peer's target: the peer).
+  const [runRef, setRunRef] = useState<RunRef | null>(null);
+  const runId = runRef?.id ?? null;
   const [restore, setRestore] = useState<Restore | undefined>();
   const [now, setNow] = useState(() => Date.now());
 
-  const { run, error: pollError } = useRun(runId, (finished) => {
+  const { run, error: pollError } = useRun(runRef, (finished) => {
     // The restore's record names the safety snapshot.
     backupSla
       .getRestores()
-      .then((r) => setRestore(r.restores.find((x) => x.runId === finished.id)))
+      .then((r) =>
+        setRestore(
+          r.restores.find((x) => x.runId === finished.id && (x.instance ?? finished.instance) === finished.instance)
+        )
+      )
       .catch(() => undefined);
     onFinished?.(finished);
   });
@@ -101,8 +110,10 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
     return out;
   }, [destinations]);
 
-  // Surrounding blanks (a pasted name) do not count against the confirmation.
-  const confirmed = confirm.trim() === target.name;
+  // Surrounding blanks (a pasted name) do not count against the confirmation. A peer's target is
+  // confirmed with its instance (`mon1/prometheus`), as the service asks: one machine's `files` is
+  // not another's.
+  const confirmed = confirm.trim() === address;
   const newName = toName.trim();
   const destinationOk = where === 'inPlace' || (where === 'elsewhere' && newName.length > 0);
   const canSubmit = where !== null && confirmed && destinationOk && !submitting && runId === null;
@@ -120,14 +131,14 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
     setSubmitting(true);
     try {
       const accepted = await backupSla.startRestore({
-        target: target.name,
+        target: address,
         snapshot: snapshot.id,
         ...(where === 'elsewhere' ? { to: newName } : {}),
         // Another name touches nothing live: there is nothing to take a safety backup of.
         safetyBackup: where === 'inPlace' ? safetyBackup : false,
         confirm: confirm.trim(),
       });
-      setRunId(accepted.runId);
+      setRunRef({ instance: accepted.instance ?? target.instance, id: accepted.runId });
     } catch (err) {
       setError(toServiceError(err));
     } finally {
@@ -137,7 +148,7 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
 
   const finished = run && run.status !== 'running';
   return (
-    <Modal title={`Restore ${target.name}`} isOpen onDismiss={onDismiss} className={styles.modal}>
+    <Modal title={`Restore ${address}`} isOpen onDismiss={onDismiss} className={styles.modal}>
       <form id="restore-form" onSubmit={submit} className={styles.form}>
         {pickedBecause && (
           <Text color="secondary" italic>
@@ -217,7 +228,7 @@ export function RestoreModal({ target, snapshot, pickedBecause, onDismiss, onFin
               {expectedRestoreText(target)}
             </div>
             <Field
-              label={`Type "${target.name}" to confirm`}
+              label={`Type "${address}" to confirm`}
               description={confirmed ? 'Name confirmed.' : 'The restore stays disabled until the name matches.'}
             >
               {/* No placeholder: a greyed "mysql" in the box looked as if it were typed already. */}
