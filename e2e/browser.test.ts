@@ -467,7 +467,8 @@ describe('the built app in Chromium, against the real service', () => {
       )
     );
     await expect(dialog.getByLabel('What the restore does').textContent()).resolves.toBe(
-      `Replaces: database ${lab.database}The current data: database ${lab.database}_before_restore_<time>`
+      `Replaces: database ${lab.database}The current data: database ${lab.database}_before_restore_<time> (kept until removed)` +
+        'the snapshot is loaded and checked in a staging database first; the live database is untouched until then'
     );
     await expect(dialog.textContent()).resolves.toMatch(/Should take: .*RTO 5 min/);
     const submit = dialog.getByRole('button', { name: `Replace ${lab.database}`, exact: true });

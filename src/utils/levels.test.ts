@@ -1,4 +1,4 @@
-import { makeStatus, makeTarget } from '../test/fixtures';
+import { makeLabStatus, makeStatus, makeTarget } from '../test/fixtures';
 import { coveredLevel, displayLevel, levelOfReason, overallLevel, worstLevel } from './levels';
 
 const unknownOnly = () =>
@@ -45,5 +45,15 @@ describe('levels', () => {
     expect(coveredLevel({ coveredBy: 'ansible', level: 'warning' }, only.targets)).toBe('unknown');
     expect(coveredLevel({ coveredBy: 'gone', level: 'warning' }, only.targets)).toBe('warning');
     expect(overallLevel({ ...status, targets: [] })).toBe('critical');
+  });
+
+  it("takes a covered service's level from the covering target on the service's own instance", () => {
+    const lab = makeLabStatus();
+    // mon1 covers "Grafana alerts" by its influxdb; app1 has no influxdb at all.
+    expect(coveredLevel({ instance: 'mon1', coveredBy: 'influxdb', level: 'critical' }, lab.targets)).toBe('ok');
+    expect(coveredLevel({ instance: 'app1', coveredBy: 'influxdb', level: 'critical' }, lab.targets)).toBe('critical');
+    // Both have a mysql: app1's is critical, mon1's ok.
+    expect(coveredLevel({ instance: 'app1', coveredBy: 'mysql', level: 'ok' }, lab.targets)).toBe('critical');
+    expect(coveredLevel({ instance: 'mon1', coveredBy: 'mysql', level: 'ok' }, lab.targets)).toBe('ok');
   });
 });

@@ -20,14 +20,14 @@ function App({ meta }: AppRootProps<AppSettings>) {
     <AppSettingsContext.Provider value={settings}>
       <LabProvider>
         <Routes>
-        <Route path={ROUTES.Overview} element={<OverviewPage />} />
-        {/* A target of the instance Grafana talks to, or a peer's: target/mon1/prometheus */}
-        <Route path={`${ROUTES.Target}/:name`} element={<TargetPage />} />
-        <Route path={`${ROUTES.Target}/:instance/:name`} element={<TargetPage />} />
-        <Route path={ROUTES.Activity} element={<ActivityPage />} />
-        <Route path={ROUTES.History} element={<HistoryPage />} />
-        {/* Default page: the overview (rendered, not redirected, so any unknown path lands somewhere useful) */}
-        <Route path="*" element={<OverviewPage />} />
+          <Route path={ROUTES.Overview} element={<OverviewPage />} />
+          {/* A target of the instance Grafana talks to, or a peer's: target/mon1/prometheus */}
+          <Route path={`${ROUTES.Target}/:name`} element={<TargetPage />} />
+          <Route path={`${ROUTES.Target}/:instance/:name`} element={<TargetPage />} />
+          <Route path={ROUTES.Activity} element={<ActivityPage />} />
+          <Route path={ROUTES.History} element={<HistoryPage />} />
+          {/* Default page: the overview (rendered, not redirected, so any unknown path lands somewhere useful) */}
+          <Route path="*" element={<OverviewPage />} />
         </Routes>
       </LabProvider>
     </AppSettingsContext.Provider>

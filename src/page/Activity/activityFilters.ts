@@ -31,9 +31,16 @@ export function parseFilters(url: typeof FILTER_DEFAULTS): ActivityFilters {
   return { operation, target: url.target, status, time };
 }
 
-/** The time filter as the service takes it (`since`, ISO-8601); undefined for any time. */
+/**
+ * The time filter as the service takes it (`since`, ISO-8601, to the minute: the same window for
+ * a minute, and no second's difference between the runs and the audit log); undefined for any time.
+ */
 export function sinceOf(time: TimeFilter, now = Date.now()): string | undefined {
-  return time === 'all' ? undefined : new Date(now - SECONDS[time] * 1000).toISOString();
+  if (time === 'all') {
+    return undefined;
+  }
+  const from = now - SECONDS[time] * 1000;
+  return new Date(from - (from % 60_000)).toISOString();
 }
 
 /** The status filter in the words of runs (an unchanged backup is ok). */

@@ -1,8 +1,8 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { VizPanel, SceneQueryRunner, SceneTimePicker, SceneRefreshPicker } from '@grafana/scenes';
 import { mockBackend } from '../../test/mockBackend';
 import { mockDataSources } from '../../test/dataSources';
-import { makeStatus } from '../../test/fixtures';
+import { makeLabStatus, makeStatus } from '../../test/fixtures';
 import { currentLocation, renderApp } from '../../test/render';
 import { setRole } from '../../test/role';
 import { chartDefinitions, exploreUrl, targetMatcher } from './queries';
@@ -145,5 +145,24 @@ describe('History charts (issue 15.5)', () => {
     // Viewers are told what is missing, without a button they could not use.
     const empty = await screen.findByText('No Prometheus data source with uid backup-sla-prometheus');
     expect(within(empty.closest('div')!.parentElement!).queryByRole('link')).toBeNull();
+  });
+
+  it("in a lab of two machines: a peer's target by its address, linked out with its instance", async () => {
+    setRole('Viewer');
+    mockDataSources([]);
+    mockBackend({ 'GET api/status': makeLabStatus() });
+    renderApp('history?targets=mon1/prometheus');
+    // The links know the lab once the status has come (before, the page is one instance's).
+    await waitFor(() =>
+      expect(screen.getByRole('link', { name: 'Dashboard' })).toHaveAttribute(
+        'href',
+        '/d/backup-sla?var-target=prometheus&var-instance=mon1'
+      )
+    );
+    expect(screen.getByRole('link', { name: 'Alert rules' })).toHaveAttribute(
+      'href',
+      `/alerting/list?search=${encodeURIComponent('group:backup-sla label:target=prometheus label:instance=mon1')}`
+    );
+    expect(screen.getByText('mon1/prometheus')).toBeInTheDocument();
   });
 });

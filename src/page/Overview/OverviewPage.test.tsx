@@ -1,7 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HttpError, mockBackend, sequence } from '../../test/mockBackend';
-import { NOW, makeRun, makeStatus } from '../../test/fixtures';
+import { NOW, makeLabStatus, makeRun, makeStatus } from '../../test/fixtures';
 import { currentLocation, renderApp } from '../../test/render';
 import { setRole } from '../../test/role';
 
@@ -223,8 +223,8 @@ describe('Overview page', () => {
     setRole('Editor');
     const backend = mockBackend({
       ...baseRoutes,
-      'POST api/targets/mysql/backup': { runId: 42 },
-      'GET api/runs/42': sequence(
+      'POST api/targets/mysql/backup': { runId: 42, instance: 'app1' },
+      'GET api/runs/app1/42': sequence(
         makeRun({
           id: 42,
           status: 'running',
@@ -259,7 +259,7 @@ describe('Overview page', () => {
       jest.advanceTimersByTime(1000);
     });
     expect(await screen.findByText('Backup finished in 14 s, snapshot deadbeef (12 MB)')).toBeInTheDocument();
-    expect(backend.calls('GET api/runs/42')).toHaveLength(2);
+    expect(backend.calls('GET api/runs/app1/42')).toHaveLength(2);
     // The finished run reloads the state.
     await waitFor(() => expect(backend.calls('GET api/status').length).toBeGreaterThanOrEqual(2));
     expect(within(await openMenu(user, 'mysql')).getByRole('menuitem', { name: 'Back up mysql now' })).toBeEnabled();
@@ -294,7 +294,7 @@ describe('Overview page', () => {
       durationSeconds: null,
     });
     status.targets[3].running = running;
-    mockBackend({ 'GET api/status': status, 'GET api/runs/50': running });
+    mockBackend({ 'GET api/status': status, 'GET api/runs/app1/50': running });
     renderApp('overview');
     const progress = await screen.findByText(/Backing up: dumping/);
     expect(progress.closest('tr')).toBe(rowOf('prometheus'));
@@ -329,5 +329,153 @@ describe('Overview page', () => {
       'href',
       '/a/labops-backupsla-app/history'
     );
+  });
+});
+
+describe('Overview of a lab of two machines (issue 14)', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, advanceTimers: true });
+    setRole('Viewer');
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  const section = (instance: string) => screen.getByRole('region', { name: `Instance ${instance}` });
+  const namesIn = (instance: string) =>
+    within(within(section(instance)).getByRole('table'))
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => within(r).getAllByRole('link')[0].textContent);
+
+  it('groups the targets by machine, worst first within and across machines; the summary counts the whole lab', async () => {
+    mockBackend({ 'GET api/status': makeLabStatus() });
+    renderApp('overview');
+    await screen.findByRole('region', { name: 'Instance mon1' });
+    // app1 has the critical target, so it comes first; mon1 (a warning) second.
+    expect(screen.getAllByRole('region', { name: /^Instance / }).map((r) => r.getAttribute('aria-label'))).toEqual([
+      'Instance app1',
+      'Instance mon1',
+    ]);
+    expect(namesIn('app1')).toEqual(['mysql', 'agama', 'ansible']);
+    expect(namesIn('mon1')).toEqual(['prometheus', 'influxdb', 'mysql']);
+    expect(within(section('app1')).getByText('answers for the lab')).toBeInTheDocument();
+    expect(within(section('mon1')).getByText('3 targets')).toBeInTheDocument();
+    expect(within(section('mon1')).getAllByLabelText(/^SLA /)[0]).toHaveAttribute('aria-label', 'SLA Warning');
+    // The whole lab: 1 critical (app1's mysql), 1 warning (mon1's prometheus), 4 OK.
+    expect(await screen.findByRole('group', { name: 'Targets by state' })).toHaveTextContent(
+      '1 critical·1 warning·4 OK'
+    );
+    // Same name, two machines: each row links to its own target, by address.
+    expect(within(section('app1')).getByRole('link', { name: 'mysql' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/target/mysql'
+    );
+    expect(within(section('mon1')).getByRole('link', { name: 'mysql' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/target/mon1/mysql'
+    );
+    // The covered service of mon1 names its covering target there.
+    const covered = screen.getByRole('region', { name: 'Services covered by another target' });
+    expect(within(covered).getByRole('link', { name: 'mon1/influxdb' })).toHaveAttribute(
+      'href',
+      '/a/labops-backupsla-app/target/mon1/influxdb'
+    );
+  });
+
+  it('puts the machine with the worse targets first, and filters every machine by state', async () => {
+    const status = makeLabStatus();
+    // Two of mon1's targets become critical: mon1 (2 critical, 1 warning) is worse than app1 (1 critical).
+    for (const name of ['influxdb', 'mysql']) {
+      const t = status.targets.find((x) => x.instance === 'mon1' && x.name === name)!;
+      t.level = 'critical';
+      t.reasons = ['never backed up'];
+      t.checks = { ...t.checks, fresh: { level: 'critical', reason: 'never backed up' } };
+    }
+    mockBackend({ 'GET api/status': status });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    await screen.findByRole('region', { name: 'Instance mon1' });
+    expect(screen.getAllByRole('region', { name: /^Instance / }).map((r) => r.getAttribute('aria-label'))).toEqual([
+      'Instance mon1',
+      'Instance app1',
+    ]);
+    await user.click(screen.getByRole('button', { name: '1 warning' }));
+    expect(currentLocation().params.get('state')).toBe('warning');
+    // Only mon1 has a warning (prometheus): app1 is left out.
+    expect(screen.queryByRole('region', { name: 'Instance app1' })).toBeNull();
+    expect(namesIn('mon1')).toEqual(['prometheus']);
+  });
+
+  it('shows a machine that does not answer as such, since when and why, with its last known targets', async () => {
+    setRole('Admin');
+    mockBackend({ 'GET api/status': makeLabStatus({ mon1Down: true }) });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    const mon1 = await screen.findByRole('region', { name: 'Instance mon1' });
+    const alert = within(mon1).getByRole('alert');
+    expect(alert).toHaveTextContent(/^mon1 does not answer since 2025-03-10 11:55:00 \(5 min ago\)/);
+    expect(alert).toHaveTextContent('connect ECONNREFUSED 127.0.0.1:8470');
+    expect(alert).toHaveTextContent('Its targets are shown as last known (5 min ago)');
+    // Its last known targets stay listed, unknown, with the service's reason (the one that also had a warning first).
+    expect(namesIn('mon1')).toEqual(['prometheus', 'influxdb', 'mysql']);
+    const row = within(mon1).getByRole('link', { name: 'prometheus' }).closest('tr') as HTMLElement;
+    expect(within(row).getByLabelText('SLA Unknown')).toBeInTheDocument();
+    expect(within(row).getByText(/instance mon1 unreachable since/)).toBeInTheDocument();
+    // app1's critical target still comes first, mon1 (unknown) after it.
+    expect(screen.getAllByRole('region', { name: /^Instance / })[0]).toHaveAttribute('aria-label', 'Instance app1');
+    // Nothing can be started there, and the menu says why.
+    await user.click(within(row).getByRole('button', { name: 'Actions for mon1/prometheus' }));
+    const menu = await screen.findByRole('menu', { name: 'Actions for mon1/prometheus' });
+    expect(within(menu).getByRole('menuitem', { name: 'Back up mon1/prometheus now' })).toBeDisabled();
+    expect(within(menu).getByRole('menuitem', { name: 'Restore mon1/prometheus' })).toBeDisabled();
+    expect(within(menu).getAllByText('Instance mon1 does not answer').length).toBeGreaterThan(0);
+  });
+
+  it("backs up a peer's target through its address and follows the run on that peer", async () => {
+    setRole('Editor');
+    const backend = mockBackend({
+      'GET api/status': makeLabStatus(),
+      'POST api/targets/mon1/mysql/backup': { runId: 7, instance: 'mon1' },
+      'GET api/runs/mon1/7': sequence(
+        makeRun({
+          id: 7,
+          instance: 'mon1',
+          status: 'running',
+          phase: 'dumping',
+          finishedAt: null,
+          durationSeconds: null,
+        }),
+        makeRun({ id: 7, instance: 'mon1', status: 'success', durationSeconds: 9, snapshotId: 'cafe0000aaaa' })
+      ),
+    });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('overview');
+    const mon1 = await screen.findByRole('region', { name: 'Instance mon1' });
+    await user.click(within(mon1).getByRole('button', { name: 'Actions for mon1/mysql' }));
+    await user.click(
+      within(await screen.findByRole('menu', { name: 'Actions for mon1/mysql' })).getByRole('menuitem', {
+        name: 'Back up mon1/mysql now',
+      })
+    );
+    const progress = await screen.findByText(/Backing up: dumping/);
+    // In mon1's row, not in app1's mysql.
+    expect(progress.closest('[aria-label^="Instance "]')).toBe(mon1);
+    expect(backend.calls('POST api/targets/mon1/mysql/backup')).toHaveLength(1);
+    await act(async () => {
+      jest.advanceTimersByTime(1000);
+    });
+    expect(await screen.findByText(/Backup finished in 9 s, snapshot cafe0000/)).toBeInTheDocument();
+    expect(backend.calls('GET api/runs/mon1/7')).toHaveLength(2);
+    expect(backend.requests.some((r) => r.path.includes('%2F'))).toBe(false);
+  });
+
+  it('shows a single instance without any grouping', async () => {
+    mockBackend({ 'GET api/status': makeStatus() });
+    renderApp('overview');
+    await screen.findByRole('link', { name: 'mysql' });
+    expect(screen.queryByRole('region', { name: /^Instance / })).toBeNull();
+    expect(screen.queryByText('answers for the lab')).toBeNull();
+    expect(screen.getAllByRole('table')).toHaveLength(2); // targets and covered services
   });
 });

@@ -11,6 +11,7 @@ import { OperationsContext, useOperations } from '../../data/useOperations';
 import { useUrlState } from '../../data/useUrlState';
 import { formatTime, LEVEL_TEXT } from '../../utils/format';
 import { countLevels, coveredLevel, displayLevel, overallLevel } from '../../utils/levels';
+import { addressOf, refOf } from '../../utils/lab';
 import { prefixRoute } from '../../utils/routing';
 import { ROUTES } from '../../constants';
 import { CoveredTable } from './CoveredTable';
@@ -71,13 +72,13 @@ export function OverviewPage() {
             <ServiceErrorAlert error={status.error} action="Loading the backup state" onRetry={status.reload} />
           )}
           {status.loading && <LoadingPlaceholder text="Loading the backup state…" />}
-          {errors.map(([target, s]) => (
+          {errors.map(([key, s]) => (
             <ServiceErrorAlert
-              key={target}
+              key={key}
               error={s!.error}
-              action={target}
+              action={addressOfKey(key, lab.self)}
               severity={s!.error!.kind === 'busy' ? 'warning' : 'error'}
-              onRemove={() => operations.dismissError(target)}
+              onRemove={() => operations.dismissError(key)}
             />
           ))}
           {data && (
@@ -142,6 +143,12 @@ export function OverviewPage() {
       </OperationsContext.Provider>
     </PluginPage>
   );
+}
+
+/** An operation's key (`<instance>/<name>`) as the target's address: the name alone on the instance asked. */
+function addressOfKey(key: string, self: string | null): string {
+  const ref = refOf(key, self);
+  return ref ? addressOf(ref, self) : key;
 }
 
 export default OverviewPage;

@@ -90,11 +90,7 @@ export function groupByInstance(status: StatusResponse, levels: SlaLevel[], sort
   }
   const groups = instances.map((instance): InstanceGroup => {
     const all = status.targets.filter((t) => t.instance === instance.name);
-    const level = !instance.reachable
-      ? 'unknown'
-      : all.length
-        ? worstLevel(all.map(displayLevel))
-        : instance.level;
+    const level = !instance.reachable ? 'unknown' : all.length ? worstLevel(all.map(displayLevel)) : instance.level;
     return { instance, level, targets: sortTargets(filterByLevel(all, levels), sort), total: all.length };
   });
   const selfFirst = (a: InstanceGroup, b: InstanceGroup) =>

@@ -11,6 +11,7 @@ import {
   makeRun,
   makeRuns,
   makeSnapshot,
+  makeLabStatus,
   makeSnapshots,
   makeStatus,
 } from '../../test/fixtures';
@@ -28,10 +29,11 @@ const mysql = status.targets.find((t) => t.name === 'mysql')!;
 const ansible = status.targets.find((t) => t.name === 'ansible')!;
 const prometheus = status.targets.find((t) => t.name === 'prometheus')!;
 const routes = {
+  'GET api/status': status,
   'GET api/targets/mysql': mysql,
   'GET api/targets/mysql/snapshots': makeSnapshots(),
-  'GET api/runs': { runs: makeRuns().runs.filter((r) => r.target === 'mysql') },
-  'GET api/restores': { restores: [] },
+  'GET api/runs': { runs: makeRuns().runs.filter((r) => r.target === 'mysql'), unreachable: [] },
+  'GET api/restores': { restores: [], unreachable: [] },
   'GET api/restores/aside': makeAside(),
 };
 
@@ -178,8 +180,8 @@ describe('Target page', () => {
     setRole('Editor');
     const backend = mockBackend({
       ...routes,
-      'POST api/targets/mysql/verify': { runId: 90 },
-      'GET api/runs/90': makeRun({
+      'POST api/targets/mysql/verify': { runId: 90, instance: 'app1' },
+      'GET api/runs/app1/90': makeRun({
         id: 90,
         operation: 'verify',
         status: 'running',
@@ -277,8 +279,8 @@ describe('Target page', () => {
     const at = (s: number) => new Date(NOW.getTime() + s * 1000).toISOString();
     const backend = mockBackend({
       ...routes,
-      'POST api/restores': { runId: 77 },
-      'GET api/runs/77': sequence(
+      'POST api/restores': { runId: 77, instance: 'app1' },
+      'GET api/runs/app1/77': sequence(
         restoreRun({
           status: 'running',
           phase: 'load',
@@ -347,8 +349,8 @@ describe('Target page', () => {
     setRole('Admin');
     mockBackend({
       ...routes,
-      'POST api/restores': { runId: 78 },
-      'GET api/runs/78': restoreRun({
+      'POST api/restores': { runId: 78, instance: 'app1' },
+      'GET api/runs/app1/78': restoreRun({
         id: 78,
         status: 'failed',
         error: 'checking the restored data: row count of item differs',
@@ -526,5 +528,148 @@ describe('Target page', () => {
     expect(
       await screen.findByText('This version of the service does not list what restores moved aside.')
     ).toBeInTheDocument();
+  });
+});
+
+describe("A peer's target page (issue 14)", () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW, advanceTimers: true });
+    mockDataSources([]);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  const lab = makeLabStatus();
+  const prometheus = lab.targets.find((t) => t.instance === 'mon1' && t.name === 'prometheus')!;
+  const snapshot = makeSnapshot({ instance: 'mon1', target: 'prometheus', contents: null });
+  const peerRoutes = {
+    'GET api/status': lab,
+    'GET api/targets/mon1/prometheus': { ...prometheus, destinations: { ...prometheus.destinations, inPlace: null } },
+    'GET api/targets/mon1/prometheus/snapshots': { snapshots: [snapshot] },
+    'GET api/runs': {
+      runs: [makeRun({ id: 5, instance: 'mon1', target: 'prometheus' })],
+      unreachable: [],
+    },
+    'GET api/restores/aside': {
+      items: [
+        // Same target name on both machines: only mon1's belongs here.
+        { ...makeAside().items[1], instance: 'mon1', target: 'prometheus', name: '/srv/prom.before-restore-1' },
+        { ...makeAside().items[1], instance: 'app1', target: 'prometheus', name: '/srv/app1-prom.before-restore-2' },
+      ],
+      unreachable: [],
+    },
+  };
+
+  it('names its machine and asks everything of it by <instance>/<target>', async () => {
+    setRole('Viewer');
+    const backend = mockBackend(peerRoutes);
+    renderApp('target/mon1/prometheus');
+    expect(await screen.findByText('prometheus target on mon1')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'prometheus' })).toBeInTheDocument();
+    await screen.findAllByText('a1b2c3d4');
+    expect(backend.calls('GET api/runs')[0].query).toEqual({ target: 'mon1/prometheus', limit: '50' });
+    const aside = await screen.findByRole('region', { name: 'Moved aside by restores' });
+    expect(await within(aside).findByText('/srv/prom.before-restore-1')).toBeInTheDocument();
+    expect(within(aside).queryByText('/srv/app1-prom.before-restore-2')).toBeNull();
+    // The run history's runs are mon1's.
+    expect(screen.getByRole('link', { name: /Backup SLA dashboard/ })).toHaveAttribute(
+      'href',
+      '/d/backup-sla?var-target=prometheus&var-instance=mon1'
+    );
+    expect(backend.requests.some((r) => r.path.includes('%2F'))).toBe(false);
+  });
+
+  it('verifies, backs up and restores on the peer, and follows each run there', async () => {
+    setRole('Admin');
+    const running = (id: number, operation: Run['operation']) =>
+      makeRun({
+        id,
+        instance: 'mon1',
+        target: 'prometheus',
+        operation,
+        status: 'running',
+        phase: 'working',
+        finishedAt: null,
+        durationSeconds: null,
+      });
+    const backend = mockBackend({
+      ...peerRoutes,
+      'POST api/targets/mon1/prometheus/verify': { runId: 31, instance: 'mon1' },
+      'GET api/runs/mon1/31': makeRun({ id: 31, instance: 'mon1', target: 'prometheus', operation: 'verify' }),
+      'POST api/targets/mon1/prometheus/backup': { runId: 32, instance: 'mon1' },
+      'GET api/runs/mon1/32': running(32, 'backup'),
+      'POST api/restores': { runId: 33, instance: 'mon1' },
+      'GET api/runs/mon1/33': running(33, 'restore'),
+    });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('target/mon1/prometheus');
+    await user.click(
+      within(await snapshotMenu(user, 'a1b2c3d4')).getByRole('menuitem', { name: 'Verify snapshot a1b2c3d4' })
+    );
+    await waitFor(() => expect(backend.calls('GET api/runs/mon1/31').length).toBeGreaterThan(0));
+    await user.click(await screen.findByRole('button', { name: 'Back up mon1/prometheus now' }));
+    expect(await screen.findByText(/Backing up: working/)).toBeInTheDocument();
+    expect(backend.calls('POST api/targets/mon1/prometheus/backup')).toHaveLength(1);
+
+    // The restore names the machine: it is confirmed by typing mon1/prometheus.
+    const dialog = await openRestore(user);
+    expect(within(dialog).getByText('Restore mon1/prometheus')).toBeInTheDocument();
+    await user.type(within(dialog).getByRole('textbox', { name: 'New name' }), '/srv/restore/prometheus');
+    const confirm = within(dialog).getByRole('textbox', { name: 'Confirm target name' });
+    await user.type(confirm, 'prometheus');
+    expect(within(dialog).getByRole('button', { name: 'Restore to /srv/restore/prometheus' })).toBeDisabled();
+    await user.clear(confirm);
+    await user.type(confirm, 'mon1/prometheus');
+    // (Enter submits in a browser; jsdom submits by Enter only forms with one text field.)
+    await user.click(within(dialog).getByRole('button', { name: 'Restore to /srv/restore/prometheus' }));
+    await waitFor(() =>
+      expect(backend.calls('POST api/restores')[0]?.body).toEqual({
+        target: 'mon1/prometheus',
+        snapshot: snapshot.id,
+        to: '/srv/restore/prometheus',
+        safetyBackup: false,
+        confirm: 'mon1/prometheus',
+      })
+    );
+    await waitFor(() => expect(backend.calls('GET api/runs/mon1/33').length).toBeGreaterThan(0));
+    expect(backend.requests.some((r) => r.path.includes('%2F'))).toBe(false);
+  });
+
+  it("removes what a restore moved aside on the peer, by the peer's target address", async () => {
+    setRole('Admin');
+    const backend = mockBackend({ ...peerRoutes, 'POST api/restores/aside/remove': {} });
+    const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
+    renderApp('target/mon1/prometheus');
+    const aside = await screen.findByRole('region', { name: 'Moved aside by restores' });
+    const name = '/srv/prom.before-restore-1';
+    await user.click(await within(aside).findByRole('button', { name: `Remove ${name}` }));
+    const dialog = await screen.findByRole('dialog');
+    await user.type(within(dialog).getByRole('textbox'), name);
+    await user.click(within(dialog).getByRole('button', { name: `Remove ${name}` }));
+    await waitFor(() =>
+      expect(backend.calls('POST api/restores/aside/remove')[0]?.body).toEqual({
+        target: 'mon1/prometheus',
+        name,
+        confirm: name,
+      })
+    );
+  });
+
+  it('says plainly when the machine does not answer', async () => {
+    setRole('Editor');
+    mockBackend({
+      ...peerRoutes,
+      'GET api/status': makeLabStatus({ mon1Down: true }),
+      'GET api/targets/mon1/prometheus': new HttpError(502, 'instance mon1 did not answer: connect ECONNREFUSED'),
+      'GET api/targets/mon1/prometheus/snapshots': new HttpError(
+        502,
+        'instance mon1 did not answer: connect ECONNREFUSED'
+      ),
+    });
+    renderApp('target/mon1/prometheus');
+    expect(
+      await screen.findByText('Loading mon1/prometheus: another instance of the lab cannot be reached')
+    ).toBeInTheDocument();
+    expect(screen.getAllByText(/instance mon1 did not answer: connect ECONNREFUSED/).length).toBeGreaterThan(0);
+    expect(await screen.findByText(/^mon1 does not answer since 2025-03-10 11:55:00$/)).toBeInTheDocument();
   });
 });

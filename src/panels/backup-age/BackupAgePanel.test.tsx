@@ -5,7 +5,7 @@ import { BackupAgePanel, entries, rpoText } from './BackupAgePanel';
 import type { BackupAgeOptions } from './types';
 import { capacity, fit, resolveMode, restText } from './layout';
 import { HttpError, mockBackend } from '../../test/mockBackend';
-import { makeStatus } from '../../test/fixtures';
+import { makeLabStatus, makeStatus } from '../../test/fixtures';
 import { plugin } from './module';
 
 jest.mock('@grafana/runtime', () => ({
@@ -165,6 +165,7 @@ describe('Backup age panel', () => {
     plugin.getPanelOptionsSupplier()(fake as never, {} as never);
     expect(items.map((i) => [i.path, i.defaultValue])).toEqual([
       ['targets', undefined],
+      ['instances', undefined],
       ['colourBy', 'overall'],
       ['sortBy', 'worst'],
       ['displayMode', 'auto'],
@@ -174,6 +175,62 @@ describe('Backup age panel', () => {
       expect.arrayContaining([
         expect.objectContaining({ value: 'mysql' }),
         expect.objectContaining({ value: 'ansible' }),
+      ])
+    );
+  });
+
+  it('in a lab of two machines: names each line <instance>/<target> and links to it there; filters by instance', async () => {
+    const lab = makeLabStatus();
+    const all = entries(lab, { showCovered: false } as BackupAgeOptions);
+    expect(all.map((e) => e.name)).toEqual([
+      'app1/mysql',
+      'mon1/prometheus',
+      'app1/agama',
+      'app1/ansible',
+      'mon1/influxdb',
+      'mon1/mysql',
+    ]);
+    expect(all.find((e) => e.name === 'mon1/mysql')!.href).toBe('/a/labops-backupsla-app/target/mon1/mysql');
+    expect(all.find((e) => e.name === 'app1/mysql')!.href).toBe('/a/labops-backupsla-app/target/mysql');
+    // One instance chosen: plain names again, that machine's only (its covered services too).
+    const mon1 = entries(lab, { showCovered: true, instances: ['mon1'] } as BackupAgeOptions);
+    expect(mon1.map((e) => e.name)).toEqual(['prometheus', 'influxdb', 'mysql', 'Grafana alerts']);
+    expect(mon1[3]).toMatchObject({ coveredBy: 'influxdb', href: '/a/labops-backupsla-app/target/mon1/influxdb' });
+    // Targets chosen by address: a bare name is the asked instance's (app1), mon1's is named so.
+    expect(
+      entries(lab, { showCovered: false, targets: ['mysql', 'mon1/prometheus'] } as BackupAgeOptions).map((e) => e.name)
+    ).toEqual(['app1/mysql', 'mon1/prometheus']);
+
+    mockBackend({ 'GET api/status': lab });
+    renderPanel({ instances: ['mon1'] }, { width: 400, height: 300 });
+    const row = await screen.findByTestId('backup-age-prometheus');
+    expect(within(row).getByRole('link')).toHaveAttribute('href', '/a/labops-backupsla-app/target/mon1/prometheus');
+    expect(shownNames()).toEqual(['prometheus', 'influxdb', 'mysql']);
+  });
+
+  it('offers the instances of the lab as an option', async () => {
+    mockBackend({ 'GET api/status': makeLabStatus() });
+    const items: Array<{ path: string; settings?: { getOptions?: () => Promise<unknown> } }> = [];
+    const fake = new Proxy(
+      {},
+      {
+        get: () => (item: (typeof items)[number]) => {
+          items.push(item);
+          return fake;
+        },
+      }
+    );
+    plugin.getPanelOptionsSupplier()(fake as never, {} as never);
+    const instances = items.find((i) => i.path === 'instances')!;
+    expect(await instances.settings!.getOptions!()).toEqual([
+      expect.objectContaining({ value: 'app1', description: 'the service Grafana talks to' }),
+      expect.objectContaining({ value: 'mon1' }),
+    ]);
+    const targets = items.find((i) => i.path === 'targets')!;
+    expect(await targets.settings!.getOptions!()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ value: 'mysql' }),
+        expect.objectContaining({ value: 'mon1/mysql' }),
       ])
     );
   });
