@@ -358,7 +358,8 @@ export function apiRoutes(): RouteDef[] {
       url: '/api/restores',
       role: 'admin',
       tag: 'restores',
-      summary: 'Restore a snapshot (confirm = the target name); a safety backup first unless declined',
+      summary:
+        'Restore a snapshot, or a point in time (`at`, targets with pitr) (confirm = the target name); a safety backup first unless declined',
       status: 202,
       schema: {
         headers: S.grafanaUserHeaderSchema,
@@ -374,12 +375,16 @@ export function apiRoutes(): RouteDef[] {
         if (body.to !== undefined && body.to.split(/[\\/]/).some((part) => part === '..')) {
           throw new HttpError(400, `body/to must not contain '..' (no path traversal)`);
         }
+        if ((body.snapshot === undefined) === (body.at === undefined)) {
+          throw new HttpError(400, 'body must name either a snapshot or a point in time (at)');
+        }
+        const at = body.at === undefined ? undefined : new Date(body.at);
         return accepted(
           reply,
           engine.start((started) =>
             engine.restore(
               target,
-              { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup },
+              { snapshot: body.snapshot, at, to: body.to, safetyBackup: body.safetyBackup },
               who(caller),
               started
             )
