@@ -174,6 +174,12 @@ export interface PitrGap {
   end: string;
   /** In words: "binlog.000042 was purged from the server before it was archived to its end". */
   reason: string;
+  /**
+   * archive: the archive broke (a log file purged before it was archived, the server's log reset):
+   * the gap alert fires; restore: a restore in place replaced the database (recoverable again from
+   * the next backup); base: no backup with a known log position covers it.
+   */
+  kind: 'archive' | 'restore' | 'base';
 }
 
 /**

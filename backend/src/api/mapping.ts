@@ -77,7 +77,7 @@ export function toPitr(p: PitrState): Api.PitrStatus {
     windowStart: p.start === null ? null : isoSecond(p.start),
     windowEnd: p.end === null ? null : isoSecond(p.end),
     ranges: p.ranges.map((r) => ({ start: isoSecond(r.start), end: isoSecond(r.end) })),
-    gaps: p.gaps.map((g) => ({ start: isoSecond(g.start), end: isoSecond(g.end), reason: g.reason })),
+    gaps: p.gaps.map((g) => ({ start: isoSecond(g.start), end: isoSecond(g.end), reason: g.reason, kind: g.kind })),
     lagSeconds: p.lagSeconds === null ? null : Math.round(p.lagSeconds * 10) / 10,
     archiver: p.archiver,
     archiverDetail: p.archiverDetail,

@@ -118,7 +118,12 @@ export const destinationsSchema = object({
 });
 
 export const pitrRangeSchema = object({ start: time, end: time });
-export const pitrGapSchema = object({ start: time, end: time, reason: str });
+export const pitrGapSchema = object({
+  start: time,
+  end: time,
+  reason: str,
+  kind: { type: 'string', enum: ['archive', 'restore', 'base'] },
+});
 
 export const pitrStatusSchema = object({
   windowStart: nullableTime,

@@ -322,10 +322,11 @@ function pitrFreshness(
   if (w.stalled) {
     notes.push(w.stalled);
   }
-  if (w.gaps.length) {
-    const g = w.gaps[w.gaps.length - 1];
+  const broken = w.gaps.filter((g) => g.kind === 'archive');
+  if (broken.length) {
+    const g = broken[broken.length - 1];
     notes.push(
-      `the recoverable window is interrupted ${w.gaps.length === 1 ? 'once' : `${w.gaps.length} times`}, last ${isoSecond(g.start)} – ${isoSecond(g.end)}: ${g.reason}`
+      `the archive has ${broken.length === 1 ? 'a gap' : `${broken.length} gaps`}: ${isoSecond(g.start)} – ${isoSecond(g.end)} cannot be recovered (${g.reason})`
     );
   }
   if (failed) {

@@ -108,8 +108,8 @@ export const DEFINITIONS: Definition[] = [
   },
   {
     name: 'pitr_gap',
-    help: 'Whether the recoverable window is interrupted (a log file purged before it was archived) or the archive stopped (1), or not (0)',
-    value: (t) => (t.pitr ? (t.pitr.gaps.length || t.pitr.stalled ? 1 : 0) : null),
+    help: 'Whether the archive broke (a log file purged before it was archived: a gap in the recoverable window) or stopped (1), or not (0)',
+    value: (t) => (t.pitr ? (t.pitr.gaps.some((g) => g.kind === 'archive') || t.pitr.stalled ? 1 : 0) : null),
   },
   {
     name: 'pitr_archiver_up',

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { createAgama, dropDatabases, grantDocumented, leastPrivilegeTarget, query } from '../test/mysql';
 import { services } from '../test/services';
-import { waitFor } from '../test/process';
+import { waitFor, waitForProcess } from '../test/process';
 import { Archiver } from '../engine/pitr/archiver';
 import { fetchArchived, targetWindow } from '../engine/pitr/log';
 import { createMetrics } from '../metrics/metrics';
@@ -72,7 +72,10 @@ describe('mysql point-in-time recovery', () => {
     await createAgama(DB, 20);
     await grantDocumented(DB);
     lab = makeLab({
-      targets: { mysql: leastPrivilegeTarget(DB, { pitr: { saveEvery: '2s', copyEvery: '1h' } }) },
+      // Every dump kept until the retention test (the weekly default keeps one per week).
+      targets: {
+        mysql: leastPrivilegeTarget(DB, { pitr: { saveEvery: '2s', copyEvery: '1h' }, retention: { keepLast: 10 } }),
+      },
       realClock: true,
     });
     archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
@@ -126,7 +129,115 @@ describe('mysql point-in-time recovery', () => {
       'after dump 2',
       'after dump 3',
     ]);
-    // What was live (no item table any more) was moved aside, not dropped.
-    expect(r.detail.restore?.movedAside ?? []).toEqual([]);
+    // Nothing was live to keep (the table was dropped); the next step is said.
+    expect(r.detail.restore?.movedAside).toEqual([]);
+    expect(r.detail.restore?.next.join(' ')).toMatch(/take a backup now/);
+    // A restore crosses no later time: the window ends before it until the next backup.
+    expect(window().gaps).toEqual([]);
+  });
+
+  it('refuses a restore --at inside a gap (a log file purged before it was archived), with the nearest recoverable times', async () => {
+    // A base after the restore, archived.
+    await insert('after restore');
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    await archivedThrough(await nextSecond());
+    await archiver.stop();
+
+    // While the archiver is down, the server writes two files and purges them.
+    const lostSecond = await nextSecond();
+    await insert('lost 1');
+    await query('FLUSH BINARY LOGS');
+    await insert('lost 2');
+    await query('FLUSH BINARY LOGS');
+    const [{ File: current }] = await query('SHOW MASTER STATUS');
+    await query(`PURGE BINARY LOGS TO '${current}'`);
+
+    archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
+    archiver.start();
+    await nextSecond();
+    await insert('after the gap');
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    await archivedThrough(await nextSecond());
+
+    const w = window();
+    const gap = w.gaps.find((g) => g.start <= lostSecond && lostSecond <= g.end)!;
+    expect(gap).toMatchObject({ kind: 'archive', reason: expect.stringMatching(/purged from the server before it was archived/) });
+    const at = new Date(lostSecond * 1000);
+    const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+    const refused = `${iso(lostSecond)} cannot be recovered: it lies in a gap of the archive`;
+    expect(() => lab.engine.pointInTime('mysql', at)).toThrow(refused);
+    await expect(lab.engine.restore('mysql', { at, safetyBackup: false }, 'test')).rejects.toThrow(
+      new RegExp(`nearest recoverable: ${iso(gap.start - 1)} \\(the latest before\\) or ${iso(gap.end + 1)} \\(the earliest after\\)`)
+    );
+    // The gap is reported: the SLA state's reason, the metric the provisioned alert watches.
+    const state = lab.engine.slaState().targets[0];
+    expect(state.checks.fresh.level).toBe('warning');
+    expect(state.checks.fresh.reason).toMatch(/the archive has a gap: .* cannot be recovered \(.*purged/);
+    const metrics = await createMetrics(lab.engine).render();
+    expect(metrics).toMatch(/^backup_sla_pitr_gap\{target="mysql"\} 1$/m);
+    expect(metrics).toMatch(/^backup_sla_binlog_lag_seconds\{target="mysql"\} \d/m);
+    expect(metrics).toMatch(new RegExp(`^backup_sla_pitr_window_end_timestamp_seconds\\{target="mysql"\\} ${w.end}$`, 'm'));
+  });
+
+  it('survives a server restart, a service restart and a kill of its follower mid-file without a gap, byte for byte the server\'s log', async () => {
+    const gapsBefore = lab.engine.catalog.archive.files('mysql').filter((f) => f.gapBefore).length;
+    const restartsBefore = lab.engine.catalog.archive.state('mysql')!.restarts;
+
+    // The server restarts (it writes a stop event and a new file); the follower loses it and is started again.
+    await insert('before the server restart');
+    servicesScript('stop', 'mariadb');
+    servicesScript('start', 'mariadb');
+    await insert('after the server restart');
+    await archivedThrough(await nextSecond());
+    expect(lab.engine.catalog.archive.state('mysql')!.restarts).toBeGreaterThan(restartsBefore);
+
+    // The service stops and starts again (a new engine on the same catalog); the server writes meanwhile.
+    await archiver.stop();
+    await insert('while the service is down');
+    lab.reopen();
+    archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
+    archiver.start();
+    await insert('after the service restart');
+    await archivedThrough(await nextSecond());
+
+    // The follower is killed while the server writes: what it wrote half is cut away, then fetched again.
+    const writes = (async () => {
+      for (let i = 0; i < 30; i++) {
+        await insert(`written while killed ${i}`);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    const follower = await waitForProcess(['mariadb-binlog', path.join(lab.engine.config.workDir, 'pitr')]);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(follower, 'SIGKILL');
+    await writes;
+    await query('FLUSH BINARY LOGS'); // every file so far complete on the server: compared whole
+    await archivedThrough(await nextSecond());
+
+    const files = lab.engine.catalog.archive.files('mysql');
+    expect(files.filter((f) => f.gapBefore).length).toBe(gapsBefore);
+    expect(window().gaps.filter((g) => g.kind === 'archive').length).toBe(gapsBefore);
+    // What the repository holds of each file the server still has is that file, byte for byte.
+    const dataDir = path.join(services().dir, 'mariadb', 'data');
+    const onServer = new Set(readdirSync(dataDir));
+    const compared = files.filter((f) => f.complete && onServer.has(f.file));
+    expect(compared.length).toBeGreaterThanOrEqual(3);
+    const t = lab.engine.target('mysql');
+    const fetched = await fetchArchived(
+      lab.engine,
+      t,
+      compared,
+      { file: compared[0].file, position: 4 },
+      path.join(lab.dir, 'fetched'),
+      new AbortController().signal
+    );
+    fetched.files.forEach((local, i) => {
+      expect({ file: compared[i].file, same: readFileSync(local).equals(readFileSync(path.join(dataDir, compared[i].file))) }).toEqual({
+        file: compared[i].file,
+        same: true,
+      });
+    });
+    // The rows are all there: a restore to now brings every one of them back.
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
   });
 });

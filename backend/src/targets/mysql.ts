@@ -571,16 +571,23 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
           events: r.event ?? 0,
         },
         movedAside: aside ? [{ kind: 'database', name: aside, was: `database ${into}` }] : [],
-        next: aside
-          ? [
-              `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
-              ...(result.unmade.length
-                ? [
-                    `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
-                  ]
-                : []),
-            ]
-          : [],
+        next: [
+          ...(s.pitr && to === undefined
+            ? [
+                `take a backup now (backup-sla backup ${ctx.target.name}): a restore to a point in time after this restore starts from the next backup`,
+              ]
+            : []),
+          ...(aside
+            ? [
+                `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
+                ...(result.unmade.length
+                  ? [
+                      `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
+                    ]
+                  : []),
+              ]
+            : []),
+        ],
       };
     } finally {
       if (!swapped) {

@@ -35,6 +35,12 @@ export interface Range {
 
 export interface Gap extends Range {
   reason: string;
+  /**
+   * archive: the archive broke (a file purged before it was archived, the log reset): an alert;
+   * restore: a restore in place (recoverable again from the next backup); base: no backup with a
+   * log position covers it.
+   */
+  kind: 'archive' | 'restore' | 'base';
 }
 
 export interface PitrWindow {
@@ -149,16 +155,19 @@ function merge(ranges: Range[]): Range[] {
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
-function gapReason(files: ArchivedFile[], restores: RestoreSpan[], from: number, to: number): string {
-  const restore = restores.find((r) => r.startedAt / 1000 >= from && r.startedAt / 1000 <= to + 1);
-  if (restore) {
-    return `restored in place at ${iso(Math.floor(restore.startedAt / 1000))}: a replay cannot cross a restore; recoverable again from the first backup after it`;
-  }
+function gapReason(files: ArchivedFile[], restores: RestoreSpan[], from: number, to: number): Omit<Gap, keyof Range> {
   const broken = files.find((f) => f.gapBefore && (f.firstEventAt ?? to) >= from && (f.firstEventAt ?? to) <= to + 1);
   if (broken) {
-    return `${broken.gapBefore}; recoverable again from the first backup after it`;
+    return { kind: 'archive', reason: `${broken.gapBefore}; recoverable again from the first backup after it` };
   }
-  return 'no backup with a known log position covers it';
+  const restore = restores.find((r) => r.startedAt / 1000 >= from && r.startedAt / 1000 <= to + 1);
+  if (restore) {
+    return {
+      kind: 'restore',
+      reason: `restored in place at ${iso(Math.floor(restore.startedAt / 1000))}: a replay cannot cross a restore; recoverable again from the first backup after it`,
+    };
+  }
+  return { kind: 'base', reason: 'no backup with a known log position covers it' };
 }
 
 export interface WindowInput {
@@ -178,7 +187,7 @@ export function pitrWindow(i: WindowInput): PitrWindow {
   for (let k = 1; k < ranges.length; k++) {
     const from = ranges[k - 1].end + 1;
     const to = ranges[k].start - 1;
-    gaps.push({ start: from, end: to, reason: gapReason(i.files, i.restores, from, to) });
+    gaps.push({ start: from, end: to, ...gapReason(i.files, i.restores, from, to) });
   }
   const newest = Math.max(-1, ...i.files.map((f) => f.lastEventAt ?? -1));
   const heldAt = Math.max(newest * 1000, caughtUpAt ?? -1);
