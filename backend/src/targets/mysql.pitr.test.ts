@@ -10,7 +10,7 @@
  * One lab and one repository for the whole file, in order (every restic command costs ≈ 0.7 s).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
 import { createAgama, dropDatabases, grantDocumented, leastPrivilegeTarget, query } from '../test/mysql';
@@ -20,6 +20,13 @@ import { Archiver } from '../engine/pitr/archiver';
 import { fetchArchived, targetWindow } from '../engine/pitr/log';
 import { createMetrics } from '../metrics/metrics';
 import { createLogger } from '../util/log';
+import YAML from 'yaml';
+import { Engine } from '../engine/engine';
+import { Catalog } from '../catalog/catalog';
+import { loadConfig } from '../config/load';
+import { rebuildCatalog } from '../catalog/rebuild';
+import { apiLabOptions, auth, json, request } from '../test/service';
+import { buildIfStale, Daemon, startDaemon } from '../test/daemon';
 
 const DB = 'agama_pitr';
 const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -61,6 +68,7 @@ function servicesScript(...args: string[]): void {
 describe('mysql point-in-time recovery', () => {
   let lab: Lab;
   let archiver: Archiver;
+  let daemon: Daemon | null = null;
   const log = createLogger();
 
   const window = () => targetWindow(lab.engine.target('mysql'), lab.engine.catalog, lab.engine.now())!;
@@ -68,21 +76,59 @@ describe('mysql point-in-time recovery', () => {
   const archivedThrough = (s: number) =>
     waitFor(() => (window().archivedThrough ?? -1) >= s, 60_000, `the archive to hold second ${s}`);
 
+  /**
+   * The archive has no more gaps than `gaps`, and what the repository holds of each file the server
+   * still has is that file, byte for byte (every file so far closed on the server first).
+   */
+  async function expectArchiveIsTheServerLog(gaps: number): Promise<void> {
+    await query('FLUSH BINARY LOGS');
+    await archivedThrough(await nextSecond());
+    const files = lab.engine.catalog.archive.files('mysql');
+    expect(files.filter((f) => f.gapBefore).length).toBe(gaps);
+    expect(window().gaps.filter((g) => g.kind === 'archive').length).toBe(gaps);
+    const dataDir = path.join(services().dir, 'mariadb', 'data');
+    const onServer = new Set(readdirSync(dataDir));
+    const compared = files.filter((f) => f.complete && onServer.has(f.file));
+    expect(compared.length).toBeGreaterThanOrEqual(1);
+    const fetched = await fetchArchived(
+      lab.engine,
+      lab.engine.target('mysql'),
+      compared,
+      { file: compared[0].file, position: 4 },
+      mkdtempSync(path.join(lab.dir, 'fetched-')),
+      new AbortController().signal
+    );
+    fetched.files.forEach((local, i) => {
+      const same = readFileSync(local).equals(readFileSync(path.join(dataDir, compared[i].file)));
+      expect({ file: compared[i].file, same }).toEqual({ file: compared[i].file, same: true });
+    });
+    // No archive snapshot the catalog does not know (an interrupted save is forgotten at the next start).
+    const known = lab.engine.catalog.archive.knownSnapshots('mysql');
+    const stray = (await resticSnapshots(lab)).filter((x) => x.tags.includes('pitr=binlog') && !known.has(x.id));
+    expect(stray).toEqual([]);
+  }
+
   beforeAll(async () => {
     await createAgama(DB, 20);
     await grantDocumented(DB);
-    lab = makeLab({
-      // Every dump kept until the retention test (the weekly default keeps one per week).
-      targets: {
-        mysql: leastPrivilegeTarget(DB, { pitr: { saveEvery: '2s', copyEvery: '1h' }, retention: { keepLast: 10 } }),
-      },
-      realClock: true,
-    });
+    lab = makeLab(
+      apiLabOptions({
+        // Every dump kept until the retention test (the weekly default keeps one per week).
+        targets: {
+          mysql: leastPrivilegeTarget(DB, { pitr: { saveEvery: '2s', copyEvery: '1h' }, retention: { keepLast: 10 } }),
+        },
+        realClock: true,
+      })
+    );
     archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
     archiver.start();
   });
 
   afterAll(async () => {
+    if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+    }
     await archiver?.stop();
     lab?.cleanup();
     await dropDatabases(DB, `${DB}_restored`);
@@ -161,13 +207,18 @@ describe('mysql point-in-time recovery', () => {
 
     const w = window();
     const gap = w.gaps.find((g) => g.start <= lostSecond && lostSecond <= g.end)!;
-    expect(gap).toMatchObject({ kind: 'archive', reason: expect.stringMatching(/purged from the server before it was archived/) });
+    expect(gap).toMatchObject({
+      kind: 'archive',
+      reason: expect.stringMatching(/purged from the server before it was archived/),
+    });
     const at = new Date(lostSecond * 1000);
     const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
     const refused = `${iso(lostSecond)} cannot be recovered: it lies in a gap of the archive`;
     expect(() => lab.engine.pointInTime('mysql', at)).toThrow(refused);
     await expect(lab.engine.restore('mysql', { at, safetyBackup: false }, 'test')).rejects.toThrow(
-      new RegExp(`nearest recoverable: ${iso(gap.start - 1)} \\(the latest before\\) or ${iso(gap.end + 1)} \\(the earliest after\\)`)
+      new RegExp(
+        `nearest recoverable: ${iso(gap.start - 1)} \\(the latest before\\) or ${iso(gap.end + 1)} \\(the earliest after\\)`
+      )
     );
     // The gap is reported: the SLA state's reason, the metric the provisioned alert watches.
     const state = lab.engine.slaState().targets[0];
@@ -176,10 +227,12 @@ describe('mysql point-in-time recovery', () => {
     const metrics = await createMetrics(lab.engine).render();
     expect(metrics).toMatch(/^backup_sla_pitr_gap\{target="mysql"\} 1$/m);
     expect(metrics).toMatch(/^backup_sla_binlog_lag_seconds\{target="mysql"\} \d/m);
-    expect(metrics).toMatch(new RegExp(`^backup_sla_pitr_window_end_timestamp_seconds\\{target="mysql"\\} ${w.end}$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(`^backup_sla_pitr_window_end_timestamp_seconds\\{target="mysql"\\} ${w.end}$`, 'm')
+    );
   });
 
-  it('survives a server restart, a service restart and a kill of its follower mid-file without a gap, byte for byte the server\'s log', async () => {
+  it("survives a server restart, a service restart and a kill of its follower mid-file without a gap, byte for byte the server's log", async () => {
     const gapsBefore = lab.engine.catalog.archive.files('mysql').filter((f) => f.gapBefore).length;
     const restartsBefore = lab.engine.catalog.archive.state('mysql')!.restarts;
 
@@ -211,33 +264,156 @@ describe('mysql point-in-time recovery', () => {
     await new Promise((r) => setTimeout(r, 300));
     process.kill(follower, 'SIGKILL');
     await writes;
-    await query('FLUSH BINARY LOGS'); // every file so far complete on the server: compared whole
-    await archivedThrough(await nextSecond());
 
-    const files = lab.engine.catalog.archive.files('mysql');
-    expect(files.filter((f) => f.gapBefore).length).toBe(gapsBefore);
-    expect(window().gaps.filter((g) => g.kind === 'archive').length).toBe(gapsBefore);
-    // What the repository holds of each file the server still has is that file, byte for byte.
-    const dataDir = path.join(services().dir, 'mariadb', 'data');
-    const onServer = new Set(readdirSync(dataDir));
-    const compared = files.filter((f) => f.complete && onServer.has(f.file));
-    expect(compared.length).toBeGreaterThanOrEqual(3);
-    const t = lab.engine.target('mysql');
-    const fetched = await fetchArchived(
-      lab.engine,
-      t,
-      compared,
-      { file: compared[0].file, position: 4 },
-      path.join(lab.dir, 'fetched'),
-      new AbortController().signal
-    );
-    fetched.files.forEach((local, i) => {
-      expect({ file: compared[i].file, same: readFileSync(local).equals(readFileSync(path.join(dataDir, compared[i].file))) }).toEqual({
-        file: compared[i].file,
-        same: true,
-      });
-    });
-    // The rows are all there: a restore to now brings every one of them back.
+    await expectArchiveIsTheServerLog(gapsBefore);
+    // A dump after it all: the next tests start from it.
     expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+  });
+
+  it('verifies the newest dump with the archived log replayed on it up to a mark taken on the live database', async () => {
+    await insert('after the last dump 1');
+    await query(`UPDATE \`${DB}\`.item SET done = 1 WHERE name LIKE 'task 1%'`);
+    await query(`DELETE FROM \`${DB}\`.item WHERE name = 'task 2'`);
+    const v = await lab.engine.verify('mysql', 'latest', 'test');
+    expect(v.error).toBeNull();
+    expect(v.detail.result).toMatch(
+      /checksums match.*; the archived binary log replayed on it \(binlog\.\d+:\d+ → binlog\.\d+:\d+\) gives the live database's \d+ rows at a mark just taken/
+    );
+  });
+
+  it('forgets archived log files with the oldest dump that needed them (never as versions), and copies the archive to the copies', async () => {
+    // Keep one version from now on, and a copy repository.
+    const config = YAML.parse(readFileSync(lab.configFile, 'utf8'));
+    config.repositories.copy = { url: './copy', passwordFile: './repo.pass' };
+    config.targets.mysql.retention = { keepLast: 1 };
+    config.targets.mysql.copies = ['copy'];
+    writeFileSync(lab.configFile, YAML.stringify(config));
+    await archiver.stop();
+    lab.reopen();
+    archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
+
+    const versions = lab.engine.snapshots('mysql').filter((s) => !s.safety);
+    const kept = versions[0];
+    const keptFile = (kept.metadata as any).binlog.file;
+    const filesBefore = lab.engine.catalog.archive.files('mysql');
+    const older = filesBefore.slice(
+      0,
+      filesBefore.findIndex((f) => f.file === keptFile)
+    );
+    expect(older.length).toBeGreaterThan(0);
+    const olderSnapshots = lab.engine.catalog.archive.snapshotsOfFiles(older.map((f) => f.id));
+
+    const f = await lab.engine.forget('mysql', 'test');
+    expect(f.status).toBe('success');
+    expect(new Set(f.detail.forgotten)).toEqual(new Set(versions.slice(1).map((s) => s.id)));
+    // Archive snapshots are not versions: counted nowhere, never forgotten by the version policy.
+    expect(
+      lab.engine
+        .snapshots('mysql')
+        .filter((s) => !s.safety)
+        .map((s) => s.id)
+    ).toEqual([kept.id]);
+    const files = lab.engine.catalog.archive.files('mysql');
+    expect(files[0].file).toBe(keptFile);
+    expect(files.length).toBe(filesBefore.length - older.length);
+    const inRepo = new Set((await resticSnapshots(lab)).map((s) => s.id));
+    expect(olderSnapshots.filter((id) => inRepo.has(id))).toEqual([]);
+    for (const file of files) {
+      expect(inRepo.has(file.snapshotId!)).toBe(true);
+    }
+
+    // The archive's housekeeping: superseded snapshots forgotten, the current ones copied.
+    await archiver.housekeep();
+    expect(lab.engine.catalog.archive.superseded('mysql')).toEqual([]);
+    const copied = (await resticSnapshots(lab, 'copy')).filter((s) => s.tags.includes('pitr=binlog'));
+    expect(new Set(copied.map((s: any) => s.original))).toEqual(new Set(files.map((x) => x.snapshotId)));
+    archiver.start();
+  });
+
+  it('rebuilds the archive records from the repository, apart from the versions', async () => {
+    const config = YAML.parse(readFileSync(lab.configFile, 'utf8'));
+    config.catalog = './rebuilt/catalog.db';
+    const file = path.join(lab.dir, 'rebuilt.yaml');
+    writeFileSync(file, YAML.stringify(config));
+    const engine = new Engine(loadConfig(file), new Catalog(path.join(lab.dir, 'rebuilt', 'catalog.db')));
+    try {
+      await rebuildCatalog(engine);
+      expect(new Set(engine.snapshots('mysql').map((x) => x.id))).toEqual(
+        new Set(lab.engine.snapshots('mysql').map((x) => x.id))
+      );
+      const original = lab.engine.catalog.archive.files('mysql');
+      const rebuilt = engine.catalog.archive.files('mysql');
+      const shape = (f: (typeof original)[0]) => [
+        f.file,
+        f.end,
+        f.complete,
+        f.firstEventAt,
+        f.lastEventAt,
+        f.snapshotId,
+      ];
+      // The archiver may have saved the newest file again meanwhile: compare those it did not touch.
+      expect(rebuilt.slice(0, -1).map(shape)).toEqual(original.slice(0, rebuilt.length - 1).map(shape));
+    } finally {
+      engine.catalog.close();
+    }
+  });
+
+  it('the service killed (kill -9) while it saves the archive: the next start forgets the stray save and resumes without a gap', async () => {
+    await archiver.stop();
+    buildIfStale();
+    const gaps = lab.engine.catalog.archive.files('mysql').filter((f) => f.gapBefore).length;
+    let d = await startDaemon(lab.configFile);
+    daemon = d;
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 0; writing; i++) {
+        await insert(`written around the kill ${i}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      await waitForProcess(['restic', 'backup', 'pitr=binlog'], 30_000);
+      d.child.kill('SIGKILL');
+      await d.exited;
+      d = await startDaemon(lab.configFile);
+      daemon = d;
+
+      // The API shows the window; a restore into a time the archive cannot reach is refused (400).
+      const status = json(
+        await request(d.address, { method: 'GET', url: '/api/targets/mysql', headers: auth('viewer') })
+      );
+      expect(status.pitr).toMatchObject({
+        archiver: expect.any(String),
+        windowStart: expect.any(String),
+        gaps: expect.any(Array),
+      });
+      // Retention let the gap go with the dumps before it: the window starts at the kept dump.
+      const before = new Date(Date.parse(status.pitr.windowStart) - 60_000).toISOString();
+      const refused = await request(d.address, {
+        method: 'POST',
+        url: '/api/restores',
+        headers: auth('admin'),
+        payload: { target: 'mysql', at: before, safetyBackup: false, confirm: 'mysql' },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(json(refused).message).toBe(
+        `${before.replace('.000Z', 'Z')} cannot be recovered: it is before the oldest backup the archived log starts from; nearest recoverable: ${status.pitr.windowStart} (the earliest after)`
+      );
+      await waitFor(
+        () => lab.engine.catalog.archive.state('mysql')?.state === 'following',
+        30_000,
+        'the archiver to follow'
+      );
+    } finally {
+      writing = false;
+      await writes;
+    }
+    await archivedThrough(await nextSecond());
+    d.child.kill('SIGTERM');
+    expect((await d.exited).code).toBe(0);
+    expect(lab.engine.catalog.archive.state('mysql')?.state).toBe('stopped');
+    archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
+    archiver.start();
+    await expectArchiveIsTheServerLog(gaps);
   });
 });

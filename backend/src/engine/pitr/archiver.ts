@@ -543,6 +543,12 @@ export class Archiver {
    * reading them), then the archive is copied to every copy and what a copy holds beyond the
    * current snapshots is forgotten there too.
    */
+  /** Housekeeping now (the session does it every copyEvery): tests, and `serve` at a reload. */
+  async housekeep(): Promise<void> {
+    const t = this.engine.target(this.target);
+    await this.housekeeping(t, this.engine.repository(t.repository));
+  }
+
   private async housekeeping(t: TargetConfig, repo: ResticRepository): Promise<void> {
     this.lastHousekeeping = Date.now();
     const holder = this.engine.locks.holder(t.name);
@@ -598,12 +604,20 @@ export class Archiver {
     }
   }
 
-  /** Archive snapshots the catalog never recorded (a kill between restic's commit and the catalog) go. */
+  /**
+   * Archive snapshots the catalog never recorded (the service killed between restic's commit and
+   * the catalog) go; first, a save a killed service left running is stopped, or it would commit
+   * after this look.
+   */
   private async forgetOrphans(t: TargetConfig, repo: ResticRepository): Promise<void> {
     if (this.orphansChecked) {
       return;
     }
     try {
+      if ((await repo.killOrphans([tags.target(t.name), tags.archive])) > 0) {
+        this.log.warn('stopped an archive save a stopped service left running');
+        await repo.unlockStale();
+      }
       const known = this.engine.catalog.archive.knownSnapshots(t.name);
       const held = await repo.snapshots([tags.target(t.name), tags.archive]);
       const orphans = held.map((s) => s.id).filter((id) => !known.has(id));
