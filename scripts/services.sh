@@ -166,8 +166,16 @@ launch() {
   printf '=== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >"$logfile"
   # 9>&-: the daemon must not inherit the lock on $SERVICES_DIR/.lock.
   setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  echo $! >"$pidfile"
+  local pid=$! i
+  echo "$pid" >"$pidfile"
   svc_record_ports "$name"
+  # The child is bash, then setsid, and only then the daemon (exec): until then svc_pid would take
+  # the service for gone (and a restart under load failed now and then). Wait for the exec.
+  for ((i = 0; i < 100; i++)); do
+    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$(svc_comm "$name")" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
 }
 
 fail_start() {

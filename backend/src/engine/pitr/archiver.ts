@@ -443,8 +443,10 @@ export class Archiver {
         const cut = c.cutter.push(Buffer.from(buf.subarray(0, n)));
         c.pieces.append(cut.bytes);
         c.cutEnd = cut.end;
-        c.firstEventAt ??= cut.firstEventAt;
-        c.lastEventAt = cut.lastEventAt ?? c.lastEventAt;
+        if (cut.firstEventAt !== null) {
+          c.firstEventAt = Math.min(c.firstEventAt ?? cut.firstEventAt, cut.firstEventAt);
+          c.lastEventAt = Math.max(c.lastEventAt ?? cut.lastEventAt!, cut.lastEventAt!);
+        }
         c.complete ||= cut.complete;
         await new Promise((r) => setImmediate(r));
       }

@@ -26,7 +26,7 @@ import {
   createWriteStream,
 } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 
 const PER_GROUP = 100;
 const OPEN = 'open';
@@ -66,12 +66,18 @@ export function covers(pieces: Piece[], end: number): boolean {
   return at === end;
 }
 
-/** Concatenates pieces into one file (the server's file prefix). */
+/** Concatenates pieces into one file (the server's file prefix), streamed. */
 export async function concatenate(pieces: Piece[], to: string): Promise<void> {
   const out = createWriteStream(to, { mode: 0o600 });
+  const failed = new Promise<never>((_, reject) => out.on('error', reject));
+  failed.catch(() => undefined);
   try {
     for (const p of pieces) {
-      await pipeline(createReadStream(p.path), out, { end: false });
+      for await (const chunk of createReadStream(p.path)) {
+        if (!out.write(chunk)) {
+          await Promise.race([once(out, 'drain'), failed]);
+        }
+      }
     }
   } finally {
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));

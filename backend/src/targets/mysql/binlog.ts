@@ -120,7 +120,7 @@ export class EventCutter {
 
   /** `from`: the server-file offset archived so far (0: nothing, the file starts with the magic). */
   constructor(readonly from: number) {
-    this.expected = Math.max(from, 4);
+    this.expected = from;
   }
 
   /**
@@ -143,6 +143,7 @@ export class EventCutter {
       at = 4;
       if (this.from === 0) {
         out.push(MAGIC);
+        this.expected = 4;
       }
     }
     while (this.pending.length - at >= HEADER) {
