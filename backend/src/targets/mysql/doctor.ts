@@ -143,11 +143,42 @@ export async function mysqlDoctor(s: MysqlSettings): Promise<DoctorCheck[]> {
     checks.push(
       check('privileges: restore in place', restore, 'to restore in place (restores fail without them)', 'warning')
     );
+    checks.push(...(await creatorsTrusted(conn, db)));
     checks.push(...(await pitrChecks(conn, s)));
   } finally {
     await conn.end().catch(() => undefined);
   }
   return checks;
+}
+
+/**
+ * With the binary log on, only SUPER may create triggers and stored functions unless the server
+ * trusts their creators: every restore and verification of a database holding them would fail.
+ */
+async function creatorsTrusted(conn: mysql.Connection, db: string): Promise<DoctorCheck[]> {
+  const [[v]] = await conn.query<mysql.RowDataPacket[]>(
+    `SELECT @@log_bin AS logBin, @@log_bin_trust_function_creators AS trusted,
+       (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?) AS triggers,
+       (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'FUNCTION') AS functions`,
+    [db, db]
+  );
+  if (Number(v.logBin) !== 1 || Number(v.trusted) === 1) {
+    return [];
+  }
+  const n = Number(v.triggers) + Number(v.functions);
+  return [
+    n > 0
+      ? {
+          name: 'triggers and functions',
+          level: 'failed',
+          detail: `the server writes a binary log and log_bin_trust_function_creators is OFF: only SUPER may create the ${v.triggers} trigger(s) and ${v.functions} function(s) of ${db}, so its verifications and restores fail; set log_bin_trust_function_creators = ON (docs/mysql-privileges.md)`,
+        }
+      : {
+          name: 'triggers and functions',
+          level: 'warning',
+          detail: `the server writes a binary log and log_bin_trust_function_creators is OFF: should ${db} get a trigger or a stored function, its verifications and restores would fail; set log_bin_trust_function_creators = ON (docs/mysql-privileges.md)`,
+        },
+  ];
 }
 
 /** Privileges the archiver and the replay need (global: the binary log is the server's). */

@@ -284,7 +284,8 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
       const held = (await resticSnapshots(lab)).map((s) => s.id).sort();
       const running = lab.engine.backup('live', 'test');
       // The producer is held still so that the abort surely comes before the end.
-      const pid = await waitForProcess(f.abortWhen ?? ['restic', repoDir(), 'backup']);
+      // restic has the repository in its environment: the lab's own cache dir names its process.
+      const pid = await waitForProcess(f.abortWhen ?? ['restic', lab.engine.config.cacheDir, 'backup']);
       process.kill(pid, 'SIGSTOP');
       let stopped: Promise<void>;
       try {
