@@ -13,7 +13,11 @@
 # processes in their own session (never through systemd/service) and keep running after this
 # script exits; `stop` ends them. Default ports, each overridable by the variable shown:
 #
-#   mariadb     BSLA_MYSQL_PORT=13306  (+ unix socket mariadb/mysqld.sock)
+#   mariadb     BSLA_MYSQL_PORT=13306  (+ unix socket mariadb/mysqld.sock); binary log on
+#               (binlog.NNNNNN in its data dir, ROW format, server id 1, kept 7 days): the
+#               `mysql` target's point-in-time recovery archives it; with the binary log on,
+#               only SUPER may create triggers and functions (restores do) unless
+#               log_bin_trust_function_creators is on (docs/mysql-privileges.md)
 #   influxdb    BSLA_INFLUX_PORT=18086 (HTTP)  BSLA_INFLUX_RPC_PORT=18088 (backup/restore RPC)
 #   prometheus  BSLA_PROM_PORT=19090   (admin API enabled, scrapes itself)
 #   sshd        BSLA_SSH_PORT=12222    (root by key only, internal-sftp)
@@ -243,11 +247,15 @@ mariadb_prepare() {
   fi
 }
 
+# mariadbd writes its own pid file apart from ours: rewriting ours, it left it empty for a moment
+# and a probe then took the service for dead (a start failed now and then; restarts made it show).
 mariadb_launch() {
   local dir; dir=$(svc_dir mariadb)
   launch mariadb /usr/sbin/mariadbd --no-defaults --user=root --datadir="$dir/data" \
     --socket="$MYSQL_SOCKET" --port="$MYSQL_PORT" --bind-address="$HOST" \
-    --pid-file="$(svc_pidfile mariadb)" --skip-name-resolve
+    --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
+    --log-bin="$dir/data/binlog" --binlog-format=ROW --server-id=1 --binlog-expire-logs-seconds=604800 \
+    --log-bin-trust-function-creators=1
 }
 
 mariadb_root() { mariadb --no-defaults --user=root --socket="$MYSQL_SOCKET" --batch --skip-column-names "$@"; }

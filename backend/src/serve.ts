@@ -22,6 +22,7 @@ import { attachProgressLog } from './cli/progress';
 import { createMetrics } from './metrics/metrics';
 import { Peers } from './peers/peers';
 import { Scheduler } from './scheduler/scheduler';
+import { Archivers } from './engine/pitr/archivers';
 import { createLogger, silentLogger } from './util/log';
 
 export interface ServiceOptions {
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   log?: Logger;
   /** Run the scheduler (default true). */
   scheduler?: boolean;
+  /** Run the binary log archivers of targets with pitr (default: as the scheduler). */
+  archivers?: boolean;
   /** Listen on api.listen (default true); tests may use app.inject instead. */
   listen?: boolean;
   /** Use this engine (and its catalog) instead of opening new ones (tests). */
@@ -43,6 +46,8 @@ export interface Service {
   app: FastifyInstance;
   engine: Engine;
   scheduler: Scheduler | null;
+  /** The binary log archivers (targets with pitr), beside the scheduler. */
+  archivers: Archivers | null;
   /** http://host:port of the listening server, or null when not listening. */
   address: string | null;
   /** Graceful stop: no new work, running work finished or aborted, server and catalog closed. */
@@ -78,6 +83,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const grace = options.shutdownGraceMs ?? 30_000;
   let app: FastifyInstance | undefined;
   let scheduler: Scheduler | null = null;
+  let archivers: Archivers | null = null;
   try {
     const recovered = await engine.recoverInterrupted();
     for (const r of recovered) {
@@ -110,6 +116,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
     }
+    if (options.archivers ?? options.scheduler ?? true) {
+      archivers = new Archivers(engine, log);
+      await archivers.sync();
+    }
     if (options.scheduler ?? true) {
       scheduler = new Scheduler(engine, { log, now: options.now });
       scheduler
@@ -122,6 +132,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       app,
       engine,
       scheduler,
+      archivers,
       address,
       reload: (file = engine.config.file) => {
         let next: Config;
@@ -146,12 +157,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
           log.warn({ fields: needsRestart }, 'reload: these take effect at the next restart');
         }
         void scheduler?.reschedule();
+        void archivers
+          ?.sync()
+          .catch((e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'archivers after reload'));
         log.info({ targets: Object.keys(next.targets) }, 'configuration reloaded');
         return { applied: true, problems: [], needsRestart };
       },
       close: () =>
         (closing ??= (async () => {
           await scheduler?.stop();
+          // The archivers save what they cut and stop their followers (the next start resumes there).
+          await archivers?.stop();
           await engine.shutdown(grace);
           await app!.close();
           await scheduler?.idle();
@@ -164,6 +180,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   } catch (e) {
     await app?.close().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
+    await archivers?.stop().catch(() => undefined);
     if (ownsEngine) {
       engine.catalog.close();
     }

@@ -173,6 +173,54 @@ export interface Run {
   restoredTo: string | null;
 }
 
+/** A stretch of recoverable time, to the second: ISO-8601 UTC, both ends included. */
+export interface PitrRange {
+  start: string;
+  end: string;
+}
+
+/** A stretch a restore to a point in time cannot reach, between two ranges, and why. */
+export interface PitrGap {
+  start: string;
+  end: string;
+  /** In words: "binlog.000042 was purged from the server before it was archived to its end". */
+  reason: string;
+  /**
+   * archive: the archive broke (a log file purged before it was archived, the server's log reset):
+   * the gap alert fires; restore: a restore in place replaced the database (recoverable again from
+   * the next backup); base: no backup with a known log position covers it.
+   */
+  kind: 'archive' | 'restore' | 'base';
+}
+
+/**
+ * Point-in-time recovery of a target that archives its log (mysql with `pitr`): what a restore
+ * with `at` can reach. The restore dialog's time picker is limited to [windowStart, windowEnd]
+ * and draws `ranges` as a bar with the `gaps` cut out of it (a time in a gap is refused).
+ */
+export interface PitrStatus {
+  /** The oldest and the newest recoverable second; null while nothing is recoverable yet. */
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** The recoverable stretches, oldest first, never touching each other. */
+  ranges: PitrRange[];
+  /** What lies between two ranges, with why. */
+  gaps: PitrGap[];
+  /** Seconds between now and what the archive holds (its newest event, or when it last caught up with the server). */
+  lagSeconds: number | null;
+  /** The archiver (run by the service): following the server's log, retrying after it stopped, or stopped. */
+  archiver: 'following' | 'retrying' | 'stopped';
+  /** What the archiver does, or why it stopped, in words. */
+  archiverDetail: string | null;
+  /** How often the archiver had to be started again. */
+  archiverRestarts: number;
+  /** The archive stopped (no progress for longer than the target allows), in words; null while it keeps up. */
+  stalled: string | null;
+  /** Archived log files held, and their size in bytes. */
+  files: number;
+  bytes: number;
+}
+
 export interface TargetStatus {
   /** The target's name on its instance (address it as `<instance>/<name>`). */
   name: string;
@@ -221,6 +269,11 @@ export interface TargetStatus {
   nextVerifyAt: string | null;
   /** The run in progress on this target, if any (one operation per target at a time). */
   running: Run | null;
+  /**
+   * Point-in-time recovery (targets that archive their log); null when the target does not. The
+   * service always sends it; optional for clients built before it existed.
+   */
+  pitr?: PitrStatus | null;
 }
 
 /** A service of the SLA that has no backup of its own because another target covers it. */
@@ -350,6 +403,11 @@ export interface Restore {
   snapshotId: string;
   /** Where it went: null for "same place". */
   to: string | null;
+  /**
+   * A restore to a point in time: the second restored (the snapshot is the dump it started from);
+   * null otherwise. The service always sends it; optional for clients built before it existed.
+   */
+  at?: string | null;
   safetySnapshotId: string | null;
   safetyBackup: SafetyBackup | null;
   status: RunStatus;
@@ -466,12 +524,18 @@ export interface Accepted {
   /** The instance running it (run ids are numbered per instance). */
   instance: string;
 }
-/** POST /api/restores body */
+/** POST /api/restores body: either `snapshot` or `at`. */
 export interface RestoreRequest {
   /** `<target>` or `<instance>/<target>` (a peer's target: the restore is forwarded to that peer) */
   target: string;
-  /** snapshot id (full or short) or "latest" (the newest version; never a safety snapshot) */
-  snapshot: string;
+  /** snapshot id (full or short) or "latest" (the newest version; never a safety snapshot); omitted with `at` */
+  snapshot?: string;
+  /**
+   * Restore the state of this second instead (targets with `pitr`): ISO-8601 with an offset or Z,
+   * e.g. "2026-11-29T14:32:05+01:00". It must lie in a range of TargetStatus.pitr; the service
+   * picks the newest dump before it and replays the archived log up to it.
+   */
+  at?: string;
   /** another database / directory name (destinations.elsewhere); omitted = in place (destinations.inPlace) */
   to?: string;
   /** in place only: take a safety backup of what is there first (default true) */

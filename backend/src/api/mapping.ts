@@ -4,7 +4,7 @@
  */
 import type { AuditRecord, RunRecord, SnapshotRecord } from '../catalog/catalog';
 import type { AsideView } from '../engine/aside';
-import type { CoveredState, SlaState, TargetState } from '../engine/sla';
+import type { CoveredState, PitrState, SlaState, TargetState } from '../engine/sla';
 import { retentionText } from '../engine/sla';
 import type { TargetConfig } from '../config/types';
 import type * as Api from './contract';
@@ -72,6 +72,24 @@ export function toPolicy(t: TargetConfig): Api.TargetPolicy {
   };
 }
 
+const isoSecond = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+export function toPitr(p: PitrState): Api.PitrStatus {
+  return {
+    windowStart: p.start === null ? null : isoSecond(p.start),
+    windowEnd: p.end === null ? null : isoSecond(p.end),
+    ranges: p.ranges.map((r) => ({ start: isoSecond(r.start), end: isoSecond(r.end) })),
+    gaps: p.gaps.map((g) => ({ start: isoSecond(g.start), end: isoSecond(g.end), reason: g.reason, kind: g.kind })),
+    lagSeconds: p.lagSeconds === null ? null : Math.round(p.lagSeconds * 10) / 10,
+    archiver: p.archiver,
+    archiverDetail: p.archiverDetail,
+    archiverRestarts: p.archiverRestarts,
+    stalled: p.stalled,
+    files: p.files,
+    bytes: p.bytes,
+  };
+}
+
 export function toTargetStatus(
   s: TargetState,
   destinations: Api.RestoreDestinations,
@@ -100,6 +118,7 @@ export function toTargetStatus(
     nextRunAt: s.nextRunAt,
     nextVerifyAt: s.nextVerifyAt,
     running: s.running && toRun(s.running, instance),
+    pitr: s.pitr && toPitr(s.pitr),
   };
 }
 
@@ -176,6 +195,7 @@ export function toRestore(r: RunRecord, instance: string): Api.Restore {
     target: r.target,
     snapshotId: r.snapshotId ?? str(r.detail.snapshot) ?? '',
     to: str(r.detail.to),
+    at: str(r.detail.at),
     safetySnapshotId: str(r.detail.safetySnapshotId),
     safetyBackup: (str(r.detail.safetyBackup) as Api.SafetyBackup | null) ?? null,
     status: r.status,

@@ -603,7 +603,7 @@ export function apiRoutes(): RouteDef[] {
       role: 'admin',
       tag: 'restores',
       summary:
-        "Restore a snapshot (confirm = target as given; a peer's target as <instance>/<target> is forwarded with the admin token); a safety backup first unless declined",
+        "Restore a snapshot, or a point in time (`at`, targets with pitr) (confirm = target as given; a peer's target as <instance>/<target> is forwarded with the admin token); a safety backup first unless declined",
       status: 202,
       schema: {
         headers: S.grafanaUserHeaderSchema,
@@ -619,6 +619,9 @@ export function apiRoutes(): RouteDef[] {
         if (body.to !== undefined && body.to.split(/[\\/]/).some((part) => part === '..')) {
           throw new HttpError(400, `body/to must not contain '..' (no path traversal)`);
         }
+        if ((body.snapshot === undefined) === (body.at === undefined)) {
+          throw new HttpError(400, 'body must name either a snapshot or a point in time (at)');
+        }
         if (where.peer) {
           return forwardOperation(ctx, reply, caller!, where, 'restore', '/api/restores', {
             ...body,
@@ -627,13 +630,14 @@ export function apiRoutes(): RouteDef[] {
           });
         }
         const { engine } = ctx;
+        const at = body.at === undefined ? undefined : new Date(body.at);
         return accepted(
           engine,
           reply,
           engine.start((started) =>
             engine.restore(
               where.target,
-              { snapshot: body.snapshot, to: body.to, safetyBackup: body.safetyBackup },
+              { snapshot: body.snapshot, at, to: body.to, safetyBackup: body.safetyBackup },
               who(caller),
               started
             )

@@ -118,36 +118,62 @@ export const destinationsSchema = object({
   elsewhere: nullable(object({ kind: { type: 'string', enum: ['database', 'directory'] }, hint: str, example: str })),
 });
 
-export const targetStatusSchema = object({
-  name: str,
-  instance: str,
-  kind: str,
-  policy: policySchema,
-  destinations: destinationsSchema,
-  level: levelSchema,
-  reasons: { type: 'array', items: str },
-  checks: object({
-    fresh: checkSchema,
-    versions: checkSchema,
-    verified: checkSchema,
-    copies: checkSchema,
-    recovery: checkSchema,
-  }),
-  lastSuccessAt: nullableTime,
-  ageSeconds: nullableNum,
-  lastRun: nullable(runSchema),
-  versionsHeld: int,
-  versionsRequired: int,
-  versionsExpected: int,
-  versionsCompleteAt: nullableTime,
-  lastVerification: nullable(verificationSummarySchema),
-  copiesHeld: int,
-  copiesRequired: int,
-  recoverySeconds: nullableNum,
-  nextRunAt: nullableTime,
-  nextVerifyAt: nullableTime,
-  running: nullable(runSchema),
+export const pitrRangeSchema = object({ start: time, end: time });
+export const pitrGapSchema = object({
+  start: time,
+  end: time,
+  reason: str,
+  kind: { type: 'string', enum: ['archive', 'restore', 'base'] },
 });
+
+export const pitrStatusSchema = object({
+  windowStart: nullableTime,
+  windowEnd: nullableTime,
+  ranges: { type: 'array', items: pitrRangeSchema },
+  gaps: { type: 'array', items: pitrGapSchema },
+  lagSeconds: nullableNum,
+  archiver: { type: 'string', enum: ['following', 'retrying', 'stopped'] },
+  archiverDetail: nullableStr,
+  archiverRestarts: int,
+  stalled: nullableStr,
+  files: int,
+  bytes: num,
+});
+
+export const targetStatusSchema = object(
+  {
+    name: str,
+    instance: str,
+    kind: str,
+    policy: policySchema,
+    destinations: destinationsSchema,
+    level: levelSchema,
+    reasons: { type: 'array', items: str },
+    checks: object({
+      fresh: checkSchema,
+      versions: checkSchema,
+      verified: checkSchema,
+      copies: checkSchema,
+      recovery: checkSchema,
+    }),
+    lastSuccessAt: nullableTime,
+    ageSeconds: nullableNum,
+    lastRun: nullable(runSchema),
+    versionsHeld: int,
+    versionsRequired: int,
+    versionsExpected: int,
+    versionsCompleteAt: nullableTime,
+    lastVerification: nullable(verificationSummarySchema),
+    copiesHeld: int,
+    copiesRequired: int,
+    recoverySeconds: nullableNum,
+    nextRunAt: nullableTime,
+    nextVerifyAt: nullableTime,
+    running: nullable(runSchema),
+    pitr: nullable(pitrStatusSchema),
+  },
+  ['pitr']
+);
 
 export const coveredServiceSchema = object({
   name: str,
@@ -216,22 +242,26 @@ export const auditEntrySchema = object({
   finishedAt: nullableTime,
 });
 
-export const restoreSchema = object({
-  runId: int,
-  instance: str,
-  target: str,
-  snapshotId: str,
-  to: nullableStr,
-  safetySnapshotId: nullableStr,
-  safetyBackup: { type: ['string', 'null'], enum: ['saved', 'nothing', 'declined', 'not-needed', null] },
-  status: runStatusSchema,
-  startedAt: time,
-  finishedAt: nullableTime,
-  durationSeconds: nullableNum,
-  actor: str,
-  error: nullableStr,
-  outcome: nullable(restoreOutcomeSchema),
-});
+export const restoreSchema = object(
+  {
+    runId: int,
+    instance: str,
+    target: str,
+    snapshotId: str,
+    to: nullableStr,
+    at: nullableTime,
+    safetySnapshotId: nullableStr,
+    safetyBackup: { type: ['string', 'null'], enum: ['saved', 'nothing', 'declined', 'not-needed', null] },
+    status: runStatusSchema,
+    startedAt: time,
+    finishedAt: nullableTime,
+    durationSeconds: nullableNum,
+    actor: str,
+    error: nullableStr,
+    outcome: nullable(restoreOutcomeSchema),
+  },
+  ['at']
+);
 
 export const asideItemSchema = object({
   instance: str,
@@ -385,10 +415,16 @@ export const restoreBodySchema = object(
       pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]+$',
       description: 'another database / directory name; omitted = the same place',
     },
+    at: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'restore the state of this second (targets with pitr), ISO 8601 with an offset or Z; instead of `snapshot`',
+    },
     safetyBackup: { enum: [true, false], description: 'boolean: take a safety backup of the current state first' },
     confirm: { type: 'string', description: 'must equal `target`' },
   },
-  ['to']
+  ['to', 'snapshot', 'at']
 );
 
 export const removeAsideBodySchema = object({

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Metadata } from '../targets/types';
 import type { Role } from '../config/types';
 import type { PhaseRecord, RunDetail } from './run-detail';
+import { ArchiveRecords, ARCHIVE_MIGRATION } from './archive';
 
 export type { PhaseRecord } from './run-detail';
 
@@ -201,6 +202,8 @@ const MIGRATIONS = [
    CREATE INDEX audit_result ON audit (result, id DESC);
    CREATE INDEX runs_started ON runs (started_at);
    CREATE INDEX runs_status ON runs (status, id DESC);`,
+  // The binary log archive of point-in-time recovery (catalog/archive.ts): not versions.
+  ARCHIVE_MIGRATION,
 ];
 
 /**
@@ -263,6 +266,8 @@ function toRun(r: any): RunRecord {
 
 export class Catalog {
   readonly db: Database.Database;
+  /** The binary log archive (point-in-time recovery), apart from the versions. */
+  readonly archive: ArchiveRecords;
 
   /**
    * Opens (and creates or upgrades) the catalog. It names every target, run, user and error of
@@ -286,6 +291,7 @@ export class Catalog {
           );
         }
       }
+      this.archive = new ArchiveRecords(this.db);
       return;
     }
     if (file !== ':memory:') {
@@ -305,6 +311,7 @@ export class Catalog {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.archive = new ArchiveRecords(this.db);
   }
 
   private migrate(): void {
@@ -504,6 +511,23 @@ export class Catalog {
       )
       .get(target);
     return r ? toRun(r) : null;
+  }
+
+  /**
+   * Restores in place of a target that replaced the live data (succeeded, or still running), as
+   * unix ms: a replay of the log cannot cross one (point-in-time recovery).
+   */
+  inPlaceRestores(target: string): Array<{ startedAt: number; finishedAt: number | null }> {
+    const rows = this.db
+      .prepare(
+        `SELECT started_at, finished_at FROM runs WHERE target = ? AND operation = 'restore'
+           AND status IN ('success', 'running') AND json_extract(detail, '$.to') IS NULL ORDER BY id`
+      )
+      .all(target) as Array<{ started_at: string; finished_at: string | null }>;
+    return rows.map((r) => ({
+      startedAt: Date.parse(r.started_at),
+      finishedAt: r.finished_at ? Date.parse(r.finished_at) : null,
+    }));
   }
 
   runningRuns(): RunRecord[] {

@@ -11,9 +11,51 @@
  * - Run numbers of the rebuilt catalog continue past every number the tags name (snapshots of
  *   before run identities carry the run's number), so no run id is used twice.
  * - A repository that does not exist is an error ("no repository at …"): a rebuild never creates one.
+ * - The log archive's snapshots (point-in-time recovery) are never versions: when the catalog has
+ *   lost the archive's records, each archived file comes back from its newest snapshot's tags
+ *   (the older ones of the same file are superseded, forgotten by the archiver's housekeeping).
  */
 import type { Engine } from '../engine/engine';
-import { parseTags, tags } from '../repository/tags';
+import type { ResticSnapshot } from '../repository/restic';
+import { isArchive, parseArchiveTags, parseTags, tags } from '../repository/tags';
+
+/** Archive records from the repository's archive snapshots, when the catalog has none for the target. */
+function rebuildArchive(engine: Engine, target: string, held: ResticSnapshot[]): number {
+  if (engine.catalog.archive.files(target).length) {
+    return 0;
+  }
+  const byFile = new Map<string, Array<{ s: ResticSnapshot; a: NonNullable<ReturnType<typeof parseArchiveTags>> }>>();
+  for (const s of held) {
+    const a = parseArchiveTags(s.tags);
+    if (a) {
+      const key = `${a.startedAt}\0${a.file}`;
+      byFile.set(key, [...(byFile.get(key) ?? []), { s, a }]);
+    }
+  }
+  const files = [...byFile.values()]
+    .map((list) => list.sort((x, y) => y.a.end - x.a.end || Date.parse(y.s.time) - Date.parse(x.s.time)))
+    .sort((x, y) => x[0].a.startedAt.localeCompare(y[0].a.startedAt));
+  for (const [newest, ...older] of files) {
+    const a = newest.a;
+    engine.catalog.archive.restoreFile(
+      target,
+      {
+        file: a.file,
+        end: a.end,
+        complete: a.complete,
+        pieces: a.pieces,
+        firstEventAt: a.firstEventAt,
+        lastEventAt: a.lastEventAt,
+        snapshotId: newest.s.id,
+        gapBefore: a.gap ? 'the archive did not continue here (recorded before the catalog was rebuilt)' : null,
+        startedAt: a.startedAt,
+        savedAt: new Date(newest.s.time).toISOString(),
+      },
+      older.map((o) => o.s.id)
+    );
+  }
+  return files.length;
+}
 
 export interface RebuildReport {
   target: string;
@@ -31,9 +73,11 @@ export async function rebuildCatalog(engine: Engine): Promise<RebuildReport[]> {
   for (const t of Object.values(engine.config.targets)) {
     const repo = engine.repository(t.repository);
     // Only this instance's: a shared repository holds other instances' targets of the same name.
-    const held = (await repo.snapshots([tags.target(t.name)]))
+    const all = (await repo.snapshots([tags.target(t.name)]))
       .filter((s) => tags.isOwn(s.tags, engine.config.instance))
       .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
+    rebuildArchive(engine, t.name, all);
+    const held = all.filter((s) => !isArchive(s.tags));
     const inRepo = new Set(held.map((s) => s.id));
     const listed = engine.catalog.snapshots(t.name, t.repository);
     const gone = listed.filter((s) => !inRepo.has(s.id)).map((s) => s.id);
@@ -70,7 +114,7 @@ export async function rebuildCatalog(engine: Engine): Promise<RebuildReport[]> {
         .snapshots([tags.target(t.name)])
         .catch(() => []);
       for (const c of copies) {
-        if (c.original && tags.isOwn(c.tags, engine.config.instance)) {
+        if (c.original && tags.isOwn(c.tags, engine.config.instance) && !isArchive(c.tags)) {
           engine.catalog.markHeld(c.original, copy, c.id);
         }
       }

@@ -64,6 +64,8 @@ export interface RunDetail {
   // --- restore
   /** Elsewhere: the database or directory; null: in place. */
   to?: string | null;
+  /** A restore to a point in time: the second restored (ISO). */
+  at?: string;
   safetyBackup?: SafetyBackup;
   safetySnapshotId?: string | null;
   location?: string;

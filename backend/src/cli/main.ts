@@ -14,6 +14,7 @@ import { formatDuration } from '../config/duration';
 import { rebuildCatalog } from '../catalog/rebuild';
 import { doctor, formatReport } from '../doctor/doctor';
 import { redact } from '../util/redact';
+import { parsePointInTime } from '../util/point-in-time';
 import { attachProgress } from './progress';
 import { createLogger, silentLogger } from '../util/log';
 import type { Config } from '../config/types';
@@ -173,7 +174,8 @@ async function confirm(
 /** What a restore did, for a person: where the data went, what came back, where the old data is, what next. */
 function restoreReport(o: RunOutcome): string {
   const r = o.detail.restore;
-  const lines = [`restored ${o.snapshotId?.slice(0, 8)} to ${r?.location ?? o.detail.location}`];
+  const at = o.detail.at ? ` as of ${new Date(o.detail.at).toString()}` : '';
+  const lines = [`restored ${o.snapshotId?.slice(0, 8)}${at} to ${r?.location ?? o.detail.location}`];
   const counts = Object.entries(r?.counts ?? {}).map(([k, n]) => `${n} ${k}`);
   if (counts.length) {
     lines.push(`  restored: ${counts.join(', ')}`);
@@ -333,26 +335,50 @@ export function buildProgram(): Command {
     );
 
   program
-    .command('restore <target> <snapshot>')
-    .description('restore a snapshot (or "latest"); takes a safety backup of the current state first')
+    .command('restore <target> [snapshot]')
+    .description(
+      'restore a snapshot (or "latest"), or with --at the state of a second (targets with pitr); takes a safety backup of the current state first'
+    )
+    .option(
+      '--at <time>',
+      'restore to this second instead of a snapshot: "YYYY-MM-DD HH:MM:SS" (the service\'s local time) or ISO 8601 with an offset'
+    )
     .option('--to <name>', 'restore beside the live data (another database / directory) instead of in place')
     .option('--yes', 'confirm without asking')
     .option('--no-safety-backup', 'do not back up the current state first')
     .option('--force', 'with --to: replace what is there (it is moved aside, never deleted)')
     .action(
-      (arg: string, snapshot: string, opts: { to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean }) =>
-        onTarget(
+      (
+        arg: string,
+        snapshot: string | undefined,
+        opts: { at?: string; to?: string; yes?: boolean; safetyBackup: boolean; force?: boolean }
+      ) => {
+        let at: Date | undefined;
+        if (opts.at !== undefined) {
+          const parsed = parsePointInTime(opts.at);
+          if (!(parsed instanceof Date)) {
+            throw new ExitError(`--at: ${parsed.problem}`, EXIT.usage);
+          }
+          at = parsed;
+        }
+        if ((snapshot === undefined) === (at === undefined)) {
+          throw new ExitError('restore: give a snapshot (or "latest") or --at <time>, not both', EXIT.usage);
+        }
+        return onTarget(
           program,
           arg,
           async (engine, target) => {
             engine.target(target);
+            if (at) {
+              engine.pointInTime(target, at); // refused here, before the question, when out of reach
+            }
             if (!opts.yes && !(await confirm(target))) {
               throw new ExitError(`restore of ${target} not confirmed: re-run with --yes to confirm`, EXIT.usage);
             }
             const o = ensureOk(
               await engine.restore(
                 target,
-                { snapshot, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force },
+                { snapshot, at, to: opts.to, safetyBackup: opts.safetyBackup, force: opts.force },
                 actor()
               )
             );
@@ -366,14 +392,20 @@ export function buildProgram(): Command {
               throw new ExitError(`restore of ${r.address} not confirmed: re-run with --yes to confirm`, EXIT.usage);
             }
             const run = await r.restore(
-              { snapshot, ...(opts.to !== undefined ? { to: opts.to } : {}), safetyBackup: opts.safetyBackup },
+              {
+                ...(snapshot !== undefined ? { snapshot } : {}),
+                ...(at ? { at: at.toISOString() } : {}),
+                ...(opts.to !== undefined ? { to: opts.to } : {}),
+                safetyBackup: opts.safetyBackup,
+              },
               phaseLine(r.address)
             );
             print(restoreReport(remoteOutcome(run)));
             return run;
           },
           'restore'
-        )
+        );
+      }
     );
 
   program

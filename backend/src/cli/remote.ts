@@ -97,7 +97,7 @@ export class RemoteTarget {
   }
 
   restore(
-    req: { snapshot: string; to?: string; safetyBackup: boolean },
+    req: { snapshot?: string; at?: string; to?: string; safetyBackup: boolean },
     onPhase?: (phase: string) => void
   ): Promise<Api.Run> {
     const body = { target: this.target, confirm: this.target, ...req };

@@ -159,7 +159,6 @@ export function parseConfig(raw: unknown, file: string): Config {
     if (!t) {
       continue;
     }
-    const d = driver.defaults;
     const {
       kind: _k,
       schedule,
@@ -176,6 +175,8 @@ export function parseConfig(raw: unknown, file: string): Config {
       ...own
     } = t;
     const { schedule: verifySchedule, ...verifyOwn } = verify ?? {};
+    // A kind's defaults may follow the target's own settings (mysql with pitr: RPO 4 h).
+    const d = { ...driver.defaults, ...driver.defaultsFor?.(own) };
     const rpoText = rpo === undefined ? d.rpo : rpo;
     targets[name] = {
       name,

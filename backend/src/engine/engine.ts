@@ -27,7 +27,8 @@ import type {
   TargetDriver,
 } from '../targets/types';
 import { silentLogger } from '../util/log';
-import { BusyError, NotFoundError } from './errors';
+import { BusyError, InvalidRequestError, NotFoundError } from './errors';
+import { pointInTimePlan } from './pitr/log';
 import { TargetLocks } from './lock';
 import { slaState, SlaState } from './sla';
 import { asActor, Core, oneLine, RunOutcome, RunRef, tmpPrefix, WorkResult } from './core';
@@ -225,6 +226,19 @@ export class Engine extends EventEmitter implements Core {
     return restore(this, target, req, asActor(actor), onStarted);
   }
 
+  /**
+   * Whether a restore of `target` to second `at` is possible now (targets that archive their
+   * log): the dump it would start from, or an InvalidRequestError with the nearest recoverable
+   * times. The CLI asks before it asks for confirmation.
+   */
+  pointInTime(target: string, at: Date): { snapshot: string } {
+    const plan = pointInTimePlan(this.target(target), this.catalog, at, this.now());
+    if ('refused' in plan) {
+      throw new InvalidRequestError(plan.refused);
+    }
+    return { snapshot: plan.dump.id };
+  }
+
   /** After a crash or kill -9: closes what dead processes left running and removes what they left. */
   recoverInterrupted(): Promise<RunRecord[]> {
     return recoverInterrupted(this);
@@ -345,15 +359,16 @@ export class Engine extends EventEmitter implements Core {
   private store(t: TargetConfig, run: RunRef, ctx: DriverContext<any>, safety: boolean): SnapshotStore {
     const repo = this.repository(t.repository);
     const timeoutMs = t.timeoutSeconds * 1000;
-    const opts = (version?: string) => ({
+    const opts = (version?: string, observe?: (chunk: Buffer) => void) => ({
       tags: tags.forSnapshot({ instance: this.config.instance, target: t.name, run: run.uid, version, safety }),
       time: this.now(),
       signal: ctx.signal,
       onProgress: (p: { phase: string; bytesDone: number }) => ctx.progress(p.phase, p.bytesDone),
+      onData: observe,
     });
     return {
       saveStream: async (producer, filename, o) => {
-        const s = await repo.backupStream(producer, filename, opts(o?.version), timeoutMs);
+        const s = await repo.backupStream(producer, filename, opts(o?.version, o?.observe), timeoutMs);
         return { id: s.snapshotId, bytes: s.bytes, time: this.now().toISOString() };
       },
       saveDirectory: async (dir, o) => {

@@ -67,3 +67,19 @@ export async function forgetOnCopies(
     }
   }
 }
+
+/** Removes from every copy what the primary's archive no longer holds (archive snapshots retention forgot). */
+export async function forgetArchiveOnCopies(engine: Core, t: TargetConfig, ids: string[], log: Logger): Promise<void> {
+  const gone = new Set(ids);
+  for (const name of t.copies) {
+    try {
+      const there = await engine.repository(name).snapshots([tags.target(t.name), tags.archive]);
+      const stale = there.filter((s) => s.original && gone.has(s.original)).map((s) => s.id);
+      if (stale.length) {
+        await engine.repository(name).forget(stale);
+      }
+    } catch (e) {
+      log.error({ copy: name, err: oneLine(e) }, 'retention of the log archive on a copy failed');
+    }
+  }
+}

@@ -146,3 +146,30 @@ export function planRetention(held: SnapshotRecord[], o: PlanOptions): Retention
   }
   return { keep: held.map((s) => s.id).filter((id) => !remove.includes(id)), remove, held: null };
 }
+
+/**
+ * The log archive's retention (point-in-time recovery): an archived log file is kept exactly as
+ * long as a kept dump needs it, i.e. from the file the oldest kept dump's position lies in, on;
+ * what lies before goes with the dump that needed it. Never by the version policy: archive files
+ * are not versions. `kept`: the log positions of the versions retention keeps. When no kept dump
+ * lies in the archive (the archive began after them all), nothing goes.
+ */
+export function planLogRetention(
+  files: Array<{ id: number; file: string; firstEventAt: number | null }>,
+  kept: Array<{ file: string; at: number }>
+): number[] {
+  let oldest = files.length;
+  for (const p of kept) {
+    // A name may come back after the server's log was reset: the file of the dump's time.
+    let found = -1;
+    files.forEach((f, i) => {
+      if (f.file === p.file && (f.firstEventAt === null || f.firstEventAt <= Math.ceil(p.at / 1000))) {
+        found = i;
+      }
+    });
+    if (found >= 0) {
+      oldest = Math.min(oldest, found);
+    }
+  }
+  return oldest === files.length ? [] : files.slice(0, oldest).map((f) => f.id);
+}

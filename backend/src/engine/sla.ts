@@ -7,6 +7,8 @@ import type { Config, Retention, TargetConfig } from '../config/types';
 import { formatDuration } from '../config/duration';
 import { nextSlot, previousSlot } from '../scheduler/cron';
 import { applyPolicy } from './retention';
+import type { PitrWindow } from './pitr/window';
+import { targetWindow } from './pitr/log';
 
 export type Level = 'ok' | 'warning' | 'critical' | 'unknown';
 
@@ -49,6 +51,14 @@ export interface TargetState {
   nextVerifyAt: string | null;
   running: RunRecord | null;
   snapshots: SnapshotRecord[];
+  /** Point-in-time recovery (targets that archive their log): the window, the archiver; null: off. */
+  pitr: PitrState | null;
+}
+
+export interface PitrState extends PitrWindow {
+  archiver: 'following' | 'retrying' | 'stopped';
+  archiverDetail: string | null;
+  archiverRestarts: number;
 }
 
 export interface CoveredState {
@@ -288,6 +298,76 @@ function recovery(t: TargetConfig, measured: number | null, how: string): Check 
 
 type VersionRow = { id: string; time: string };
 
+const isoSecond = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * Freshness of a target that archives its log: the recovery point is the newest recoverable
+ * second (the archive, from a dump before it), or the newest dump itself; the RPO (the SLA's
+ * "few hours") is met by the archive's lag. A gap in the window or an archive that stopped is a
+ * warning even while the RPO holds: it fails closed (the alert fires, restores into it are refused).
+ */
+function pitrFreshness(
+  t: TargetConfig,
+  w: PitrState,
+  lastGood: RunRecord | null,
+  lastBackup: RunRecord | null,
+  now: Date
+): Check {
+  const failed = lastBackup?.status === 'failed';
+  const cause = failed ? { cause: lastBackup.error ?? 'unknown error' } : {};
+  const dumpAt = lastGood?.finishedAt ? Date.parse(lastGood.finishedAt) : null;
+  const point = Math.max(w.end !== null ? (w.end + 1) * 1000 : -1, dumpAt ?? -1);
+  const rpo = t.rpoSeconds;
+  const notes: string[] = [];
+  if (w.stalled) {
+    notes.push(w.stalled);
+  }
+  const broken = w.gaps.filter((g) => g.kind === 'archive');
+  if (broken.length) {
+    const g = broken[broken.length - 1];
+    notes.push(
+      `the archive has ${broken.length === 1 ? 'a gap' : `${broken.length} gaps`}: ${isoSecond(g.start)} – ${isoSecond(g.end)} cannot be recovered (${g.reason})`
+    );
+  }
+  if (failed) {
+    notes.push('the last backup failed');
+  }
+  const tail = notes.length ? `; ${notes.join('; ')}` : '';
+  if (point < 0) {
+    return {
+      level: 'critical',
+      reason: `no good backup yet${rpo !== null ? `, RPO ${formatDuration(rpo)}` : ''}${tail}`,
+      ...cause,
+    };
+  }
+  const age = Math.max(0, (now.getTime() - point) / 1000);
+  const how =
+    w.end !== null && (w.end + 1) * 1000 >= (dumpAt ?? 0)
+      ? `recoverable to ${ago(age)} (binary log archived, lag ${formatDuration(Math.round(w.lagSeconds ?? age))})`
+      : `last good backup ${ago(age)}`;
+  const dump =
+    dumpAt !== null && how.startsWith('recoverable') ? `; last dump ${ago(seconds(lastGood!.finishedAt!, now))}` : '';
+  const words = `${how}${rpo !== null ? `, RPO ${formatDuration(rpo)}` : ''}${dump}${tail}`;
+  if (rpo !== null && age > rpo) {
+    return { level: 'critical', reason: words, ...cause };
+  }
+  return { level: notes.length ? 'warning' : 'ok', reason: words, ...cause };
+}
+
+function pitrState(t: TargetConfig, catalog: Catalog, now: Date): PitrState | null {
+  const w = targetWindow(t, catalog, now);
+  if (!w) {
+    return null;
+  }
+  const state = catalog.archive.state(t.name);
+  return {
+    ...w,
+    archiver: state?.state ?? 'stopped',
+    archiverDetail: state?.detail ?? (state ? null : 'not started yet: backup-sla serve runs the archiver'),
+    archiverRestarts: state?.restarts ?? 0,
+  };
+}
+
 export function targetState(t: TargetConfig, catalog: Catalog, now: Date): TargetState {
   const snapshots = catalog.snapshots(t.name, t.repository);
   // Versions: safety snapshots are not versions; one that failed verification is not a working one.
@@ -347,8 +427,11 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
     snapshots.find((s) => !s.safety),
     lastBackup
   );
+  const pitr = pitrState(t, catalog, now);
   const checks = {
-    fresh: freshness(t, lastGood, lastBackup, versionsHeld.length, now),
+    fresh: pitr
+      ? pitrFreshness(t, pitr, lastGood, lastBackup, now)
+      : freshness(t, lastGood, lastBackup, versionsHeld.length, now),
     versions: versions(
       t,
       versionsHeld.length,
@@ -396,6 +479,7 @@ export function targetState(t: TargetConfig, catalog: Catalog, now: Date): Targe
     nextVerifyAt: next(t.verifySchedule),
     running,
     snapshots,
+    pitr,
   };
 }
 

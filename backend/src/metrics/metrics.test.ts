@@ -73,6 +73,13 @@ describe('/metrics', () => {
         'copies_required',
         'last_backup_bytes',
         'last_backup_duration_seconds',
+        // point-in-time recovery (targets that archive their log)
+        'binlog_lag_seconds',
+        'pitr_window_start_timestamp_seconds',
+        'pitr_window_end_timestamp_seconds',
+        'pitr_gap',
+        'pitr_archiver_up',
+        'pitr_archiver_restarts',
       ].sort()
     );
     // The service's own name in the lab, to tell two machines' targets of the same name apart.

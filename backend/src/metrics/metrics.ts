@@ -91,6 +91,37 @@ export const DEFINITIONS: Definition[] = [
     help: 'How long the last backup run took, good or not',
     value: (t) => duration(t.lastBackup?.startedAt, t.lastBackup?.finishedAt),
   },
+  // Point-in-time recovery (targets that archive their binary log; absent for the others).
+  {
+    name: 'binlog_lag_seconds',
+    help: 'Now minus what the binary log archive holds (its newest event, or when it last caught up with the server)',
+    value: (t) => t.pitr?.lagSeconds,
+  },
+  {
+    name: 'pitr_window_start_timestamp_seconds',
+    help: 'The oldest second a restore to a point in time can reach (unix seconds; 0 = nothing recoverable yet)',
+    value: (t) => (t.pitr ? (t.pitr.start ?? 0) : null),
+  },
+  {
+    name: 'pitr_window_end_timestamp_seconds',
+    help: 'The newest second a restore to a point in time can reach (unix seconds; 0 = nothing recoverable yet)',
+    value: (t) => (t.pitr ? (t.pitr.end ?? 0) : null),
+  },
+  {
+    name: 'pitr_gap',
+    help: 'Whether the archive broke (a log file purged before it was archived: a gap in the recoverable window) or stopped (1), or not (0)',
+    value: (t) => (t.pitr ? (t.pitr.gaps.some((g) => g.kind === 'archive') || t.pitr.stalled ? 1 : 0) : null),
+  },
+  {
+    name: 'pitr_archiver_up',
+    help: 'Whether the binary log archiver follows the server (1) or is retrying or stopped (0)',
+    value: (t) => (t.pitr ? (t.pitr.archiver === 'following' ? 1 : 0) : null),
+  },
+  {
+    name: 'pitr_archiver_restarts',
+    help: 'How often the binary log archiver had to be started again',
+    value: (t) => t.pitr?.archiverRestarts,
+  },
 ];
 
 /**

@@ -38,6 +38,10 @@ export interface BackupOptions {
   time?: Date;
   signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
+  /** Sees a streamed producer's output chunk by chunk on its way to restic (never held). */
+  onData?: (chunk: Buffer) => void;
+  /** The snapshot restic compares files with (unchanged files are not read again). */
+  parent?: string;
 }
 
 export interface BackupSummary {
@@ -429,6 +433,9 @@ export class ResticRepository {
     if (opts.time) {
       args.push('--time', resticTime(opts.time));
     }
+    if (opts.parent) {
+      args.push('--parent', opts.parent);
+    }
     return args;
   }
 
@@ -467,6 +474,7 @@ export class ResticRepository {
     stdin.on('error', () => undefined); // EPIPE when restic dies first: reported through resticProc.done
     prod.child.stdout!.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      opts.onData?.(chunk);
     });
     prod.child.stdout!.pipe(stdin, { end: false });
     const tick = setInterval(() => opts.onProgress?.({ phase: 'uploading', bytesDone: bytes }), 500);

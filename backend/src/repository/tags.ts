@@ -15,6 +15,22 @@ export interface SnapshotTags {
 }
 
 const SAFETY = 'reason=safety';
+/** Marks a snapshot of the log archive (point-in-time recovery): never a version. */
+const ARCHIVE = 'pitr=binlog';
+
+/** What an archive snapshot's tags say about the log file it holds (enough to rebuild the catalog). */
+export interface ArchiveTags {
+  file: string;
+  end: number;
+  pieces: number;
+  firstEventAt: number | null;
+  lastEventAt: number | null;
+  complete: boolean;
+  /** It does not continue the file archived before it. */
+  gap: boolean;
+  /** When its archiving began (ISO), for the order of files. */
+  startedAt: string;
+}
 
 export const tags = {
   target: (t: string) => `target=${t}`,
@@ -52,7 +68,50 @@ export const tags = {
   },
   /** restic's filter for the snapshots one run of one target wrote (comma: all of them). */
   ofRun: (target: string, run: string) => `${tags.target(target)},${tags.run(run)}`,
+  archive: ARCHIVE,
+  /** The tags of an archive snapshot (no run: no run ever selects it for cleanup). */
+  forArchive(instance: string, target: string, a: ArchiveTags): string[] {
+    return [
+      tags.instance(instance),
+      tags.target(target),
+      ARCHIVE,
+      `binlog=${a.file.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+      `binlog-end=${a.end}`,
+      `binlog-pieces=${a.pieces}`,
+      ...(a.firstEventAt !== null ? [`binlog-first=${a.firstEventAt}`] : []),
+      ...(a.lastEventAt !== null ? [`binlog-last=${a.lastEventAt}`] : []),
+      `binlog-started=${a.startedAt}`,
+      ...(a.complete ? ['binlog-complete'] : []),
+      ...(a.gap ? ['binlog-gap'] : []),
+    ];
+  },
 };
+
+export function isArchive(list: string[] | undefined): boolean {
+  return !!list?.includes(ARCHIVE);
+}
+
+export function parseArchiveTags(list: string[] | undefined): ArchiveTags | null {
+  if (!isArchive(list)) {
+    return null;
+  }
+  const value = (k: string) => list?.find((x) => x.startsWith(`${k}=`))?.slice(k.length + 1) ?? null;
+  const num = (k: string) => (value(k) === null ? null : Number(value(k)));
+  const file = value('binlog');
+  if (!file) {
+    return null;
+  }
+  return {
+    file,
+    end: num('binlog-end') ?? 0,
+    pieces: num('binlog-pieces') ?? 0,
+    firstEventAt: num('binlog-first'),
+    lastEventAt: num('binlog-last'),
+    complete: !!list?.includes('binlog-complete'),
+    gap: !!list?.includes('binlog-gap'),
+    startedAt: value('binlog-started') ?? '',
+  };
+}
 
 export function parseTags(list: string[] | undefined): SnapshotTags {
   const value = (k: string) => list?.find((x) => x.startsWith(`${k}=`))?.slice(k.length + 1) ?? null;

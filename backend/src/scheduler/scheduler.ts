@@ -14,6 +14,7 @@ import type { TargetConfig } from '../config/types';
 import type { Engine, RunOutcome } from '../engine/engine';
 import { BusyError, NotFoundError } from '../engine/errors';
 import { previousSlot } from './cron';
+import { pitrOf } from '../engine/pitr/log';
 
 export const ACTOR = 'scheduler';
 
@@ -154,7 +155,8 @@ export class Scheduler {
       const lastGood = catalog.lastRun(t.name, 'backup', ['success', 'unchanged']);
       const lastStart = catalog.lastRun(t.name, 'backup');
       const slot = previousSlot(t.schedule, now);
-      if (t.rpoSeconds !== null) {
+      // With the log archived, the RPO is met by the archive, not by the dump's age: dumps keep their slots.
+      if (t.rpoSeconds !== null && !pitrOf(t)) {
         const age = lastGood?.finishedAt ? (now.getTime() - Date.parse(lastGood.finishedAt)) / 1000 : null;
         if (age === null) {
           backup = 'no good backup yet';

@@ -7,6 +7,11 @@
  * drops live data: it loads the snapshot into a fresh staging database, checks it, and only then
  * swaps it into the live place, moving what was there aside into `<db>_before_restore_<time>`
  * (mysql/swap.ts), kept until an operator removes it.
+ *
+ * With `pitr` the server's binary log is archived continuously (engine/pitr/, mysql/pitr.ts):
+ * every dump records where it is in the log, a restore may go to any second of the archived
+ * window (the newest dump before it, then the log replayed into the staging database up to that
+ * second), and verification replays the log on top of the newest dump up to a mark just taken.
  */
 import { z } from 'zod';
 import mysql from 'mysql2/promise';
@@ -15,7 +20,7 @@ import type { TargetConfig } from '../config/types';
 import { doc } from '../config/schema';
 import { asideName, isAsideName } from './kit/aside';
 import { isScratchName, scratchName, scratchPrefix } from './kit/scratch';
-import { TargetDriver, Metadata, DriverContext, SnapshotReader } from './types';
+import { TargetDriver, Metadata, DriverContext, SnapshotReader, ArchivedLog } from './types';
 import {
   connect,
   databaseExists,
@@ -40,6 +45,23 @@ import {
 } from './mysql/state';
 import { KEPT_DEFINITIONS, swapIn } from './mysql/swap';
 import { mysqlDoctor } from './mysql/doctor';
+import {
+  compareHashes,
+  DumpPosition,
+  fileNumber,
+  followerCommand,
+  logBinOn,
+  logCutter,
+  logMark,
+  pitrField,
+  replay,
+  ReplayStop,
+  replicaIdOf,
+  serverLog,
+  snapshotPosition,
+  tableHashes,
+} from './mysql/pitr';
+import { isUnavailable } from '../util/errors';
 
 export type { MysqlSettings } from './mysql/connection';
 export { databaseState } from './mysql/state';
@@ -194,6 +216,76 @@ async function freeAsideName(conn: mysql.Connection, database: string): Promise<
   }
 }
 
+/** What a staging database holds after the log was replayed into it (the restore checks and swaps this). */
+async function stagedState(
+  conn: mysql.Connection,
+  staging: string,
+  statuses: Record<string, string>
+): Promise<{ tables: DatabaseState; schema: SchemaRecord; statuses: Record<string, string> }> {
+  const tables = await databaseState(conn, staging, false);
+  const schema = schemaRecord((await schemaInfo(conn, staging))!, await readObjects(conn, staging));
+  schema.events = { ...schema.events, ...statuses };
+  return { tables, schema, statuses };
+}
+
+/**
+ * The log half of a verification (targets with `pitr`): a mark on the live server (its log
+ * position and every table's rows, in one consistent snapshot), the archived log from the
+ * snapshot's position to the mark replayed into the scratch copy, and the scratch compared with
+ * the mark. null when there is nothing to check (no archive, or the snapshot has no position).
+ */
+async function verifyLog(
+  ctx: DriverContext<MysqlSettings> & {
+    snapshot: { metadata: Metadata | null };
+    archivedLog?: (
+      from: { file: string; position: number },
+      to: { file: string; position: number }
+    ) => Promise<ArchivedLog>;
+  },
+  conn: mysql.Connection,
+  scratch: string
+): Promise<{ ok: boolean; detail: string } | null> {
+  const from = snapshotPosition(ctx.snapshot.metadata);
+  if (!ctx.target.settings.pitr || !ctx.archivedLog) {
+    return null;
+  }
+  if (!from) {
+    return { ok: true, detail: 'the binary log was not checked: this snapshot does not say where it is in the log' };
+  }
+  ctx.progress('marking the live database');
+  const mark = await logMark(ctx.target.settings);
+  let log: ArchivedLog;
+  try {
+    ctx.progress('waiting for the archive to reach the mark');
+    log = await ctx.archivedLog(from, mark.position);
+  } catch (e) {
+    if (isUnavailable(e)) {
+      return { ok: true, detail: `the binary log was not checked: ${(e as Error).message}` };
+    }
+    throw e;
+  }
+  ctx.progress('replaying the archived binary log');
+  const stop: ReplayStop = { position: mark.position };
+  try {
+    await replay(ctx, scratch, log, stop);
+  } catch (e) {
+    return { ok: false, detail: `dump verified, but ${(e as Error).message}` };
+  }
+  const problems = compareHashes(mark.tables, await tableHashes(conn, scratch));
+  const span = `${from.file}:${from.position} → ${mark.position.file}:${mark.position.position}`;
+  if (problems.length) {
+    return {
+      ok: false,
+      detail: `the archived binary log replayed on it (${span}) does not give the live rows: ${problems.slice(0, 3).join('; ')}`,
+    };
+  }
+  const rows = Object.values(mark.tables).reduce((n, t) => n + t.rows, 0);
+  return {
+    ok: true,
+    detail: `the archived binary log replayed on it (${span}) gives the live database's ${rows} rows at a mark just taken (counts and row hashes match)`,
+  };
+}
+
 function refused(name: string): string | null {
   if (!IDENT.test(name)) {
     return 'database names: letters, digits and _ only, at most 64';
@@ -243,6 +335,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       'how to reach the database (the password from a file or the environment, never here)',
       { host: '127.0.0.1', port: 3306, user: 'backup_sla', passwordFile: './secrets/mysql.pass', database: 'agama' }
     ),
+    pitr: pitrField(),
   }),
   defaults: {
     schedule: '0 2 * * *',
@@ -254,6 +347,18 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     usability:
       'restore into a scratch database; same character set, tables, definitions, row counts and CHECKSUM TABLE as at backup time',
   },
+
+  // The SLA's "few hours": met by the archive's lag when the binary log is archived, else by the daily dump.
+  defaultsFor: (settings) =>
+    settings.pitr
+      ? {
+          rpo: '4h',
+          coverage:
+            'the AGAMA database (its item table and everything else in it) and its binary log, archived continuously',
+          usability:
+            'restore into a scratch database; same character set, tables, definitions, row counts and CHECKSUM TABLE as at backup time; then the archived binary log replayed on it up to a mark just taken gives the same rows as the live database had there',
+        }
+      : {},
 
   checkRestoreTarget: (to) => refused(to),
 
@@ -307,8 +412,20 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const started = await writesSince(conn, db);
       const before = await databaseState(conn, db);
       const schema = schemaRecord(info, await readObjects(conn, db));
+      // Where the dump is in the binary log (when the server writes one): replay starts there.
+      const coordinates = (await logBinOn(conn)) ? new DumpPosition() : null;
+      let positionAt: Promise<number> | null = null;
+      if (coordinates) {
+        coordinates.onPosition = () => {
+          positionAt = conn
+            .query<mysql.RowDataPacket[]>(`SELECT UNIX_TIMESTAMP(NOW(6)) * 1000 AS now`)
+            .then(([[r]]) => Number(r.now));
+        };
+      }
       ctx.progress('dumping');
-      const snapshot = await ctx.store.saveStream(dumpCommand(ctx, db), dumpFilename(s));
+      const snapshot = await ctx.store.saveStream(dumpCommand(ctx, db, !!coordinates), dumpFilename(s), {
+        observe: coordinates ? (chunk) => coordinates.observe(chunk) : undefined,
+      });
       // Reading the state again costs a full scan per table; InnoDB's UPDATE_TIME says whether
       // anything was written since we started, so the scan is needed only then.
       const written = (await writesSince(conn, db, started.now)).changed;
@@ -325,6 +442,12 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       };
       if (changed) {
         metadata.tablesAfter = after as unknown as Metadata;
+      }
+      const position = coordinates?.position;
+      if (coordinates && position && positionAt) {
+        metadata.binlog = { ...position, gtid: coordinates.gtid, at: await positionAt };
+      } else if (s.pitr) {
+        ctx.log.warn('the dump did not say where it is in the binary log: it cannot start a point-in-time restore');
       }
       return { kind: 'saved', snapshot, version: null, metadata };
     } finally {
@@ -369,10 +492,9 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         return { ok: false, detail: problems.join('; ') };
       }
       const objects = Object.keys(got.schema.objects).length;
-      return {
-        ok: true,
-        detail: `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`,
-      };
+      const dumpDetail = `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`;
+      const log = await verifyLog(ctx, conn, scratch);
+      return log ? { ok: log.ok, detail: `${dumpDetail}; ${log.detail}` } : { ok: true, detail: dumpDetail };
     } finally {
       await dropQuietly(conn, scratch, ctx.log);
       await conn.end().catch(() => undefined);
@@ -412,6 +534,17 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
           `the snapshot loaded into staging does not match what was recorded at backup, database ${into} is untouched: ${problems.slice(0, 3).join('; ')}`
         );
       }
+      const pit = ctx.pointInTime;
+      if (pit) {
+        ctx.progress(`replaying the binary log up to ${pit.at.toISOString()}`);
+        try {
+          await replay(ctx, staging, pit.log, { at: pit.at });
+        } catch (e) {
+          throw new Error(`${(e as Error).message}; database ${into} is untouched`);
+        }
+        ctx.progress('checking');
+        got = await stagedState(conn, staging, got.statuses);
+      }
       // Only now is anything live touched.
       const current = await schemaInfo(conn, into);
       const currentObjects = current ? (await readObjects(conn, into)).length : 0;
@@ -438,9 +571,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const tables = Object.keys(got.tables).length;
       const rows = Object.values(got.tables).reduce((n, t) => n + t.rows, 0);
       const r = result.restored;
+      const replayed = pit ? ` as of ${pit.at.toISOString()} (the binary log replayed on the snapshot)` : '';
       return {
         location: `database ${into}`,
-        detail: `${plural(tables, 'table')}, ${rows} rows, character set ${got.schema.charset}/${got.schema.collation}${aside ? `; the previous database is kept as ${aside}` : ''}`,
+        detail: `${plural(tables, 'table')}, ${rows} rows${replayed}, character set ${got.schema.charset}/${got.schema.collation}${aside ? `; the previous database is kept as ${aside}` : ''}`,
         counts: {
           tables,
           rows,
@@ -450,16 +584,23 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
           events: r.event ?? 0,
         },
         movedAside: aside ? [{ kind: 'database', name: aside, was: `database ${into}` }] : [],
-        next: aside
-          ? [
-              `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
-              ...(result.unmade.length
-                ? [
-                    `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
-                  ]
-                : []),
-            ]
-          : [],
+        next: [
+          ...(s.pitr && to === undefined
+            ? [
+                `take a backup now (backup-sla backup ${ctx.target.name}): a restore to a point in time after this restore starts from the next backup`,
+              ]
+            : []),
+          ...(aside
+            ? [
+                `check the application; what database ${into} held before is kept in database ${aside} (its events disabled) until you remove it`,
+                ...(result.unmade.length
+                  ? [
+                      `${result.unmade.join(', ')} of the previous database could not be created in ${aside} (what they use was gone): their definitions are kept in its table ${KEPT_DEFINITIONS}`,
+                    ]
+                  : []),
+              ]
+            : []),
+        ],
       };
     } finally {
       if (!swapped) {
@@ -504,4 +645,13 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
   },
 
   doctor: (target) => mysqlDoctor(target.settings),
+
+  pitr: {
+    settings: (t) => t.settings.pitr,
+    serverLog: (t) => serverLog(t.settings),
+    follower: (t, from, dir, owner) => followerCommand(t.settings, from, dir, replicaIdOf(t.settings, owner)),
+    cutter: (from) => logCutter(from),
+    snapshotPosition: (meta) => snapshotPosition(meta),
+    fileNumber,
+  },
 };

@@ -26,6 +26,11 @@ export interface SavedSnapshot {
 export interface SaveOptions {
   /** The content version (versioned targets), kept as a tag so a rebuilt catalog knows it. */
   version?: string;
+  /**
+   * Sees the stream as it passes into the repository (saveStream), chunk by chunk, without
+   * holding it: the MySQL driver reads the dump's log coordinates off it.
+   */
+  observe?: (chunk: Buffer) => void;
 }
 
 /** How a driver saves its data into the target's repository. The engine owns tags and cleanup. */
@@ -101,6 +106,12 @@ export interface VerifyContext<S> extends DriverContext<S> {
   snapshot: SnapshotInfo;
   reader: SnapshotReader;
   /**
+   * Targets that archive their log (pitr): the archived log from `from` (the snapshot's position)
+   * up to `to` (a mark just taken), once the archive holds it. Throws an UnavailableError when the
+   * archive does not reach `to` in time or does not hold `from` (nothing learned about the log).
+   */
+  archivedLog?: (from: LogPosition, to: LogPosition) => Promise<ArchivedLog>;
+  /**
    * The snapshot last verified clean: the one of the target's last verification that passed (this
    * one included; never a safety snapshot), else the newest whose verdict is passed; with its
    * reader; null when there is none. Ansible compares with it to tell a version not applied yet
@@ -136,6 +147,11 @@ export interface RestoreContext<S> extends DriverContext<S> {
   reader: SnapshotReader;
   options: RestoreOptions;
   /**
+   * A restore to a point in time: the snapshot (a dump before `at`) is loaded, then the archived
+   * log is replayed from the snapshot's position up to `at`, before anything live is touched.
+   */
+  pointInTime?: { at: Date; log: ArchivedLog };
+  /**
    * What the engine's safety backup did before this restore: a kind that cannot move the live data
    * aside (InfluxDB 1.x) must refuse to replace it unless it was 'saved' (or 'nothing' was there).
    */
@@ -170,6 +186,85 @@ export interface MovedAside {
   name: string;
   /** What it was ("database agama", "directory /srv/agama"). */
   was: string;
+}
+
+/** A position in a source's log (MySQL: a binary log file and an offset in it). */
+export interface LogPosition {
+  file: string;
+  position: number;
+}
+
+/** The archived log handed to a restore or verification: local copies of the server's files, in order. */
+export interface ArchivedLog {
+  /** Paths of the files (each a prefix of the server's file, complete events only), named as the server names them. */
+  files: string[];
+  /** Where replay starts, in the first file: the snapshot's position. */
+  start: LogPosition;
+}
+
+/** What the server holds of its log now. */
+export interface ServerLog {
+  /** The server's clock (unix ms): its log's events are stamped with it. */
+  now: number;
+  /** Log files the server still holds, oldest first. */
+  files: Array<{ name: string; size: number }>;
+  /** Where the server writes now. */
+  current: LogPosition;
+}
+
+/** How a target archives its log (`pitr:` of a mysql target). */
+export interface PitrSettings {
+  /** The growing log file is saved at most this often while the server writes (bounds the lag). */
+  saveEverySeconds: number;
+  /** Archive snapshots are copied to the target's copies (and superseded ones forgotten) this often. */
+  copyEverySeconds: number;
+  /** A lag beyond this counts as an archive that stopped (the gap alert fires). */
+  stalledAfterSeconds: number;
+  /** The replica id the follower registers with (each follower of a server needs its own); null: derived. */
+  replicaId: number | null;
+}
+
+/** What cutting a follower's growing file into complete events gave. */
+export interface LogCut {
+  /** Server-file bytes to append to the archive (complete, checked events only). */
+  bytes: Buffer;
+  /** The server-file offset up to which complete events were cut. */
+  end: number;
+  /** Unix seconds of the first and last event cut now (null: none that says what the server did). */
+  firstEventAt: number | null;
+  lastEventAt: number | null;
+  /** The file ended (a rotate or stop event was cut). */
+  complete: boolean;
+}
+
+/** Where a snapshot's consistent state is in the log (recorded at backup). */
+export interface SnapshotLogPosition extends LogPosition {
+  /** Server time (unix ms) no earlier than the snapshot: restoring to a time from then on may start from it. */
+  at: number;
+  gtid: string | null;
+}
+
+/**
+ * Point-in-time recovery: what a kind whose source writes a replayable log (MySQL's binary log)
+ * offers the engine, which archives that log continuously (engine/pitr/, run by `serve`) in the
+ * target's repository and hands it back to restores and verifications (docs/design.md §11).
+ */
+export interface PitrSupport<S = any> {
+  /** The target's archiving settings; null: it does not archive its log. */
+  settings(target: TargetConfig<S>): PitrSettings | null;
+  /** What the server holds of its log now. */
+  serverLog(target: TargetConfig<S>): Promise<ServerLog>;
+  /**
+   * The follower: a process that writes the server's log files into `dir` as they grow, from
+   * `from` on, until it is stopped. `owner` names this follower (two of one server must differ).
+   */
+  follower(target: TargetConfig<S>, from: LogPosition, dir: string, owner: string): CommandSpec;
+  /** Cuts what the follower appends to one file (from server offset `from`) into complete events. */
+  cutter(from: number): { push(chunk: Buffer): LogCut };
+  /** Where a snapshot is in the log, from its recorded metadata; null when not recorded. */
+  snapshotPosition(metadata: Metadata | null): SnapshotLogPosition | null;
+  /** The order of log files (binlog.000042 → 42). */
+  fileNumber(name: string): number;
 }
 
 export interface SchemaHelpers {
@@ -228,4 +323,8 @@ export interface TargetDriver<S = any> {
    * verification and restore need, the tools it runs and their versions.
    */
   doctor?(target: TargetConfig<S>, log: Logger): Promise<DoctorCheck[]>;
+  /** Point-in-time recovery, for kinds whose source writes a replayable log (mysql). */
+  pitr?: PitrSupport<S>;
+  /** SLA defaults that depend on the target's own settings (mysql with `pitr`: RPO 4 h). */
+  defaultsFor?(settings: S): Partial<TargetDriver<S>['defaults']>;
 }

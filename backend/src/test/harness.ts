@@ -33,6 +33,8 @@ export interface LabOptions {
   files?: Record<string, string>;
   /** Start of the injected clock; default: real time, frozen at creation and moved by advance(). */
   start?: Date;
+  /** The engine follows the real clock (advance() moves it further): tests of the log archive, whose events carry the server's time. */
+  realClock?: boolean;
   /** The engine's logger (default: silent), kept across reopen(): tests that read the logs. */
   log?: Logger;
 }
@@ -57,10 +59,22 @@ export function makeLab(options: LabOptions): Lab {
   };
   const configFile = path.join(dir, 'backup-sla.yaml');
   writeFileSync(configFile, YAML.stringify(config));
+  let offsetMs = 0;
+  const frozen = { now: options.start ?? new Date() };
   const clock = {
-    now: options.start ?? new Date(),
+    get now(): Date {
+      return options.realClock ? new Date(Date.now() + offsetMs) : frozen.now;
+    },
+    set now(d: Date) {
+      frozen.now = d;
+      offsetMs = d.getTime() - Date.now();
+    },
     advance(seconds: number) {
-      clock.now = new Date(clock.now.getTime() + seconds * 1000);
+      if (options.realClock) {
+        offsetMs += seconds * 1000;
+      } else {
+        frozen.now = new Date(frozen.now.getTime() + seconds * 1000);
+      }
     },
   };
   let engine: Engine;

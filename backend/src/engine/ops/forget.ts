@@ -7,9 +7,10 @@ import type { TargetConfig, Actor } from '../../config/types';
 import type { DriverContext } from '../../targets/types';
 import type { Core, RunOutcome } from '../core';
 import { oneLine } from '../core';
-import { planRetention } from '../retention';
-import { forgetOnCopies } from '../replication';
+import { planLogRetention, planRetention } from '../retention';
+import { forgetArchiveOnCopies, forgetOnCopies } from '../replication';
 import { RepositoryLockedError } from '../../repository/restic';
+import { pitrOf } from '../pitr/log';
 
 /**
  * Forgets what failed runs had to leave in the repository because it could not be reached then
@@ -45,11 +46,23 @@ export async function applyRetention(
   if (plan.held) {
     ctx.log.warn({ reason: plan.held }, 'retention removed nothing');
   }
-  if (!plan.remove.length) {
+  // The log archive: its files go with the oldest dump that needed them.
+  const pitr = pitrOf(t);
+  const logFiles = pitr
+    ? planLogRetention(
+        engine.catalog.archive.files(t.name),
+        held
+          .filter((s) => !s.safety && !plan.remove.includes(s.id))
+          .map((s) => pitr.snapshotPosition(s.metadata))
+          .filter((p): p is NonNullable<typeof p> => p !== null)
+      )
+    : [];
+  if (!plan.remove.length && !logFiles.length) {
     return { forgotten: [], held: plan.held };
   }
+  const logSnapshots = logFiles.length ? engine.catalog.archive.snapshotsOfFiles(logFiles) : [];
   try {
-    await engine.repository(t.repository).forget(plan.remove);
+    await engine.repository(t.repository).forget([...plan.remove, ...logSnapshots]);
   } catch (e) {
     if (!(e instanceof RepositoryLockedError)) {
       throw e;
@@ -66,8 +79,17 @@ export async function applyRetention(
     held.filter((s) => plan.remove.includes(s.id)),
     ctx.log
   );
+  if (logFiles.length) {
+    await forgetArchiveOnCopies(engine, t, logSnapshots, ctx.log);
+    engine.catalog.archive.forgetFiles(logFiles, engine.now());
+    engine.catalog.archive.dropSnapshots(logSnapshots);
+    ctx.log.info(
+      { files: logFiles.length, snapshots: logSnapshots.length },
+      'forgot archived log files no kept dump needs'
+    );
+  }
   engine.catalog.markForgotten(plan.remove, engine.now());
-  return { forgotten: plan.remove, held: null };
+  return { forgotten: plan.remove, held: plan.held };
 }
 
 /** Applies retention now (CLI `forget`), under the target's lock. */

@@ -3,6 +3,12 @@
  * declined; "nothing there" is recorded and the restore goes on); the driver loads and checks the
  * new data in a fresh place before it takes the live place, and moves the old data aside (kept,
  * listed by `backup-sla aside`). Audited with who, what, when and the result.
+ *
+ * To a point in time (`at`, targets that archive their log): the newest dump before `at` is the
+ * snapshot, and the archived log from its position through `at` is fetched and handed to the
+ * driver, which replays it in the staging database before anything live is touched. A time the
+ * archive cannot reach (a gap, before the oldest usable dump, after what is archived) is refused
+ * before anything runs, with the nearest recoverable times.
  */
 import type { Actor } from '../../config/types';
 import type { RestoreOutcomeDetail, SafetyBackup } from '../../catalog/run-detail';
@@ -10,9 +16,14 @@ import { redact } from '../../util/redact';
 import { InvalidRequestError } from '../errors';
 import type { Core, RunOutcome } from '../core';
 import { oneLine } from '../core';
+import { fetchArchived, pointInTimePlan } from '../pitr/log';
+import type { ArchivedLog } from '../../targets/types';
 
 export interface RestoreRequest {
-  snapshot: string;
+  /** A snapshot id or "latest"; omitted with `at` (the service picks the dump). */
+  snapshot?: string;
+  /** Restore the state of this second (targets that archive their log). */
+  at?: Date;
   /** Elsewhere (the kind's destinations.elsewhere); absent: in place. */
   to?: string;
   safetyBackup: boolean;
@@ -45,9 +56,23 @@ export async function restore(
       throw new InvalidRequestError(`restore destination '${req.to}' refused: ${problem}`);
     }
   }
-  const snap = engine.resolveSnapshot(target, req.snapshot);
+  if ((req.snapshot === undefined) === (req.at === undefined)) {
+    throw new InvalidRequestError('give either a snapshot or a point in time (at), not both or neither');
+  }
+  const planAt = (at: Date) => {
+    const plan = pointInTimePlan(t, engine.catalog, at, engine.now());
+    if ('refused' in plan) {
+      throw new InvalidRequestError(plan.refused);
+    }
+    return plan;
+  };
+  // Refused before anything runs; planned again under the target's lock below.
+  const snap = req.at
+    ? engine.resolveSnapshot(target, planAt(req.at).dump.id)
+    : engine.resolveSnapshot(target, req.snapshot!);
   const where = req.to ?? 'the same place';
-  const what = `snapshot ${snap.id.slice(0, 8)} to ${where}${req.to === undefined && !req.safetyBackup ? ' (no safety backup)' : ''}`;
+  const point = req.at ? ` as of ${req.at.toISOString()}` : '';
+  const what = `snapshot ${snap.id.slice(0, 8)}${point} to ${where}${req.to === undefined && !req.safetyBackup ? ' (no safety backup)' : ''}`;
   // One entry per restore: recorded when it starts, then updated with its result (by run id).
   const audit = (runId: number, detail: string, result: 'ok' | 'failed' | 'started') =>
     engine.catalog.audit(
@@ -58,7 +83,7 @@ export async function restore(
     t,
     'restore',
     who,
-    { snapshot: snap.id, to: req.to ?? null },
+    { snapshot: snap.id, to: req.to ?? null, ...(req.at ? { at: req.at.toISOString() } : {}) },
     async (run, ctx) => {
       audit(run.id, what, 'started');
       const started = Date.now();
@@ -80,6 +105,21 @@ export async function restore(
             ctx.log.info({ reason: safety.reason }, 'safety backup: nothing there to save');
           }
         }
+        let pointInTime: { at: Date; log: ArchivedLog } | undefined;
+        if (req.at) {
+          // Under the lock the archive's housekeeping leaves the planned snapshots alone.
+          const plan = planAt(req.at);
+          if (plan.dump.id !== snap.id) {
+            throw new Error(
+              `the archive changed while the restore started (now from snapshot ${plan.dump.id.slice(0, 8)}): run it again`
+            );
+          }
+          ctx.progress('fetching the archived binary log');
+          pointInTime = {
+            at: req.at,
+            log: await fetchArchived(engine, t, plan.files, plan.dump.position, ctx.tmpDir, ctx.signal),
+          };
+        }
         ctx.progress('restoring');
         const r = await driver.restore({
           ...ctx,
@@ -87,6 +127,7 @@ export async function restore(
           reader: engine.reader(t, snap.id, ctx.signal),
           options: { to: req.to, force: req.force },
           safety: safetyBackup,
+          pointInTime,
         });
         const durationSeconds = (Date.now() - started) / 1000;
         for (const m of r.movedAside ?? []) {
@@ -114,6 +155,7 @@ export async function restore(
             durationSeconds,
             safetySnapshotId,
             safetyBackup,
+            ...(req.at ? { at: req.at.toISOString() } : {}),
             location: r.location,
             result: outcome.detail,
             restore: outcome,

@@ -10,6 +10,12 @@ import { isUnavailable } from '../../util/errors';
 import { redact } from '../../util/redact';
 import type { Core, RunOutcome } from '../core';
 import { oneLine } from '../core';
+import { archivedBetween, pitrOf } from '../pitr/log';
+
+/** How long a verification waits for the archive to reach its mark (the archiver saves every few seconds). */
+function markWaitMs(saveEverySeconds: number): number {
+  return Math.max(60, 3 * saveEverySeconds) * 1000;
+}
 
 export async function verify(
   engine: Core,
@@ -35,10 +41,23 @@ export async function verify(
         const lastOk = engine.catalog.lastRun(t.name, 'verify', ['success']);
         const held = engine.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
         const passed = held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
+        const pitr = pitrOf(t);
         const r = await engine.driver(t).verify({
           ...ctx,
           snapshot: engine.info(snap),
           reader: engine.reader(t, snap.id, ctx.signal),
+          archivedLog: pitr
+            ? (from, to) =>
+                archivedBetween(
+                  engine,
+                  t,
+                  from,
+                  to,
+                  ctx.tmpDir,
+                  ctx.signal,
+                  markWaitMs(pitr.settings(t)!.saveEverySeconds)
+                )
+            : undefined,
           lastPassed: passed
             ? { snapshot: engine.info(passed), reader: engine.reader(t, passed.id, ctx.signal) }
             : null,

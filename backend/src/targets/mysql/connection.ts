@@ -12,7 +12,7 @@ import { SecretRef } from '../../config/types';
 import { UnavailableError } from '../../util/errors';
 import { CommandSpec } from '../../util/subprocess';
 import { findProgram } from '../tools';
-import type { DriverContext } from '../types';
+import type { DriverContext, PitrSettings } from '../types';
 
 export interface MysqlSettings {
   connection: {
@@ -23,6 +23,8 @@ export interface MysqlSettings {
     passwordEnv?: string;
     database: string;
   };
+  /** Point-in-time recovery: the binary log archived continuously (mysql/pitr.ts); null: off. */
+  pitr: PitrSettings | null;
   verify: Record<string, never>;
 }
 
@@ -64,9 +66,14 @@ export async function connect(s: MysqlSettings): Promise<mysql.Connection> {
 
 /** Client options in a private file (mode 600) of the run's temp dir. */
 export function optionsFile(ctx: DriverContext<MysqlSettings>): string {
-  const file = path.join(ctx.tmpDir, 'client.cnf');
-  const c = ctx.target.settings.connection;
-  const quoted = password(ctx.target.settings).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return optionsFileIn(ctx.target.settings, ctx.tmpDir);
+}
+
+/** Client options in a private file (mode 600) of a private directory (the archiver's own). */
+export function optionsFileIn(s: MysqlSettings, dir: string): string {
+  const file = path.join(dir, 'client.cnf');
+  const c = s.connection;
+  const quoted = password(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   writeFileSync(
     file,
     `[client]\nhost=${c.host}\nport=${c.port}\nuser=${c.user}\npassword="${quoted}"\nprotocol=TCP\n`,
@@ -84,13 +91,18 @@ export function clientCommand(ctx: DriverContext<MysqlSettings>, database: strin
   };
 }
 
-/** mariadb-dump of one database, with everything in it and no date (identical dumps dedup). */
-export function dumpCommand(ctx: DriverContext<MysqlSettings>, database: string): CommandSpec {
+/**
+ * mariadb-dump of one database, with everything in it and no date (identical dumps dedup). With
+ * `logCoordinates` (the server writes a binary log) it also writes, as comments, where its
+ * consistent snapshot is in the log and the GTID position there (mysql/pitr.ts reads them).
+ */
+export function dumpCommand(ctx: DriverContext<MysqlSettings>, database: string, logCoordinates = false): CommandSpec {
   return {
     command: findProgram(['mariadb-dump', 'mysqldump']),
     args: [
       `--defaults-extra-file=${optionsFile(ctx)}`,
       '--single-transaction',
+      ...(logCoordinates ? ['--master-data=2', '--gtid'] : []),
       '--routines',
       '--triggers',
       '--events',
