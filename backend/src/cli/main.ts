@@ -22,7 +22,7 @@ import type * as Api from '../api/contract';
 import { parseTargetArg, RemoteTarget, TargetArg } from './remote';
 import { configJsonSchema, renderExample, renderKind } from '../config/document';
 import { LAB_EXAMPLE } from '../config/example';
-import { toStatus } from '../api/mapping';
+import { toPitr, toStatus } from '../api/mapping';
 import { labStatus, Peers } from '../peers/peers';
 import { drivers } from '../targets/registry';
 
@@ -448,6 +448,7 @@ export function buildProgram(): Command {
               [
                 `${t.level.toUpperCase().padEnd(8)} ${t.name.padEnd(12)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
                 ...causes,
+                ...(t.pitr ? [pitrLine(toPitr(t.pitr))] : []),
               ].join('\n')
             );
           }
@@ -605,6 +606,7 @@ async function labStatusCommand(engine: Engine, asJson: boolean): Promise<void> 
       [
         `${t.level.toUpperCase().padEnd(8)} ${`${t.instance}/${t.name}`.padEnd(20)} ${t.reasons.length ? t.reasons.join('; ') : t.checks.fresh.reason}`,
         ...causes,
+        ...(t.pitr ? [pitrLine(t.pitr)] : []),
       ].join('\n')
     );
   }
@@ -614,6 +616,14 @@ async function labStatusCommand(engine: Engine, asJson: boolean): Promise<void> 
   if (status.level === 'critical') {
     process.exitCode = EXIT.failed;
   }
+}
+
+/** A target's point-in-time window in one line under its status line. */
+function pitrLine(p: Api.PitrStatus): string {
+  const window = p.windowStart ? `${p.windowStart} … ${p.windowEnd}` : 'nothing recoverable yet';
+  const lag = p.lagSeconds === null ? '' : `, archive ${p.lagSeconds} s behind`;
+  const gaps = p.gaps.length ? `; ${p.gaps.length} gap(s), the last: ${p.gaps[p.gaps.length - 1].reason}` : '';
+  return `  point in time: ${window}${lag} (archiver ${p.archiver}${p.stalled ? `: ${p.stalled}` : ''})${gaps}`;
 }
 
 function exitCodeOf(e: unknown): number {

@@ -334,6 +334,11 @@ describe('mysql point-in-time recovery', () => {
       code: 2,
       stderr: 'backup-sla: restore: give a snapshot (or "latest") or --at <time>, not both\n',
     });
+    // status names the window under the target's line.
+    const status = await cli(['--config', lab.configFile, 'status']);
+    expect(status.stdout).toMatch(
+      /^ {2}point in time: \S+Z … \S+Z(, archive [\d.]+ s behind)? \(archiver (following|retrying|stopped)/m
+    );
   });
 
   it('doctor says what point-in-time recovery needs, with and without it', async () => {

@@ -1,5 +1,5 @@
 /**
- * kind: mysql — the AGAMA database. Backup streams mariadb-dump into restic (never through memory
+ * kind: mysql — one database (the lab's: AGAMA's). Backup streams mariadb-dump into restic (never through memory
  * or a temp file) and records what "the same database" means (mysql/state.ts): its character set
  * and collation, every table's row count and CHECKSUM TABLE, every object's definition.
  *
@@ -343,7 +343,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     rto: '5m',
     retention: { keepWeekly: 4 },
     verifySchedule: '0 4 * * 0',
-    coverage: 'the AGAMA database (its item table and everything else in it)',
+    coverage: 'the database: its tables, views, routines, triggers and events, with its character set',
     usability:
       'restore into a scratch database; same character set, tables, definitions, row counts and CHECKSUM TABLE as at backup time',
   },
@@ -354,7 +354,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       ? {
           rpo: '4h',
           coverage:
-            'the AGAMA database (its item table and everything else in it) and its binary log, archived continuously',
+            'the database: its tables, views, routines, triggers and events, with its character set; and its binary log, archived continuously',
           usability:
             'restore into a scratch database; same character set, tables, definitions, row counts and CHECKSUM TABLE as at backup time; then the archived binary log replayed on it up to a mark just taken gives the same rows as the live database had there',
         }
