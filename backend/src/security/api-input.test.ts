@@ -94,7 +94,16 @@ describe('API: bad input', () => {
   it('POST /api/restores: every field missing, extra or of the wrong type is a 400 naming it', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ snapshot: 'latest', safetyBackup: false, confirm: 'mysql' }, /^body\/target is required$/],
-      [{ target: 'mysql', safetyBackup: false, confirm: 'mysql' }, /^body\/snapshot is required$/],
+      // A snapshot or a point in time: exactly one of them.
+      [
+        { target: 'mysql', safetyBackup: false, confirm: 'mysql' },
+        /^body must name either a snapshot or a point in time \(at\)$/,
+      ],
+      [{ ...valid, at: '2026-11-29T14:32:05Z' }, /^body must name either a snapshot or a point in time \(at\)$/],
+      [
+        { target: 'mysql', at: 'yesterday', safetyBackup: false, confirm: 'mysql' },
+        /^body\/at must match format "date-time"$/,
+      ],
       [{ target: 'mysql', snapshot: 'latest', confirm: 'mysql' }, /^body\/safetyBackup is required$/],
       [{ target: 'mysql', snapshot: 'latest', safetyBackup: false }, /^body\/confirm is required$/],
       [{ ...valid, force: true }, /^body\/force is not a known field$/],

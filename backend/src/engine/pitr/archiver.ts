@@ -575,7 +575,8 @@ export class Archiver {
     for (const name of t.copies) {
       try {
         const copy = this.engine.repository(name);
-        await copy.copyFrom(repo, this.ownArchive(t));
+        // By id (a shared copy may hold other instances' archives); restic skips what it holds.
+        await copy.copyFrom(repo, [...current]);
         const there = await copy.snapshots(this.ownArchive(t));
         const stale: string[] = [];
         for (const s of there) {

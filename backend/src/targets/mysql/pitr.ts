@@ -34,7 +34,7 @@ import type {
   ServerLog,
   SnapshotLogPosition,
 } from '../types';
-import { durationField } from '../../config/schema';
+import { doc, durationField } from '../../config/schema';
 import { parseDuration } from '../../config/duration';
 import { clientCommand, connect, MysqlSettings, optionsFileIn, q, where } from './connection';
 import { BinlogEvent, EVENT, HEADER, queryOf, checksummed, EventCutter, endsFile, readHeader } from './binlog';
@@ -45,27 +45,47 @@ export const PITR_DEFAULTS = { saveEvery: '5s', copyEvery: '5m', stalledAfter: '
 /** `pitr: true`, or `pitr: { saveEvery, copyEvery, stalledAfter, replicaId }`; absent or false: off. */
 export function pitrField() {
   const settings = z.strictObject({
-    saveEvery: durationField().optional(),
-    copyEvery: durationField().optional(),
-    stalledAfter: durationField().optional(),
-    replicaId: z.number().int().min(2).max(4294967295).optional(),
+    saveEvery: doc(
+      durationField(),
+      'how often the growing log file is saved into the repository (what a crash of the service can cost the archive)',
+      PITR_DEFAULTS.saveEvery
+    ).optional(),
+    copyEvery: doc(
+      durationField(),
+      "how often the archive is copied to the target's copies",
+      PITR_DEFAULTS.copyEvery
+    ).optional(),
+    stalledAfter: doc(
+      durationField(),
+      'no progress for this long while the server writes: the archive is stalled (a gap, an alert)',
+      PITR_DEFAULTS.stalledAfter
+    ).optional(),
+    replicaId: doc(
+      z.number().int().min(2).max(4294967295),
+      "the server id the archiver follows the log under (unique among the server's replicas; default derived from the target)",
+      4001
+    ).optional(),
   });
-  return z
-    .union([z.boolean(), settings])
-    .optional()
-    .transform((v): PitrSettings | null => {
-      if (!v) {
-        return null;
-      }
-      const o = v === true ? {} : v;
-      const seconds = (d: string | undefined, fallback: string) => parseDuration(d ?? fallback)!;
-      return {
-        saveEverySeconds: seconds(o.saveEvery, PITR_DEFAULTS.saveEvery),
-        copyEverySeconds: seconds(o.copyEvery, PITR_DEFAULTS.copyEvery),
-        stalledAfterSeconds: seconds(o.stalledAfter, PITR_DEFAULTS.stalledAfter),
-        replicaId: o.replicaId ?? null,
-      };
-    });
+  return doc(
+    z
+      .union([z.boolean(), settings])
+      .optional()
+      .transform((v): PitrSettings | null => {
+        if (!v) {
+          return null;
+        }
+        const o = v === true ? {} : v;
+        const seconds = (d: string | undefined, fallback: string) => parseDuration(d ?? fallback)!;
+        return {
+          saveEverySeconds: seconds(o.saveEvery, PITR_DEFAULTS.saveEvery),
+          copyEverySeconds: seconds(o.copyEvery, PITR_DEFAULTS.copyEvery),
+          stalledAfterSeconds: seconds(o.stalledAfter, PITR_DEFAULTS.stalledAfter),
+          replicaId: o.replicaId ?? null,
+        };
+      }),
+    "point-in-time recovery: archive the server's binary log continuously (true, or its settings); the RPO default becomes 4 h. The server needs log_bin, binlog_format=ROW and a server_id (docs/point-in-time-recovery.md)",
+    true
+  );
 }
 
 /** Reads SHOW BINARY LOGS and SHOW MASTER STATUS (BINLOG MONITOR) on one connection. */
