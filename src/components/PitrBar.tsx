@@ -136,7 +136,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     width: 1,
     height: 1,
     overflow: 'hidden',
-    clip: 'rect(0 0 0 0)',
+    clipPath: 'inset(50%)',
     whiteSpace: 'nowrap',
   }),
 });
