@@ -3,9 +3,9 @@
  * the restore dialog's "A point in time", which refuses a time the archive cannot reach before
  * anything is sent and sends `at` instead of `snapshot`. Targets without pitr see no change.
  */
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mockBackend } from '../../test/mockBackend';
+import { HttpError, mockBackend } from '../../test/mockBackend';
 import { mockDataSources } from '../../test/dataSources';
 import {
   NOW,
@@ -150,8 +150,8 @@ describe('Point-in-time recovery', () => {
     );
     const refusedButton = within(dialog).getByRole('button', { name: 'Replace agama as of 2025-03-08 12:00:00' });
     expect(refusedButton).toBeDisabled();
-    // Enter does not send it either.
-    await user.type(input, '{Enter}');
+    // Submitting the form anyway (Enter in a browser) sends nothing either.
+    fireEvent.submit(dialog.querySelector('form')!);
     expect(within(dialog).getByRole('list', { name: 'Recoverable window' })).toContainElement(
       within(dialog).getByLabelText('Chosen: 2025-03-08 12:00:00')
     );
@@ -223,6 +223,23 @@ describe('Point-in-time recovery', () => {
         'mysql was restored to its state as of 2025-03-08 09:30:00 (snapshot b2c3d4e5 and the archived binary log) to database agama'
       )
     );
+  });
+
+  it("shows the service's refusal when the window changed since the page was loaded", async () => {
+    setRole('Admin');
+    const refusal =
+      '2025-03-10T11:59:50Z cannot be recovered: it lies in a gap of the archive (2025-03-10T11:50:00Z – 2025-03-10T11:59:55Z: binlog.000051 was purged from the server before it was archived to its end); nearest recoverable: 2025-03-10T11:49:59Z (the latest before)';
+    mockBackend({ ...routes(), 'POST api/restores': new HttpError(400, refusal) });
+    const user = setup();
+    renderApp('target/mysql');
+    const dialog = await openPointInTime(user);
+    await user.type(within(dialog).getByRole('textbox', { name: 'Point in time' }), '2025-03-10 11:59:50');
+    await user.type(within(dialog).getByRole('textbox', { name: 'Confirm target name' }), 'mysql');
+    await user.click(within(dialog).getByRole('button', { name: 'Replace agama as of 2025-03-10 11:59:50' }));
+    await waitFor(() => expect(dialog).toHaveTextContent('Starting the restore: the service refused the request'));
+    expect(dialog).toHaveTextContent(refusal);
+    // Nothing started: the choice stays, to pick another time.
+    expect(within(dialog).getByRole('textbox', { name: 'Point in time' })).toBeEnabled();
   });
 
   it('changes nothing for a target without pitr: no section, no choice, the snapshot is sent', async () => {
