@@ -1,5 +1,5 @@
 import React from 'react';
-import { css, cx } from '@emotion/css';
+import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Tooltip, useStyles2 } from '@grafana/ui';
 import type { PitrStatus } from '../api/types';
@@ -71,7 +71,7 @@ export function PitrBar({ pitr, marker }: Props) {
           }
           return (
             <Tooltip key={p.start} content={`Gap ${when}. ${p.gap.text}`}>
-              <li className={cx(styles.gap)} style={{ flexGrow: grow }} tabIndex={0} data-testid="pitr-gap">
+              <li className={styles.gap} style={{ flexGrow: grow }} tabIndex={0} data-testid="pitr-gap">
                 <span className={styles.hidden}>{`Gap ${when}: ${p.gap.text}`}</span>
               </li>
             </Tooltip>

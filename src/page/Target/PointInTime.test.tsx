@@ -97,6 +97,11 @@ describe('Point-in-time recovery', () => {
       ),
       'Recoverable: 2025-03-09 02:00:07 – 2025-03-10 11:59:55',
     ]);
+    // Hovering the gap tells its reason.
+    await setup().hover(within(bar).getByTestId('pitr-gap'));
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'Gap 2025-03-08 10:00:00 – 2025-03-09 02:00:06. The archive broke: binlog.000042 was purged from the server'
+    );
     // Viewers see the restore disabled, with why.
     expect(within(section).getByRole('button', { name: 'Restore to a point in time…' })).toBeDisabled();
     expect(section).toHaveTextContent('Restores need the Admin role');
