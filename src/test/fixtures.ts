@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   InstanceState,
   GetAside,
+  PitrStatus,
   GetAudit,
   GetRestores,
   GetRuns,
@@ -106,6 +107,53 @@ export function makeTarget(overrides: Partial<TargetStatus> = {}): TargetStatus 
     running: null,
     ...overrides,
   };
+}
+
+/**
+ * Point-in-time recovery of the AGAMA database (issue 13): recoverable from the weekly dump of
+ * 2025-03-03 02:00:05 to 5 s before NOW, interrupted by a gap where binlog.000042 was purged
+ * before it was archived (2025-03-08 10:00:00 – 2025-03-09 02:00:06, recoverable again from the
+ * next dump); the archiver follows the server 4 s behind.
+ */
+export function makePitr(overrides: Partial<PitrStatus> = {}): PitrStatus {
+  return {
+    windowStart: '2025-03-03T02:00:05Z',
+    windowEnd: '2025-03-10T11:59:55Z',
+    ranges: [
+      { start: '2025-03-03T02:00:05Z', end: '2025-03-08T09:59:59Z' },
+      { start: '2025-03-09T02:00:07Z', end: '2025-03-10T11:59:55Z' },
+    ],
+    gaps: [
+      {
+        start: '2025-03-08T10:00:00Z',
+        end: '2025-03-09T02:00:06Z',
+        reason:
+          'binlog.000042 was purged from the server before it was archived to its end; recoverable again from the first backup after it',
+        kind: 'archive',
+      },
+    ],
+    lagSeconds: 4,
+    archiver: 'following',
+    archiverDetail: 'following binlog.000051 from the server',
+    archiverRestarts: 0,
+    stalled: null,
+    files: 37,
+    bytes: 48_200_000,
+    ...overrides,
+  };
+}
+
+/** The mysql target archiving its binary log: RPO 4 h (the SLA's "few hours"), met by the archive lag. */
+export function makePitrTarget(overrides: Partial<TargetStatus> = {}): TargetStatus {
+  return makeTarget({
+    policy: { ...makeTarget().policy, rpoSeconds: 4 * H },
+    checks: {
+      ...makeTarget().checks,
+      fresh: ok('recoverable to 5 s ago (binary log archived, lag 4 s); last dump 2 h ago'),
+    },
+    pitr: makePitr(),
+    ...overrides,
+  });
 }
 
 /**

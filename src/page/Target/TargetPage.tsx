@@ -21,6 +21,7 @@ import { refKey, TargetRef } from '../../utils/lab';
 import { displayLevel } from '../../utils/levels';
 import { prefixRoute } from '../../utils/routing';
 import { ROUTES } from '../../constants';
+import { PitrSection } from './PitrSection';
 import { PolicyDetails } from './PolicyDetails';
 import { RestoreModal } from './restore/RestoreModal';
 import { SnapshotsTable } from './SnapshotsTable';
@@ -38,6 +39,8 @@ export function latestVerified(snapshots: Snapshot[]): Snapshot | null {
 }
 
 const URL_DEFAULTS = { restore: '' };
+/** ?restore=time: the restore dialog opened on "A point in time". */
+const POINT_IN_TIME = 'time';
 
 /**
  * One target of the lab: its policy in words, its snapshots, its history, its runs and the restore
@@ -74,9 +77,14 @@ export function TargetPage() {
   const newest = useMemo(() => latestVerified(list), [list]);
   const busy = isBusy(ref ? operations.state[refKey(ref)] : undefined, target.data?.running);
 
-  // The restore dialog is in the URL (?restore=latest or a snapshot id), so the overview's menu can open it.
-  const restoring =
-    url.restore === 'latest' ? newest : (list.find((s) => s.id === url.restore || s.shortId === url.restore) ?? null);
+  // The restore dialog is in the URL (?restore=latest, a snapshot id, or "time" for a point in time
+  // of a target that archives its log), so the overview's menu can open it.
+  const pointInTime = url.restore === POINT_IN_TIME && Boolean(target.data?.pitr);
+  const restoring = pointInTime
+    ? (newest ?? list[0] ?? null)
+    : url.restore === 'latest'
+      ? newest
+      : (list.find((s) => s.id === url.restore || s.shortId === url.restore) ?? null);
   const openRestore = useCallback((s: Snapshot) => setUrl({ restore: s.id }), [setUrl]);
   const { start } = operations;
   const onVerify = useCallback((s: Snapshot) => ref && start(ref, 'verify', s.id), [start, ref]);
@@ -155,6 +163,13 @@ export function TargetPage() {
                 <Text element="h3">Policy</Text>
                 <PolicyDetails target={target.data} />
               </section>
+              {target.data.pitr && (
+                <PitrSection
+                  pitr={target.data.pitr}
+                  canRestore={canRestore}
+                  onRestore={list.length > 0 ? () => setUrl({ restore: POINT_IN_TIME }) : undefined}
+                />
+              )}
             </>
           )}
 
@@ -222,7 +237,12 @@ export function TargetPage() {
             target={target.data}
             address={address}
             snapshot={restoring}
-            pickedBecause={url.restore === 'latest' ? 'The newest snapshot that passed verification.' : undefined}
+            pickedBecause={
+              url.restore === 'latest' || (pointInTime && restoring === newest)
+                ? 'The newest snapshot that passed verification.'
+                : undefined
+            }
+            initialChoice={pointInTime ? 'time' : 'snapshot'}
             onDismiss={() => setUrl({ restore: '' })}
             onFinished={reloadAll}
           />

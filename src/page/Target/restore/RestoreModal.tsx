@@ -22,10 +22,13 @@ import { ServiceErrorAlert } from '../../../components/ServiceErrorAlert';
 import { useRun } from '../../../data/useRun';
 import type { RunRef } from '../../../utils/lab';
 import { expectedRestoreText } from '../../../utils/targetText';
+import { PointInTime, usePointInTime } from './PointInTime';
 import { RestoreResult } from './RestoreResult';
 import { SnapshotFacts } from './SnapshotFacts';
 
 type Where = 'inPlace' | 'elsewhere';
+/** What to restore: a snapshot, or (targets that archive their log) the state of a second. */
+export type Choice = 'snapshot' | 'time';
 
 interface Props {
   target: TargetStatus;
@@ -34,6 +37,8 @@ interface Props {
   snapshot: Snapshot;
   /** Why this snapshot was picked, e.g. "the newest verified snapshot". */
   pickedBecause?: string;
+  /** Open on "A point in time" (targets with pitr). */
+  initialChoice?: Choice;
   onDismiss: () => void;
   /** Called once the restore has finished (either way). */
   onFinished?: (run: Run) => void;
@@ -58,9 +63,22 @@ function firstUsable(d: RestoreDestinations): Where | null {
  * RTO), exactly the destinations the target supports, a typed confirmation, a button that names the
  * action, then the phases with their byte counts and the outcome.
  */
-export function RestoreModal({ target, address = target.name, snapshot, pickedBecause, onDismiss, onFinished }: Props) {
+export function RestoreModal({
+  target,
+  address = target.name,
+  snapshot,
+  pickedBecause,
+  initialChoice = 'snapshot',
+  onDismiss,
+  onFinished,
+}: Props) {
   const styles = useStyles2(getStyles);
   const destinations = target.destinations;
+  const pitr = target.pitr ?? null;
+  const recoverable = Boolean(pitr?.windowStart && pitr?.windowEnd);
+  const [choice, setChoice] = useState<Choice>(() => (recoverable && initialChoice === 'time' ? 'time' : 'snapshot'));
+  const point = usePointInTime(pitr);
+  const byTime = choice === 'time' && pitr !== null;
   const [where, setWhere] = useState<Where | null>(() => firstUsable(destinations));
   const [toName, setToName] = useState('');
   const [safetyBackup, setSafetyBackup] = useState(true);
@@ -116,11 +134,14 @@ export function RestoreModal({ target, address = target.name, snapshot, pickedBe
   const confirmed = confirm.trim() === address;
   const newName = toName.trim();
   const destinationOk = where === 'inPlace' || (where === 'elsewhere' && newName.length > 0);
-  const canSubmit = where !== null && confirmed && destinationOk && !submitting && runId === null;
+  // A point in time the service would refuse is refused here, before anything is sent.
+  const whatOk = !byTime || point.ok;
+  const canSubmit = where !== null && confirmed && destinationOk && whatOk && !submitting && runId === null;
+  const asOf = byTime && point.ms !== null ? ` as of ${point.text}` : '';
   const actionLabel =
-    where === 'inPlace' && destinations.inPlace
+    (where === 'inPlace' && destinations.inPlace
       ? `Replace ${replacedName(destinations.inPlace.replaces)}`
-      : `Restore to ${newName || destinations.elsewhere?.example || 'another name'}`;
+      : `Restore to ${newName || destinations.elsewhere?.example || 'another name'}`) + asOf;
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -132,7 +153,8 @@ export function RestoreModal({ target, address = target.name, snapshot, pickedBe
     try {
       const accepted = await backupSla.startRestore({
         target: address,
-        snapshot: snapshot.id,
+        // Either a snapshot or a point in time, never both: the service picks the dump for `at`.
+        ...(byTime ? { at: point.iso! } : { snapshot: snapshot.id }),
         ...(where === 'elsewhere' ? { to: newName } : {}),
         // Another name touches nothing live: there is nothing to take a safety backup of.
         safetyBackup: where === 'inPlace' ? safetyBackup : false,
@@ -150,12 +172,37 @@ export function RestoreModal({ target, address = target.name, snapshot, pickedBe
   return (
     <Modal title={`Restore ${address}`} isOpen onDismiss={onDismiss} className={styles.modal}>
       <form id="restore-form" onSubmit={submit} className={styles.form}>
-        {pickedBecause && (
-          <Text color="secondary" italic>
-            {pickedBecause}
-          </Text>
+        {pitr && runId === null && (
+          <Field label="What to restore">
+            <RadioButtonGroup<Choice>
+              options={[
+                { label: 'A snapshot', value: 'snapshot', description: `Snapshot ${snapshot.shortId}` },
+                {
+                  label: 'A point in time',
+                  value: 'time',
+                  description: recoverable
+                    ? 'The state of one second, from the newest backup before it and the archived binary log'
+                    : 'Nothing is recoverable to a point in time yet',
+                },
+              ]}
+              disabledOptions={recoverable ? [] : ['time']}
+              value={choice}
+              onChange={setChoice}
+            />
+          </Field>
         )}
-        <SnapshotFacts snapshot={snapshot} />
+        {byTime ? (
+          <PointInTime pitr={pitr} state={point} disabled={runId !== null} />
+        ) : (
+          <>
+            {pickedBecause && (
+              <Text color="secondary" italic>
+                {pickedBecause}
+              </Text>
+            )}
+            <SnapshotFacts snapshot={snapshot} />
+          </>
+        )}
         {runId === null && (
           <>
             {options.length === 0 ? (
@@ -188,6 +235,13 @@ export function RestoreModal({ target, address = target.name, snapshot, pickedBe
                   {destinations.inPlace.movedAsideAs}
                 </div>
                 {destinations.inPlace.note && <div>{destinations.inPlace.note}</div>}
+                {byTime && (
+                  <div>
+                    <Text color="secondary">Loads: </Text>
+                    the newest backup before that time, then replays the archived binary log up to it, in a fresh
+                    database first
+                  </div>
+                )}
               </div>
             )}
             {where === 'elsewhere' && destinations.elsewhere && (
@@ -261,7 +315,13 @@ export function RestoreModal({ target, address = target.name, snapshot, pickedBe
         {finished && (
           <>
             <RunPhases run={run} />
-            <RestoreResult target={target} run={run} restore={restore} snapshotShortId={snapshot.shortId} />
+            <RestoreResult
+              target={target}
+              run={run}
+              restore={restore}
+              snapshotShortId={byTime ? (restore?.snapshotId ?? run.snapshotId ?? '').slice(0, 8) : snapshot.shortId}
+              asOf={byTime && point.ms !== null ? point.text : undefined}
+            />
           </>
         )}
       </form>

@@ -9,10 +9,12 @@ interface Props {
   /** The restore's record (safety snapshot), once loaded. */
   restore: Restore | undefined;
   snapshotShortId: string;
+  /** A restore to a point in time: the second restored, as the user chose it. */
+  asOf?: string;
 }
 
 /** How a restore ended (issue 10.9): what was put back, where the old data went, what to do next. */
-export function RestoreResult({ target, run, restore, snapshotShortId }: Props) {
+export function RestoreResult({ target, run, restore, snapshotShortId, asOf }: Props) {
   const outcome = run.restore ?? restore?.outcome ?? null;
   const counts = outcome ? Object.entries(outcome.counts).map(([unit, n]) => formatCount(n, unit)) : [];
   const safety = restore?.safetySnapshotId
@@ -62,6 +64,10 @@ export function RestoreResult({ target, run, restore, snapshotShortId }: Props) 
       </Alert>
     );
   }
+  // To a point in time: the dump the service started from, then its archived log up to that second.
+  const from = asOf
+    ? `to its state as of ${asOf}${snapshotShortId ? ` (snapshot ${snapshotShortId} and the archived binary log)` : ''}`
+    : `from snapshot ${snapshotShortId}`;
   const where = outcome?.location ?? run.restoredTo ?? restore?.to ?? null;
   const took =
     run.durationSeconds !== null
@@ -70,7 +76,7 @@ export function RestoreResult({ target, run, restore, snapshotShortId }: Props) 
   return (
     <Alert severity="success" title="Restore finished">
       <Stack direction="column" gap={1}>
-        <div>{`${target.name} was restored from snapshot ${snapshotShortId}${where ? ` to ${where}` : ''}${took}.`}</div>
+        <div>{`${target.name} was restored ${from}${where ? ` to ${where}` : ''}${took}.`}</div>
         {details}
       </Stack>
     </Alert>
