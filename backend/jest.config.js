@@ -7,4 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   globalSetup: '<rootDir>/src/test/globalSetup.ts',
   testTimeout: 120000,
+  // Shards of even length (scripts/test-all.sh runs two side by side).
+  testSequencer: '<rootDir>/jest.sequencer.js',
 };

@@ -28,7 +28,7 @@ describe('provisioning for a lab of several instances', () => {
       for (const q of r.data.filter((d) => d.model.expr)) {
         expect({ uid: r.uid, expr: q.model.expr }).toEqual({
           uid: r.uid,
-          expr: expect.stringMatching(/^max by \(instance, target\) \(/),
+          expr: expect.stringMatching(/^(max|min) by \(instance, target\) \(/),
         });
       }
       expect(r.annotations.summary).toContain('{{ $labels.instance }}/{{ $labels.target }}');
