@@ -1,10 +1,11 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Button, Stack, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { PitrStatus } from '../../api/types';
 import { PitrBar } from '../../components/PitrBar';
-import { NEEDS } from '../../data/useRole';
+import { factListStyle } from './PolicyDetails';
+import { RestoreAction } from '../../components/RestoreAction';
 import { formatBytes, formatCount } from '../../utils/format';
 import { GAP_KIND_TEXT, archiverText, formatPoint, sentence, spanText } from '../../utils/pitr';
 
@@ -49,16 +50,9 @@ export function PitrSection({ pitr, canRestore, onRestore }: Props) {
         <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
           <Text element="h3">Point-in-time recovery</Text>
           {recoverable && onRestore && (
-            <Stack gap={1} alignItems="center" wrap="wrap">
-              {!canRestore && (
-                <Text color="secondary" variant="bodySmall">
-                  {NEEDS.restore}
-                </Text>
-              )}
-              <Button size="sm" variant="secondary" icon="history" disabled={!canRestore} onClick={onRestore}>
-                Restore to a point in time…
-              </Button>
-            </Stack>
+            <RestoreAction canRestore={canRestore} onClick={onRestore}>
+              Restore to a point in time…
+            </RestoreAction>
           )}
         </Stack>
         {pitr.stalled && (
@@ -96,14 +90,6 @@ export function PitrSection({ pitr, canRestore, onRestore }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  list: css({
-    display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
-    columnGap: theme.spacing(3),
-    rowGap: theme.spacing(1),
-    margin: 0,
-    dt: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-    dd: { margin: 0 },
-  }),
+  list: factListStyle(theme),
   gaps: css({ margin: 0, paddingLeft: theme.spacing(2) }),
 });

@@ -90,8 +90,9 @@ export function PolicyDetails({ target: t }: { target: TargetStatus }) {
   );
 }
 
-const getStyles = (theme: GrafanaTheme2) => ({
-  list: css({
+/** A definition list of facts: the name in a column of its own, the value beside it (also PitrSection). */
+export const factListStyle = (theme: GrafanaTheme2) =>
+  css({
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',
     columnGap: theme.spacing(3),
@@ -99,5 +100,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     margin: 0,
     dt: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
     dd: { margin: 0 },
-  }),
+  });
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  list: factListStyle(theme),
 });

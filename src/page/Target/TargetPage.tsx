@@ -6,6 +6,7 @@ import type { Snapshot } from '../../api/types';
 import { AsideList } from '../../components/AsideList';
 import { Reasons } from '../../components/Reasons';
 import { RunsTable } from '../../components/RunsTable';
+import { RestoreAction } from '../../components/RestoreAction';
 import { ServiceErrorAlert } from '../../components/ServiceErrorAlert';
 import { SlaBadge } from '../../components/SlaBadge';
 import { TargetRun } from '../../components/TargetRun';
@@ -271,16 +272,9 @@ function RestoreLatestButton({
     );
   }
   return (
-    <Stack gap={1} alignItems="center" wrap="wrap">
-      {!canRestore && (
-        <Text color="secondary" variant="bodySmall">
-          {NEEDS.restore}
-        </Text>
-      )}
-      <Button size="sm" variant="secondary" icon="history" disabled={!canRestore} onClick={onClick}>
-        {`Restore the latest verified (${newest.shortId}, ${formatRelative(newest.time)})…`}
-      </Button>
-    </Stack>
+    <RestoreAction canRestore={canRestore} onClick={onClick}>
+      {`Restore the latest verified (${newest.shortId}, ${formatRelative(newest.time)})…`}
+    </RestoreAction>
   );
 }
 
