@@ -1,4 +1,5 @@
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
+import { css } from '@emotion/css';
 import { Link } from 'react-router-dom';
 import { Button, ConfirmModal, EmptyState, InteractiveTable, LoadingPlaceholder, Text } from '@grafana/ui';
 import { backupSla } from '../api/client';
@@ -14,12 +15,22 @@ import { ServiceErrorAlert } from './ServiceErrorAlert';
 import { TimeText } from './TimeText';
 import type { TableColumn } from './tableColumn';
 
+/** Names of moved-aside data are long and unbroken (`agama_before_restore_20261130T…`): they wrap, the table stays in the page. */
+const breakAnywhere = css({ overflowWrap: 'anywhere' });
+
 /**
  * What restores moved aside (issue 10.2): kept, never dropped by a restore, until an admin removes
  * it here, typing its name to confirm.
  */
-export function AsideList({ target }: { target?: TargetRef }) {
+export function AsideList({ target, reloadKey = 0 }: { target?: TargetRef; reloadKey?: number }) {
   const aside = useAside();
+  // A new reloadKey (an operation ended) asks again: a restore may have moved something aside.
+  const reloadAside = aside.reload;
+  useEffect(() => {
+    if (reloadKey > 0) {
+      reloadAside();
+    }
+  }, [reloadKey, reloadAside]);
   const address = useAddress();
   const { canRestore } = useRole();
   const [removing, setRemoving] = useState<AsideItem | null>(null);
@@ -32,7 +43,11 @@ export function AsideList({ target }: { target?: TargetRef }) {
 
   const columns = useMemo<Array<TableColumn<AsideItem>>>(() => {
     const cols: Array<TableColumn<AsideItem>> = [
-      { id: 'name', header: 'Kept as', cell: ({ row: { original: i } }) => <code>{i.name}</code> },
+      {
+        id: 'name',
+        header: 'Kept as',
+        cell: ({ row: { original: i } }) => <code className={breakAnywhere}>{i.name}</code>,
+      },
       { id: 'was', header: 'What it was' },
     ];
     if (!target) {

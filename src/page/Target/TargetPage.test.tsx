@@ -312,6 +312,7 @@ describe('Target page', () => {
     const user = userEvent.setup({ delay: null, advanceTimers: jest.advanceTimersByTime });
     renderApp('target/mysql');
     const dialog = await openRestore(user);
+    const asideAsked = backend.calls('GET api/restores/aside').length;
     await user.type(within(dialog).getByRole('textbox', { name: 'Confirm target name' }), 'mysql{Enter}');
 
     const phases = await within(dialog).findByRole('list', { name: 'Phases' });
@@ -341,6 +342,8 @@ describe('Target page', () => {
     );
     expect(alert).toBeTruthy();
     expect(within(within(dialog).getByRole('list', { name: 'Phases' })).getAllByRole('listitem')).toHaveLength(4);
+    // What the restore moved aside is listed on the page at once: the list is asked again.
+    await waitFor(() => expect(backend.calls('GET api/restores/aside').length).toBeGreaterThan(asideAsked));
     // The modal's own X and the button row's Close; the restore is over, so nothing says it goes on.
     expect(within(dialog).getAllByRole('button', { name: 'Close' })).toHaveLength(2);
   });

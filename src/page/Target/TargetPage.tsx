@@ -1,4 +1,4 @@
-import React, { Suspense, useCallback, useMemo } from 'react';
+import React, { Suspense, useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, Stack, Text } from '@grafana/ui';
@@ -68,10 +68,13 @@ export function TargetPage() {
   const reloadTarget = target.reload;
   const reloadSnapshots = snapshots.reload;
   const reloadRuns = runs.reload;
+  // Bumped when an operation of this target ends: a restore may have moved something aside.
+  const [finished, setFinished] = useState(0);
   const reloadAll = useCallback(() => {
     reloadTarget();
     reloadSnapshots();
     reloadRuns();
+    setFinished((n) => n + 1);
   }, [reloadTarget, reloadSnapshots, reloadRuns]);
 
   const list = useMemo(() => snapshots.data?.snapshots ?? [], [snapshots.data]);
@@ -230,7 +233,7 @@ export function TargetPage() {
 
           <section aria-label="Moved aside by restores">
             <Text element="h3">Moved aside by restores</Text>
-            {ref && <AsideList target={ref} />}
+            {ref && <AsideList target={ref} reloadKey={finished} />}
           </section>
         </Stack>
         {restoring && target.data && (
