@@ -126,13 +126,6 @@ runMain(async () => {
   const hosts = Math.round(envNumber('BENCH_INFLUX_HOSTS', 1));
   Object.assign(bench.params, { days, baseDays, hosts, pointsPerDay: hosts * MEASUREMENTS.length * (DAY / STEP) });
   ensureServices(['influxdb']);
-  if (!process.env.BSLA_INFLUX_URL) {
-    const { execFileSync } = await import('node:child_process');
-    const out = execFileSync('bash', [path.join(__dirname, '..', 'scripts/services.sh'), 'env'], { encoding: 'utf8' });
-    for (const m of out.matchAll(/^export (BSLA_INFLUX_[A-Z]+)=(\S+)$/gm)) {
-      process.env[m[1]] = m[2];
-    }
-  }
   const rpc = env('BSLA_INFLUX_RPC');
 
   await influx(`DROP DATABASE ${DB}`);

@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exportServicesEnv } from '../backend/src/test/servicesEnv';
 import { Writable } from 'node:stream';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -386,26 +387,15 @@ export function pipeline(
 
 /**
  * Makes sure MariaDB (and whatever else is named) runs on loopback via scripts/services.sh and
- * that its BSLA_* variables are in process.env (scripts/bench.sh exports them already).
+ * that its BSLA_* variables are in process.env (`services.sh env --json`; those scripts/bench.sh
+ * exported already win).
  */
 export function ensureServices(names: string[] = ['mariadb']): void {
   execFileSync('bash', [path.join(ROOT, 'scripts/services.sh'), 'start', ...names], {
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 120_000,
   });
-  if (!process.env.BSLA_MYSQL_SOCKET) {
-    const out = execFileSync('bash', ['-c', 'eval "$(bash scripts/services.sh env)" && env'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    for (const line of out.split('\n')) {
-      const m = line.match(/^(BSLA_[A-Z0-9_]+)=(.*)$/);
-      if (m) {
-        process.env[m[1]] = m[2];
-      }
-    }
-  }
+  exportServicesEnv(true);
 }
 
 /** Client arguments for mariadb / mariadb-dump as the service's `backup` user over TCP. */

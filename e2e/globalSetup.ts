@@ -2,7 +2,7 @@
  * Global setup of the browser tests: the plugin and the service must be built (dist/,
  * backend/dist/; built here only when missing), the harness's vendor bundle is built when stale,
  * and the real MariaDB is started (`scripts/services.sh start mariadb`, idempotent) with its
- * coordinates (`scripts/services.sh env`, BSLA_*) put into process.env for the tests.
+ * coordinates (`scripts/services.sh env --json`, BSLA_*) put into process.env for the tests.
  *
  * BSLA_SERVICES_STARTED=1 / BSLA_SKIP_SERVICES=1: the services are already up (scripts/test-all.sh).
  */
@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureVendorBundle } from './harness/build.mjs';
-import { parseExports } from './support/env';
+import { exportServicesEnv } from '../backend/src/test/servicesEnv';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -44,10 +44,5 @@ export default async function globalSetup(): Promise<void> {
   if (!skip) {
     run('bash', ['scripts/services.sh', 'start', 'mariadb'], 120_000);
   }
-  for (const [name, value] of Object.entries(parseExports(run('bash', ['scripts/services.sh', 'env'], 30_000)))) {
-    if (skip && process.env[name] !== undefined) {
-      continue;
-    }
-    process.env[name] = value;
-  }
+  exportServicesEnv(skip);
 }

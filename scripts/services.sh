@@ -5,6 +5,7 @@
 #   bash scripts/services.sh stop   [--wipe] [name...]   TERM, then KILL; --wipe also deletes data
 #   bash scripts/services.sh status [name...]   exit 0 when all named services run, 3 otherwise
 #   bash scripts/services.sh env                print `export` lines:  eval "$(bash scripts/services.sh env)"
+#   bash scripts/services.sh env --json         the same variables as one JSON object (for programs)
 #
 # Names: mariadb influxdb prometheus sshd rest s3 (default: all of them).
 #
@@ -13,98 +14,42 @@
 # processes in their own session (never through systemd/service) and keep running after this
 # script exits; `stop` ends them. Default ports, each overridable by the variable shown:
 #
-#   mariadb     BSLA_MYSQL_PORT=13306  (+ unix socket mariadb/mysqld.sock); binary log on
-#               (binlog.NNNNNN in its data dir, ROW format, server id 1, kept 7 days): the
-#               `mysql` target's point-in-time recovery archives it; with the binary log on,
-#               only SUPER may create triggers and functions (restores do) unless
-#               log_bin_trust_function_creators is on (docs/mysql-privileges.md)
+#   mariadb     BSLA_MYSQL_PORT=13306  (+ unix socket mariadb/mysqld.sock, binary log on)
 #   influxdb    BSLA_INFLUX_PORT=18086 (HTTP)  BSLA_INFLUX_RPC_PORT=18088 (backup/restore RPC)
 #   prometheus  BSLA_PROM_PORT=19090   (admin API enabled, scrapes itself)
 #   sshd        BSLA_SSH_PORT=12222    (root by key only, internal-sftp)
 #   rest        BSLA_REST_PORT=18000   (rclone serve restic, no auth)
 #   s3          BSLA_S3_PORT=19570     (s3rver from npm, HTTPS with a self-signed certificate)
 #
-# MariaDB accounts: root only through the unix socket (unix_socket auth, from the root unix
-# user, no password); `backup`@`127.0.0.1` and `backup`@`localhost` with ALL PRIVILEGES ON *.*
-# and the password in $DIR/secrets/mysql-backup.pass (random, generated once, mode 600).
-# $DIR/secrets/mysql-backup.cnf is a matching client defaults file. That account is for test
-# fixtures (creating test data); the `mysql` target's own tests run as `backup_sla`@`127.0.0.1`,
-# created with exactly the SQL of docs/mysql-privileges.md (least privilege, for database `agama`;
-# tests apply the same grants to their own databases), password in
-# $DIR/secrets/mysql-backup-sla.pass.
+# This file is the shared machinery (locking, launch, wait, stop, status, env); each service is
+# one file in scripts/services.d/, NN-<name>.sh (NN: start order; stop runs in reverse), whose
+# header documents the service (accounts, how restic reaches a repository on it). A service file
+# sets, for its <name>:
 #
-# restic repositories on the remote services (verified with restic 0.14.0 and rclone 1.60.1):
+#   SVC_COMM[<name>]    the process name (/proc/PID/comm) it runs as
+#   SVC_PORTS[<name>]   its TCP port(s), space-separated, the first one its main port
+#   SVC_ENV+=(...)      its BSLA_* coordinates for `env`
 #
-#   sftp — restic 0.14 supports `-o sftp.command=...`; the command must include `-s sftp`.
-#   The host part of the repository string is then ignored, only the path counts:
-#
-#     restic -o sftp.command="ssh -F /dev/null -p 12222 -i $DIR/sshd/client_ed25519 \
-#         -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
-#         -o UserKnownHostsFile=$DIR/sshd/known_hosts root@127.0.0.1 -s sftp" \
-#       -r sftp:root@127.0.0.1:$DIR/sshd/remote/NAME init|backup|snapshots --json
-#
-#   ($BSLA_SFTP_COMMAND from `env` is exactly that command string; the path is absolute.)
-#   Without the trailing `-s sftp` restic does not fail: ssh opens a shell and restic hangs
-#   forever. Without sftp.command restic runs plain `ssh root@127.0.0.1 -s sftp` (port 22, the
-#   user's own keys). An sftp command costs ≈ 0.5-1 s more than the same one on rest (ssh).
-#
-#   rest — one server serves any number of repositories, each in its own sub path, created
-#   by `init` (the trailing slash is optional):
-#
-#     restic -r rest:http://127.0.0.1:18000/NAME/ init|backup|snapshots --json
-#
-#   ($BSLA_REST_URL is rest:http://127.0.0.1:18000/ ; the data lands in $DIR/rest/repos/NAME;
-#   nested names such as a/b/c work too.)
-#
-#   s3 — s3rver (npm, devDependency) with bucket `backup-sla`, over TLS only: restic 0.14's
-#   streaming-signature uploads are stored corrupt by s3rver over plain HTTP. The certificate
-#   (CN and IP SAN 127.0.0.1, self-signed, made once) is also the CA restic needs:
-#
-#     AWS_ACCESS_KEY_ID=$(cat $BSLA_S3_ACCESS_KEY_FILE) AWS_SECRET_ACCESS_KEY=$(cat $BSLA_S3_SECRET_KEY_FILE) \
-#       restic --cacert $BSLA_S3_CA -r s3:https://127.0.0.1:19570/backup-sla/NAME init|backup|…
-#
-#   ($BSLA_S3_URL is s3:https://127.0.0.1:19570/backup-sla ; append /NAME for a repository; the
-#   objects land under $DIR/s3/data/backup-sla/NAME. s3rver checks signatures: its one key pair
-#   is S3RVER / S3RVER, in $DIR/secrets/s3-access-key and s3-secret-key.)
+# and defines <name>_prepare (dirs, config, keys), <name>_launch (`launch <name> CMD...`),
+# <name>_probe (succeeds once it answers) and, optionally, <name>_post (once ready, e.g. accounts)
+# and <name>_wipe (what `stop --wipe <name>` removes outside its dir). docs/adding-a-kind.md.
 #
 # A cold start (first start, empty dir) takes ≈ 1 s on an idle machine, 5-8 s under load (mostly
 # mariadb-install-db, which is fsync-bound); an idempotent start of running services ≈ 0.4 s.
 set -euo pipefail
 
 SCRIPT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)/$(basename -- "${BASH_SOURCE[0]}")
-
-ALL_SERVICES=(mariadb influxdb prometheus sshd rest s3)
+SCRIPTS_DIR=$(dirname -- "$SCRIPT")
 
 SERVICES_DIR=${BACKUP_SLA_SERVICES_DIR:-/tmp/backup-sla-services}
-MYSQL_PORT=${BSLA_MYSQL_PORT:-13306}
-INFLUX_PORT=${BSLA_INFLUX_PORT:-18086}
-INFLUX_RPC_PORT=${BSLA_INFLUX_RPC_PORT:-18088}
-PROM_PORT=${BSLA_PROM_PORT:-19090}
-SSH_PORT=${BSLA_SSH_PORT:-12222}
-REST_PORT=${BSLA_REST_PORT:-18000}
-S3_PORT=${BSLA_S3_PORT:-19570}
 START_TIMEOUT=${BSLA_SERVICES_TIMEOUT:-30}
 STOP_TIMEOUT=15
 HOST=127.0.0.1
 
-MYSQL_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup.pass
-MYSQL_CNF_FILE=$SERVICES_DIR/secrets/mysql-backup.cnf
-MYSQL_SOCKET=$SERVICES_DIR/mariadb/mysqld.sock
-MYSQL_LEAST_USER=backup_sla
-MYSQL_LEAST_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup-sla.pass
-PRIVILEGES_DOC=$(dirname -- "$SCRIPT")/../docs/mysql-privileges.md
-SSH_KEY=$SERVICES_DIR/sshd/client_ed25519
-SSH_KNOWN_HOSTS=$SERVICES_DIR/sshd/known_hosts
-SFTP_REPO_BASE=$SERVICES_DIR/sshd/remote
-SFTP_COMMAND="ssh -F /dev/null -p $SSH_PORT -i $SSH_KEY -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$SSH_KNOWN_HOSTS root@$HOST -s sftp"
-REST_REPO_DIR=$SERVICES_DIR/rest/repos
-PROM_DATA_DIR=$SERVICES_DIR/prometheus/data
-S3_BUCKET=backup-sla
-S3_CERT=$SERVICES_DIR/s3/cert.pem
-S3_KEY=$SERVICES_DIR/s3/key.pem
-S3_ACCESS_KEY_FILE=$SERVICES_DIR/secrets/s3-access-key
-S3_SECRET_KEY_FILE=$SERVICES_DIR/secrets/s3-secret-key
-S3RVER=$(dirname -- "$SCRIPT")/../node_modules/.bin/s3rver
+# Filled by the service files (see the header).
+ALL_SERVICES=()
+declare -A SVC_COMM=() SVC_PORTS=()
+declare -A SVC_ENV=([BSLA_SERVICES_DIR]=$SERVICES_DIR)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -117,28 +62,9 @@ svc_dir() { printf '%s/%s' "$SERVICES_DIR" "$1"; }
 svc_pidfile() { printf '%s/%s/%s.pid' "$SERVICES_DIR" "$1" "$1"; }
 svc_logfile() { printf '%s/%s/%s.log' "$SERVICES_DIR" "$1" "$1"; }
 
-# The process name (/proc/PID/comm) each service runs as.
-svc_comm() {
-  case "$1" in
-    mariadb) echo mariadbd ;;
-    influxdb) echo influxd ;;
-    prometheus) echo prometheus ;;
-    sshd) echo sshd ;;
-    rest) echo rclone ;;
-    s3) echo node ;;
-  esac
-}
-
-svc_ports() {
-  case "$1" in
-    mariadb) echo "$MYSQL_PORT" ;;
-    influxdb) echo "$INFLUX_PORT $INFLUX_RPC_PORT" ;;
-    prometheus) echo "$PROM_PORT" ;;
-    sshd) echo "$SSH_PORT" ;;
-    rest) echo "$REST_PORT" ;;
-    s3) echo "$S3_PORT" ;;
-  esac
-}
+# The process name (/proc/PID/comm) each service runs as, and its port(s).
+svc_comm() { echo "${SVC_COMM[$1]}"; }
+svc_ports() { echo "${SVC_PORTS[$1]}"; }
 
 # Prints the pid of the running service, or fails (and removes a stale pid file).
 svc_pid() {
@@ -227,271 +153,16 @@ http_code() { curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" 2>/dev/null || tr
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
 # ---------------------------------------------------------------------------------------------
-# MariaDB
+# The services: one file each, in start order.
 
-mariadb_prepare() {
-  local dir; dir=$(svc_dir mariadb)
-  mkdir -p "$dir" "$SERVICES_DIR/secrets"
-  chmod 700 "$SERVICES_DIR/secrets"
-  if [[ ! -s "$MYSQL_PASS_FILE" ]]; then
-    (umask 077; random_secret >"$MYSQL_PASS_FILE")
-  fi
-  chmod 600 "$MYSQL_PASS_FILE"
-  (umask 077; printf '[client]\nuser=backup\npassword=%s\nhost=%s\nport=%s\n' \
-    "$(cat "$MYSQL_PASS_FILE")" "$HOST" "$MYSQL_PORT" >"$MYSQL_CNF_FILE")
-  if [[ ! -d "$dir/data/mysql" ]]; then
-    rm -rf "$dir/data"
-    mariadb-install-db --no-defaults --user=root --datadir="$dir/data" \
-      --auth-root-authentication-method=normal --skip-test-db >"$dir/install-db.log" 2>&1 ||
-      { tail -n 25 "$dir/install-db.log" >&2; die "mariadb-install-db failed (log: $dir/install-db.log)"; }
-  fi
-}
-
-# mariadbd writes its own pid file apart from ours: rewriting ours, it left it empty for a moment
-# and a probe then took the service for dead (a start failed now and then; restarts made it show).
-mariadb_launch() {
-  local dir; dir=$(svc_dir mariadb)
-  launch mariadb /usr/sbin/mariadbd --no-defaults --user=root --datadir="$dir/data" \
-    --socket="$MYSQL_SOCKET" --port="$MYSQL_PORT" --bind-address="$HOST" \
-    --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
-    --log-bin="$dir/data/binlog" --binlog-format=ROW --server-id=1 --binlog-expire-logs-seconds=604800 \
-    --log-bin-trust-function-creators=1
-}
-
-mariadb_root() { mariadb --no-defaults --user=root --socket="$MYSQL_SOCKET" --batch --skip-column-names "$@"; }
-
-mariadb_probe() { mariadb_root -e 'select 1' >/dev/null 2>&1; }
-
-# Accounts: root only through the socket; backup@127.0.0.1 / backup@localhost with a password.
-mariadb_post() {
-  local pass user host; pass=$(cat "$MYSQL_PASS_FILE")
-  # mariadb-install-db also creates root@<hostname> without a password (and maybe anonymous
-  # users): drop every account but root@localhost that could log in without one.
-  while IFS=$'\t' read -r user host; do
-    mariadb_root -e "DROP USER '$user'@'$host'"
-  done < <(mariadb_root -e "SELECT user, host FROM mysql.user WHERE (user = 'root' AND host <> 'localhost') OR user = ''")
-  mariadb_root <<SQL
-ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket;
-CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY '$pass';
-CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY '$pass';
-ALTER USER 'backup'@'127.0.0.1' IDENTIFIED BY '$pass';
-ALTER USER 'backup'@'localhost' IDENTIFIED BY '$pass';
-GRANT ALL PRIVILEGES ON *.* TO 'backup'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON *.* TO 'backup'@'localhost';
-FLUSH PRIVILEGES;
-SQL
-  mariadb --defaults-file="$MYSQL_CNF_FILE" --protocol=tcp -e 'select 1' >/dev/null ||
-    fail_start mariadb "the backup user cannot log in over TCP"
-  mariadb_least_privilege
-}
-
-# The least-privilege account, from the SQL block of docs/mysql-privileges.md exactly as written
-# there (for database `agama`), with its password from the secrets dir.
-mariadb_least_privilege() {
-  local pass
-  if [[ ! -s "$MYSQL_LEAST_PASS_FILE" ]]; then
-    (umask 077; random_secret >"$MYSQL_LEAST_PASS_FILE")
-  fi
-  pass=$(cat "$MYSQL_LEAST_PASS_FILE")
-  [[ -f "$PRIVILEGES_DOC" ]] || fail_start mariadb "$PRIVILEGES_DOC is missing"
-  sed -n '/<!-- mysql-privileges:begin -->/,/<!-- mysql-privileges:end -->/p' "$PRIVILEGES_DOC" |
-    grep -v -e '^<!--' -e '^```' | sed "s/CHANGE-ME/$pass/" | mariadb_root ||
-    fail_start mariadb "the SQL of $PRIVILEGES_DOC failed"
-  mariadb_root -e "ALTER USER '$MYSQL_LEAST_USER'@'127.0.0.1' IDENTIFIED BY '$pass'"
-}
-
-# ---------------------------------------------------------------------------------------------
-# InfluxDB 1.x
-
-influxdb_prepare() {
-  local dir; dir=$(svc_dir influxdb)
-  mkdir -p "$dir/meta" "$dir/data" "$dir/wal"
-  cat >"$dir/influxdb.conf" <<EOF
-# Written by scripts/services.sh: loopback only, private ports and dirs.
-reporting-disabled = true
-bind-address = "$HOST:$INFLUX_RPC_PORT"
-
-[meta]
-  dir = "$dir/meta"
-
-[data]
-  dir = "$dir/data"
-  wal-dir = "$dir/wal"
-  query-log-enabled = false
-
-[monitor]
-  store-enabled = false
-
-[subscriber]
-  enabled = false
-
-[http]
-  enabled = true
-  bind-address = "$HOST:$INFLUX_PORT"
-  auth-enabled = false
-  log-enabled = false
-
-[ifql]
-  enabled = false
-
-[[graphite]]
-  enabled = false
-
-[[collectd]]
-  enabled = false
-
-[[opentsdb]]
-  enabled = false
-
-[[udp]]
-  enabled = false
-
-[continuous_queries]
-  enabled = true
-EOF
-}
-
-influxdb_launch() {
-  local dir; dir=$(svc_dir influxdb)
-  launch influxdb /usr/bin/influxd run -config "$dir/influxdb.conf"
-}
-
-influxdb_probe() {
-  [[ "$(http_code "http://$HOST:$INFLUX_PORT/ping")" == 204 ]] && port_in_use "$INFLUX_RPC_PORT"
-}
-
-# ---------------------------------------------------------------------------------------------
-# Prometheus
-
-prometheus_prepare() {
-  local dir; dir=$(svc_dir prometheus)
-  mkdir -p "$PROM_DATA_DIR"
-  cat >"$dir/prometheus.yml" <<EOF
-# Written by scripts/services.sh.
-global:
-  scrape_interval: 5s
-  evaluation_interval: 5s
-scrape_configs:
-  - job_name: prometheus
-    static_configs:
-      - targets: ['$HOST:$PROM_PORT']
-EOF
-}
-
-prometheus_launch() {
-  local dir; dir=$(svc_dir prometheus)
-  launch prometheus /usr/bin/prometheus \
-    --config.file="$dir/prometheus.yml" \
-    --storage.tsdb.path="$PROM_DATA_DIR" \
-    --web.listen-address="$HOST:$PROM_PORT" \
-    --web.enable-admin-api
-}
-
-prometheus_probe() { [[ "$(http_code "http://$HOST:$PROM_PORT/-/ready")" == 200 ]]; }
-
-# ---------------------------------------------------------------------------------------------
-# sshd (the far side of sftp: repositories)
-
-sshd_prepare() {
-  local dir; dir=$(svc_dir sshd)
-  mkdir -p "$dir" "$SFTP_REPO_BASE"
-  chmod 700 "$dir"
-  [[ -s "$dir/ssh_host_ed25519_key" ]] ||
-    ssh-keygen -q -t ed25519 -N '' -C backup-sla-sshd-host -f "$dir/ssh_host_ed25519_key"
-  [[ -s "$SSH_KEY" ]] ||
-    ssh-keygen -q -t ed25519 -N '' -C backup-sla-client -f "$SSH_KEY"
-  cp "$SSH_KEY.pub" "$dir/authorized_keys"
-  chmod 600 "$dir/authorized_keys"
-  printf '[%s]:%s %s\n' "$HOST" "$SSH_PORT" "$(cut -d' ' -f1,2 "$dir/ssh_host_ed25519_key.pub")" >"$SSH_KNOWN_HOSTS"
-  cat >"$dir/sshd_config" <<EOF
-# Written by scripts/services.sh: loopback only, root by key only, sftp in-process.
-Port $SSH_PORT
-ListenAddress $HOST
-HostKey $dir/ssh_host_ed25519_key
-PidFile $(svc_pidfile sshd)
-AuthorizedKeysFile $dir/authorized_keys
-# The keys live under /tmp (world-writable), which StrictModes would refuse.
-StrictModes no
-AllowUsers root
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-X11Forwarding no
-AllowAgentForwarding no
-AllowTcpForwarding no
-PrintMotd no
-UseDNS no
-Subsystem sftp internal-sftp
-EOF
-  # sshd insists on its privilege-separation directory.
-  mkdir -p /run/sshd
-  chmod 755 /run/sshd
-  /usr/sbin/sshd -t -f "$dir/sshd_config" || die "sshd rejects $dir/sshd_config"
-}
-
-sshd_launch() {
-  local dir; dir=$(svc_dir sshd)
-  launch sshd /usr/sbin/sshd -D -e -f "$dir/sshd_config"
-}
-
-sshd_probe() {
-  port_in_use "$SSH_PORT" || return 1
-  ssh -F /dev/null -p "$SSH_PORT" -i "$SSH_KEY" -o IdentitiesOnly=yes -o BatchMode=yes \
-    -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSH_KNOWN_HOSTS" -o ConnectTimeout=3 \
-    "root@$HOST" true </dev/null >/dev/null 2>&1
-}
-
-# ---------------------------------------------------------------------------------------------
-# rclone REST server (the far side of rest: repositories)
-
-rest_prepare() {
-  local dir; dir=$(svc_dir rest)
-  mkdir -p "$REST_REPO_DIR" "$dir/cache"
-  : >"$dir/rclone.conf"
-}
-
-rest_launch() {
-  local dir; dir=$(svc_dir rest)
-  launch rest /usr/bin/rclone serve restic "$REST_REPO_DIR" --addr "$HOST:$REST_PORT" \
-    --config "$dir/rclone.conf" --cache-dir "$dir/cache"
-}
-
-# Any HTTP answer means the server is up (rclone answers GET / with 400).
-rest_probe() {
-  local code; code=$(http_code "http://$HOST:$REST_PORT/")
-  [[ -n "$code" && "$code" != 000 ]]
-}
-
-# ---------------------------------------------------------------------------------------------
-# s3rver (the far side of s3: repositories), over TLS
-
-s3_prepare() {
-  local dir; dir=$(svc_dir s3)
-  [[ -x "$S3RVER" ]] || die "s3rver is not installed ($S3RVER): run npm install (it is a devDependency)"
-  mkdir -p "$dir/data" "$SERVICES_DIR/secrets"
-  chmod 700 "$SERVICES_DIR/secrets"
-  if [[ ! -s "$S3_CERT" || ! -s "$S3_KEY" ]]; then
-    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$HOST" \
-      -addext "subjectAltName=IP:$HOST,DNS:localhost" -keyout "$S3_KEY" -out "$S3_CERT" >"$dir/openssl.log" 2>&1) ||
-      { cat "$dir/openssl.log" >&2; die "could not make the s3 certificate"; }
-  fi
-  # s3rver's only key pair (it checks request signatures against it).
-  (umask 077; printf 'S3RVER\n' >"$S3_ACCESS_KEY_FILE"; printf 'S3RVER\n' >"$S3_SECRET_KEY_FILE")
-}
-
-s3_launch() {
-  local dir; dir=$(svc_dir s3)
-  launch s3 "$S3RVER" -d "$dir/data" -a "$HOST" -p "$S3_PORT" --silent \
-    --key "$S3_KEY" --cert "$S3_CERT" --configure-bucket "$S3_BUCKET"
-}
-
-# Any HTTPS answer with the certificate trusted means the server is up.
-s3_probe() {
-  local code; code=$(http_code --cacert "$S3_CERT" "https://$HOST:$S3_PORT/")
-  [[ -n "$code" && "$code" != 000 ]]
-}
+for svc_file in "$SCRIPTS_DIR"/services.d/[0-9][0-9]-*.sh; do
+  svc_name=${svc_file##*/[0-9][0-9]-}
+  ALL_SERVICES+=("${svc_name%.sh}")
+  # shellcheck source=/dev/null
+  source "$svc_file"
+done
+unset svc_file svc_name
+[[ ${#ALL_SERVICES[@]} -gt 0 ]] || die "no service files in $SCRIPTS_DIR/services.d"
 
 # ---------------------------------------------------------------------------------------------
 # Commands
@@ -571,7 +242,7 @@ cmd_stop() {
     else
       for name in "${names[@]}"; do
         rm -rf -- "$(svc_dir "$name")"
-        [[ "$name" == mariadb ]] && rm -f "$MYSQL_PASS_FILE" "$MYSQL_CNF_FILE" "$MYSQL_LEAST_PASS_FILE"
+        if declare -F "${name}_wipe" >/dev/null; then "${name}_wipe"; fi
         log "wiped $(svc_dir "$name")"
       done
     fi
@@ -596,59 +267,57 @@ cmd_status() {
   return $rc
 }
 
-cmd_env() {
-  local var
-  local -A values=(
-    [BSLA_SERVICES_DIR]=$SERVICES_DIR
-    [BSLA_MYSQL_HOST]=$HOST
-    [BSLA_MYSQL_PORT]=$MYSQL_PORT
-    [BSLA_MYSQL_SOCKET]=$MYSQL_SOCKET
-    [BSLA_MYSQL_USER]=backup
-    [BSLA_MYSQL_PASSWORD_FILE]=$MYSQL_PASS_FILE
-    [BSLA_MYSQL_DEFAULTS_FILE]=$MYSQL_CNF_FILE
-    [BSLA_MYSQL_LEAST_USER]=$MYSQL_LEAST_USER
-    [BSLA_MYSQL_LEAST_PASSWORD_FILE]=$MYSQL_LEAST_PASS_FILE
-    [BSLA_INFLUX_URL]="http://$HOST:$INFLUX_PORT"
-    [BSLA_INFLUX_RPC]="$HOST:$INFLUX_RPC_PORT"
-    [BSLA_PROM_URL]="http://$HOST:$PROM_PORT"
-    [BSLA_PROM_DATA_DIR]=$PROM_DATA_DIR
-    [BSLA_SSH_HOST]=$HOST
-    [BSLA_SSH_PORT]=$SSH_PORT
-    [BSLA_SSH_USER]=root
-    [BSLA_SSH_KEY]=$SSH_KEY
-    [BSLA_SSH_KNOWN_HOSTS]=$SSH_KNOWN_HOSTS
-    [BSLA_SFTP_REPO_BASE]=$SFTP_REPO_BASE
-    [BSLA_SFTP_COMMAND]=$SFTP_COMMAND
-    [BSLA_REST_URL]="rest:http://$HOST:$REST_PORT/"
-    [BSLA_REST_DIR]=$REST_REPO_DIR
-    [BSLA_S3_URL]="s3:https://$HOST:$S3_PORT/$S3_BUCKET"
-    [BSLA_S3_CA]=$S3_CERT
-    [BSLA_S3_ACCESS_KEY_FILE]=$S3_ACCESS_KEY_FILE
-    [BSLA_S3_SECRET_KEY_FILE]=$S3_SECRET_KEY_FILE
-    [BSLA_S3_DIR]=$SERVICES_DIR/s3/data/$S3_BUCKET
-  )
-  # Single-quoted values (a ' inside becomes '\''): both `eval` and globalSetup.ts read them.
-  local value q="'\\''"
-  for var in $(printf '%s\n' "${!values[@]}" | sort); do
-    value=${values[$var]}
-    printf "export %s='%s'\n" "$var" "${value//\'/$q}"
+# A value as a JSON string: backslash, quote and control characters escaped.
+json_string() {
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case "$c" in
+      '"') out+='\"' ;;
+      '\') out+='\\' ;;
+      [[:cntrl:]]) out+=$(printf '\\u%04x' "'$c") ;;
+      *) out+=$c ;;
+    esac
   done
+  printf '"%s"' "$out"
+}
+
+# The BSLA_* coordinates of every service (all of them, whichever are named), sorted by name:
+# as `export` lines (single-quoted values in which a ' becomes '\'', for `eval`) or, with
+# --json, as one JSON object (what programs read: backend/src/test/servicesEnv.ts).
+cmd_env() {
+  local json=$1 var value q="'\\''" sep=''
+  [[ "$json" == 1 ]] && printf '{'
+  for var in $(printf '%s\n' "${!SVC_ENV[@]}" | sort); do
+    value=${SVC_ENV[$var]}
+    if [[ "$json" == 1 ]]; then
+      printf '%s\n  "%s": %s' "$sep" "$var" "$(json_string "$value")"
+      sep=,
+    else
+      printf "export %s='%s'\n" "$var" "${value//\'/$q}"
+    fi
+  done
+  [[ "$json" == 1 ]] && printf '\n}\n'
+  return 0
 }
 
 usage() {
-  sed -n '2,9p' "$SCRIPT" >&2
+  sed -n '2,10p' "$SCRIPT" >&2
   exit 2
 }
 
 main() {
   [[ $# -ge 1 ]] || usage
   local cmd=$1; shift
-  local wipe=0 names=() arg
+  local wipe=0 json=0 names=() arg
   for arg in "$@"; do
     case "$arg" in
       --wipe) [[ "$cmd" == stop ]] || usage; wipe=1 ;;
-      mariadb | influxdb | prometheus | sshd | rest | s3) names+=("$arg") ;;
-      *) log "unknown service '$arg' (known: ${ALL_SERVICES[*]})"; exit 2 ;;
+      --json) [[ "$cmd" == env ]] || usage; json=1 ;;
+      *)
+        [[ -n "$arg" && -n "${SVC_COMM[$arg]:-}" ]] || { log "unknown service '$arg' (known: ${ALL_SERVICES[*]})"; exit 2; }
+        names+=("$arg")
+        ;;
     esac
   done
   [[ ${#names[@]} -gt 0 ]] || names=("${ALL_SERVICES[@]}")
@@ -656,7 +325,7 @@ main() {
   [[ "$SERVICES_DIR" == /* ]] || die "BACKUP_SLA_SERVICES_DIR must be an absolute path"
 
   case "$cmd" in
-    env) cmd_env ;;
+    env) cmd_env "$json" ;;
     status) cmd_status "${names[@]}" ;;
     start | stop)
       if [[ "$cmd" == stop && ! -d "$SERVICES_DIR" ]]; then

@@ -7,17 +7,31 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { parseExports } from './globalSetup';
+import { parseServicesEnv, SERVICES_SCRIPT } from './servicesEnv';
 import { readFileSync } from 'node:fs';
 import { mysqlPassword, restRepository, services, sftpRepository, type RemoteRepository } from './services';
 
 describe('test services', () => {
-  it('parses the env export lines, quotes included', () => {
-    expect(parseExports("export A='x y'\nexport B='it'\\''s'\n\nexport C=plain\n")).toEqual({
-      A: 'x y',
-      B: "it's",
-      C: 'plain',
+  it('env --json and the export lines of env carry the same variables, quotes and backslashes included', () => {
+    // A value with a quote, a double quote, a backslash and a space (through a port variable,
+    // which services.sh passes through as it is).
+    const env = { ...process.env, BSLA_S3_PORT: `it's "a" \\ b` };
+    const json = parseServicesEnv(execFileSync('bash', [SERVICES_SCRIPT, 'env', '--json'], { env, encoding: 'utf8' }));
+    const shell = execFileSync('bash', ['-c', `eval "$(bash "$0" env)" && env -0`, SERVICES_SCRIPT], {
+      env,
+      encoding: 'utf8',
     });
+    const exported = Object.fromEntries(
+      shell
+        .split('\0')
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])
+        .filter(([k]) => k in json)
+    );
+    expect(Object.keys(json).length).toBeGreaterThan(20);
+    expect(exported).toEqual(json);
+    expect(json.BSLA_S3_URL).toBe(`s3:https://127.0.0.1:it's "a" \\ b/backup-sla`);
+    expect(() => parseServicesEnv('["BSLA_X"]')).toThrow(/not print a JSON object/);
+    expect(() => parseServicesEnv('{"BSLA_X": 1}')).toThrow(/unexpected entry/);
   });
 
   it('MariaDB: backup user over TCP with its password, root only through the socket', async () => {
