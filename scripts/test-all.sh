@@ -36,7 +36,7 @@ shard_env() {
     export BSLA_PROM_PORT=$((${BSLA_PROM_PORT:-19090} + 1000))
     export BSLA_SSH_PORT=$((${BSLA_SSH_PORT:-12222} + 1000))
     export BSLA_REST_PORT=$((${BSLA_REST_PORT:-18000} + 1000))
-    export BSLA_S3_PORT=$((${BSLA_S3_PORT:-19500} + 1000))
+    export BSLA_S3_PORT=$((${BSLA_S3_PORT:-19570} + 1000))
   fi
 }
 
