@@ -61,9 +61,18 @@ export function AsideList({ target, reloadKey = 0 }: { target?: TargetRef; reloa
       });
     }
     cols.push(
-      { id: 'createdAt', header: 'Moved aside', cell: ({ row: { original: i } }) => <TimeText iso={i.createdAt} /> },
+      // When and by which restore in one column: the list fits a 1000 px page with its Target column.
+      {
+        id: 'createdAt',
+        header: 'Moved aside',
+        cell: ({ row: { original: i } }) => (
+          <>
+            <TimeText iso={i.createdAt} />
+            {i.runId ? ` by run ${i.runId}` : ''}
+          </>
+        ),
+      },
       { id: 'bytes', header: 'Size', cell: ({ row: { original: i } }) => formatBytes(i.bytes) },
-      { id: 'runId', header: 'By restore', cell: ({ row: { original: i } }) => (i.runId ? `run ${i.runId}` : '—') },
       {
         id: 'remove',
         header: '',
