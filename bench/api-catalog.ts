@@ -66,7 +66,7 @@ export function fillCatalog(
               forgotten.push(held.shift()!);
             }
             if (i % 7 === 0) {
-              catalog.recordVerification(snap, true, finished, '1 tables, 1000000 rows, checksums match');
+              catalog.recordVerification(snap, true, finished, '1 table, 1000000 rows, checksums match');
             }
             catalog.finishRun(id, finished, {
               status: 'success',
@@ -76,7 +76,7 @@ export function fillCatalog(
           } else if (op === 'verify') {
             catalog.finishRun(id, finished, {
               status: 'success',
-              detail: { durationSeconds: 42, result: '1 tables, 1000000 rows, checksums match' },
+              detail: { durationSeconds: 42, result: '1 table, 1000000 rows, checksums match' },
             });
           } else {
             catalog.audit(

@@ -42,7 +42,7 @@ describe('rebuilding a lost catalog from the repositories', () => {
     // Without the metadata recorded at backup time, verification restores and says what it could not compare.
     const v = await engine.verify('mysql', 'latest', 'test');
     expect(v.status).toBe('success');
-    expect(v.detail.result).toMatch(/^restored 1 tables \(no recorded state to compare: catalog was rebuilt\)$/);
+    expect(v.detail.result).toMatch(/^restored 1 table \(no recorded state to compare: catalog was rebuilt\)$/);
     // A second rebuild adds nothing.
     expect(await rebuildCatalog(engine)).toEqual([{ target: 'mysql', found: 2, added: 0, dropped: 0 }]);
   });

@@ -79,7 +79,7 @@ describe('backup-sla CLI', () => {
 
     const v = await cli([...c(), 'verify', 'mysql', id.slice(0, 8)]);
     expect(v.stdout).toBe(
-      `verified ${id.slice(0, 8)}: 1 tables, 25 rows, checksums match; character set latin1/latin1_swedish_ci and the definitions of 1 object match\n`
+      `verified ${id.slice(0, 8)}: 1 table, 25 rows, checksums match; character set latin1/latin1_swedish_ci and the definitions of 1 object match\n`
     );
 
     const r = await cli([...c(), 'restore', 'mysql', 'latest']);

@@ -93,7 +93,7 @@ describe('mysql target', () => {
   it('verify passes on a good snapshot and records the result and duration', async () => {
     const v = await lab.engine.verify('mysql', 'latest', 'test');
     expect(v.status).toBe('success');
-    expect(v.detail.result).toMatch(/1 tables, 500 rows, checksums match/);
+    expect(v.detail.result).toMatch(/1 table, 500 rows, checksums match/);
     expect(v.detail.durationSeconds).toBeGreaterThan(0);
     const snap = lab.engine.snapshots('mysql').find((s) => !s.safety)!;
     expect(snap.verification).toBe('passed');

@@ -484,7 +484,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       if (!rec) {
         return {
           ok: true,
-          detail: `restored ${Object.keys(got.tables).length} tables (no recorded state to compare: catalog was rebuilt)`,
+          detail: `restored ${plural(Object.keys(got.tables).length, 'table')} (no recorded state to compare: catalog was rebuilt)`,
         };
       }
       const problems = problemsOf(rec, got);
@@ -492,7 +492,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         return { ok: false, detail: problems.join('; ') };
       }
       const objects = Object.keys(got.schema.objects).length;
-      const dumpDetail = `${Object.keys(got.tables).length} tables, ${rows} rows, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`;
+      const dumpDetail = `${plural(Object.keys(got.tables).length, 'table')}, ${plural(rows, 'row')}, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`;
       const log = await verifyLog(ctx, conn, scratch);
       return log ? { ok: log.ok, detail: `${dumpDetail}; ${log.detail}` } : { ok: true, detail: dumpDetail };
     } finally {
