@@ -40,7 +40,8 @@ import {
 import { archivedThrough, nextSecond, pitrLab } from './pitr';
 
 const DB = 'bench_pitr_restore';
-const RESTORED_ENGINE = 'bench_pitr_restored_engine';
+// Named after the target's database: the documented grants let the service create `<database>_restored…`.
+const RESTORED_ENGINE = `${DB}_restored`;
 const RESTORED_BASE = 'bench_pitr_restored_base';
 const HOUR = 3600_000;
 
