@@ -575,7 +575,8 @@ export class Archiver {
     for (const name of t.copies) {
       try {
         const copy = this.engine.repository(name);
-        await copy.copyFrom(repo, this.ownArchive(t));
+        // By id: the current snapshots of this instance's archive (copyFrom takes snapshot ids).
+        await copy.copyFrom(repo, [...current]);
         const there = await copy.snapshots(this.ownArchive(t));
         const stale: string[] = [];
         for (const s of there) {
