@@ -12,6 +12,7 @@
  */
 import type { Connection } from 'mysql2/promise';
 import { createAgama, rootConnection } from '../backend/src/test/mysql';
+import { DUMP_FLAGS, mysqlClientArgs, pipeline } from './lib';
 
 export const ROW_OVERHEAD_BYTES = 110;
 export const REPEAT_BYTES = 27;
@@ -105,4 +106,58 @@ export async function sql<T = any>(text: string, params: unknown[] = []): Promis
     const [rows] = await c.query(text, params);
     return rows as T[];
   });
+}
+
+/** A small deterministic PRNG (mulberry32), so every run changes the same rows. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` distinct ids in [lo, hi], picked uniformly. */
+export function pick(rand: () => number, n: number, lo: number, hi: number): number[] {
+  const ids = new Set<number>();
+  while (ids.size < Math.min(n, hi - lo + 1)) {
+    ids.add(lo + Math.floor(rand() * (hi - lo + 1)));
+  }
+  return [...ids];
+}
+
+/**
+ * Changes the rows `ids` as a day's work does (done flips, the note is rewritten for `day`), in
+ * statements of at most `batch` rows: one statement is one transaction, one set of row events in
+ * the binary log.
+ */
+export async function updateRows(
+  c: Connection,
+  database: string,
+  ids: number[],
+  day: number,
+  repeat: number,
+  batch = 5000
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += batch) {
+    await c.query(
+      `UPDATE \`${database}\`.item SET done = 1 - done, note = ${noteExpr('id', `'${day}'`, repeat)} WHERE id IN (?)`,
+      [ids.slice(i, i + batch)]
+    );
+  }
+}
+
+/** `mariadb-dump <database> | gzip` as the baseline makes it: the bytes, or the file when `to` is given. */
+export async function gzippedDumpBytes(database: string, to?: string): Promise<number> {
+  const r = await pipeline(
+    [
+      { command: 'mariadb-dump', args: [...mysqlClientArgs(), ...DUMP_FLAGS, database] },
+      { command: 'gzip', args: ['-c'] },
+    ],
+    { timeoutMs: 600_000, stdoutFile: to }
+  );
+  return r.bytesOut;
 }

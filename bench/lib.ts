@@ -280,6 +280,11 @@ export function dirBytes(dir: string): number {
   return total;
 }
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) {
     return NaN;

@@ -30,6 +30,7 @@ import {
   ensureServices,
   envNumber,
   fmtBytes,
+  median,
   mysqlClientArgs,
   pipeline,
   runMain,
@@ -41,11 +42,6 @@ const DB = 'bench_1m';
 const RESTORED_ENGINE = 'bench_1m_restored_engine';
 const RESTORED_BASE = 'bench_1m_restored_base';
 const HOUR = 3600_000;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function newLab(): Lab {
   return makeLab({ targets: { mysql: mysqlTarget(DB, { retention: { keepLast: 3 }, timeout: '2h' }) } });

@@ -23,44 +23,13 @@
 import path from 'node:path';
 import { makeLab } from '../backend/src/test/harness';
 import { mysqlTarget, rootConnection } from '../backend/src/test/mysql';
-import { agamaDatabase, dropDatabase, insertRange, noteExpr } from './data';
-import {
-  Bench,
-  DUMP_FLAGS,
-  Row,
-  dirBytes,
-  ensureServices,
-  envNumber,
-  fmtBytes,
-  mysqlClientArgs,
-  pipeline,
-  runMain,
-} from './lib';
+import { agamaDatabase, dropDatabase, gzippedDumpBytes, insertRange, pick, prng, updateRows } from './data';
+import { Bench, Row, dirBytes, ensureServices, envNumber, fmtBytes, runMain } from './lib';
 
 const DB = 'bench_30d';
 const DAY = 86400;
 
 type Scenario = 'recent' | 'uniform';
-
-/** A small deterministic PRNG (mulberry32), so every run changes the same rows. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick(rand: () => number, n: number, lo: number, hi: number): number[] {
-  const ids = new Set<number>();
-  while (ids.size < Math.min(n, hi - lo + 1)) {
-    ids.add(lo + Math.floor(rand() * (hi - lo + 1)));
-  }
-  return [...ids];
-}
 
 /** One day's change: returns the new highest id. */
 async function change(
@@ -73,14 +42,7 @@ async function change(
 ): Promise<number> {
   const c = await rootConnection();
   try {
-    const update = async (ids: number[]) => {
-      for (let i = 0; i < ids.length; i += 5000) {
-        await c.query(
-          `UPDATE \`${DB}\`.item SET done = 1 - done, note = ${noteExpr('id', `'${day}'`, repeat)} WHERE id IN (?)`,
-          [ids.slice(i, i + 5000)]
-        );
-      }
-    };
+    const update = (ids: number[]) => updateRows(c, DB, ids, day, repeat);
     const onePercent = Math.round(rows0 * 0.01);
     if (scenario === 'recent') {
       await insertRange(c, DB, maxId + 1, maxId + onePercent, repeat, `'${day}'`);
@@ -93,17 +55,6 @@ async function change(
   } finally {
     await c.end();
   }
-}
-
-async function gzippedDumpBytes(): Promise<number> {
-  const r = await pipeline(
-    [
-      { command: 'mariadb-dump', args: [...mysqlClientArgs(), ...DUMP_FLAGS, DB] },
-      { command: 'gzip', args: ['-c'] },
-    ],
-    { timeoutMs: 600_000 }
-  );
-  return r.bytesOut;
 }
 
 async function runScenario(
@@ -136,7 +87,7 @@ async function runScenario(
       if (out.status !== 'success') {
         throw new Error(`day ${day}: backup ${out.status}: ${out.error}`);
       }
-      const gz = await gzippedDumpBytes();
+      const gz = await gzippedDumpBytes(DB);
       gzTotal += gz;
       if (day === 1) {
         firstGz = gz;

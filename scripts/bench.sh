@@ -2,7 +2,7 @@
 # npm run bench: every benchmark in bench/ against the real services on loopback, then one
 # combined markdown table with the machine at the top (bench/results/README-table.md).
 #
-#   npm run bench                          all of them (≈ 10 min on 2 cores)
+#   npm run bench                          all of them (≈ 15 min on 2 cores)
 #   BENCH_ONLY="plugin api-status" npm run bench    a subset, in that order
 #
 # Each benchmark prints its own table and records its result (bench/results/<name>.json and a
@@ -17,7 +17,7 @@ cd "$ROOT"
 
 START_MS=$(date +%s%3N)
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
-read -r -a BENCHES <<<"${BENCH_ONLY:-plugin api-status api-peers memory-1gb mysql-1m mysql-30-days influx-versions}"
+read -r -a BENCHES <<<"${BENCH_ONLY:-plugin api-status api-peers memory-1gb mysql-1m mysql-30-days mysql-pitr-30-days mysql-pitr-lag mysql-pitr-restore influx-versions}"
 PER_BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 RESULTS=bench/results
 LOG=$RESULTS/last-run.log

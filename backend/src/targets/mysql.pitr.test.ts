@@ -13,7 +13,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
-import { createAgama, dropDatabases, grantDocumented, leastPrivilegeTarget, query } from '../test/mysql';
+import { createAgama, dropDatabases, grantDocumented, leastPrivilegeTarget, query, scratchOf } from '../test/mysql';
 import { services } from '../test/services';
 import { waitFor, waitForProcess } from '../test/process';
 import { Archiver } from '../engine/pitr/archiver';
@@ -199,6 +199,46 @@ describe('mysql point-in-time recovery', () => {
     expect(r.detail.restore?.next.join(' ')).toMatch(/take a backup now/);
     // A restore crosses no later time: the window ends before it until the next backup.
     expect(window().gaps).toEqual([]);
+  });
+
+  it('fetches the archived log while the dump loads: a fetch that fails ends the restore with one message, nothing touched or left behind', async () => {
+    // The catalog names an archive snapshot the repository does not hold (the archiver stopped,
+    // so that no save puts the real one back meanwhile).
+    // A dump after the restore in place above (the window restarts there), then a row to replay.
+    expect((await lab.engine.backup('mysql', 'test')).status).toBe('success');
+    await insert('after the dump, to replay');
+    const s = await nextSecond();
+    await archivedThrough(s);
+    await archiver.stop();
+    const at = new Date(s * 1000);
+    const live = await names(DB).catch(() => null);
+    const file = lab.engine.catalog.archive.files('mysql').at(-1)!;
+    const setSnapshot = (id: string | null) =>
+      lab.engine.catalog.db.prepare(`UPDATE binlog_files SET snapshot_id = ? WHERE id = ?`).run(id, file.id);
+    setSnapshot('0'.repeat(64));
+    const phases: string[] = [];
+    const onProgress = (e: { phase: string }) => phases.push(e.phase);
+    lab.engine.on('progress', onProgress);
+    try {
+      const r = await lab.engine.restore('mysql', { at, to: `${DB}_restored`, safetyBackup: false }, 'test');
+      expect(r.status).toBe('failed');
+      expect(r.error).toMatch(
+        new RegExp(`^repository main: invalid id .*no matching ID found.*; database ${DB}_restored is untouched$`)
+      );
+    } finally {
+      lab.engine.off('progress', onProgress);
+      setSnapshot(file.snapshotId);
+      archiver = new Archiver(lab.engine, 'mysql', { log, owner: lab.dir });
+      archiver.start();
+    }
+    // The dump was loading while the log was fetched; the replay never began.
+    expect(phases).toContain('loading into a staging database');
+    expect(phases.some((p) => p.startsWith('replaying'))).toBe(false);
+    expect(await query(`SHOW DATABASES LIKE '${DB}\\_restored'`)).toEqual([]);
+    expect(await scratchOf('mysql', DB)).toEqual([]);
+    expect(await names(DB).catch(() => null)).toEqual(live);
+    // The fetch ended before the run removed its temp dir (it wrote there).
+    expect(readdirSync(lab.engine.config.workDir).filter((d) => d.startsWith('mysql-restore-'))).toEqual([]);
   });
 
   it('refuses a restore --at inside a gap (a log file purged before it was archived), with the nearest recoverable times', async () => {

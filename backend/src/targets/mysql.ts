@@ -536,9 +536,11 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       }
       const pit = ctx.pointInTime;
       if (pit) {
-        ctx.progress(`replaying the binary log up to ${pit.at.toISOString()}`);
         try {
-          await replay(ctx, staging, pit.log, { at: pit.at });
+          // Fetched by the engine while the snapshot loaded.
+          const log = await pit.log;
+          ctx.progress(`replaying the binary log up to ${pit.at.toISOString()}`);
+          await replay(ctx, staging, log, { at: pit.at });
         } catch (e) {
           throw new Error(`${(e as Error).message}; database ${into} is untouched`);
         }

@@ -149,8 +149,10 @@ export interface RestoreContext<S> extends DriverContext<S> {
   /**
    * A restore to a point in time: the snapshot (a dump before `at`) is loaded, then the archived
    * log is replayed from the snapshot's position up to `at`, before anything live is touched.
+   * The log is being fetched while the snapshot loads: the driver awaits it before the replay
+   * (a fetch that failed rejects there).
    */
-  pointInTime?: { at: Date; log: ArchivedLog };
+  pointInTime?: { at: Date; log: Promise<ArchivedLog> };
   /**
    * What the engine's safety backup did before this restore: a kind that cannot move the live data
    * aside (InfluxDB 1.x) must refuse to replace it unless it was 'saved' (or 'nothing' was there).
