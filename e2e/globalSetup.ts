@@ -6,30 +6,12 @@
  *
  * BSLA_SERVICES_STARTED=1 / BSLA_SKIP_SERVICES=1: the services are already up (scripts/test-all.sh).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureVendorBundle } from './harness/build.mjs';
-import { exportServicesEnv } from '../backend/src/test/servicesEnv';
+import { exportServicesEnv, runCommand as run, runServices } from '../backend/src/test/servicesEnv';
 
 const ROOT = path.resolve(__dirname, '..');
-
-function run(cmd: string, args: string[], timeoutMs: number): string {
-  try {
-    return execFileSync(cmd, args, {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed: ${e.message}\n${[e.stdout, e.stderr].filter(Boolean).join('\n').trim()}`
-    );
-  }
-}
 
 export default async function globalSetup(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'backend/dist/cli/main.js'))) {
@@ -42,7 +24,7 @@ export default async function globalSetup(): Promise<void> {
 
   const skip = process.env.BSLA_SKIP_SERVICES === '1' || process.env.BSLA_SERVICES_STARTED === '1';
   if (!skip) {
-    run('bash', ['scripts/services.sh', 'start', 'mariadb'], 120_000);
+    runServices(['start', 'mariadb'], 120_000);
   }
   exportServicesEnv(skip);
 }

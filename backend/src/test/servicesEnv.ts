@@ -10,10 +10,10 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SERVICES_SCRIPT = path.join(REPO_ROOT, 'scripts', 'services.sh');
 
-/** Runs `bash scripts/services.sh ARGS...`; on failure the error carries its output. */
-export function runServices(args: string[], timeoutMs: number): string {
+/** Runs a command in the repository's root, quietly; on failure the error carries its output. */
+export function runCommand(cmd: string, args: string[], timeoutMs: number): string {
   try {
-    return execFileSync('bash', [SERVICES_SCRIPT, ...args], {
+    return execFileSync(cmd, args, {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,8 +23,13 @@ export function runServices(args: string[], timeoutMs: number): string {
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     const output = [e.stdout, e.stderr].filter(Boolean).join('\n').trim();
-    throw new Error(`bash scripts/services.sh ${args.join(' ')} failed: ${e.message}\n${output}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${output}`);
   }
+}
+
+/** Runs `bash scripts/services.sh ARGS...`. */
+export function runServices(args: string[], timeoutMs: number): string {
+  return runCommand('bash', [SERVICES_SCRIPT, ...args], timeoutMs);
 }
 
 /** Checks the output of `services.sh env --json`: one object of BSLA_* names to strings. */
