@@ -119,3 +119,29 @@ export async function sidewaysScrolling(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+/**
+ * What the sideways check cannot see in a fixed-layout table: a cell whose content runs into the
+ * next one (wider than the cell, overflow visible), and an SLA badge squeezed onto several lines.
+ */
+export async function crampedTables(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const cell of Array.from(document.querySelectorAll<HTMLElement>('table th, table td'))) {
+      if (cell.scrollWidth > cell.clientWidth + 1) {
+        out.push(
+          `${cell.tagName.toLowerCase()} "${(cell.textContent ?? '').slice(0, 40)}": ${cell.scrollWidth} > ${cell.clientWidth}`
+        );
+      }
+    }
+    for (const badge of Array.from(document.querySelectorAll<HTMLElement>('[aria-label^="SLA "]'))) {
+      const lineHeight = parseFloat(getComputedStyle(badge).lineHeight) || 16;
+      if (badge.getBoundingClientRect().height > 2 * lineHeight) {
+        out.push(
+          `badge "${badge.getAttribute('aria-label')}" on several lines: ${Math.round(badge.getBoundingClientRect().height)} px high`
+        );
+      }
+    }
+    return out;
+  });
+}
