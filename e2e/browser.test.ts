@@ -14,11 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness } from './harness/server.mjs';
-import { harnessErrors, launchChromium, Role, RolePage } from './support/browser';
+import { expectClean, launchChromium, Role, RolePage, SHOTS, shot, sidewaysScrolling } from './support/browser';
 import { APP_ID, GrafanaUnderTest, PageOptions, startGrafana, withTheme } from './support/grafana';
 import { eventually, Lab, startLab, TableState } from './support/lab';
-
-const SHOTS = path.join(__dirname, 'screenshots');
 
 interface Run {
   id: number;
@@ -46,37 +44,6 @@ async function open(role: Role, urlPath: string, options: PageOptions = {}): Pro
 async function close(rp: RolePage): Promise<void> {
   await rp.context.close().catch(() => undefined);
   pages.splice(pages.indexOf(rp), 1);
-}
-
-async function expectClean(rp: RolePage): Promise<void> {
-  expect(await harnessErrors(rp.page)).toEqual([]);
-  expect(rp.problems).toEqual([]);
-}
-
-/** Full page, or the viewport only where a modal is open (its backdrop covers the viewport only). */
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  // Icons are fetched as SVG after render (react-inlinesvg): let them arrive.
-  await page.waitForLoadState('networkidle').catch(() => undefined);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
-}
-
-/** Everything wider than its box: the page itself, and any element that scrolls sideways. */
-async function sidewaysScrolling(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) {
-      out.push(`page: ${root.scrollWidth} > ${root.clientWidth}`);
-    }
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>('body *'))) {
-      const style = getComputedStyle(el);
-      if (/(auto|scroll)/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
-        const label = el.getAttribute('aria-label') ?? el.querySelector('th, h3, a')?.textContent ?? el.className;
-        out.push(`${el.tagName.toLowerCase()} "${String(label).slice(0, 40)}": ${el.scrollWidth} > ${el.clientWidth}`);
-      }
-    }
-    return out;
-  });
 }
 
 async function proxyFetch(

@@ -3,17 +3,32 @@
  * restic repository, three token files, a service config (YAML) and the REAL service started as
  * `node backend/bin/backup-sla.js --config FILE serve` in a child process.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import YAML from 'yaml';
 import { need } from './env';
+import { freePort, newTokens, RoleTokens, startService, waitFor, waitForCatchUp, writeTokenFiles } from './service';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+export { freePort } from './service';
+
+/** Another instance this lab's service names as its peer (`peers:` in its configuration). */
+export interface PeerOfLab {
+  name: string;
+  url: string;
+  /** The peer's own role tokens: copied into this lab's directory as `<name>-<role>.token` (0600). */
+  tokens: RoleTokens;
+}
+
+export interface LabOptions {
+  rows?: number;
+  /** `instance:` of the service's configuration (default: none, the host name). */
+  instance?: string;
+  peers?: PeerOfLab[];
+}
 
 export interface TableState {
   rows: number;
@@ -22,6 +37,8 @@ export interface TableState {
 
 export interface Lab {
   dir: string;
+  /** `instance:` of its configuration, when the lab names one. */
+  instance?: string;
   /** Targets of the lab's service: mysql and agama back up; reports always fails (no such database). */
   targets: string[];
   /** A real Prometheus scraping the service's /metrics every second (the history charts read it). */
@@ -45,17 +62,6 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function rootQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   const c = await mysql.createConnection({
     socketPath: need('BSLA_MYSQL_SOCKET'),
@@ -68,28 +74,6 @@ async function rootQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   } finally {
     await c.end();
   }
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  detail: () => string
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) {
-        return v;
-      }
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${detail()}`);
 }
 
 /**
@@ -155,7 +139,7 @@ async function startPrometheus(dir: string, serviceUrl: string): Promise<{ url: 
   return { url, stop };
 }
 
-export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bsla-e2e-'));
   const database = `agama_e2e_${process.pid}`;
   const rows = options.rows ?? 500;
@@ -177,23 +161,27 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
     'def application(env, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n'
   );
 
-  const tokens = {
-    viewer: `viewer-${randomBytes(16).toString('hex')}`,
-    operator: `operator-${randomBytes(16).toString('hex')}`,
-    admin: `admin-${randomBytes(16).toString('hex')}`,
-  };
-  const tokenFiles = {
-    viewer: path.join(dir, 'viewer.token'),
-    operator: path.join(dir, 'operator.token'),
-    admin: path.join(dir, 'admin.token'),
-  };
-  for (const role of ['viewer', 'operator', 'admin'] as const) {
-    writeFileSync(tokenFiles[role], `${tokens[role]}\n`, { mode: 0o600 });
-  }
+  const tokens = newTokens();
+  const tokenFiles = writeTokenFiles(dir, tokens);
+  const peers = Object.fromEntries(
+    (options.peers ?? []).map((peer) => {
+      const files = writeTokenFiles(dir, peer.tokens, `${peer.name}-`);
+      const relative = (role: keyof RoleTokens) => `./${path.basename(files[role])}`;
+      return [
+        peer.name,
+        {
+          url: peer.url,
+          tokens: { viewer: relative('viewer'), operator: relative('operator'), admin: relative('admin') },
+        },
+      ];
+    })
+  );
   writeFileSync(path.join(dir, 'repo.pass'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
 
   const port = await freePort();
   const config = {
+    ...(options.instance ? { instance: options.instance } : {}),
+    ...(options.peers?.length ? { peers } : {}),
     catalog: './catalog.db',
     workDir: './work',
     repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
@@ -248,80 +236,25 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
   const configFile = path.join(dir, 'backup-sla.yaml');
   writeFileSync(configFile, YAML.stringify(config));
 
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(ROOT, 'backend/bin/backup-sla.js'), '--config', configFile, 'serve'],
-    {
-      cwd: dir,
-      env: { ...process.env, BACKUP_SLA_SHUTDOWN_GRACE: '10s' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
-  );
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  let exited: number | null = null;
-  child.on('exit', (code, signal) => (exited = code ?? (signal ? 128 : 0)));
-
-  const serviceUrl = `http://127.0.0.1:${port}`;
-  const api = async <T>(role: 'viewer' | 'operator' | 'admin', method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await fetch(`${serviceUrl}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[role]}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const service = await startService(dir, configFile, port, tokens).catch(async (err) => {
+    await rootQuery(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const serviceUrl = service.url;
+  const api = service.api;
 
   let prometheus: { url: string; stop: () => Promise<void> } | undefined;
   const stop = async () => {
     await prometheus?.stop();
-    if (exited === null) {
-      child.kill('SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (exited === null && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      if (exited === null) {
-        child.kill('SIGKILL');
-      }
-    }
+    await service.stop();
     await rootQuery(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    await waitFor(
-      'the service to answer GET /api/status',
-      async () => {
-        if (exited !== null) {
-          throw new Error(`backup-sla serve exited with ${exited}`);
-        }
-        const r = await api('viewer', 'GET', '/api/status');
-        return r.status === 200 ? true : undefined;
-      },
-      30_000,
-      () => `service output:\n${output}`
-    );
-    // A fresh service catches up at start (no good backup yet: back up now). Let that finish, so
-    // that what the tests start is never refused as busy.
-    await waitFor(
-      "the service's start-up catch-up backups to finish",
-      async () => {
-        const r = await api<{ targets: Array<{ running: unknown; lastRun: { status: string } | null }> }>(
-          'viewer',
-          'GET',
-          '/api/status'
-        );
-        return r.body.targets.every((t) => t.running === null && t.lastRun !== null) ? true : undefined;
-      },
-      120_000,
-      () => `service output:\n${output}`
-    );
+    // This instance's own targets (a peer's are its own business: it caught up before).
+    await waitForCatchUp(service, options.peers?.length ? '/api/status?local=1' : '/api/status');
     prometheus = await startPrometheus(dir, serviceUrl);
   } catch (err) {
     await stop();
@@ -330,6 +263,7 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
 
   return {
     dir,
+    instance: options.instance,
     targets: ['mysql', 'agama', 'reports'],
     prometheusUrl: prometheus.url,
     configFile,
@@ -337,7 +271,7 @@ export async function startLab(options: { rows?: number } = {}): Promise<Lab> {
     serviceUrl,
     tokens,
     tokenFiles,
-    serviceLog: () => output,
+    serviceLog: service.log,
     api,
     query: (sql, params) => rootQuery(sql, params),
     async tableState() {

@@ -15,8 +15,12 @@ import { ServiceErrorAlert } from './ServiceErrorAlert';
 import { TimeText } from './TimeText';
 import type { TableColumn } from './tableColumn';
 
-/** Names of moved-aside data are long and unbroken (`agama_before_restore_20261130T…`): they wrap, the table stays in the page. */
-const breakAnywhere = css({ overflowWrap: 'anywhere' });
+/**
+ * Names of moved-aside data are long and unbroken (`agama_before_restore_20261130T…`): they wrap, the
+ * table stays in the page. Grafana's global style keeps `code` on one line (white-space: nowrap),
+ * which overflow-wrap alone cannot break.
+ */
+const breakAnywhere = css({ overflowWrap: 'anywhere', whiteSpace: 'normal' });
 
 /**
  * What restores moved aside (issue 10.2): kept, never dropped by a restore, until an admin removes

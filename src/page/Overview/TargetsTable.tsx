@@ -148,9 +148,18 @@ const getStyles = (theme: GrafanaTheme2) => ({
     'th:nth-of-type(5)': { width: '11%' },
     'th:nth-of-type(6)': { width: 48 },
     'td, th': { overflowWrap: 'anywhere' },
+    // A fixed column is narrower than a long header at 1000 px: let the header wrap, not run into the next.
+    'th, th > button': { whiteSpace: 'normal' },
   }),
   name: css({ display: 'flex', flexDirection: 'column' }),
   link: css({ fontWeight: theme.typography.fontWeightMedium, color: theme.colors.text.link }),
-  state: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'flex-start', minWidth: 200 }),
+  state: css({
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'flex-start',
+    minWidth: 200,
+    // The badge keeps its one line: the reason beside it wraps (overflow-wrap "anywhere" would break the badge letter by letter).
+    '& > :first-child': { flexShrink: 0, whiteSpace: 'nowrap' },
+  }),
   stateText: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5), paddingTop: 2, minWidth: 0 }),
 });
