@@ -68,9 +68,20 @@ status=0
 start=$(date +%s)
 if [ "$SHARDS" -ge 2 ]; then
   # Shard 1 with the plugin's tests, shard 2 with the browser tests: four Jest runs, two at a time.
-  (jest_run frontend npx jest --maxWorkers=1 && backend_shard 1) &
+  # Each run goes on after a failure before it, so that one report names every failure.
+  (
+    s=0
+    jest_run frontend npx jest --maxWorkers=1 || s=1
+    backend_shard 1 || s=1
+    exit $s
+  ) &
   one=$!
-  (backend_shard 2 && jest_run e2e npx jest -c e2e/jest.config.js --runInBand) &
+  (
+    s=0
+    backend_shard 2 || s=1
+    jest_run e2e npx jest -c e2e/jest.config.js --runInBand || s=1
+    exit $s
+  ) &
   two=$!
   wait "$one" || status=1
   wait "$two" || status=1
