@@ -135,6 +135,7 @@ targets:
   mysql:
     kind: mysql
     connection: { host: 127.0.0.1, port: $BSLA_MYSQL_PORT, user: backup, passwordFile: $BSLA_MYSQL_PASSWORD_FILE, database: agama }
+    pitr: true          # the binary log archived continuously: restore to any second (docs/point-in-time-recovery.md)
   prometheus:
     kind: prometheus
     connection: { url: "$BSLA_PROM_URL", dataDir: "$BSLA_PROM_DATA_DIR" }
