@@ -16,6 +16,7 @@
  *
  *   BENCH_TREE_FILES (default 400: files in each tree)   BENCH_TREE_COMMITS (default 40)
  *   BENCH_TREE_RUNS (default 5: engine runs)   BENCH_TREE_CLI_RUNS (default 3)
+ *   BENCH_TREE_KEEP=1 keeps the lab directory (its config file is printed) to profile by hand.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -115,7 +116,12 @@ async function hashTree(dir: string, withGit: boolean): Promise<string> {
   if (withGit) {
     git(dir, 'status', '--porcelain');
   }
-  return contentHash(await treeEntries(dir, walk(dir, (n) => n === '.git')));
+  return contentHash(
+    await treeEntries(
+      dir,
+      walk(dir, (n) => n === '.git')
+    )
+  );
 }
 
 function cli(configFile: string, target: string): Promise<{ seconds: number; code: number | null; out: string }> {
@@ -161,7 +167,9 @@ runMain(async () => {
       makeAnsibleRepo(repo, count, commits);
       makeFilesTree(app, count);
     });
-    bench.log(`made a repository of ${commits} commits and two trees of ${count} files in ${made.seconds.toFixed(1)} s`);
+    bench.log(
+      `made a repository of ${commits} commits and two trees of ${count} files in ${made.seconds.toFixed(1)} s`
+    );
     await lab.engine.repository('main').ensureInitialized();
 
     for (const target of ['ansible', 'files']) {
@@ -194,7 +202,9 @@ runMain(async () => {
       const baseline = median(base);
       const value = median(svc);
       const label = withGit ? 'git status + hash the tree' : 'hash the tree';
-      bench.log(`${target}: engine.backup ${svc.map((x) => x.toFixed(3)).join(' ')} s; baseline ${base.map((x) => x.toFixed(3)).join(' ')} s`);
+      bench.log(
+        `${target}: engine.backup ${svc.map((x) => x.toFixed(3)).join(' ')} s; baseline ${base.map((x) => x.toFixed(3)).join(' ')} s`
+      );
       bench.add(vsBaseline(`${target}: engine.backup, unchanged`, value, baseline, 's', MAX_RATIO, label));
       bench.add(absolute(`${target}: engine.backup, unchanged`, value));
 
@@ -208,11 +218,18 @@ runMain(async () => {
       }
       const c = median(cliTimes);
       bench.log(`${target}: CLI ${cliTimes.map((x) => x.toFixed(3)).join(' ')} s`);
-      bench.add(vsBaseline(`${target}: CLI backup, start to exit`, c, baseline, 's', null, label, 'Node start included'));
+      bench.add(
+        vsBaseline(`${target}: CLI backup, start to exit`, c, baseline, 's', null, label, 'Node start included')
+      );
       bench.add(absolute(`${target}: CLI backup, start to exit`, c));
     }
   } finally {
-    lab?.cleanup();
+    if (process.env.BENCH_TREE_KEEP === '1') {
+      bench.log(`kept the lab: ${lab?.configFile}`);
+      lab?.engine.catalog.close();
+    } else {
+      lab?.cleanup();
+    }
   }
   const r = bench.finish();
   const missed = r.rows.filter((row) => row.met === false).map((row) => `${row.metric} (${row.goal})`);

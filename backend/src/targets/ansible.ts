@@ -191,24 +191,32 @@ interface RepoState {
   /** HEAD, the branch and every ref with its object: part of the version. */
   refLines: string[];
   files: string[];
-  dirty: boolean;
+  /**
+   * Whether `git status` shows anything (metadata only, not part of the version: uncommitted
+   * edits and untracked files are already in `files` and their content hashes). Asked only when a
+   * version is saved, so that an unchanged repository costs no second scan of its work tree.
+   */
+  dirty: () => Promise<boolean>;
   remotes: Array<{ name: string; url: string }>;
 }
 
 async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Promise<RepoState> {
-  const commit = (await gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim() || null;
-  const branch = (await gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']))?.trim() || null;
-  const refs = (await git(ctx, dir, ['for-each-ref', '--format=%(objectname) %(refname)']))
-    .split('\n')
-    .filter(Boolean)
-    .sort();
-  const listed = (await git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']))
+  // Independent questions: asked at once, each git process waits on the disk, not on the others.
+  const [head, symbolic, refList, listed, remoteLines] = await Promise.all([
+    gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']),
+    gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
+    git(ctx, dir, ['for-each-ref', '--format=%(objectname) %(refname)']),
+    git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']),
+    gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$']),
+  ]);
+  const commit = head?.trim() || null;
+  const branch = symbolic?.trim() || null;
+  const refs = refList.split('\n').filter(Boolean).sort();
+  const files = listed
     .split('\0')
     // A trailing '/' is a nested repository (or a submodule's directory): not part of this tree.
     .filter((p) => p && !p.endsWith('/'));
-  const status = await git(ctx, dir, ['status', '--porcelain', '-z', '--untracked-files=normal']);
-  const remoteLines = (await gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$'])) ?? '';
-  const remotes = remoteLines
+  const remotes = (remoteLines ?? '')
     .split('\n')
     .filter(Boolean)
     .map((l) => {
@@ -219,8 +227,8 @@ async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Prom
     commit,
     branch,
     refLines: [`HEAD ${commit ?? 'none'}`, `branch ${branch ?? '(detached)'}`, ...refs],
-    files: [...new Set(listed)].sort(),
-    dirty: status.length > 0,
+    files: [...new Set(files)].sort(),
+    dirty: async () => (await git(ctx, dir, ['status', '--porcelain', '-z', '--untracked-files=normal'])).length > 0,
     remotes,
   };
 }
@@ -232,7 +240,7 @@ function plainState(dir: string): RepoState {
     branch: null,
     refLines: ['HEAD none', 'branch (detached)'],
     files: walk(dir, (name) => name === '.git'),
-    dirty: true,
+    dirty: async () => true,
     remotes: [],
   };
 }
@@ -652,7 +660,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       branch: state.branch,
       files: savedEntries.length,
       bytes: treeBytes(savedEntries),
-      dirty: state.dirty,
+      dirty: await state.dirty(),
       refs: state.refLines.length - 2,
       contentHash: finalHash,
       treeHash,
