@@ -197,17 +197,17 @@ interface RepoState {
    * version is saved, so that an unchanged repository costs no second scan of its work tree.
    */
   dirty: () => Promise<boolean>;
-  remotes: Array<{ name: string; url: string }>;
+  /** The remotes (manifest only, not part of the version either): asked when a version is saved. */
+  remotes: () => Promise<Array<{ name: string; url: string }>>;
 }
 
 async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Promise<RepoState> {
   // Independent questions: asked at once, each git process waits on the disk, not on the others.
-  const [head, symbolic, refList, listed, remoteLines] = await Promise.all([
+  const [head, symbolic, refList, listed] = await Promise.all([
     gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']),
     gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
     git(ctx, dir, ['for-each-ref', '--format=%(objectname) %(refname)']),
     git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']),
-    gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$']),
   ]);
   const commit = head?.trim() || null;
   const branch = symbolic?.trim() || null;
@@ -216,21 +216,28 @@ async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Prom
     .split('\0')
     // A trailing '/' is a nested repository (or a submodule's directory): not part of this tree.
     .filter((p) => p && !p.endsWith('/'));
-  const remotes = (remoteLines ?? '')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [key, ...url] = l.split(' ');
-      return { name: key.replace(/^remote\./, '').replace(/\.url$/, ''), url: url.join(' ') };
-    });
   return {
     commit,
     branch,
     refLines: [`HEAD ${commit ?? 'none'}`, `branch ${branch ?? '(detached)'}`, ...refs],
     files: [...new Set(files)].sort(),
     dirty: async () => (await git(ctx, dir, ['status', '--porcelain', '-z', '--untracked-files=normal'])).length > 0,
-    remotes,
+    remotes: () => remotesOf(ctx, dir),
   };
+}
+
+async function remotesOf(
+  ctx: DriverContext<AnsibleSettings>,
+  dir: string
+): Promise<Array<{ name: string; url: string }>> {
+  const lines = (await gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$'])) ?? '';
+  return lines
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [key, ...url] = l.split(' ');
+      return { name: key.replace(/^remote\./, '').replace(/\.url$/, ''), url: url.join(' ') };
+    });
 }
 
 /** A directory that lost its git repository (safety backups only): every file, as it is. */
@@ -241,7 +248,7 @@ function plainState(dir: string): RepoState {
     refLines: ['HEAD none', 'branch (detached)'],
     files: walk(dir, (name) => name === '.git'),
     dirty: async () => true,
-    remotes: [],
+    remotes: async () => [],
   };
 }
 
@@ -653,7 +660,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       commit: state.commit,
       branch: state.branch,
       files: savedEntries.length,
-      remotes: state.remotes,
+      remotes: await state.remotes(),
     };
     writeManifest(snap, manifest);
     ctx.progress('saving');
