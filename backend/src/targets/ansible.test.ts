@@ -357,7 +357,7 @@ describe('ansible target: the unchanged check still sees every kind of change', 
 
   const newest = () => lab.engine.snapshots('ansible')[0];
 
-  it('an untracked file, its commit, an empty commit, a tag, a branch, a mode: each a new version', async () => {
+  it('an untracked file, its commit, an empty commit, a tag, a branch, a mode, a detached HEAD: each a new version', async () => {
     expect((await lab.engine.backup('ansible', 'test')).status).toBe('success');
     expect(newest().metadata).toMatchObject({ dirty: false });
     const seen = new Set([newest().version]);
@@ -383,7 +383,19 @@ describe('ansible target: the unchanged check still sees every kind of change', 
     await expectNewVersion(() => git(repo, 'commit', '-q', '--allow-empty', '-m', 'history only'), false);
     await expectNewVersion(() => git(repo, 'tag', 'v2'), false);
     await expectNewVersion(() => git(repo, 'checkout', '-q', '-b', 'feature'), false);
+    const head = (await git(repo, 'rev-parse', 'HEAD')).trim();
+    expect(newest().metadata).toMatchObject({ commit: head, branch: 'feature' });
     await expectNewVersion(() => chmodSync(path.join(repo, 'site.yml'), 0o755), true);
+    // Detached: HEAD and no branch, as git itself answers them.
+    await expectNewVersion(() => git(repo, 'checkout', '-q', '--detach'), true);
+    expect(newest().metadata).toMatchObject({ commit: head, branch: null });
+    // A tag of the branch's name: the branch is still named as `git symbolic-ref --short` names it.
+    await expectNewVersion(async () => {
+      await git(repo, 'checkout', '-q', 'feature');
+      await git(repo, 'tag', 'feature');
+    }, true);
+    const short = (await git(repo, 'symbolic-ref', '--short', 'HEAD')).trim();
+    expect(newest().metadata).toMatchObject({ commit: head, branch: short });
   });
 });
 

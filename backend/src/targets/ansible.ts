@@ -203,15 +203,31 @@ interface RepoState {
 
 async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Promise<RepoState> {
   // Independent questions: asked at once, each git process waits on the disk, not on the others.
-  const [head, symbolic, refList, listed] = await Promise.all([
-    gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']),
-    gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
-    git(ctx, dir, ['for-each-ref', '--format=%(objectname) %(refname)']),
+  const [refList, listed] = await Promise.all([
+    // %(HEAD) marks the branch HEAD is on: HEAD's commit and branch without two more git starts.
+    git(ctx, dir, ['for-each-ref', '--format=%(HEAD) %(objectname) %(refname) %(refname:short)']),
     git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']),
   ]);
+  const refs: string[] = [];
+  let current: { commit: string; branch: string } | null = null;
+  for (const line of refList.split('\n').filter(Boolean)) {
+    const [mark, object, name, short] = line.split(' ');
+    refs.push(`${object} ${name}`);
+    // The short name as `symbolic-ref --short` gives it; an ambiguous one is asked below as before.
+    if (mark === '*' && name === `refs/heads/${short}`) {
+      current = { commit: object, branch: short };
+    }
+  }
+  refs.sort();
+  // Detached, on a branch with no commit yet, or an ambiguous name: HEAD asked as such.
+  const [head, symbolic] = current
+    ? [current.commit, current.branch]
+    : await Promise.all([
+        gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']),
+        gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
+      ]);
   const commit = head?.trim() || null;
   const branch = symbolic?.trim() || null;
-  const refs = refList.split('\n').filter(Boolean).sort();
   const files = listed
     .split('\0')
     // A trailing '/' is a nested repository (or a submodule's directory): not part of this tree.
