@@ -342,6 +342,63 @@ describe('ansible target: retention keeps three distinct versions', () => {
   });
 });
 
+describe('ansible target: the unchanged check still sees every kind of change', () => {
+  // The check asks git only what makes the version (files, HEAD, branch, refs) and leaves
+  // `git status` (the metadata's "dirty") to when a version is saved: each change below, made
+  // right after an "unchanged", must still give a new version, with the right metadata.
+  let lab: Lab;
+  let repo: string;
+  beforeAll(async () => {
+    lab = makeLab({ targets: { ansible: { kind: 'ansible', source: { path: './ansible' } } } });
+    repo = path.join(lab.dir, 'ansible');
+    await makeRepo(repo, path.join(lab.dir, 'motd'));
+  });
+  afterAll(() => lab.cleanup());
+
+  const newest = () => lab.engine.snapshots('ansible')[0];
+
+  it('an untracked file, its commit, an empty commit, a tag, a branch, a mode, a detached HEAD: each a new version', async () => {
+    expect((await lab.engine.backup('ansible', 'test')).status).toBe('success');
+    expect(newest().metadata).toMatchObject({ dirty: false });
+    const seen = new Set([newest().version]);
+    /** "unchanged" first (the check's fast path has run), then the change, then a new version. */
+    const expectNewVersion = async (change: () => Promise<unknown> | void, dirty: boolean) => {
+      lab.clock.advance(DAY);
+      expect((await lab.engine.backup('ansible', 'test')).status).toBe('unchanged');
+      await change();
+      lab.clock.advance(DAY);
+      const b = await lab.engine.backup('ansible', 'test');
+      expect(b.status).toBe('success');
+      expect(seen.has(b.detail.version as string)).toBe(false);
+      seen.add(b.detail.version as string);
+      expect(newest().metadata).toMatchObject({ dirty });
+    };
+
+    await expectNewVersion(() => writeFileSync(path.join(repo, 'untracked.yml'), 'work in progress\n'), true);
+    // The same files, now committed: only the history changed.
+    await expectNewVersion(async () => {
+      await git(repo, 'add', 'untracked.yml');
+      await git(repo, 'commit', '-q', '-m', 'add untracked.yml');
+    }, false);
+    await expectNewVersion(() => git(repo, 'commit', '-q', '--allow-empty', '-m', 'history only'), false);
+    await expectNewVersion(() => git(repo, 'tag', 'v2'), false);
+    await expectNewVersion(() => git(repo, 'checkout', '-q', '-b', 'feature'), false);
+    const head = (await git(repo, 'rev-parse', 'HEAD')).trim();
+    expect(newest().metadata).toMatchObject({ commit: head, branch: 'feature' });
+    await expectNewVersion(() => chmodSync(path.join(repo, 'site.yml'), 0o755), true);
+    // Detached: HEAD and no branch, as git itself answers them.
+    await expectNewVersion(() => git(repo, 'checkout', '-q', '--detach'), true);
+    expect(newest().metadata).toMatchObject({ commit: head, branch: null });
+    // A tag of the branch's name: the branch is still named as `git symbolic-ref --short` names it.
+    await expectNewVersion(async () => {
+      await git(repo, 'checkout', '-q', 'feature');
+      await git(repo, 'tag', 'feature');
+    }, true);
+    const short = (await git(repo, 'symbolic-ref', '--short', 'HEAD')).trim();
+    expect(newest().metadata).toMatchObject({ commit: head, branch: short });
+  });
+});
+
 describe('ansible target: copies on the admin machine (sftp) and flash media (path)', () => {
   let lab: Lab;
   let repo: string;

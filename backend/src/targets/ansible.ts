@@ -191,38 +191,69 @@ interface RepoState {
   /** HEAD, the branch and every ref with its object: part of the version. */
   refLines: string[];
   files: string[];
-  dirty: boolean;
-  remotes: Array<{ name: string; url: string }>;
+  /**
+   * Whether `git status` shows anything (metadata only, not part of the version: uncommitted
+   * edits and untracked files are already in `files` and their content hashes). Asked only when a
+   * version is saved, so that an unchanged repository costs no second scan of its work tree.
+   */
+  dirty: () => Promise<boolean>;
+  /** The remotes (manifest only, not part of the version either): asked when a version is saved. */
+  remotes: () => Promise<Array<{ name: string; url: string }>>;
 }
 
 async function repoState(ctx: DriverContext<AnsibleSettings>, dir: string): Promise<RepoState> {
-  const commit = (await gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim() || null;
-  const branch = (await gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']))?.trim() || null;
-  const refs = (await git(ctx, dir, ['for-each-ref', '--format=%(objectname) %(refname)']))
-    .split('\n')
-    .filter(Boolean)
-    .sort();
-  const listed = (await git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']))
+  // Independent questions: asked at once, each git process waits on the disk, not on the others.
+  const [refList, listed] = await Promise.all([
+    // %(HEAD) marks the branch HEAD is on: HEAD's commit and branch without two more git starts.
+    git(ctx, dir, ['for-each-ref', '--format=%(HEAD) %(objectname) %(refname) %(refname:short)']),
+    git(ctx, dir, ['ls-files', '--cached', '--others', '--exclude-standard', '-z']),
+  ]);
+  const refs: string[] = [];
+  let current: { commit: string; branch: string } | null = null;
+  for (const line of refList.split('\n').filter(Boolean)) {
+    const [mark, object, name, short] = line.split(' ');
+    refs.push(`${object} ${name}`);
+    // The short name as `symbolic-ref --short` gives it; an ambiguous one is asked below as before.
+    if (mark === '*' && name === `refs/heads/${short}`) {
+      current = { commit: object, branch: short };
+    }
+  }
+  refs.sort();
+  // Detached, on a branch with no commit yet, or an ambiguous name: HEAD asked as such.
+  const [head, symbolic] = current
+    ? [current.commit, current.branch]
+    : await Promise.all([
+        gitMaybe(ctx, dir, ['rev-parse', '--verify', '-q', 'HEAD']),
+        gitMaybe(ctx, dir, ['symbolic-ref', '--short', '-q', 'HEAD']),
+      ]);
+  const commit = head?.trim() || null;
+  const branch = symbolic?.trim() || null;
+  const files = listed
     .split('\0')
     // A trailing '/' is a nested repository (or a submodule's directory): not part of this tree.
     .filter((p) => p && !p.endsWith('/'));
-  const status = await git(ctx, dir, ['status', '--porcelain', '-z', '--untracked-files=normal']);
-  const remoteLines = (await gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$'])) ?? '';
-  const remotes = remoteLines
+  return {
+    commit,
+    branch,
+    refLines: [`HEAD ${commit ?? 'none'}`, `branch ${branch ?? '(detached)'}`, ...refs],
+    files: [...new Set(files)].sort(),
+    dirty: async () => (await git(ctx, dir, ['status', '--porcelain', '-z', '--untracked-files=normal'])).length > 0,
+    remotes: () => remotesOf(ctx, dir),
+  };
+}
+
+async function remotesOf(
+  ctx: DriverContext<AnsibleSettings>,
+  dir: string
+): Promise<Array<{ name: string; url: string }>> {
+  const lines = (await gitMaybe(ctx, dir, ['config', '--get-regexp', '^remote\\..*\\.url$'])) ?? '';
+  return lines
     .split('\n')
     .filter(Boolean)
     .map((l) => {
       const [key, ...url] = l.split(' ');
       return { name: key.replace(/^remote\./, '').replace(/\.url$/, ''), url: url.join(' ') };
     });
-  return {
-    commit,
-    branch,
-    refLines: [`HEAD ${commit ?? 'none'}`, `branch ${branch ?? '(detached)'}`, ...refs],
-    files: [...new Set(listed)].sort(),
-    dirty: status.length > 0,
-    remotes,
-  };
 }
 
 /** A directory that lost its git repository (safety backups only): every file, as it is. */
@@ -232,8 +263,8 @@ function plainState(dir: string): RepoState {
     branch: null,
     refLines: ['HEAD none', 'branch (detached)'],
     files: walk(dir, (name) => name === '.git'),
-    dirty: true,
-    remotes: [],
+    dirty: async () => true,
+    remotes: async () => [],
   };
 }
 
@@ -598,9 +629,13 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     const dir = ctx.target.settings.source.path;
     let state: RepoState;
     try {
-      await checkSource(ctx);
       ctx.progress('reading repository');
-      state = await repoState(ctx, dir);
+      // Read while the source is checked (one git start less on the way to "unchanged"); what
+      // was read counts only once the source is known to be the top of a repository.
+      const reading = repoState(ctx, dir);
+      reading.catch(() => undefined);
+      await checkSource(ctx);
+      state = await reading;
     } catch (e) {
       // A safety backup saves what is there: nothing, or the files of a repository that lost its .git.
       if (ctx.safety && !exists(dir)) {
@@ -641,7 +676,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       commit: state.commit,
       branch: state.branch,
       files: savedEntries.length,
-      remotes: state.remotes,
+      remotes: await state.remotes(),
     };
     writeManifest(snap, manifest);
     ctx.progress('saving');
@@ -652,7 +687,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       branch: state.branch,
       files: savedEntries.length,
       bytes: treeBytes(savedEntries),
-      dirty: state.dirty,
+      dirty: await state.dirty(),
       refs: state.refLines.length - 2,
       contentHash: finalHash,
       treeHash,

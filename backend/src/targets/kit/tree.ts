@@ -22,8 +22,14 @@ import {
   symlinkSync,
   Stats,
 } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../util/subprocess';
+
+/** Files up to this size are hashed from one read; larger ones are streamed. */
+const READ_WHOLE = 1024 * 1024;
+/** Files hashed at once by treeEntries (at most this many × READ_WHOLE bytes held). */
+const HASH_PARALLEL = 8;
 
 export interface TreeEntry {
   /** Relative path, '/'-separated. */
@@ -66,7 +72,9 @@ export async function entryFor(root: string, rel: string, st?: Stats): Promise<T
     return { path: p, kind: 'symlink', mode: 0, size: target.length, sha256: sha256Hex(target) };
   }
   if (s.isFile()) {
-    return { path: p, kind: 'file', mode: s.mode & 0o777, size: s.size, sha256: await hashFile(abs) };
+    // A small file in one read; a large one streamed (application trees may hold large files).
+    const sha256 = s.size <= READ_WHOLE ? sha256Hex(await readFile(abs)) : await hashFile(abs);
+    return { path: p, kind: 'file', mode: s.mode & 0o777, size: s.size, sha256 };
   }
   return null;
 }
@@ -95,16 +103,22 @@ export function byPath(a: TreeEntry, b: TreeEntry): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** Entries of the given relative paths under `root`, sorted by path; vanished paths are skipped. */
+/**
+ * Entries of the given relative paths under `root`, sorted by path; vanished paths are skipped.
+ * A few files are read at once: a tree of many small files waits on the disk and on the event
+ * loop's turns, not on the CPU, so one file after the other leaves both idle most of the time.
+ */
 export async function treeEntries(root: string, rels: string[]): Promise<TreeEntry[]> {
-  const entries: TreeEntry[] = [];
-  for (const rel of rels) {
-    const e = await entryFor(root, rel);
-    if (e) {
-      entries.push(e);
+  const found: Array<TreeEntry | null> = new Array(rels.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < rels.length) {
+      const i = next++;
+      found[i] = await entryFor(root, rels[i]);
     }
-  }
-  return entries.sort(byPath);
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_PARALLEL, rels.length) }, worker));
+  return found.filter((e): e is TreeEntry => e !== null).sort(byPath);
 }
 
 /** The hash of a tree (and of any extra lines that belong to the version, e.g. git refs). */

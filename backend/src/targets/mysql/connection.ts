@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { readSecret } from '../../config/secret';
 import { SecretRef } from '../../config/types';
 import { UnavailableError } from '../../util/errors';
@@ -50,7 +50,9 @@ export function where(s: MysqlSettings): string {
 /** A connection without a default database (the driver names every object with its schema). */
 export async function connect(s: MysqlSettings): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection({
+    // Loaded on first use: every CLI command loads the drivers, few of them talk to MySQL.
+    const { createConnection } = await import('mysql2/promise');
+    return await createConnection({
       host: s.connection.host,
       port: s.connection.port,
       user: s.connection.user,
