@@ -247,13 +247,22 @@ describe('Point-in-time recovery', () => {
     expect(within(dialog).getByRole('textbox', { name: 'Point in time' })).toBeEnabled();
   });
 
-  it('changes nothing for a target without pitr: no section, no choice, the snapshot is sent', async () => {
+  it('a MySQL target without pitr says what turning it on gives and needs; nothing else changes, the snapshot is sent', async () => {
     setRole('Admin');
     const backend = mockBackend({ ...routes(plain), 'POST api/restores': { runId: 92, instance: 'app1' } });
     const user = setup();
     renderApp('target/mysql');
     await screen.findByRole('region', { name: 'Policy' });
-    expect(screen.queryByRole('region', { name: 'Point-in-time recovery' })).toBeNull();
+    // What the server needs and what the RPO is then, in words; no window, no restore to a time.
+    const off = screen.getByRole('region', { name: 'Point-in-time recovery' });
+    expect(off).toHaveTextContent(
+      /^Point-in-time recoveryOff: a failure loses what changed since the last dump \(RPO 24 h\)\./
+    );
+    expect(off).toHaveTextContent('the RPO default becomes 4 h');
+    expect(off).toHaveTextContent(
+      'The server needs log_bin, binlog_format=ROW, a server_id and binlog_expire_logs_seconds of a week or more'
+    );
+    expect(within(off).queryByRole('button')).toBeNull();
     const dialog = await snapshotDialog(user);
     expect(within(dialog).queryByRole('radio', { name: 'A point in time' })).toBeNull();
     expect(within(dialog).queryByRole('textbox', { name: 'Point in time' })).toBeNull();

@@ -22,6 +22,7 @@ import { refKey, TargetRef } from '../../utils/lab';
 import { displayLevel } from '../../utils/levels';
 import { prefixRoute } from '../../utils/routing';
 import { ROUTES } from '../../constants';
+import { PitrOff } from './PitrOff';
 import { PitrSection } from './PitrSection';
 import { PolicyDetails } from './PolicyDetails';
 import { RestoreModal } from './restore/RestoreModal';
@@ -173,6 +174,10 @@ export function TargetPage() {
                   canRestore={canRestore}
                   onRestore={list.length > 0 ? () => setUrl({ restore: POINT_IN_TIME }) : undefined}
                 />
+              )}
+              {/* Only MySQL targets can archive a log today (the drivers' pitr support). */}
+              {!target.data.pitr && target.data.kind === 'mysql' && (
+                <PitrOff rpoSeconds={target.data.policy.rpoSeconds} target={target.data.name} />
               )}
             </>
           )}
