@@ -32,6 +32,7 @@ import { influxdbDriver, InfluxSettings } from '../backend/src/targets/influxdb'
 import type { SnapshotStore } from '../backend/src/targets/types';
 import type { TargetConfig } from '../backend/src/config/types';
 import { Bench, dirBytes, ensureServices, envNumber, fmtBytes, runMain } from './lib';
+import { prng } from './data';
 
 const DB = 'bench_influx_versions';
 const DAY = 86400;
@@ -58,18 +59,6 @@ async function influx(q: string): Promise<void> {
   if (!res.ok || body.includes('"error"')) {
     throw new Error(`influx ${q}: ${res.status} ${body}`);
   }
-}
-
-/** A small deterministic PRNG (mulberry32), so every run writes the same values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Writes every series' points in [from, to) (seconds), as line protocol in batches. */

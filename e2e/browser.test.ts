@@ -14,8 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness } from './harness/server.mjs';
-import { expectClean, launchChromium, Role, RolePage, SHOTS, shot, sidewaysScrolling } from './support/browser';
-import { APP_ID, GrafanaUnderTest, PageOptions, startGrafana, withTheme } from './support/grafana';
+import { expectClean, launchChromium, Role, SHOTS, shot, sidewaysScrolling } from './support/browser';
+import { APP_ID, GrafanaUnderTest, openPages, startGrafana, withTheme } from './support/grafana';
 import { eventually, Lab, startLab, TableState } from './support/lab';
 
 interface Run {
@@ -30,21 +30,13 @@ interface Run {
 let lab: Lab;
 let grafana: GrafanaUnderTest;
 let browser: Browser;
-const pages: RolePage[] = [];
 const grafanaLog: string[] = [];
 const harnessOnly = () => grafana.kind === 'harness';
 
-async function open(role: Role, urlPath: string, options: PageOptions = {}): Promise<RolePage> {
-  const rp = await grafana.page(browser, role, options);
-  pages.push(rp);
-  await rp.page.goto(`${grafana.url}${withTheme(urlPath, options.theme)}`);
-  return rp;
-}
-
-async function close(rp: RolePage): Promise<void> {
-  await rp.context.close().catch(() => undefined);
-  pages.splice(pages.indexOf(rp), 1);
-}
+const { open, track, close, closeAll } = openPages(
+  () => grafana,
+  () => browser
+);
 
 async function proxyFetch(
   page: Page,
@@ -97,9 +89,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const rp of [...pages]) {
-    await rp.context.close().catch(() => undefined);
-  }
+  await closeAll();
   await browser?.close();
   await grafana?.close();
   await lab?.stop();
@@ -127,7 +117,7 @@ describe('the built app in Chromium, against the real service', () => {
     }> = [];
     // The first in a fresh browser context (nothing cached), then four reloads (vendor bundle cached).
     const rp = await grafana.page(browser, 'Admin');
-    pages.push(rp);
+    track(rp);
     for (let i = 0; i < 5; i++) {
       if (i === 0) {
         await rp.page.goto(`${grafana.appUrl}/overview`);
@@ -358,7 +348,7 @@ describe('the built app in Chromium, against the real service', () => {
   it('draws the history with Grafana time series panels on the real Prometheus, with time range and refresh pickers', async () => {
     const dsQueries: Array<{ uid: string; expr: string }> = [];
     const rp = await grafana.page(browser, 'Viewer');
-    pages.push(rp);
+    track(rp);
     rp.page.on('request', (req) => {
       if (req.url().includes('/api/ds/query') && req.method() === 'POST') {
         const body = req.postDataJSON() as { queries: Array<{ datasource: { uid: string }; expr: string }> };
@@ -684,7 +674,7 @@ describe('first setup (issue 15.8)', () => {
     try {
       const make = async (role: Role) => {
         const rp = await grafana.page(browser, role);
-        pages.push(rp);
+        track(rp);
         await rp.context.addCookies([{ name: 'grafana_harness_role', value: role, url: fresh.url }]);
         await rp.page.goto(`${fresh.url}/a/${APP_ID}/overview`);
         return rp;

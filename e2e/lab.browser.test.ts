@@ -13,17 +13,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import {
-  crampedTables,
-  expectClean,
-  launchChromium,
-  Role,
-  RolePage,
-  SHOTS,
-  shot,
-  sidewaysScrolling,
-} from './support/browser';
-import { APP_ID, GrafanaUnderTest, PageOptions, startGrafana, withTheme } from './support/grafana';
+import { crampedTables, expectClean, launchChromium, SHOTS, shot, sidewaysScrolling } from './support/browser';
+import { APP_ID, GrafanaUnderTest, openPages, startGrafana } from './support/grafana';
 import { eventually, Lab, startLab } from './support/lab';
 import { PeerInstance, startPeerInstance } from './support/peer';
 
@@ -38,20 +29,12 @@ let mon1: PeerInstance;
 let lab: Lab;
 let grafana: GrafanaUnderTest;
 let browser: Browser;
-const pages: RolePage[] = [];
 const grafanaLog: string[] = [];
 
-async function open(role: Role, urlPath: string, options: PageOptions = {}): Promise<RolePage> {
-  const rp = await grafana.page(browser, role, options);
-  pages.push(rp);
-  await rp.page.goto(`${grafana.url}${withTheme(urlPath, options.theme)}`);
-  return rp;
-}
-
-async function close(rp: RolePage): Promise<void> {
-  await rp.context.close().catch(() => undefined);
-  pages.splice(pages.indexOf(rp), 1);
-}
+const { open, close, closeAll } = openPages(
+  () => grafana,
+  () => browser
+);
 
 /** mon1's own record of a target's runs, asked of mon1 directly (not through app1). */
 async function mon1Runs(target: string): Promise<Run[]> {
@@ -69,9 +52,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const rp of [...pages]) {
-    await rp.context.close().catch(() => undefined);
-  }
+  await closeAll();
   await browser?.close();
   await grafana?.close();
   // Both machines go, whatever happened: app1 (its service, Prometheus, database), then mon1.

@@ -195,3 +195,36 @@ export async function realGrafana(url: string, lab: Lab): Promise<GrafanaUnderTe
     close: async () => undefined,
   };
 }
+
+/**
+ * The pages a test file opens on the Grafana under test (each a browser context of its own): closed
+ * one by one by the tests, and whatever is left at the end. The getters read the file's
+ * `grafana` and `browser`, set in its beforeAll.
+ */
+export function openPages(grafana: () => GrafanaUnderTest, browser: () => Browser | undefined) {
+  const pages: RolePage[] = [];
+  const close = async (rp: RolePage): Promise<void> => {
+    await rp.context.close().catch(() => undefined);
+    pages.splice(pages.indexOf(rp), 1);
+  };
+  /** A page the test opened itself, closed at the end with the others. */
+  const track = (rp: RolePage): RolePage => {
+    pages.push(rp);
+    return rp;
+  };
+  return {
+    async open(role: Role, urlPath: string, options: PageOptions = {}): Promise<RolePage> {
+      const g = grafana();
+      const rp = track(await g.page(browser()!, role, options));
+      await rp.page.goto(`${g.url}${withTheme(urlPath, options.theme)}`);
+      return rp;
+    },
+    track,
+    close,
+    async closeAll(): Promise<void> {
+      for (const rp of [...pages]) {
+        await close(rp);
+      }
+    },
+  };
+}

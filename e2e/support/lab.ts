@@ -76,6 +76,25 @@ async function rootQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   }
 }
 
+/** A MySQL target of the lab's MariaDB (the services' account), daily dumps as the SLA has them. */
+function mysqlTarget(database: string, schedule: string) {
+  return {
+    kind: 'mysql',
+    connection: {
+      host: need('BSLA_MYSQL_HOST'),
+      port: Number(need('BSLA_MYSQL_PORT')),
+      user: need('BSLA_MYSQL_USER'),
+      passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
+      database,
+    },
+    schedule,
+    rpo: '1d',
+    rto: '5m',
+    retention: { keepWeekly: 4 },
+    verify: { schedule: null },
+  };
+}
+
 /**
  * A real Prometheus (Debian's /usr/bin/prometheus) of the lab's own, scraping the service every
  * second, so that the charts have data within seconds.
@@ -186,21 +205,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     workDir: './work',
     repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
     targets: {
-      mysql: {
-        kind: 'mysql',
-        connection: {
-          host: need('BSLA_MYSQL_HOST'),
-          port: Number(need('BSLA_MYSQL_PORT')),
-          user: need('BSLA_MYSQL_USER'),
-          passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
-          database,
-        },
-        schedule: '0 2 * * *',
-        rpo: '1d',
-        rto: '5m',
-        retention: { keepWeekly: 4 },
-        verify: { schedule: null },
-      },
+      mysql: mysqlTarget(database, '0 2 * * *'),
       agama: {
         kind: 'files',
         source: { paths: ['./agama-app'], versionFrom: { file: './agama-app/VERSION', pattern: 'AGAMA (v[0-9.]+)' } },
@@ -211,21 +216,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
       // A target whose source is missing: its backups fail, so the pages show a critical target,
       // worst first, with the tool's own error behind the sentence.
-      reports: {
-        kind: 'mysql',
-        connection: {
-          host: need('BSLA_MYSQL_HOST'),
-          port: Number(need('BSLA_MYSQL_PORT')),
-          user: need('BSLA_MYSQL_USER'),
-          passwordFile: need('BSLA_MYSQL_PASSWORD_FILE'),
-          database: `${database}_reports`,
-        },
-        schedule: '30 2 * * *',
-        rpo: '1d',
-        rto: '5m',
-        retention: { keepWeekly: 4 },
-        verify: { schedule: null },
-      },
+      reports: mysqlTarget(`${database}_reports`, '30 2 * * *'),
     },
     covered: [],
     api: {
