@@ -14,6 +14,7 @@ import {
   appendFileSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -278,6 +279,33 @@ export function dirBytes(dir: string): number {
   };
   walk(dir);
   return total;
+}
+
+const CLI = path.join(ROOT, 'backend/bin/backup-sla.js');
+
+/** `backup-sla --config <file> <args…>` as a child process, timed from spawn to exit (Node's start included). */
+export function cliRun(
+  configFile: string,
+  args: string[]
+): Promise<{ seconds: number; code: number | null; out: string }> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, code, out }));
+  });
+}
+
+/** Skips the benchmark when the CLI it runs is not built. */
+export function needsBuiltCli(bench: Bench): void {
+  if (!existsSync(path.join(ROOT, 'backend/dist/cli/main.js'))) {
+    bench.skip('backend/dist is not built: npm run build -w backend');
+  }
 }
 
 export function median(xs: number[]): number {

@@ -18,14 +18,13 @@
  *   BENCH_TREE_RUNS (default 5: engine runs)   BENCH_TREE_CLI_RUNS (default 3)
  *   BENCH_TREE_KEEP=1 keeps the lab directory (its config file is printed) to profile by hand.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab } from '../backend/src/test/harness';
 import { contentHash, sha256Hex, treeEntries, walk } from '../backend/src/targets/kit/tree';
-import { Bench, ROOT, Row, envNumber, runMain, timed, vsBaseline } from './lib';
+import { Bench, Row, cliRun, envNumber, needsBuiltCli, runMain, timed, vsBaseline } from './lib';
 
-const CLI = path.join(ROOT, 'backend/bin/backup-sla.js');
 const LIMIT_S = 1.5;
 const MAX_RATIO = 1.2;
 
@@ -124,20 +123,6 @@ async function hashTree(dir: string, withGit: boolean): Promise<string> {
   );
 }
 
-function cli(configFile: string, target: string): Promise<{ seconds: number; code: number | null; out: string }> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--config', configFile, 'backup', target], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, code, out }));
-  });
-}
-
 function absolute(metric: string, value: number, note?: string): Row {
   return { metric, value, unit: 's', goal: `≤ ${LIMIT_S} s`, ratio: value / LIMIT_S, met: value <= LIMIT_S, note };
 }
@@ -149,9 +134,7 @@ runMain(async () => {
   const runs = Math.round(envNumber('BENCH_TREE_RUNS', 5));
   const cliRuns = Math.round(envNumber('BENCH_TREE_CLI_RUNS', 3));
   Object.assign(bench.params, { files: count, commits, runs, cliRuns });
-  if (!existsSync(path.join(ROOT, 'backend/dist/cli/main.js'))) {
-    bench.skip('backend/dist is not built: npm run build -w backend');
-  }
+  needsBuiltCli(bench);
 
   let lab: Lab | null = null;
   try {
@@ -210,7 +193,7 @@ runMain(async () => {
 
       const cliTimes: number[] = [];
       for (let i = 0; i < cliRuns; i++) {
-        const r = await cli(lab.configFile, target);
+        const r = await cliRun(lab.configFile, ['backup', target]);
         if (r.code !== 0 || !/unchanged/i.test(r.out)) {
           throw new Error(`backup-sla backup ${target} exited ${r.code}: ${r.out.trim().split('\n').pop()}`);
         }

@@ -11,10 +11,12 @@ import {
   mysqlTarget,
   query,
   readDatabase,
+  rootConnection,
   scratchOf,
   tableState,
 } from '../test/mysql';
 import { ConfigError, parseConfig } from '../config/load';
+import { beginStateRead } from './mysql/state';
 
 import { killWhenRunning, waitForProcess } from '../test/process';
 
@@ -209,6 +211,24 @@ describe('mysql target failures leave no snapshot behind', () => {
     expect(quiet.status).toBe('success');
     const quietSnap = lab.engine.snapshots('mysql').find((x) => x.id === quiet.snapshotId)!;
     expect(quietSnap.metadata!.changedDuringBackup).toBe(false);
+  });
+
+  it('the recorded state is read from a snapshot begun before the dump: a write after it is not in the state', async () => {
+    // The state is read while the dump streams (mysql/state.ts beginStateRead). Held here by a
+    // table lock until a row has been written: the read must still give the data as of its start.
+    const db = 'agama_fail';
+    const holder = await rootConnection();
+    try {
+      const rows = (await tableState(db)).rows;
+      await holder.query(`LOCK TABLES ${db}.item WRITE`);
+      const state = await beginStateRead(rootConnection, db);
+      await holder.query(`INSERT INTO ${db}.item (name) VALUES ('after the snapshot began')`);
+      await holder.query('UNLOCK TABLES');
+      expect((await state.read).item.rows).toBe(rows);
+      expect((await tableState(db)).rows).toBe(rows + 1);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('the backup is streamed: the dump is never written to the work dir', async () => {

@@ -35,6 +35,7 @@ import {
 } from './mysql/connection';
 import { loadDump } from './mysql/load';
 import {
+  beginStateRead,
   compareSchema,
   compareTables,
   databaseState,
@@ -410,8 +411,10 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const info = (await schemaInfo(conn, db))!;
       await checkRoutinesReadable(conn, s);
       const started = await writesSince(conn, db);
-      const before = await databaseState(conn, db);
       const schema = schemaRecord(info, await readObjects(conn, db));
+      // The row counts and checksums are read while the dump streams, from a consistent snapshot
+      // begun before the dump's own: with no write since `started`, both see the same data.
+      const state = await beginStateRead(() => connect(s), db);
       // Where the dump is in the binary log (when the server writes one): replay starts there.
       const coordinates = (await logBinOn(conn)) ? new DumpPosition() : null;
       let positionAt: Promise<number> | null = null;
@@ -423,9 +426,23 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         };
       }
       ctx.progress('dumping');
-      const snapshot = await ctx.store.saveStream(dumpCommand(ctx, db, !!coordinates), dumpFilename(s), {
-        observe: coordinates ? (chunk) => coordinates.observe(chunk) : undefined,
-      });
+      const saved = ctx.store
+        .saveStream(dumpCommand(ctx, db, !!coordinates), dumpFilename(s), {
+          observe: coordinates ? (chunk) => coordinates.observe(chunk) : undefined,
+        })
+        .catch((e) => {
+          state.cancel();
+          throw e;
+        });
+      const [dumped, read] = await Promise.allSettled([saved, state.read]);
+      if (dumped.status === 'rejected') {
+        throw dumped.reason;
+      }
+      if (read.status === 'rejected') {
+        throw new Error(`could not read the row counts and checksums of ${db}: ${(read.reason as Error).message}`);
+      }
+      const snapshot = dumped.value;
+      const before = read.value;
       // Reading the state again costs a full scan per table; InnoDB's UPDATE_TIME says whether
       // anything was written since we started, so the scan is needed only then.
       const written = (await writesSince(conn, db, started.now)).changed;

@@ -72,6 +72,30 @@ export async function databaseState(
   return state;
 }
 
+/**
+ * The state of `database` as of a consistent snapshot begun now, read while the caller goes on
+ * (the backup streams its dump meanwhile). InnoDB's COUNT(*) and CHECKSUM TABLE read the
+ * transaction's snapshot, so what is read is the data as of `begin`, whatever is written later.
+ * The connection is the reader's own and is closed when the read ends (or `cancel` is called).
+ */
+export async function beginStateRead(
+  open: () => Promise<mysql.Connection>,
+  database: string
+): Promise<{ read: Promise<DatabaseState>; cancel: () => void }> {
+  const conn = await open();
+  try {
+    await conn.query(`SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+    await conn.query(`START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`);
+  } catch (e) {
+    conn.destroy();
+    throw e;
+  }
+  const read = databaseState(conn, database).finally(() => conn.end().catch(() => conn.destroy()));
+  // Settled by the caller (after the dump); never an unhandled rejection meanwhile.
+  read.catch(() => undefined);
+  return { read, cancel: () => conn.destroy() };
+}
+
 const STATUS = / ON COMPLETION (NOT )?PRESERVE (ENABLE|DISABLE ON SLAVE|DISABLE)\b/;
 
 /** An event's status clause, and its CREATE with the status replaced (or read). */
