@@ -2,7 +2,7 @@
  * A restic repository, driven as a subprocess with --json (docs/design.md §2: no home-made format).
  * Storage backends (path, sftp:, rest:, s3:) are restic's; this module only knows restic's CLI.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -362,7 +362,10 @@ export class ResticRepository {
   }
 
   private async initialize(copyChunkerFrom?: ResticRepository): Promise<void> {
-    if (!(await this.exists())) {
+    // A local repository's config file says it is there without a restic call and its key
+    // derivation (the command that follows checks the key): one derivation per CLI run, not two.
+    const local = this.localDir();
+    if (!(local && existsSync(path.join(local, 'config'))) && !(await this.exists())) {
       if (!this.config.prune) {
         // Two instances creating one repository at once leave it with a config that matches
         // neither key: a shared repository is created by its pruning instance only.
@@ -545,18 +548,11 @@ export class ResticRepository {
   }
 
   /**
-   * A local repository's snapshot files are named by their full ids: reading the directory saves a
-   * restic call (≈ 0.7 s of key derivation) after every backup. null for remote repositories.
+   * A local repository's directory (null for remote ones): some questions are answered by its
+   * files, each saving a restic call (≈ 0.7 s of key derivation).
    */
-  private localSnapshotIds(): string[] | null {
-    if (/^[a-z0-9]+:/.test(this.config.url)) {
-      return null;
-    }
-    try {
-      return readdirSync(path.join(this.config.url, 'snapshots'));
-    } catch {
-      return null;
-    }
+  private localDir(): string | null {
+    return /^[a-z0-9]+:/.test(this.config.url) ? null : this.config.url;
   }
 
   /** restic 0.14's summary names the snapshot by its short id; the catalog keeps full ids. */
@@ -564,16 +560,17 @@ export class ResticRepository {
     if (!summary) {
       throw new RepositoryError(`repository ${this.name}: restic finished without a snapshot summary`);
     }
-    if (summary.snapshotId.length < 64) {
-      const full = this.localSnapshotIds()?.find((id) => id.startsWith(summary.snapshotId))
-        ? { id: this.localSnapshotIds()!.find((id) => id.startsWith(summary.snapshotId))! }
-        : (await this.snapshots(tags)).find((s) => s.id.startsWith(summary.snapshotId));
-      if (!full) {
-        throw new RepositoryError(`repository ${this.name}: snapshot ${summary.snapshotId} not found after backup`);
-      }
-      return { ...summary, snapshotId: full.id };
+    if (summary.snapshotId.length >= 64) {
+      return summary;
     }
-    return summary;
+    // A local repository's snapshot files are named by their full ids.
+    const local = this.localDir();
+    const ids = local ? readdirSync(path.join(local, 'snapshots')) : (await this.snapshots(tags)).map((s) => s.id);
+    const full = ids.find((id) => id.startsWith(summary.snapshotId));
+    if (!full) {
+      throw new RepositoryError(`repository ${this.name}: snapshot ${summary.snapshotId} not found after backup`);
+    }
+    return { ...summary, snapshotId: full };
   }
 
   private readJsonLines(stream: Readable, onMessage: (msg: any) => void): void {
