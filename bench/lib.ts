@@ -308,6 +308,37 @@ export function needsBuiltCli(bench: Bench): void {
   }
 }
 
+/**
+ * Where a run's time goes: each progress phase of the engine timed until the next one (or
+ * `mark(null)` at the end); `rename` folds phases whose names carry values into one.
+ */
+export class PhaseClock {
+  readonly phases = new Map<string, number[]>();
+  private phase: string | null = null;
+  private since = 0;
+
+  constructor(
+    engine: { on(event: 'progress', fn: (e: { phase: string }) => void): unknown },
+    private readonly rename: (phase: string) => string = (p) => p
+  ) {
+    engine.on('progress', (e) => {
+      if (e.phase !== this.phase) {
+        this.mark(e.phase);
+      }
+    });
+  }
+
+  mark(next: string | null): void {
+    const now = Date.now();
+    if (this.phase !== null) {
+      const key = this.rename(this.phase);
+      this.phases.set(key, [...(this.phases.get(key) ?? []), (now - this.since) / 1000]);
+    }
+    this.phase = next;
+    this.since = now;
+  }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

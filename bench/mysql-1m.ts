@@ -34,6 +34,7 @@ import {
   fmtBytes,
   median,
   needsBuiltCli,
+  PhaseClock,
   mysqlClientArgs,
   pipeline,
   runMain,
@@ -191,6 +192,7 @@ runMain(async () => {
     // Restores: the last service lab holds the snapshot; the gzip file is the last baseline's.
     const lab = labs[labs.length - 1];
     const baseRestoreTimes: number[] = [];
+    const restoreClock = new PhaseClock(lab.engine, (phase) => phase.replace(/ bench_1m_restored_engine$/, ''));
     const svcRestoreTimes: number[] = [];
     for (let i = 0; i < restoreRuns; i++) {
       bench.log(`restore run ${i + 1}/${restoreRuns}`);
@@ -210,9 +212,11 @@ runMain(async () => {
         await dropDatabase(RESTORED_BASE);
       };
       const serviceRestore = async () => {
+        restoreClock.mark('starting (plan, run record)');
         const s = await timed(() =>
           lab.engine.restore('mysql', { snapshot: 'latest', to: RESTORED_ENGINE, safetyBackup: false }, 'bench')
         );
+        restoreClock.mark(null);
         if (s.value.status !== 'success') {
           throw new Error(`service restore failed: ${s.value.error}`);
         }
@@ -262,6 +266,9 @@ runMain(async () => {
         restoreRuns > 1 ? `median of ${restoreRuns}` : undefined
       )
     );
+    for (const [name, times] of restoreClock.phases) {
+      bench.add(vsBaseline(`… ${name}`, median(times), median(baseRestoreTimes), 's', null, 'gunzip | mariadb'));
+    }
     Object.assign(bench.params, { baseTimes, refTimes, svcTimes, cliTimes, baseRestoreTimes, svcRestoreTimes });
   } finally {
     labs.forEach((l) => l.cleanup());

@@ -22,7 +22,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProgressEvent } from '../backend/src/engine/engine';
 import { rootConnection } from '../backend/src/test/mysql';
 import { agamaDatabase, dropDatabase, gzippedDumpBytes, pick, prng, sql, updateRows } from './data';
 import {
@@ -32,6 +31,7 @@ import {
   fmtBytes,
   median,
   mysqlClientArgs,
+  PhaseClock,
   pipeline,
   runMain,
   timed,
@@ -69,7 +69,6 @@ runMain(async () => {
   const p = await pitrLab(DB, { realClock: true, target: { timeout: '2h' } });
   const { lab, archiver } = p;
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-pitr-restore-'));
-  const phases = new Map<string, number[]>();
   try {
     const dump = await lab.engine.backup('mysql', 'bench');
     if (dump.status !== 'success') {
@@ -93,19 +92,7 @@ runMain(async () => {
     );
 
     // The phases of the service's restore, timed from its progress events.
-    let phase: string | null = null;
-    let phaseStart = 0;
-    const phaseClock = (next: string | null) => {
-      const now = Date.now();
-      if (phase !== null) {
-        const key = phase.replace(/up to .*$/, 'up to the time');
-        phases.set(key, [...(phases.get(key) ?? []), (now - phaseStart) / 1000]);
-      }
-      phase = next;
-      phaseStart = now;
-    };
-    lab.engine.on('progress', (e: ProgressEvent) => phaseClock(e.phase));
-
+    const clock = new PhaseClock(lab.engine, (phase) => phase.replace(/up to .*$/, 'up to the time'));
     const baseTimes: number[] = [];
     const svcTimes: number[] = [];
     const baseline = async () => {
@@ -128,11 +115,11 @@ runMain(async () => {
       await dropDatabase(RESTORED_BASE);
     };
     const service = async () => {
-      phaseClock('starting (plan, run record)');
+      clock.mark('starting (plan, run record)');
       const s = await timed(() =>
         lab.engine.restore('mysql', { at: new Date(at * 1000), to: RESTORED_ENGINE, safetyBackup: false }, 'bench')
       );
-      phaseClock(null);
+      clock.mark(null);
       if (s.value.status !== 'success') {
         throw new Error(`service restore failed: ${s.value.error}`);
       }
@@ -167,7 +154,7 @@ runMain(async () => {
         `${runs > 1 ? `median of ${runs}; ` : ''}no goal in issue 13: mysql-1m's restore goal shown`
       )
     );
-    for (const [name, times] of phases) {
+    for (const [name, times] of clock.phases) {
       bench.add(vsBaseline(`… ${name}`, median(times), base, 's', null, label));
     }
     Object.assign(bench.params, { baseTimes, svcTimes, at });

@@ -6,6 +6,7 @@
 #   bash scripts/services.sh status [name...]   exit 0 when all named services run, 3 otherwise
 #   bash scripts/services.sh env                print `export` lines:  eval "$(bash scripts/services.sh env)"
 #   bash scripts/services.sh env --json         the same variables as one JSON object (for programs)
+#   bash scripts/services.sh ports              VAR=port, one line per port variable (test-all.sh shifts them)
 #
 # Names: mariadb influxdb prometheus sshd rest s3 (default: all of them).
 #
@@ -29,6 +30,7 @@
 #   SVC_COMM[<name>]    the process name (/proc/PID/comm) it runs as
 #   SVC_PORTS[<name>]   its TCP port(s), space-separated, the first one its main port
 #   SVC_ENV+=(...)      its BSLA_* coordinates for `env`
+#   SVC_PORT_VARS[BSLA_<X>_PORT]=<port>   each variable that sets one of its ports (`ports`)
 #
 # and defines <name>_prepare (dirs, config, keys), <name>_launch (`launch <name> CMD...`),
 # <name>_probe (succeeds once it answers) and, optionally, <name>_post (once ready, e.g. accounts)
@@ -48,7 +50,7 @@ HOST=127.0.0.1
 
 # Filled by the service files (see the header).
 ALL_SERVICES=()
-declare -A SVC_COMM=() SVC_PORTS=()
+declare -A SVC_COMM=() SVC_PORTS=() SVC_PORT_VARS=()
 declare -A SVC_ENV=([BSLA_SERVICES_DIR]=$SERVICES_DIR)
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -301,8 +303,17 @@ cmd_env() {
   return 0
 }
 
+# Every port variable with its value now, VAR=port: a second set of services (another test
+# shard) shifts them all without knowing the services.
+cmd_ports() {
+  local var
+  for var in $(printf '%s\n' "${!SVC_PORT_VARS[@]}" | sort); do
+    printf '%s=%s\n' "$var" "${SVC_PORT_VARS[$var]}"
+  done
+}
+
 usage() {
-  sed -n '2,10p' "$SCRIPT" >&2
+  sed -n '2,11p' "$SCRIPT" >&2
   exit 2
 }
 
@@ -326,6 +337,7 @@ main() {
 
   case "$cmd" in
     env) cmd_env "$json" ;;
+    ports) cmd_ports ;;
     status) cmd_status "${names[@]}" ;;
     start | stop)
       if [[ "$cmd" == stop && ! -d "$SERVICES_DIR" ]]; then

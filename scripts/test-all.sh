@@ -26,17 +26,15 @@ fi
 npm run build -w backend >/dev/null
 npm run build >/dev/null
 
-# The second shard's services: same scripts, another directory, ports shifted by 1000.
+# The second shard's services: same scripts, another directory, every port shifted by 1000
+# (services.sh names its port variables: a new service needs no line here).
 shard_env() {
   if [ "$1" = 2 ]; then
+    local var port
+    while IFS='=' read -r var port; do
+      export "$var=$((port + 1000))"
+    done < <(bash scripts/services.sh ports)
     export BACKUP_SLA_SERVICES_DIR=${BACKUP_SLA_SERVICES_DIR:-/tmp/backup-sla-services}-shard2
-    export BSLA_MYSQL_PORT=$((${BSLA_MYSQL_PORT:-13306} + 1000))
-    export BSLA_INFLUX_PORT=$((${BSLA_INFLUX_PORT:-18086} + 1000))
-    export BSLA_INFLUX_RPC_PORT=$((${BSLA_INFLUX_RPC_PORT:-18088} + 1000))
-    export BSLA_PROM_PORT=$((${BSLA_PROM_PORT:-19090} + 1000))
-    export BSLA_SSH_PORT=$((${BSLA_SSH_PORT:-12222} + 1000))
-    export BSLA_REST_PORT=$((${BSLA_REST_PORT:-18000} + 1000))
-    export BSLA_S3_PORT=$((${BSLA_S3_PORT:-19570} + 1000))
   fi
 }
 

@@ -16,6 +16,7 @@
 # $DIR/secrets/mysql-backup-sla.pass.
 
 MYSQL_PORT=${BSLA_MYSQL_PORT:-13306}
+SVC_PORT_VARS[BSLA_MYSQL_PORT]=$MYSQL_PORT
 MYSQL_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup.pass
 MYSQL_CNF_FILE=$SERVICES_DIR/secrets/mysql-backup.cnf
 MYSQL_SOCKET=$SERVICES_DIR/mariadb/mysqld.sock

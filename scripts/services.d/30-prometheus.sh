@@ -4,6 +4,7 @@
 #   BSLA_PROM_PORT=19090 (admin API enabled, scrapes itself)
 
 PROM_PORT=${BSLA_PROM_PORT:-19090}
+SVC_PORT_VARS[BSLA_PROM_PORT]=$PROM_PORT
 PROM_DATA_DIR=$SERVICES_DIR/prometheus/data
 
 SVC_COMM[prometheus]=prometheus

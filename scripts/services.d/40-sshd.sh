@@ -18,6 +18,7 @@
 # user's own keys). An sftp command costs ≈ 0.5-1 s more than the same one on rest (ssh).
 
 SSH_PORT=${BSLA_SSH_PORT:-12222}
+SVC_PORT_VARS[BSLA_SSH_PORT]=$SSH_PORT
 SSH_KEY=$SERVICES_DIR/sshd/client_ed25519
 SSH_KNOWN_HOSTS=$SERVICES_DIR/sshd/known_hosts
 SFTP_REPO_BASE=$SERVICES_DIR/sshd/remote

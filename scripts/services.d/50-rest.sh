@@ -13,6 +13,7 @@
 # nested names such as a/b/c work too.)
 
 REST_PORT=${BSLA_REST_PORT:-18000}
+SVC_PORT_VARS[BSLA_REST_PORT]=$REST_PORT
 REST_REPO_DIR=$SERVICES_DIR/rest/repos
 
 SVC_COMM[rest]=rclone

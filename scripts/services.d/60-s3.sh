@@ -16,6 +16,7 @@
 # S3RVER / S3RVER, in $DIR/secrets/s3-access-key and s3-secret-key.)
 
 S3_PORT=${BSLA_S3_PORT:-19570}
+SVC_PORT_VARS[BSLA_S3_PORT]=$S3_PORT
 S3_BUCKET=backup-sla
 S3_CERT=$SERVICES_DIR/s3/cert.pem
 S3_KEY=$SERVICES_DIR/s3/key.pem
