@@ -208,7 +208,8 @@ export class DumpPosition {
         this.onPosition?.();
       }
     }
-    this.tail = Buffer.concat([this.tail, chunk]);
+    // Only the last TAIL_LIMIT bytes matter: never copy the whole chunk.
+    this.tail = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - TAIL_LIMIT))]);
     if (this.tail.length > TAIL_LIMIT) {
       this.tail = Buffer.from(this.tail.subarray(this.tail.length - TAIL_LIMIT));
     }
