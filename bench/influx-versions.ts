@@ -33,77 +33,10 @@ import type { SnapshotStore } from '../backend/src/targets/types';
 import type { TargetConfig } from '../backend/src/config/types';
 import { Bench, dirBytes, ensureServices, envNumber, fmtBytes, runMain } from './lib';
 import { prng } from './data';
+import { DAY, influx, influxEnv as env, MEASUREMENTS, writeRange } from './influx';
 
 const DB = 'bench_influx_versions';
-const DAY = 86400;
 const STEP = 120; // seconds between points of one series (Telegraf default is 10 s; 2 min keeps the run short)
-
-const MEASUREMENTS: Array<{ name: string; fields: string[] }> = [
-  { name: 'cpu', fields: ['usage_user', 'usage_system', 'usage_idle', 'usage_iowait', 'usage_steal'] },
-  { name: 'mem', fields: ['used_percent', 'available', 'cached', 'buffered'] },
-  { name: 'disk', fields: ['used_percent', 'inodes_used', 'free'] },
-  { name: 'net', fields: ['bytes_recv', 'bytes_sent', 'drop_in', 'err_in'] },
-];
-
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) {
-    throw new Error(`${name} is not set: eval "$(bash scripts/services.sh env)"`);
-  }
-  return v;
-}
-
-async function influx(q: string): Promise<void> {
-  const res = await fetch(`${env('BSLA_INFLUX_URL')}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-  const body = await res.text();
-  if (!res.ok || body.includes('"error"')) {
-    throw new Error(`influx ${q}: ${res.status} ${body}`);
-  }
-}
-
-/** Writes every series' points in [from, to) (seconds), as line protocol in batches. */
-async function writeRange(
-  from: number,
-  to: number,
-  hosts: number,
-  rand: () => number,
-  state: Map<string, number>
-): Promise<number> {
-  let lines: string[] = [];
-  let points = 0;
-  const flush = async () => {
-    if (!lines.length) {
-      return;
-    }
-    const res = await fetch(`${env('BSLA_INFLUX_URL')}/write?db=${DB}&precision=s`, {
-      method: 'POST',
-      body: lines.join('\n'),
-    });
-    if (res.status !== 204) {
-      throw new Error(`write: ${res.status} ${await res.text()}`);
-    }
-    lines = [];
-  };
-  for (let t = from; t < to; t += STEP) {
-    for (let h = 0; h < hosts; h++) {
-      for (const m of MEASUREMENTS) {
-        const fields = m.fields.map((f) => {
-          const key = `${h}/${m.name}/${f}`;
-          const v = Math.min(100, Math.max(0, (state.get(key) ?? 50) + (rand() - 0.5) * 2));
-          state.set(key, v);
-          return `${f}=${v.toFixed(2)}`;
-        });
-        lines.push(`${m.name},host=host${h} ${fields.join(',')} ${t}`);
-        points++;
-      }
-    }
-    if (lines.length >= 20_000) {
-      await flush();
-    }
-  }
-  await flush();
-  return points;
-}
 
 runMain(async () => {
   const bench = new Bench(
@@ -124,7 +57,7 @@ runMain(async () => {
   // Day 1 of the bench is `days` days ago, so that every point is in the past.
   const now = Math.floor(Date.now() / 1000 / DAY) * DAY;
   const day0 = now - days * DAY;
-  const basePoints = await writeRange(day0 - baseDays * DAY, day0, hosts, rand, state);
+  const basePoints = await writeRange(DB, { from: day0 - baseDays * DAY, to: day0, step: STEP }, hosts, rand, state);
   bench.log(`base history: ${baseDays} days, ${basePoints} points`);
 
   const lab = makeLab({
@@ -155,7 +88,13 @@ runMain(async () => {
     for (let day = 1; day <= days; day++) {
       if (day > 1) {
         lab.clock.advance(DAY);
-        newPoints += await writeRange(day0 + (day - 2) * DAY, day0 + (day - 1) * DAY, hosts, rand, state);
+        newPoints += await writeRange(
+          DB,
+          { from: day0 + (day - 2) * DAY, to: day0 + (day - 1) * DAY, step: STEP },
+          hosts,
+          rand,
+          state
+        );
       }
       const tmpDir = mkdtempSync(path.join(scratch, 'work-'));
       try {

@@ -17,7 +17,7 @@ cd "$ROOT"
 
 START_MS=$(date +%s%3N)
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
-read -r -a BENCHES <<<"${BENCH_ONLY:-plugin api-status api-peers memory-1gb mysql-1m mysql-30-days mysql-pitr-30-days mysql-pitr-lag mysql-pitr-restore influx-versions unchanged-tree}"
+read -r -a BENCHES <<<"${BENCH_ONLY:-plugin api-status api-peers memory-1gb mysql-1m mysql-30-days mysql-pitr-30-days mysql-pitr-lag mysql-pitr-restore influx-versions influx-backup unchanged-tree}"
 PER_BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 RESULTS=bench/results
 LOG=$RESULTS/last-run.log
