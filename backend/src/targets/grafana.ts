@@ -21,7 +21,7 @@ import { GrafanaClient, GrafanaError } from './grafana/client';
 import { countsOf, countsText, exportGrafana, readExport, writeExport, Counts } from './grafana/export';
 import { grafanaRecord, readGrafanaMetadata } from './grafana/metadata';
 import { applyPlan, planRestore, renderPlan, summary } from './grafana/plan';
-import type { DoctorCheck, DriverContext, Metadata, SnapshotReader, TargetDriver } from './types';
+import type { DoctorCheck, DriverContext, SnapshotReader, TargetDriver } from './types';
 
 export interface GrafanaSettings {
   connection: { url: string; tokenFile: string };
