@@ -16,6 +16,7 @@ import { Actor, Config, TargetConfig } from '../config/types';
 import { ResticRepository } from '../repository/restic';
 import { tags } from '../repository/tags';
 import { drivers } from '../targets/registry';
+import { MetadataError } from '../targets/kit/metadata';
 import type {
   BackupResult,
   DriverContext,
@@ -147,10 +148,21 @@ export class Engine extends EventEmitter implements Core {
     return this.driver(t).destinations(t);
   }
 
-  /** What a snapshot holds, from its recorded metadata (null when none was recorded). */
+  /**
+   * What a snapshot holds, from its recorded metadata (null when none was recorded). Metadata that
+   * does not parse (kit/metadata.ts) says so in the summary: one damaged record never breaks a
+   * listing of snapshots.
+   */
   contents(s: SnapshotRecord): SnapshotContents | null {
     const t = this.target(s.target);
-    return s.metadata ? this.driver(t).contents(s.metadata) : null;
+    try {
+      return s.metadata ? this.driver(t).contents(s.metadata) : null;
+    } catch (e) {
+      if (e instanceof MetadataError) {
+        return { summary: e.message, items: [] };
+      }
+      throw e;
+    }
   }
 
   /**

@@ -198,6 +198,37 @@ describe('grafana target: export, versions, verification', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // Last: the snapshot's failed verification would change what the backups above keep. Before the
+  // metadata was parsed (kit/metadata.ts), counts that are not an object were taken as nothing to
+  // compare, and a count recorded as a string failed with "3 in the snapshot, 3 in the catalog".
+  test.each([
+    ['counts that are not an object', (m: any) => (m.counts = 'many'), 'counts: expected object, received string'],
+    [
+      'a count that is a string',
+      (m: any) => (m.counts.folders = '3'),
+      'counts.folders: expected number, received string',
+    ],
+  ])('verification fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
+    const snap = lab.engine.snapshots('grafana')[0];
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    damage(meta);
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const out = await lab.engine.verify('grafana', snap.id, 'test');
+      expect(out.status).toBe('failed');
+      expect(out.error).toBe(
+        `verification failed: the metadata recorded for this grafana snapshot is malformed (${problem}): it cannot be compared with the snapshot`
+      );
+      const now = lab.engine.snapshots('grafana').find((s) => s.id === snap.id)!;
+      expect(now.verification).toBe('failed');
+      expect(lab.engine.contents(now)!.summary).toContain(problem);
+    } finally {
+      update.run(original, snap.id);
+    }
+  });
 });
 
 describe('grafana target: restore', () => {

@@ -19,8 +19,9 @@ import { doc, durationField, serviceUrlField } from '../config/schema';
 import { parseDuration, formatDuration } from '../config/duration';
 import { GrafanaClient, GrafanaError } from './grafana/client';
 import { countsOf, countsText, exportGrafana, readExport, writeExport, Counts } from './grafana/export';
+import { grafanaRecord, readGrafanaMetadata } from './grafana/metadata';
 import { applyPlan, planRestore, renderPlan, summary } from './grafana/plan';
-import type { DoctorCheck, DriverContext, Metadata, SnapshotReader, TargetDriver } from './types';
+import type { DoctorCheck, DriverContext, SnapshotReader, TargetDriver } from './types';
 
 export interface GrafanaSettings {
   connection: { url: string; tokenFile: string };
@@ -192,13 +193,11 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
   }),
 
   contents: (meta) => {
-    const counts = (meta.counts ?? null) as Record<string, number> | null;
-    if (!counts) {
-      return null;
-    }
-    const items = Object.entries(counts)
-      .filter(([, n]) => typeof n === 'number')
-      .map(([name, count]) => ({ name, count, unit: 'objects' }));
+    const items = Object.entries(readGrafanaMetadata(meta)!.counts).map(([name, count]) => ({
+      name,
+      count,
+      unit: 'objects',
+    }));
     return {
       summary: items.map((i) => `${i.count} ${i.name}`).join(', '),
       items,
@@ -228,18 +227,20 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
     }
     ctx.progress('saving');
     const snapshot = await ctx.store.saveDirectory(dir, { version });
-    const metadata: Metadata = {
+    const metadata = grafanaRecord({
       grafanaVersion,
       url: api.base,
       contentHash: version,
-      counts: manifest.counts as unknown as Metadata,
+      counts: manifest.counts,
       provisionedDashboards: manifest.provisionedDashboards,
-      secureFields: manifest.secureFields as unknown as Metadata,
-    };
+      secureFields: manifest.secureFields,
+    });
     return { kind: 'saved', snapshot, version, metadata };
   },
 
   async verify(ctx) {
+    // Malformed metadata fails the verification here, before anything is read (kit/metadata.ts).
+    const recorded = readGrafanaMetadata(ctx.snapshot.metadata)?.counts;
     const read = await restoreSnapshot(ctx);
     const problems = [...read.problems];
     const got = countsOf(read.export);
@@ -249,7 +250,6 @@ export const grafanaDriver: TargetDriver<GrafanaSettings> = {
         problems.push(`content hash ${read.contentHash} differs from the manifest's ${read.manifest.contentHash}`);
       }
     }
-    const recorded = ctx.snapshot.metadata?.counts as Partial<Counts> | undefined;
     if (recorded) {
       problems.push(...countsProblems(recorded, got, 'the catalog'));
     }

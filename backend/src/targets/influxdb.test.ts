@@ -234,6 +234,37 @@ describe('influxdb target', () => {
     }
   });
 
+  // Before the metadata was parsed (kit/metadata.ts), `state: null` passed as "catalog was
+  // rebuilt" and a measurement's `fields: null` crashed the comparison with a TypeError.
+  it.each([
+    ['a state that is null', (m: any) => (m.state = null), 'state: expected record, received null'],
+    [
+      "a measurement's fields that are null",
+      (m: any) => (m.state[A].autogen.cpu.fields = null),
+      `state.${A}.autogen.cpu.fields: expected record, received null`,
+    ],
+  ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
+    const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    damage(meta);
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const v = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
+      expect(v.status).toBe('failed');
+      expect(v.error).toBe(
+        `verification failed: the metadata recorded for this influxdb snapshot is malformed (${problem}): it cannot be compared with the snapshot`
+      );
+      const now = lab.engine.snapshots('influx').find((s) => s.id === snap.id)!;
+      expect(now.verification).toBe('failed');
+      expect(lab.engine.contents(now)!.summary).toContain(problem);
+      expect(await scratchDatabases()).toEqual([]);
+    } finally {
+      update.run(original, snap.id);
+    }
+  });
+
   // Last: it breaks the repository.
   it('verify fails when the repository is damaged (bytes flipped in its pack files)', async () => {
     const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
@@ -424,6 +455,26 @@ describe('influxdb restore: the live database stays untouched until the restored
       const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: true }, 'test');
       expect(r.error).toBe(
         `the snapshot restored into a scratch database does not match what was recorded at backup; database ${DB} is untouched: measurement ${DB}.autogen.latency field ms: 300 values, expected 299`
+      );
+      expect(await readInflux(DB)).toEqual(before);
+      expect(await scratch()).toEqual([]);
+    } finally {
+      update.run(saved, snap.id);
+    }
+  });
+
+  it('a snapshot whose recorded metadata is malformed is not restored; the live database is untouched', async () => {
+    const before = await readInflux(DB);
+    const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
+    const saved = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(saved);
+    meta.state[DB].autogen.latency.points = '300';
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: true }, 'test');
+      expect(r.error).toBe(
+        `the metadata recorded for this influxdb snapshot is malformed (state.${DB}.autogen.latency.points: expected number, received string): it cannot be compared with the snapshot; nothing was touched`
       );
       expect(await readInflux(DB)).toEqual(before);
       expect(await scratch()).toEqual([]);

@@ -19,6 +19,7 @@ import { NAME, parseTo, reserved, RESERVED } from './influxdb/names';
 import { backupDatabase, restoreFromSnapshot } from './influxdb/portable';
 import { inScratch, restoreInflux } from './influxdb/restore';
 import { checkRestored, InfluxState, readState, recorded, stateMetadata, summary } from './influxdb/state';
+import { readInfluxMetadata } from './influxdb/metadata';
 import { influxDoctor } from './influxdb/doctor';
 
 export type { InfluxSettings } from './influxdb/http';
@@ -109,10 +110,7 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
   }),
 
   contents: (meta) => {
-    const state = (meta.state ?? null) as unknown as InfluxState | null;
-    if (!state) {
-      return null;
-    }
+    const state = readInfluxMetadata(meta)!.state;
     const items = Object.entries(state)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([db, rps]) => ({
@@ -177,12 +175,13 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
   },
 
   async verify(ctx) {
+    // Malformed metadata fails the verification here, before anything is restored (kit/metadata.ts).
+    const rec = recorded(readInfluxMetadata(ctx.snapshot.metadata));
     const s = ctx.target.settings;
     const http = new InfluxHttp(s, ctx.signal);
     await checkRpc(s.connection.rpcAddress);
     await http.databases(); // reachable, credentials accepted: before anything is read
     const dbs = await restoreFromSnapshot(ctx);
-    const rec = recorded(ctx.snapshot.metadata);
     const cutoff = rec?.cutoff ?? new Date().toISOString();
     const actual: InfluxState = {};
     const problems: string[] = [];

@@ -113,6 +113,42 @@ describe('mysql target', () => {
     expect(v.error).toBe('verification failed: table item: 500 rows, expected 499');
     expect(lab.engine.snapshots('mysql').find((s) => s.id === snap.id)!.verification).toBe('failed');
   });
+
+  // Before the metadata was parsed (kit/metadata.ts), `tables: null` passed as "catalog was
+  // rebuilt" and a `schema` that is not an object crashed the comparison with a TypeError.
+  it.each([
+    [
+      'tables that are null',
+      (m: any) => (m.tables = null),
+      'tables: expected record, received null',
+      'verification failed: the metadata recorded for this mysql snapshot is malformed (tables: expected record, received null): it cannot be compared with the snapshot',
+    ],
+    [
+      'a schema that is not an object',
+      (m: any) => (m.schema = 'utf8mb4'),
+      'schema: expected object, received string',
+      'verification failed: the metadata recorded for this mysql snapshot is malformed (schema: expected object, received string): it cannot be compared with the snapshot',
+    ],
+  ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem, error) => {
+    const snap = lab.engine.snapshots('mysql').find((s) => !s.safety)!;
+    const saved = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(saved);
+    damage(meta);
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const v = await lab.engine.verify('mysql', snap.id.slice(0, 8), 'test');
+      expect(v.status).toBe('failed');
+      expect(v.error).toBe(error);
+      const now = lab.engine.snapshots('mysql').find((s) => s.id === snap.id)!;
+      expect(now.verification).toBe('failed');
+      // The listing of snapshots still answers, and says what is wrong with this one.
+      expect(lab.engine.contents(now)!.summary).toContain(problem);
+      expect(await query(`SHOW DATABASES LIKE 'bsla\_verify\_%'`)).toEqual([]);
+    } finally {
+      update.run(saved, snap.id);
+    }
+  });
 });
 
 describe('mysql target failures leave no snapshot behind', () => {
@@ -438,6 +474,26 @@ describe('mysql restore never drops live data, and brings the database back exac
       const r = await lab.engine.restore('app', { snapshot: first, safetyBackup: false }, 'test');
       expect(r.error).toBe(
         'the snapshot loaded into staging does not match what was recorded at backup, database agama_cs is untouched: table item: 400 rows, expected 399'
+      );
+      expect(await readDatabase(db)).toEqual(before);
+      expect(await scratchOf('app', db)).toEqual([]);
+    } finally {
+      update.run(saved, first);
+    }
+  });
+
+  it('a snapshot whose recorded metadata is malformed is not restored; the live database is untouched', async () => {
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    const snap = lab.engine.snapshots('app').find((x) => x.id === first)!;
+    const saved = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(saved);
+    meta.tables.item = { rows: '400', checksum: null };
+    update.run(JSON.stringify(meta), first);
+    try {
+      const before = await readDatabase(db);
+      const r = await lab.engine.restore('app', { snapshot: first, safetyBackup: false }, 'test');
+      expect(r.error).toBe(
+        'the metadata recorded for this mysql snapshot is malformed (tables.item.rows: expected number, received string): it cannot be compared with the snapshot; database agama_cs is untouched'
       );
       expect(await readDatabase(db)).toEqual(before);
       expect(await scratchOf('app', db)).toEqual([]);

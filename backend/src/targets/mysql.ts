@@ -20,7 +20,7 @@ import type { TargetConfig } from '../config/types';
 import { doc } from '../config/schema';
 import { asideName, isAsideName } from './kit/aside';
 import { isScratchName, scratchName, scratchPrefix } from './kit/scratch';
-import { TargetDriver, Metadata, DriverContext, SnapshotReader, ArchivedLog } from './types';
+import { TargetDriver, DriverContext, SnapshotReader, ArchivedLog } from './types';
 import {
   connect,
   databaseExists,
@@ -44,6 +44,8 @@ import {
   SchemaRecord,
   schemaRecord,
 } from './mysql/state';
+import { MysqlMetadata, mysqlRecord, readMysqlMetadata } from './mysql/metadata';
+import { metadataForRestore } from './kit/metadata';
 import { KEPT_DEFINITIONS, swapIn } from './mysql/swap';
 import { mysqlDoctor } from './mysql/doctor';
 import {
@@ -74,15 +76,14 @@ interface Recorded {
   schema?: SchemaRecord;
 }
 
-function recorded(meta: Metadata | null): Recorded | null {
-  if (!meta || !meta.tables) {
+function recorded(meta: MysqlMetadata | null): Recorded | null {
+  if (!meta) {
     return null;
   }
   return {
-    tables: meta.tables as unknown as DatabaseState,
-    tablesAfter:
-      meta.changedDuringBackup && meta.tablesAfter ? (meta.tablesAfter as unknown as DatabaseState) : undefined,
-    schema: meta.schema ? (meta.schema as unknown as SchemaRecord) : undefined,
+    tables: meta.tables,
+    tablesAfter: meta.changedDuringBackup ? meta.tablesAfter : undefined,
+    schema: meta.schema,
   };
 }
 
@@ -134,10 +135,10 @@ function owner(ctx: DriverContext<MysqlSettings>): string {
 /** The character set and collation to create a scratch/staging database with: the snapshot's own. */
 async function charsetFor(
   conn: mysql.Connection,
-  meta: Metadata | null,
+  meta: MysqlMetadata | null,
   fallback: string
 ): Promise<{ charset: string; collation: string }> {
-  const schema = meta?.schema as unknown as SchemaRecord | undefined;
+  const schema = meta?.schema;
   if (schema?.charset && schema.collation) {
     return { charset: schema.charset, collation: schema.collation };
   }
@@ -160,13 +161,14 @@ class LoadError extends Error {}
  * creates) and reads what it holds. The database is left for the caller to drop or swap in.
  */
 async function loadInto(
-  ctx: DriverContext<MysqlSettings> & { reader: SnapshotReader; snapshot: { metadata: Metadata | null } },
+  ctx: DriverContext<MysqlSettings> & { reader: SnapshotReader },
+  meta: MysqlMetadata | null,
   conn: mysql.Connection,
   database: string,
   checksums: boolean
 ): Promise<{ tables: DatabaseState; schema: SchemaRecord; statuses: Record<string, string> }> {
   const s = ctx.target.settings;
-  const cs = await charsetFor(conn, ctx.snapshot.metadata, s.connection.database);
+  const cs = await charsetFor(conn, meta, s.connection.database);
   ctx.created({ kind: 'database', name: database });
   await conn.query(`CREATE DATABASE ${q(database)} CHARACTER SET ${q(cs.charset)} COLLATE ${q(cs.collation)}`);
   const dump = ctx.reader.dump(dumpFilename(s));
@@ -237,16 +239,16 @@ async function stagedState(
  */
 async function verifyLog(
   ctx: DriverContext<MysqlSettings> & {
-    snapshot: { metadata: Metadata | null };
     archivedLog?: (
       from: { file: string; position: number },
       to: { file: string; position: number }
     ) => Promise<ArchivedLog>;
   },
+  meta: MysqlMetadata | null,
   conn: mysql.Connection,
   scratch: string
 ): Promise<{ ok: boolean; detail: string } | null> {
-  const from = snapshotPosition(ctx.snapshot.metadata);
+  const from = meta?.binlog ?? null;
   if (!ctx.target.settings.pitr || !ctx.archivedLog) {
     return null;
   }
@@ -377,12 +379,13 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     },
   }),
 
-  contents: (meta) => {
-    const tables = (meta.tables ?? {}) as unknown as DatabaseState;
+  contents: (metadata) => {
+    const meta = readMysqlMetadata(metadata)!;
+    const tables = meta.tables;
     const names = Object.keys(tables).sort();
     const rows = names.reduce((n, k) => n + tables[k].rows, 0);
-    const db = typeof meta.database === 'string' ? meta.database : 'the database';
-    const schema = meta.schema as unknown as SchemaRecord | undefined;
+    const db = meta.database;
+    const schema = meta.schema;
     const others = schema
       ? (['view', 'procedure', 'function', 'trigger', 'event'] as const)
           .map((type) => [type, Object.keys(schema.objects).filter((k) => k.startsWith(`${type} `)).length] as const)
@@ -449,23 +452,22 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       const after = written ? await databaseState(conn, db) : before;
       // Writes during the dump make the recorded state uncertain: keep both, verify against the range.
       const changed = JSON.stringify(before) !== JSON.stringify(after);
-      const metadata: Metadata = {
+      const position = coordinates?.position;
+      if (!(coordinates && position && positionAt) && s.pitr) {
+        ctx.log.warn('the dump did not say where it is in the binary log: it cannot start a point-in-time restore');
+      }
+      const metadata = mysqlRecord({
         database: db,
         charset: info.charset,
         collation: info.collation,
-        tables: before as unknown as Metadata,
-        schema: schema as unknown as Metadata,
+        tables: before,
+        schema,
         changedDuringBackup: changed,
-      };
-      if (changed) {
-        metadata.tablesAfter = after as unknown as Metadata;
-      }
-      const position = coordinates?.position;
-      if (coordinates && position && positionAt) {
-        metadata.binlog = { ...position, gtid: coordinates.gtid, at: await positionAt };
-      } else if (s.pitr) {
-        ctx.log.warn('the dump did not say where it is in the binary log: it cannot start a point-in-time restore');
-      }
+        ...(changed ? { tablesAfter: after } : {}),
+        ...(coordinates && position && positionAt
+          ? { binlog: { ...position, gtid: coordinates.gtid, at: await positionAt } }
+          : {}),
+      });
       return { kind: 'saved', snapshot, version: null, metadata };
     } finally {
       await conn.end().catch(() => undefined);
@@ -473,6 +475,8 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
   },
 
   async verify(ctx) {
+    // Malformed metadata fails the verification here, before anything is loaded (kit/metadata.ts).
+    const meta = readMysqlMetadata(ctx.snapshot.metadata);
     const conn = await connect(ctx.target.settings);
     const prefix = scratchPrefix('verify', owner(ctx));
     const scratch = scratchName('verify', owner(ctx));
@@ -489,7 +493,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       ctx.progress('restoring into a scratch database');
       let got;
       try {
-        got = await loadInto(ctx, conn, scratch, true);
+        got = await loadInto(ctx, meta, conn, scratch, true);
       } catch (e) {
         if (e instanceof LoadError) {
           return { ok: false, detail: e.message };
@@ -497,7 +501,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
         throw e;
       }
       const rows = Object.values(got.tables).reduce((n, t) => n + t.rows, 0);
-      const rec = recorded(ctx.snapshot.metadata);
+      const rec = recorded(meta);
       if (!rec) {
         return {
           ok: true,
@@ -510,7 +514,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       }
       const objects = Object.keys(got.schema.objects).length;
       const dumpDetail = `${plural(Object.keys(got.tables).length, 'table')}, ${plural(rows, 'row')}, checksums match${rec.schema ? `; character set ${got.schema.charset}/${got.schema.collation} and the definitions of ${plural(objects, 'object')} match` : ''}`;
-      const log = await verifyLog(ctx, conn, scratch);
+      const log = await verifyLog(ctx, meta, conn, scratch);
       return log ? { ok: log.ok, detail: `${dumpDetail}; ${log.detail}` } : { ok: true, detail: dumpDetail };
     } finally {
       await dropQuietly(conn, scratch, ctx.log);
@@ -530,6 +534,7 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
     if (problem) {
       throw new Error(`cannot restore into ${into}: ${problem}`);
     }
+    const meta = metadataForRestore(() => readMysqlMetadata(ctx.snapshot.metadata), `database ${into} is untouched`);
     const conn = await connect(s);
     const staging = scratchName('restore', owner(ctx));
     let swapped = false;
@@ -540,11 +545,11 @@ export const mysqlDriver: TargetDriver<MysqlSettings> = {
       ctx.progress('loading into a staging database');
       let got;
       try {
-        got = await loadInto(ctx, conn, staging, false);
+        got = await loadInto(ctx, meta, conn, staging, false);
       } catch (e) {
         throw new Error(`${(e as Error).message.replace(/^the dump/, 'the snapshot')}; database ${into} is untouched`);
       }
-      const rec = recorded(ctx.snapshot.metadata);
+      const rec = recorded(meta);
       const problems = rec ? problemsOf(rec, got) : [];
       if (problems.length) {
         throw new Error(

@@ -240,6 +240,33 @@ describe('prometheus target', () => {
     }
   });
 
+  // Before the metadata was parsed (kit/metadata.ts), `blocks: null` passed as "nothing
+  // recorded" and a block that is not an object crashed the comparison with a TypeError.
+  it.each([
+    ['blocks that are null', (m: any) => (m.blocks = null), 'blocks: expected array, received null'],
+    ['a block that is not an object', (m: any) => (m.blocks[0] = null), 'blocks.0: expected object, received null'],
+  ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
+    const snap = lab.engine.snapshots('prom').find((s) => !s.safety)!;
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    damage(meta);
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    try {
+      const v = await lab.engine.verify('prom', snap.id, 'test');
+      expect(v.status).toBe('failed');
+      expect(v.error).toBe(
+        `verification failed: the metadata recorded for this prometheus snapshot is malformed (${problem}): it cannot be compared with the snapshot`
+      );
+      const now = lab.engine.snapshots('prom').find((s) => s.id === snap.id)!;
+      expect(now.verification).toBe('failed');
+      expect(lab.engine.contents(now)!.summary).toContain(problem);
+      expect(scratchServers(lab)).toEqual([]);
+    } finally {
+      update.run(original, snap.id);
+    }
+  });
+
   // Last: it breaks the repository.
   it('verify fails when the repository is damaged (bytes flipped in its pack files)', async () => {
     const snap = lab.engine.snapshots('prom').find((s) => !s.safety)!;
@@ -371,6 +398,27 @@ describe('prometheus target against private servers', () => {
       expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
     } finally {
       lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+    }
+  });
+
+  it('a snapshot whose recorded metadata is malformed is refused before Prometheus is stopped; the live data is untouched', async () => {
+    const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
+    const original = JSON.stringify(snap.metadata);
+    const meta = JSON.parse(original);
+    meta.blocks[0].samples = String(meta.blocks[0].samples);
+    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+    update.run(JSON.stringify(meta), snap.id);
+    const before = readdirSync(admin.dataDir).sort();
+    try {
+      const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: false }, 'test');
+      expect(r.error).toBe(
+        'the metadata recorded for this prometheus snapshot is malformed (blocks.0.samples: expected number, received string): it cannot be compared with the snapshot; nothing was replaced'
+      );
+      expect(await answers(admin.url)).toBe(true);
+      expect(readdirSync(admin.dataDir).sort()).toEqual(before);
+      expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
+    } finally {
+      update.run(original, snap.id);
     }
   });
 

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { doc, serviceUrlField } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { run } from '../util/subprocess';
-import { DoctorCheck, DriverContext, Json, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
+import { DoctorCheck, DriverContext, Metadata, RestoreContext, RestoreResult, TargetDriver } from './types';
 import {
   directoryKind,
   isDirectory,
@@ -40,6 +40,8 @@ import { locateProgram, toolCheck } from './kit/process';
 import { ADMIN_API_DISABLED, answers, apiGet, waitUntilDown } from './prometheus/api';
 import { checkScratch, startScratch } from './prometheus/scratch';
 import { sweepInterrupted, withSnapshot } from './prometheus/snapshots';
+import { blockRecord, readPrometheusMetadata } from './prometheus/metadata';
+import { metadataForRestore } from './kit/metadata';
 import {
   BlockInfo,
   checkTsdb,
@@ -86,20 +88,9 @@ async function runHook(ctx: DriverContext<PrometheusSettings>, which: 'stop' | '
   }
 }
 
+/** The blocks the backup recorded; null when none were (catalog rebuilt); throws a MetadataError when malformed. */
 function recordedBlocks(meta: Metadata | null): BlockInfo[] | null {
-  return Array.isArray(meta?.blocks) ? (meta!.blocks as unknown as BlockInfo[]) : null;
-}
-
-function blockMetadata(blocks: BlockInfo[], extra: Metadata): Metadata {
-  const newest = blocks[blocks.length - 1];
-  return {
-    ...extra,
-    blocks: blocks as unknown as Json,
-    series: newest?.series ?? 0,
-    samples: blocks.reduce((n, b) => n + b.samples, 0),
-    minTime: blocks.length ? blocks[0].minTime : null,
-    maxTime: blocks.length ? Math.max(...blocks.map((b) => b.maxTime)) : null,
-  };
+  return readPrometheusMetadata(meta)?.blocks ?? null;
 }
 
 function toolsOf(s: PrometheusSettings): { promtool: string; prometheus: string } {
@@ -117,6 +108,7 @@ async function stageTsdb(
   ctx: RestoreContext<PrometheusSettings>,
   dest: string
 ): Promise<{ staging: string; blocks: BlockInfo[]; notes: string[] }> {
+  const recorded = metadataForRestore(() => recordedBlocks(ctx.snapshot.metadata), 'nothing was replaced');
   const staging = stageBeside(ctx, dest, 0o750);
   try {
     ctx.progress('reading the snapshot');
@@ -125,7 +117,7 @@ async function stageTsdb(
     const c = await checkTsdb(
       toolsOf(ctx.target.settings).promtool,
       staging,
-      recordedBlocks(ctx.snapshot.metadata),
+      recorded,
       ctx.target.timeoutSeconds * 1000,
       ctx.signal
     );
@@ -233,7 +225,7 @@ async function saveFromDisk(
     kind: 'saved',
     snapshot,
     version: null,
-    metadata: blockMetadata(blocks, { source: 'data directory', dataDir }),
+    metadata: blockRecord(blocks, { source: 'data directory', dataDir }),
   };
 }
 
@@ -310,11 +302,9 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     };
   },
 
-  contents: (meta) => {
-    const blocks = recordedBlocks(meta);
-    if (!blocks) {
-      return null;
-    }
+  contents: (metadata) => {
+    const meta = readPrometheusMetadata(metadata)!;
+    const blocks = meta.blocks;
     return {
       summary: `${describeBlocks(blocks)}${meta.source === 'data directory' ? ' (the data directory as it was on disk)' : ''}`,
       items: blocks.map((b) => ({
@@ -334,7 +324,7 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
         const blocks = readBlocks(dir);
         ctx.progress('uploading');
         const snapshot = await ctx.store.saveDirectory(dir);
-        return { kind: 'saved', snapshot, version: null, metadata: blockMetadata(blocks, { snapshot: name }) };
+        return { kind: 'saved', snapshot, version: null, metadata: blockRecord(blocks, { snapshot: name }) };
       });
     } catch (e) {
       const message = (e as Error).message;
@@ -347,6 +337,8 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
   },
 
   async verify(ctx) {
+    // Malformed metadata fails the verification here, before anything is read (kit/metadata.ts).
+    const recorded = recordedBlocks(ctx.snapshot.metadata);
     const tools = toolsOf(ctx.target.settings);
     const dir = path.join(ctx.tmpDir, 'tsdb');
     mkdirSync(dir, { recursive: true });
@@ -358,7 +350,6 @@ export const prometheusDriver: TargetDriver<PrometheusSettings> = {
     } catch (e) {
       return { ok: false, detail: (e as Error).message };
     }
-    const recorded = recordedBlocks(ctx.snapshot.metadata);
     const problems: string[] = recorded ? compareBlocks(recorded, blocks) : [];
     if (!blocks.length) {
       return problems.length

@@ -306,7 +306,12 @@ export interface TargetDriver<S = any> {
   checkRestoreTarget?(to: string): string | null;
   /** Where this kind can restore to, for this target (the API, CLI and app offer exactly these). */
   destinations(target: TargetConfig<S>): RestoreDestinations;
-  /** What a snapshot holds, in words and counts, from the metadata recorded at backup time. */
+  /**
+   * What a snapshot holds, in words and counts, from the metadata recorded at backup time. The
+   * kind parses its metadata against its schema (kit/metadata.ts); a MetadataError thrown here is
+   * shown as the summary. verify and restore parse it too: malformed metadata fails a
+   * verification (MetadataError) and refuses a restore before anything is touched.
+   */
   contents(metadata: Metadata): SnapshotContents | null;
   backup(ctx: BackupContext<S>): Promise<BackupResult>;
   verify(ctx: VerifyContext<S>): Promise<VerifyResult>;

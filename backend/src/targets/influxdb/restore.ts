@@ -12,6 +12,8 @@ import { checkRpc, InfluxHttp, InfluxSettings } from './http';
 import { parseTo } from './names';
 import { DatabaseFolder, restoreDatabase, restoreFromSnapshot } from './portable';
 import { checkRestored, InfluxState, recorded, summary, totals } from './state';
+import { readInfluxMetadata } from './metadata';
+import { metadataForRestore } from '../kit/metadata';
 
 export type ScratchCopy = DatabaseFolder & { scratch: string };
 
@@ -94,11 +96,11 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
   const s = ctx.target.settings;
   const http = new InfluxHttp(s, ctx.signal);
   await checkRpc(s.connection.rpcAddress);
+  const meta = metadataForRestore(() => readInfluxMetadata(ctx.snapshot.metadata), 'nothing was touched');
   const existing = await http.databases();
   const inPlace = ctx.options.to === undefined;
-  const recordedDbs = ctx.snapshot.metadata?.databases;
-  if (inPlace && Array.isArray(recordedDbs)) {
-    guard(ctx, existing, inPlace, recordedDbs.map(String)); // at once, before the snapshot is read
+  if (inPlace && meta) {
+    guard(ctx, existing, inPlace, meta.databases); // at once, before the snapshot is read
   }
   const plan = planOf(await restoreFromSnapshot(ctx), ctx.options.to);
   guard(
@@ -107,7 +109,7 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
     inPlace,
     plan.map((p) => p.dest)
   );
-  const rec = recorded(ctx.snapshot.metadata);
+  const rec = recorded(meta);
   const cutoff = rec?.cutoff ?? new Date().toISOString();
   const restored: InfluxState = {};
   const names = plan.map((p) => (p.dest === p.db ? p.dest : `${p.dest} (from ${p.db})`)).join(', ');

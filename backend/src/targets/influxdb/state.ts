@@ -3,8 +3,9 @@
  * number of values of each field up to a cut-off time, recorded at backup and compared after
  * every test restore and before a restore takes the live place.
  */
-import type { Json, Metadata } from '../types';
+import type { Metadata } from '../types';
 import { InfluxHttp, InfluxStatementError, quoteIdent } from './http';
+import { InfluxMetadata, influxRecord } from './metadata';
 
 /**
  * A measurement's `points` is the largest of its field counts (count(*) counts per field; a point
@@ -133,16 +134,9 @@ export interface Recorded {
   after?: InfluxState;
 }
 
-/** The recorded state in a snapshot's metadata, or null (a catalog rebuilt from restic lost it). */
-export function recorded(meta: Metadata | null): Recorded | null {
-  if (!meta || typeof meta.cutoff !== 'string' || !meta.state) {
-    return null;
-  }
-  return {
-    cutoff: meta.cutoff,
-    before: meta.state as unknown as InfluxState,
-    after: meta.stateAfter ? (meta.stateAfter as unknown as InfluxState) : undefined,
-  };
+/** The recorded state in a snapshot's metadata (readInfluxMetadata), or null (a catalog rebuilt from restic lost it). */
+export function recorded(meta: InfluxMetadata | null): Recorded | null {
+  return meta && { cutoff: meta.cutoff, before: meta.state, after: meta.stateAfter };
 }
 
 /** The metadata a backup records: databases, cut-off, states and totals. */
@@ -156,21 +150,16 @@ export function stateMetadata(
   // Late writes (timestamps before the cut-off) during the backup make the count a range.
   const changed = JSON.stringify(before) !== JSON.stringify(after);
   const t = totals(before);
-  const metadata: Metadata = {
+  return influxRecord({
     databases,
     cutoff,
-    state: before as unknown as Json,
+    state: before,
     measurements: t.measurements,
     points: t.points,
     changedDuringBackup: changed,
-  };
-  if (missing.length) {
-    metadata.missing = missing;
-  }
-  if (changed) {
-    metadata.stateAfter = after as unknown as Json;
-  }
-  return metadata;
+    ...(missing.length ? { missing } : {}),
+    ...(changed ? { stateAfter: after } : {}),
+  });
 }
 
 /**

@@ -30,6 +30,7 @@ import type {
   DriverContext,
   LogCut,
   LogPosition,
+  Metadata,
   PitrSettings,
   ServerLog,
   SnapshotLogPosition,
@@ -37,6 +38,7 @@ import type {
 import { doc, durationField } from '../../config/schema';
 import { parseDuration } from '../../config/duration';
 import { clientCommand, connect, MysqlSettings, optionsFileIn, q, where } from './connection';
+import { binlogPosition } from './metadata';
 import { BinlogEvent, EVENT, HEADER, queryOf, checksummed, EventCutter, endsFile, readHeader } from './binlog';
 
 /** The defaults of `pitr: true` (docs/design.md §11 says why these numbers). */
@@ -501,11 +503,13 @@ export async function binlogToolVersion(): Promise<string> {
   return out.trim().split('\n')[0];
 }
 
-/** Where a dump is in the log, as the backup recorded it (metadata.binlog); null when not recorded. */
-export function snapshotPosition(meta: Record<string, unknown> | null): SnapshotLogPosition | null {
-  const b = meta?.binlog as Partial<SnapshotLogPosition> | undefined;
-  if (!b || typeof b.file !== 'string' || typeof b.position !== 'number' || typeof b.at !== 'number') {
-    return null;
-  }
-  return { file: b.file, position: b.position, at: b.at, gtid: typeof b.gtid === 'string' ? b.gtid : null };
+/**
+ * Where a dump is in the log, as the backup recorded it (metadata.binlog); null when not recorded.
+ * The engine asks this of every snapshot for the window, retention and the archive's start: a
+ * position that does not parse is no position there (that dump cannot start a point-in-time
+ * restore), while the verification of that snapshot parses its whole record and fails with it.
+ */
+export function snapshotPosition(meta: Metadata | null): SnapshotLogPosition | null {
+  const b = binlogPosition.safeParse(meta?.binlog);
+  return b.success ? b.data : null;
 }
