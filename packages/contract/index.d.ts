@@ -1,4 +1,4 @@
-/**
+/*
  * The HTTP API contract of the Backup SLA service: the one source of these shapes for the service
  * (backend/src/api) and the Grafana app (src/api). Type imports only.
  * Times are ISO-8601 strings in UTC, durations and ages are seconds, sizes are bytes.
@@ -10,6 +10,28 @@
  * and in bodies (`{target: "mon1/prometheus"}`); the bare name addresses a target of the instance
  * asked. Run ids are numbered per instance: a run is `/api/runs/<instance>/<id>`.
  */
+
+/**
+ * A point in time: ISO-8601 / RFC 3339 (`2026-03-10T12:00:00.000Z`); the service answers in UTC.
+ * @format date-time
+ */
+export type Timestamp = string;
+/**
+ * A whole number (ids, counts of versions, copies, files).
+ * @asType integer
+ */
+export type Integer = number;
+/**
+ * A snapshot reference: a restic snapshot id, full or its first 4 or more hex characters, or "latest".
+ * @pattern ^(latest|[0-9a-f]{4,64})$
+ */
+export type SnapshotRef = string;
+/**
+ * A target address: its name, or `<instance>/<name>` for a target of another instance of the lab.
+ * @minLength 1
+ * @maxLength 129
+ */
+export type TargetAddress = string;
 
 export type SlaLevel = 'ok' | 'warning' | 'critical' | 'unknown';
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -24,10 +46,10 @@ export interface SlaCheck {
 }
 
 export interface Retention {
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
+  keepLast?: Integer;
+  keepDaily?: Integer;
+  keepWeekly?: Integer;
+  keepMonthly?: Integer;
   /** a duration, e.g. "30d" */
   keepWithin?: string;
 }
@@ -88,7 +110,7 @@ export type RunStatus = 'running' | 'success' | 'failed' | 'unchanged';
 /** One phase of a run (safety backup, load, check, swap...), with its own byte count. */
 export interface RunPhase {
   name: string;
-  startedAt: string;
+  startedAt: Timestamp;
   /** Bytes done in this phase (null where the phase does not count bytes). */
   bytesDone: number | null;
 }
@@ -143,7 +165,7 @@ export type SafetyBackup = 'saved' | 'nothing' | 'declined' | 'not-needed';
 
 export interface Run {
   /** Numbered per instance: (instance, id) names a run in the lab. */
-  id: number;
+  id: Integer;
   /** The instance that ran it. */
   instance: string;
   /** The target's name on that instance. */
@@ -154,8 +176,8 @@ export interface Run {
   phase: string | null;
   /** Every phase so far, oldest first. */
   phases: RunPhase[];
-  startedAt: string;
-  finishedAt: string | null;
+  startedAt: Timestamp;
+  finishedAt: Timestamp | null;
   durationSeconds: number | null;
   /** Bytes read from the source so far (live) or in total (finished). */
   bytesDone: number | null;
@@ -175,14 +197,14 @@ export interface Run {
 
 /** A stretch of recoverable time, to the second: ISO-8601 UTC, both ends included. */
 export interface PitrRange {
-  start: string;
-  end: string;
+  start: Timestamp;
+  end: Timestamp;
 }
 
 /** A stretch a restore to a point in time cannot reach, between two ranges, and why. */
 export interface PitrGap {
-  start: string;
-  end: string;
+  start: Timestamp;
+  end: Timestamp;
   /** In words: "binlog.000042 was purged from the server before it was archived to its end". */
   reason: string;
   /**
@@ -200,8 +222,8 @@ export interface PitrGap {
  */
 export interface PitrStatus {
   /** The oldest and the newest recoverable second; null while nothing is recoverable yet. */
-  windowStart: string | null;
-  windowEnd: string | null;
+  windowStart: Timestamp | null;
+  windowEnd: Timestamp | null;
   /** The recoverable stretches, oldest first, never touching each other. */
   ranges: PitrRange[];
   /** What lies between two ranges, with why. */
@@ -213,11 +235,11 @@ export interface PitrStatus {
   /** What the archiver does, or why it stopped, in words. */
   archiverDetail: string | null;
   /** How often the archiver had to be started again. */
-  archiverRestarts: number;
+  archiverRestarts: Integer;
   /** The archive stopped (no progress for longer than the target allows), in words; null while it keeps up. */
   stalled: string | null;
   /** Archived log files held, and their size in bytes. */
-  files: number;
+  files: Integer;
   bytes: number;
 }
 
@@ -239,34 +261,34 @@ export interface TargetStatus {
     copies: SlaCheck;
     recovery: SlaCheck;
   };
-  lastSuccessAt: string | null;
+  lastSuccessAt: Timestamp | null;
   /** Age of the last good backup, seconds. */
   ageSeconds: number | null;
   lastRun: Run | null;
   /** Versions held (safety snapshots are not versions). */
-  versionsHeld: number;
-  versionsRequired: number;
+  versionsHeld: Integer;
+  versionsRequired: Integer;
   /** How many versions the retention can have kept by now (fewer while the history builds up). */
-  versionsExpected: number;
+  versionsExpected: Integer;
   /** When the history will be complete (versionsExpected reaches versionsRequired); null when it is. */
-  versionsCompleteAt: string | null;
+  versionsCompleteAt: Timestamp | null;
   /**
    * The last verification that ran. `success` is the snapshot's verdict; a verification that could
    * not run (outcome unknown) does not change it and is reported by the `verified` check.
    */
   lastVerification: {
-    at: string;
+    at: Timestamp;
     success: boolean;
     outcome: 'passed' | 'failed' | 'unknown';
     durationSeconds: number | null;
     snapshotId: string | null;
   } | null;
-  copiesHeld: number;
-  copiesRequired: number;
+  copiesHeld: Integer;
+  copiesRequired: Integer;
   /** Last measured restore (or verification restore) duration, seconds. */
   recoverySeconds: number | null;
-  nextRunAt: string | null;
-  nextVerifyAt: string | null;
+  nextRunAt: Timestamp | null;
+  nextVerifyAt: Timestamp | null;
   /** The run in progress on this target, if any (one operation per target at a time). */
   running: Run | null;
   /**
@@ -299,9 +321,9 @@ export interface InstanceState {
   self: boolean;
   reachable: boolean;
   /** Since when it has not answered; null while reachable. */
-  unreachableSince: string | null;
+  unreachableSince: Timestamp | null;
   /** When it last answered; null if it never has since the answering service started. */
-  lastSeenAt: string | null;
+  lastSeenAt: Timestamp | null;
   /** Why it does not answer, in words; null while reachable. */
   error: string | null;
   /** The worst level of its targets (unknown while unreachable). */
@@ -309,7 +331,7 @@ export interface InstanceState {
 }
 
 export interface StatusResponse {
-  generatedAt: string;
+  generatedAt: Timestamp;
   /** The instance that answered. */
   instance: string;
   /** The answering instance first, then its peers (`?local=1`: the answering instance only). */
@@ -344,13 +366,13 @@ export interface Snapshot {
   /** The instance whose target it is. */
   instance: string;
   target: string;
-  time: string;
+  time: Timestamp;
   /** Bytes read from the source for this snapshot. */
   bytes: number | null;
   /** Content version (ansible / files / grafana), null for data targets. */
   version: string | null;
   verification: VerificationState;
-  verifiedAt: string | null;
+  verifiedAt: Timestamp | null;
   verificationDetail: string | null;
   /** Repositories holding it: the primary first, then the copies. */
   heldBy: string[];
@@ -366,10 +388,10 @@ export interface Snapshot {
 }
 
 export interface AuditEntry {
-  id: number;
+  id: Integer;
   /** The instance whose audit log holds the entry. */
   instance: string;
-  at: string;
+  at: Timestamp;
   /** The Grafana user (X-Grafana-User) when Grafana forwarded one, else the role, "scheduler" or "cli". */
   actor: string;
   /** The role of the token used (null for the scheduler and the CLI). */
@@ -391,13 +413,13 @@ export interface AuditEntry {
    * (target `<peer>/<name>`), the peer's run; null for what is not a run (configuration, removal
    * of what a restore moved aside, prune) and for entries recorded before runs were named.
    */
-  runId: number | null;
+  runId: Integer | null;
   /** When the action ended, for an entry recorded when it started; null while it runs, and for entries recorded once, at the end (`at`). */
-  finishedAt: string | null;
+  finishedAt: Timestamp | null;
 }
 
 export interface Restore {
-  runId: number;
+  runId: Integer;
   instance: string;
   target: string;
   snapshotId: string;
@@ -407,12 +429,12 @@ export interface Restore {
    * A restore to a point in time: the second restored (the snapshot is the dump it started from);
    * null otherwise. The service always sends it; optional for clients built before it existed.
    */
-  at?: string | null;
+  at?: Timestamp | null;
   safetySnapshotId: string | null;
   safetyBackup: SafetyBackup | null;
   status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
+  startedAt: Timestamp;
+  finishedAt: Timestamp | null;
   durationSeconds: number | null;
   actor: string;
   error: string | null;
@@ -430,9 +452,9 @@ export interface AsideItem {
   name: string;
   /** What it was before it was moved aside ("database agama"). */
   was: string;
-  createdAt: string;
+  createdAt: Timestamp;
   /** The restore run that moved it aside. */
-  runId: number | null;
+  runId: Integer | null;
   /** Size, where known. */
   bytes: number | null;
 }
@@ -459,7 +481,7 @@ export interface DoctorSection {
 }
 
 export interface DoctorReport {
-  generatedAt: string;
+  generatedAt: Timestamp;
   /** The worst level of all sections: `backup-sla doctor` exits 1 when it is failed. */
   level: 'ok' | 'warning' | 'failed';
   sections: DoctorSection[];
@@ -508,7 +530,13 @@ export interface GetAside {
 /** POST /api/restores/aside/remove body: deletes one item for good (admin). */
 export interface RemoveAsideRequest {
   /** `<target>` or `<instance>/<target>` */
-  target: string;
+  target: TargetAddress;
+  /**
+   * the item's name (database name or absolute path), as GetAside lists it
+   * @minLength 1
+   * @maxLength 4096
+   * @pattern ^[^\u0000-\u001f\u007f-\u009f]+$
+   */
   name: string;
   /** must equal `name` */
   confirm: string;
@@ -520,24 +548,33 @@ export type GetDoctor = DoctorReport;
  * {snapshot?}), POST /api/restores: 202. Follow the run at /api/runs/<instance>/<runId>.
  */
 export interface Accepted {
-  runId: number;
+  runId: Integer;
   /** The instance running it (run ids are numbered per instance). */
   instance: string;
+}
+/** POST /api/targets/[:instance/]:target/verify body (optional): the snapshot to verify; omitted = the newest version. */
+export interface VerifyRequest {
+  snapshot?: SnapshotRef;
 }
 /** POST /api/restores body: either `snapshot` or `at`. */
 export interface RestoreRequest {
   /** `<target>` or `<instance>/<target>` (a peer's target: the restore is forwarded to that peer) */
-  target: string;
+  target: TargetAddress;
   /** snapshot id (full or short) or "latest" (the newest version; never a safety snapshot); omitted with `at` */
-  snapshot?: string;
+  snapshot?: SnapshotRef;
+  /**
+   * another database / directory name (destinations.elsewhere); omitted = in place (destinations.inPlace)
+   * @minLength 1
+   * @maxLength 255
+   * @pattern ^[^\u0000-\u001f\u007f-\u009f]+$
+   */
+  to?: string;
   /**
    * Restore the state of this second instead (targets with `pitr`): ISO-8601 with an offset or Z,
    * e.g. "2026-11-29T14:32:05+01:00". It must lie in a range of TargetStatus.pitr; the service
    * picks the newest dump before it and replays the archived log up to it.
    */
-  at?: string;
-  /** another database / directory name (destinations.elsewhere); omitted = in place (destinations.inPlace) */
-  to?: string;
+  at?: Timestamp;
   /** in place only: take a safety backup of what is there first (default true) */
   safetyBackup: boolean;
   /** must equal `target` as given (e.g. "mon1/prometheus") */
@@ -549,7 +586,7 @@ export interface WhoAmI {
 }
 /** Every error answer: 400, 401, 403, 404, 409, 413, 500. */
 export interface ApiError {
-  statusCode: number;
+  statusCode: Integer;
   error: string;
   message: string;
 }

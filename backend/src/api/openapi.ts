@@ -1,32 +1,11 @@
 /**
- * A minimal OpenAPI 3.1 document generated from the route table (JSON Schema 2020-12 is what
- * 3.1 uses, so the route schemas go in as they are). Shared schemas become named components.
+ * A minimal OpenAPI 3.1 document generated from the route table. Its components are the contract's
+ * definitions (schemas.ts, derived from packages/contract/index.d.ts, descriptions included), with
+ * their references pointed at components; a route's schema that is one of them becomes a $ref.
+ * JSON Schema 2020-12 is what 3.1 uses, so the schemas go in as they are.
  */
 import type { RouteDef } from './routes';
 import * as S from './schemas';
-
-const COMPONENTS: Record<string, unknown> = {
-  ApiError: S.apiErrorSchema,
-  StatusResponse: S.statusResponseSchema,
-  TargetStatus: S.targetStatusSchema,
-  TargetPolicy: S.policySchema,
-  Retention: S.retentionSchema,
-  SlaCheck: S.checkSchema,
-  CoveredService: S.coveredServiceSchema,
-  Run: S.runSchema,
-  Snapshot: S.snapshotSchema,
-  AuditEntry: S.auditEntrySchema,
-  Restore: S.restoreSchema,
-  GetSnapshots: S.getSnapshotsSchema,
-  GetRuns: S.getRunsSchema,
-  GetAudit: S.getAuditSchema,
-  GetRestores: S.getRestoresSchema,
-  Accepted: S.acceptedSchema,
-  WhoAmI: S.whoAmISchema,
-  RestoreRequest: S.restoreBodySchema,
-  VerifyRequest: S.verifyBodySchema,
-  DoctorReport: S.doctorReportSchema,
-};
 
 const DESCRIPTIONS: Record<number, string> = {
   200: 'OK',
@@ -39,20 +18,23 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than api.bodyLimit',
 };
 
-/** Replaces every occurrence of a component schema (by identity) with a $ref, except its own definition. */
-function withRefs(schema: unknown, self?: unknown): unknown {
+/** The contract's definitions as components: `#/definitions/X` becomes `#/components/schemas/X`. */
+function components(): Record<string, unknown> {
+  const text = JSON.stringify(S.definitions).replaceAll('"#/definitions/', '"#/components/schemas/');
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Replaces a schema that is a contract definition (schemas.ts) with a $ref to its component. */
+function withRefs(schema: unknown): unknown {
   if (Array.isArray(schema)) {
     return schema.map((s) => withRefs(s));
   }
   if (!schema || typeof schema !== 'object') {
     return schema;
   }
-  if (schema !== self) {
-    for (const [name, component] of Object.entries(COMPONENTS)) {
-      if (component === schema) {
-        return { $ref: `#/components/schemas/${name}` };
-      }
-    }
+  const name = S.contractName(schema);
+  if (name) {
+    return { $ref: `#/components/schemas/${name}` };
   }
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withRefs(v)]));
 }
@@ -124,7 +106,7 @@ export function openApiDocument(
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: Object.fromEntries(Object.entries(COMPONENTS).map(([name, schema]) => [name, withRefs(schema, schema)])),
+      schemas: components(),
     },
   };
 }
