@@ -13,25 +13,31 @@ import path from 'node:path';
 import { z } from 'zod';
 import { doc, serviceUrlField } from '../config/schema';
 import { isScratchName } from './kit/scratch';
-import type { TargetDriver } from './types';
+import type { Logger } from 'pino';
+import type { Metadata, TargetDriver } from './types';
 import { checkRpc, InfluxHttp, InfluxSettings } from './influxdb/http';
 import { NAME, parseTo, reserved, RESERVED } from './influxdb/names';
-import { backupDatabase, restoreFromSnapshot } from './influxdb/portable';
+import { backupDatabase, databasesIn, restoreFromSnapshot } from './influxdb/portable';
 import { inScratch, restoreInflux } from './influxdb/restore';
-import { checkRestored, InfluxState, readState, recorded, stateMetadata, summary } from './influxdb/state';
+import { checkRestored, InfluxState, recorded, stateMetadata, summary } from './influxdb/state';
+import { archiveHashes, countBefore, listShards, shardRecords, ShardRecord } from './influxdb/shards';
 import { readInfluxMetadata } from './influxdb/metadata';
 import { influxDoctor } from './influxdb/doctor';
 
 export type { InfluxSettings } from './influxdb/http';
 export { stableGzipHeader } from './influxdb/portable';
 
-/** The recorded state of each database, read at one cut-off. */
-async function statesOf(http: InfluxHttp, databases: string[], cutoff: string): Promise<InfluxState> {
-  const state: InfluxState = {};
-  for (const db of databases) {
-    state[db] = await readState(http, db, cutoff);
+/**
+ * The previous backup's shard records, to take counts over from. An older record (no shards) or
+ * one that does not parse gives none: every shard is then counted.
+ */
+function previousShards(meta: Metadata | null, log: Logger): ShardRecord[] {
+  try {
+    return readInfluxMetadata(meta)?.shards ?? [];
+  } catch (e) {
+    log.warn({ err: String(e) }, "the previous snapshot's record is unreadable: every shard is counted");
+    return [];
   }
-  return state;
 }
 
 export const influxdbDriver: TargetDriver<InfluxSettings> = {
@@ -149,8 +155,11 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
     await checkRpc(s.connection.rpcAddress);
     // Points written after the cut-off are not counted: they may or may not be in the backup.
     const cutoff = new Date().toISOString();
+    // What changed is counted, shard by shard; the previous backup's record gives the rest (shards.ts).
+    const previous = previousShards(ctx.previous?.metadata ?? null, ctx.log);
+    const shards = await listShards(http, databases);
     ctx.progress('counting points');
-    const before = await statesOf(http, databases, cutoff);
+    const counted = await countBefore(http, shards, previous, cutoff);
     const dir = path.join(ctx.tmpDir, 'influxdb');
     mkdirSync(dir, { recursive: true });
     try {
@@ -159,15 +168,17 @@ export const influxdbDriver: TargetDriver<InfluxSettings> = {
         await backupDatabase(ctx, db, dir);
       }
       ctx.progress('counting points');
-      const after = await statesOf(http, databases, cutoff);
+      const records = await shardRecords(http, {
+        before: shards,
+        counted,
+        now: await listShards(http, databases),
+        hashes: await archiveHashes(databasesIn(dir)),
+        previous,
+        cutoff,
+      });
       ctx.progress('uploading');
       const snapshot = await ctx.store.saveDirectory(dir);
-      return {
-        kind: 'saved',
-        snapshot,
-        version: null,
-        metadata: stateMetadata(databases, cutoff, before, after, missing),
-      };
+      return { kind: 'saved', snapshot, version: null, metadata: stateMetadata(databases, cutoff, records, missing) };
     } finally {
       // The engine removes tmpDir too; a portable backup can be large, so free it now.
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Metadata } from '../types';
 import { parseMetadata, recordMetadata } from '../kit/metadata';
 import type { InfluxState, MeasurementState } from './state';
+import type { ShardRecord } from './shards';
 
 const measurementState: z.ZodType<MeasurementState> = z.object({
   points: z.number(),
@@ -18,6 +19,19 @@ const influxState: z.ZodType<InfluxState> = z.record(
   z.string(),
   z.record(z.string(), z.record(z.string(), measurementState))
 );
+
+const measurements = z.record(z.string(), measurementState);
+const shardRecord: z.ZodType<ShardRecord> = z.object({
+  database: z.string(),
+  rp: z.string(),
+  id: z.number(),
+  start: z.string(),
+  end: z.string(),
+  sha256: z.string().nullable(),
+  countedAt: z.string(),
+  state: measurements,
+  stateAfter: measurements.optional(),
+});
 
 export const influxMetadata = z.looseObject({
   databases: z.array(z.string()),
@@ -31,6 +45,8 @@ export const influxMetadata = z.looseObject({
   stateAfter: influxState.optional(),
   /** Safety backups: configured databases that were gone (nothing to save of them). */
   missing: z.array(z.string()).optional(),
+  /** The same counts shard by shard (shards.ts): the next backup takes over those of unchanged shards. Since issue 12. */
+  shards: z.array(shardRecord).optional(),
 });
 export type InfluxMetadata = z.output<typeof influxMetadata>;
 

@@ -20,7 +20,7 @@ function folderOf(db: string): string {
   return encodeURIComponent(db).replace(/\./g, '%2E');
 }
 
-function databasesIn(dir: string): DatabaseFolder[] {
+export function databasesIn(dir: string): DatabaseFolder[] {
   return readdirSync(dir)
     .filter((f) => statSync(path.join(dir, f)).isDirectory())
     .sort()

@@ -4,8 +4,9 @@
  * every test restore and before a restore takes the live place.
  */
 import type { Metadata } from '../types';
-import { InfluxHttp, InfluxStatementError, quoteIdent } from './http';
+import { InfluxHttp, InfluxStatement, InfluxStatementError, quoteIdent } from './http';
 import { InfluxMetadata, influxRecord } from './metadata';
+import type { ShardRecord } from './shards';
 
 /**
  * A measurement's `points` is the largest of its field counts (count(*) counts per field; a point
@@ -22,6 +23,26 @@ export type InfluxState = Record<string, DatabaseState>;
 const SETTLE_MS = 20_000;
 const STABLE_MS = 2_000;
 
+/** Values per field of each measurement in the answer of a count(*) over measurements (none: not listed). */
+export function measurementsOf(r: InfluxStatement): Record<string, MeasurementState> {
+  const measurements: Record<string, MeasurementState> = {};
+  for (const series of r.series ?? []) {
+    const row = series.values?.[0] ?? [];
+    const fields: Record<string, number> = {};
+    series.columns.forEach((col, i) => {
+      const v = row[i];
+      if (col !== 'time' && typeof v === 'number' && v > 0) {
+        fields[col.replace(/^count_/, '')] = v;
+      }
+    });
+    const counts = Object.values(fields);
+    if (counts.length) {
+      measurements[series.name] = { points: Math.max(...counts), fields };
+    }
+  }
+  return measurements;
+}
+
 /** Field counts per retention policy and measurement of database `db`, for points at or before `cutoff`. */
 export async function readState(http: InfluxHttp, db: string, cutoff: string): Promise<DatabaseState> {
   const rps = await http.names(`SHOW RETENTION POLICIES ON ${quoteIdent(db)}`);
@@ -31,21 +52,7 @@ export async function readState(http: InfluxHttp, db: string, cutoff: string): P
       `SELECT count(*) FROM ${quoteIdent(db)}.${quoteIdent(rp)}./.*/ WHERE time <= '${cutoff}'`,
       db
     );
-    const measurements: Record<string, MeasurementState> = {};
-    for (const series of r.series ?? []) {
-      const row = series.values?.[0] ?? [];
-      const fields: Record<string, number> = {};
-      series.columns.forEach((col, i) => {
-        const v = row[i];
-        if (col !== 'time' && typeof v === 'number' && v > 0) {
-          fields[col.replace(/^count_/, '')] = v;
-        }
-      });
-      const counts = Object.values(fields);
-      if (counts.length) {
-        measurements[series.name] = { points: Math.max(...counts), fields };
-      }
-    }
+    const measurements = measurementsOf(r);
     if (Object.keys(measurements).length) {
       state[rp] = measurements;
     }
@@ -139,14 +146,34 @@ export function recorded(meta: InfluxMetadata | null): Recorded | null {
   return meta && { cutoff: meta.cutoff, before: meta.state, after: meta.stateAfter };
 }
 
-/** The metadata a backup records: databases, cut-off, states and totals. */
-export function stateMetadata(
-  databases: string[],
-  cutoff: string,
-  before: InfluxState,
-  after: InfluxState,
-  missing: string[]
-): Metadata {
+function add(into: Record<string, MeasurementState>, from: Record<string, MeasurementState>): void {
+  for (const [m, st] of Object.entries(from)) {
+    const fields = { ...(into[m]?.fields ?? {}) };
+    for (const [f, n] of Object.entries(st.fields)) {
+      fields[f] = (fields[f] ?? 0) + n;
+    }
+    into[m] = { points: Math.max(...Object.values(fields)), fields };
+  }
+}
+
+/** The whole databases' state (per database, retention policy and measurement) from the shards' records. */
+export function databaseStates(databases: string[], records: ShardRecord[], which: 'before' | 'after'): InfluxState {
+  const state: InfluxState = Object.fromEntries(databases.map((db) => [db, {}]));
+  for (const r of records) {
+    const counts = which === 'after' ? (r.stateAfter ?? r.state) : r.state;
+    if (!Object.keys(counts).length) {
+      continue;
+    }
+    const rps = (state[r.database] ??= {});
+    add((rps[r.rp] ??= {}), counts);
+  }
+  return state;
+}
+
+/** The metadata a backup records: databases, cut-off, states and totals, and the shards' records. */
+export function stateMetadata(databases: string[], cutoff: string, shards: ShardRecord[], missing: string[]): Metadata {
+  const before = databaseStates(databases, shards, 'before');
+  const after = databaseStates(databases, shards, 'after');
   // Late writes (timestamps before the cut-off) during the backup make the count a range.
   const changed = JSON.stringify(before) !== JSON.stringify(after);
   const t = totals(before);
@@ -159,6 +186,7 @@ export function stateMetadata(
     changedDuringBackup: changed,
     ...(missing.length ? { missing } : {}),
     ...(changed ? { stateAfter: after } : {}),
+    shards,
   });
 }
 
