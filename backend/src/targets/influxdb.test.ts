@@ -455,6 +455,31 @@ describe('influxdb: a backup counts what changed, shard by shard', () => {
     expect((await lab.engine.verify('influx', 'latest', 'test')).status).toBe('success');
   });
 
+  it('verification counts only the shards that changed since the snapshot last verified clean', async () => {
+    await write(DB, hourly(Date.now() - 2 * 3600_000, 1, 'c'));
+    const fourth = await backup();
+    const v = await lab.engine.verify('influx', 'latest', 'test');
+    expect(v.status).toBe('success');
+    const n = fourth.shards.length;
+    expect(v.detail.result).toMatch(
+      new RegExp(
+        `; ${n - 1} of ${n} shards are the same bytes with the same counts as in the snapshot last verified clean and were not counted again$`
+      )
+    );
+    // A record changed by hand is not the verified one any more: that shard is counted and found wrong.
+    const snap = lab.engine.snapshots('influx')[0];
+    const meta = JSON.parse(JSON.stringify(snap.metadata));
+    meta.shards[1].state.cpu.fields.usage += 1;
+    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    const bad = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
+    expect(bad.status).toBe('failed');
+    expect(bad.error).toMatch(
+      new RegExp(
+        `^verification failed: measurement ${DB}\\.autogen\\.cpu field usage: \\d+ values, expected \\d+ \\(shard `
+      )
+    );
+  });
+
   it('a shard left out of the portable backup keeps its counts in the record (verification would name the loss)', async () => {
     // What influxd would have to get wrong, made by hand: no archive of the oldest shard came back.
     const { url, rpc } = influxEnv();

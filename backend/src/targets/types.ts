@@ -158,6 +158,8 @@ export interface RestoreContext<S> extends DriverContext<S> {
    * aside (InfluxDB 1.x) must refuse to replace it unless it was 'saved' (or 'nothing' was there).
    */
   safety: 'saved' | 'nothing' | 'declined' | 'not-needed';
+  /** The snapshot last verified clean (as VerifyContext's, without a reader), null when none. */
+  lastPassed?: { snapshot: SnapshotInfo } | null;
 }
 
 /** One line of `backup-sla doctor` (and the app's configuration page). */

@@ -17,6 +17,7 @@ import { InvalidRequestError } from '../errors';
 import type { Core, RunOutcome } from '../core';
 import { oneLine } from '../core';
 import { fetchArchived, pointInTimePlan } from '../pitr/log';
+import { lastPassed } from './verify';
 import type { ArchivedLog } from '../../targets/types';
 
 export interface RestoreRequest {
@@ -126,6 +127,7 @@ export async function restore(
           pointInTime = { at: req.at, log };
         }
         ctx.progress(req.at ? 'restoring (fetching the archived binary log meanwhile)' : 'restoring');
+        const passed = lastPassed(engine, t);
         let r: Awaited<ReturnType<typeof driver.restore>>;
         try {
           r = await driver.restore({
@@ -135,6 +137,7 @@ export async function restore(
             options: { to: req.to, force: req.force },
             safety: safetyBackup,
             pointInTime,
+            lastPassed: passed && { snapshot: engine.info(passed) },
           });
         } finally {
           // The fetch writes into the run's temp dir: it ends before the run cleans that up.

@@ -4,7 +4,8 @@
  * repository unreachable, wrong password). Unknown says nothing about the snapshot: its verdict
  * stays as it was, and it raises no "verification failed".
  */
-import type { Actor } from '../../config/types';
+import type { Actor, TargetConfig } from '../../config/types';
+import type { SnapshotRecord } from '../../catalog/catalog';
 import type { VerificationOutcomeDetail } from '../../catalog/run-detail';
 import { isUnavailable } from '../../util/errors';
 import { redact } from '../../util/redact';
@@ -15,6 +16,17 @@ import { archivedBetween, pitrOf } from '../pitr/log';
 /** How long a verification waits for the archive to reach its mark (the archiver saves every few seconds). */
 function markWaitMs(saveEverySeconds: number): number {
   return Math.max(60, 3 * saveEverySeconds) * 1000;
+}
+
+/**
+ * What was last verified clean: the snapshot of the last verification that passed (a later failed
+ * one may have marked it since), else the newest version whose verdict is passed; never a safety
+ * snapshot.
+ */
+export function lastPassed(engine: Core, t: TargetConfig): SnapshotRecord | null {
+  const lastOk = engine.catalog.lastRun(t.name, 'verify', ['success']);
+  const held = engine.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
+  return held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed') ?? null;
 }
 
 export async function verify(
@@ -36,11 +48,7 @@ export async function verify(
       ctx.progress('test restore');
       let verification: VerificationOutcomeDetail;
       try {
-        // What was last verified clean: the last verification that passed (a later failed one may
-        // have marked its snapshot since), else the newest version whose verdict is passed.
-        const lastOk = engine.catalog.lastRun(t.name, 'verify', ['success']);
-        const held = engine.catalog.snapshots(t.name, t.repository).filter((s) => !s.safety);
-        const passed = held.find((s) => s.id === lastOk?.snapshotId) ?? held.find((s) => s.verification === 'passed');
+        const passed = lastPassed(engine, t);
         const pitr = pitrOf(t);
         const r = await engine.driver(t).verify({
           ...ctx,

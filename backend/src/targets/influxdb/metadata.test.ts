@@ -41,7 +41,7 @@ describe('influxdb metadata', () => {
   it("today's record parses as written", () => {
     expect(today).toMatchObject({ measurements: 2, points: 310, changedDuringBackup: true, missing: ['gone'] });
     expect(readInfluxMetadata(today)).toEqual(today);
-    expect(recorded(readInfluxMetadata(today))).toEqual({ cutoff: '2026-11-30T10:00:00.000Z', before, after });
+    expect(recorded(readInfluxMetadata(today))).toEqual({ cutoff: CUTOFF, before, after, shards });
     expect(influxdbDriver.contents(today)).toEqual({
       summary: '1 database, 2 measurements, 310 points',
       items: [{ name: 'telegraf', count: 310, unit: 'points' }],
@@ -64,7 +64,7 @@ describe('influxdb metadata', () => {
   it('a record from before shards were recorded parses (the next backup then counts every shard)', () => {
     const { shards: _shards, ...older } = today;
     expect(readInfluxMetadata(older)!.shards).toBeUndefined();
-    expect(recorded(readInfluxMetadata(older))).toEqual({ cutoff: CUTOFF, before, after });
+    expect(recorded(readInfluxMetadata(older))).toEqual({ cutoff: CUTOFF, before, after, shards: undefined });
   });
 
   it('no metadata (catalog rebuilt) is null', () => {

@@ -11,7 +11,9 @@ import type { DriverContext, RestoreContext, RestoreResult } from '../types';
 import { checkRpc, InfluxHttp, InfluxSettings } from './http';
 import { parseTo } from './names';
 import { DatabaseFolder, restoreDatabase, restoreFromSnapshot } from './portable';
-import { checkRestored, InfluxState, recorded, summary, totals } from './state';
+import { checkRestored } from './check';
+import { shardsOf } from './shards';
+import { InfluxState, recorded, summary, totals } from './state';
 import { readInfluxMetadata } from './metadata';
 import { metadataForRestore } from '../kit/metadata';
 
@@ -110,7 +112,8 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
     plan.map((p) => p.dest)
   );
   const rec = recorded(meta);
-  const cutoff = rec?.cutoff ?? new Date().toISOString();
+  // Shards with the same bytes and counts as in the snapshot last verified clean are not counted again (check.ts).
+  const verified = shardsOf(ctx.lastPassed?.snapshot.metadata ?? null, ctx.log);
   const restored: InfluxState = {};
   const names = plan.map((p) => (p.dest === p.db ? p.dest : `${p.dest} (from ${p.db})`)).join(', ');
   const location = `database${plan.length > 1 ? 's' : ''} ${names}`;
@@ -132,7 +135,7 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
     const p = plan[0];
     ctx.progress(`restoring database ${p.dest}`);
     await restoreDatabase(ctx, p, p.dest);
-    const r = await checkRestored(http, rec, p.db, p.dest, cutoff);
+    const r = await checkRestored(http, rec, p.db, p.dest, verified);
     if (r.problems.length) {
       await http.dropDatabase(p.dest).catch(() => undefined);
       throw new Error(
@@ -148,7 +151,7 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
     ctx.progress('checking the scratch databases');
     const problems: string[] = [];
     for (const c of copies) {
-      problems.push(...(await checkRestored(http, rec, c.db, c.scratch, cutoff)).problems);
+      problems.push(...(await checkRestored(http, rec, c.db, c.scratch, verified)).problems);
     }
     if (problems.length) {
       throw new Error(
@@ -166,7 +169,7 @@ export async function restoreInflux(ctx: RestoreContext<InfluxSettings>): Promis
       }
       try {
         await restoreDatabase(ctx, c, dest);
-        const r = await checkRestored(http, rec, c.db, dest, cutoff);
+        const r = await checkRestored(http, rec, c.db, dest, verified);
         if (r.problems.length) {
           throw new Error(r.problems.slice(0, 3).join('; '));
         }

@@ -16,7 +16,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Metadata } from '../types';
 import { InfluxHttp, quoteIdent } from './http';
+import { readInfluxMetadata } from './metadata';
 import { MeasurementState, measurementsOf } from './state';
 
 export interface Shard {
@@ -164,4 +167,17 @@ export async function shardRecords(
     records.push({ ...s, sha256, countedAt: o.cutoff, state: before, ...(changed ? { stateAfter: after } : {}) });
   }
   return records.sort((a, b) => a.database.localeCompare(b.database) || a.start.localeCompare(b.start) || a.id - b.id);
+}
+
+/**
+ * The shard records of another snapshot (the previous backup's, the one last verified clean). An
+ * older record (no shards) or one that does not parse gives none: every shard is then counted.
+ */
+export function shardsOf(meta: Metadata | null, log: Logger): ShardRecord[] {
+  try {
+    return readInfluxMetadata(meta)?.shards ?? [];
+  } catch (e) {
+    log.warn({ err: String(e) }, "another snapshot's record is unreadable: every shard is counted");
+    return [];
+  }
 }

@@ -4,7 +4,7 @@
  * every test restore and before a restore takes the live place.
  */
 import type { Metadata } from '../types';
-import { InfluxHttp, InfluxStatement, InfluxStatementError, quoteIdent } from './http';
+import { InfluxHttp, InfluxStatement, quoteIdent } from './http';
 import { InfluxMetadata, influxRecord } from './metadata';
 import type { ShardRecord } from './shards';
 
@@ -18,10 +18,6 @@ export interface MeasurementState {
 }
 export type DatabaseState = Record<string, Record<string, MeasurementState>>;
 export type InfluxState = Record<string, DatabaseState>;
-
-/** How long restored shards may take to become visible to queries (they load asynchronously). */
-const SETTLE_MS = 20_000;
-const STABLE_MS = 2_000;
 
 /** Values per field of each measurement in the answer of a count(*) over measurements (none: not listed). */
 export function measurementsOf(r: InfluxStatement): Record<string, MeasurementState> {
@@ -139,11 +135,13 @@ export interface Recorded {
   cutoff: string;
   before: InfluxState;
   after?: InfluxState;
+  /** The same shard by shard (backups since issue 12): restored copies are checked shard by shard. */
+  shards?: ShardRecord[];
 }
 
 /** The recorded state in a snapshot's metadata (readInfluxMetadata), or null (a catalog rebuilt from restic lost it). */
 export function recorded(meta: InfluxMetadata | null): Recorded | null {
-  return meta && { cutoff: meta.cutoff, before: meta.state, after: meta.stateAfter };
+  return meta && { cutoff: meta.cutoff, before: meta.state, after: meta.stateAfter, shards: meta.shards };
 }
 
 function add(into: Record<string, MeasurementState>, from: Record<string, MeasurementState>): void {
@@ -188,66 +186,4 @@ export function stateMetadata(databases: string[], cutoff: string, shards: Shard
     ...(changed ? { stateAfter: after } : {}),
     shards,
   });
-}
-
-/**
- * Restored shards load asynchronously (a query right after `influxd restore` may see nothing yet):
- * reads the state until it matches what is expected, or has stayed the same for STABLE_MS (then a
- * difference is real), for at most SETTLE_MS.
- */
-async function settledState(
-  http: InfluxHttp,
-  db: string,
-  cutoff: string,
-  matches: ((s: DatabaseState) => boolean) | null
-): Promise<DatabaseState> {
-  const deadline = Date.now() + SETTLE_MS;
-  let last = '';
-  let since = Date.now();
-  for (;;) {
-    let state: DatabaseState;
-    try {
-      state = await readState(http, db, cutoff);
-    } catch (e) {
-      // e.g. "engine is closed" while the restored shard is being opened
-      if (!(e instanceof InfluxStatementError) || Date.now() > deadline) {
-        throw e;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (matches?.(state)) {
-      return state;
-    }
-    const text = JSON.stringify(state);
-    if (text !== last) {
-      last = text;
-      since = Date.now();
-    } else if (Date.now() - since >= STABLE_MS || Date.now() > deadline) {
-      return state;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/**
- * Reads a restored database (waiting for its shards to load) and compares it with what the backup
- * recorded for database `source`; no recorded state: nothing to compare.
- */
-export async function checkRestored(
-  http: InfluxHttp,
-  rec: Recorded | null,
-  source: string,
-  dest: string,
-  cutoff: string
-): Promise<{ state: DatabaseState; problems: string[] }> {
-  const before = rec?.before[source];
-  const after = rec?.after?.[source];
-  const state = await settledState(
-    http,
-    dest,
-    cutoff,
-    before ? (st) => compareDatabase(source, st, before, after).length === 0 : null
-  );
-  return { state, problems: before ? compareDatabase(source, state, before, after) : [] };
 }
