@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { makeLab, Lab } from '../test/harness';
+import { changeRecordedMetadata, makeLab, Lab } from '../test/harness';
 import { FAKE_GRAFANA_VERSION, GrafanaFake, startGrafanaFake } from '../test/grafana-fake/server';
 import { seededState } from '../test/grafana-fake/seed';
 import { Engine } from '../engine/engine';
@@ -211,11 +211,7 @@ describe('grafana target: export, versions, verification', () => {
     ],
   ])('verification fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
     const snap = lab.engine.snapshots('grafana')[0];
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    damage(meta);
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, damage);
     try {
       const out = await lab.engine.verify('grafana', snap.id, 'test');
       expect(out.status).toBe('failed');
@@ -226,7 +222,7 @@ describe('grafana target: export, versions, verification', () => {
       expect(now.verification).toBe('failed');
       expect(lab.engine.contents(now)!.summary).toContain(problem);
     } finally {
-      update.run(original, snap.id);
+      putBack();
     }
   });
 });

@@ -2,7 +2,7 @@ import { NoRepositoryError } from '../repository/restic';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab } from '../test/harness';
+import { changeRecordedMetadata, makeLab, Lab } from '../test/harness';
 import { counts, databases, influx, influxEnv, readInflux, write } from '../test/influx';
 import { ConfigError, parseConfig } from '../config/load';
 import { run } from '../util/subprocess';
@@ -219,11 +219,10 @@ describe('influxdb target', () => {
 
   it('verify fails when the restored counts differ from the recorded ones', async () => {
     const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    meta.state[A].autogen.cpu.fields.idle = 299;
-    delete meta.state[B].autogen.net;
-    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => {
+      meta.state[A].autogen.cpu.fields.idle = 299;
+      delete meta.state[B].autogen.net;
+    });
     try {
       const v = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
       expect(v.status).toBe('failed');
@@ -233,7 +232,7 @@ describe('influxdb target', () => {
       expect(lab.engine.snapshots('influx').find((s) => s.id === snap.id)!.verification).toBe('failed');
       expect(await scratchDatabases()).toEqual([]);
     } finally {
-      lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+      putBack();
     }
   });
 
@@ -248,11 +247,7 @@ describe('influxdb target', () => {
     ],
   ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
     const snap = lab.engine.snapshots('influx').find((s) => !s.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    damage(meta);
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, damage);
     try {
       const v = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
       expect(v.status).toBe('failed');
@@ -264,7 +259,7 @@ describe('influxdb target', () => {
       expect(lab.engine.contents(now)!.summary).toContain(problem);
       expect(await scratchDatabases()).toEqual([]);
     } finally {
-      update.run(original, snap.id);
+      putBack();
     }
   });
 
@@ -468,9 +463,7 @@ describe('influxdb: a backup counts what changed, shard by shard', () => {
     );
     // A record changed by hand is not the verified one any more: that shard is counted and found wrong.
     const snap = lab.engine.snapshots('influx')[0];
-    const meta = JSON.parse(JSON.stringify(snap.metadata));
-    meta.shards[1].state.cpu.fields.usage += 1;
-    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    changeRecordedMetadata(lab, snap.id, (meta) => (meta.shards[1].state.cpu.fields.usage += 1));
     const bad = await lab.engine.verify('influx', snap.id.slice(0, 8), 'test');
     expect(bad.status).toBe('failed');
     expect(bad.error).toMatch(
@@ -558,11 +551,9 @@ describe('influxdb restore: the live database stays untouched until the restored
   it('a restored copy that differs from the recorded state is refused before the live database is touched', async () => {
     const before = await readInflux(DB);
     const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
-    const saved = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(saved);
-    meta.state[DB].autogen.latency.fields.ms = 299;
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => {
+      meta.state[DB].autogen.latency.fields.ms = 299;
+    });
     try {
       const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: true }, 'test');
       expect(r.error).toBe(
@@ -571,18 +562,16 @@ describe('influxdb restore: the live database stays untouched until the restored
       expect(await readInflux(DB)).toEqual(before);
       expect(await scratch()).toEqual([]);
     } finally {
-      update.run(saved, snap.id);
+      putBack();
     }
   });
 
   it('a snapshot whose recorded metadata is malformed is not restored; the live database is untouched', async () => {
     const before = await readInflux(DB);
     const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
-    const saved = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(saved);
-    meta.state[DB].autogen.latency.points = '300';
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => {
+      meta.state[DB].autogen.latency.points = '300';
+    });
     try {
       const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: true }, 'test');
       expect(r.error).toBe(
@@ -591,7 +580,7 @@ describe('influxdb restore: the live database stays untouched until the restored
       expect(await readInflux(DB)).toEqual(before);
       expect(await scratch()).toEqual([]);
     } finally {
-      update.run(saved, snap.id);
+      putBack();
     }
   });
 

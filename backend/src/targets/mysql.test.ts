@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { makeLab, Lab, resticSnapshots } from '../test/harness';
+import { changeRecordedMetadata, makeLab, Lab, resticSnapshots } from '../test/harness';
 import {
   createAgama,
   createRichDatabase,
@@ -105,9 +105,7 @@ describe('mysql target', () => {
 
   it('verify fails when the restored data differs from what was recorded at backup time', async () => {
     const snap = lab.engine.snapshots('mysql').find((s) => !s.safety)!;
-    const meta = snap.metadata as any;
-    meta.tables.item.rows = 499;
-    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    changeRecordedMetadata(lab, snap.id, (meta) => (meta.tables.item.rows = 499));
     const v = await lab.engine.verify('mysql', snap.id.slice(0, 8), 'test');
     expect(v.status).toBe('failed');
     expect(v.error).toBe('verification failed: table item: 500 rows, expected 499');
@@ -131,11 +129,7 @@ describe('mysql target', () => {
     ],
   ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem, error) => {
     const snap = lab.engine.snapshots('mysql').find((s) => !s.safety)!;
-    const saved = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(saved);
-    damage(meta);
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, damage);
     try {
       const v = await lab.engine.verify('mysql', snap.id.slice(0, 8), 'test');
       expect(v.status).toBe('failed');
@@ -146,7 +140,7 @@ describe('mysql target', () => {
       expect(lab.engine.contents(now)!.summary).toContain(problem);
       expect(await query(`SHOW DATABASES LIKE 'bsla\_verify\_%'`)).toEqual([]);
     } finally {
-      update.run(saved, snap.id);
+      putBack();
     }
   });
 });
@@ -463,12 +457,9 @@ describe('mysql restore never drops live data, and brings the database back exac
   });
 
   it('a loaded snapshot that differs from what was recorded is not swapped in', async () => {
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    const snap = lab.engine.snapshots('app').find((x) => x.id === first)!;
-    const saved = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(saved);
-    meta.tables.item.rows = 399;
-    update.run(JSON.stringify(meta), first);
+    const putBack = changeRecordedMetadata(lab, first, (meta) => {
+      meta.tables.item.rows = 399;
+    });
     try {
       const before = await readDatabase(db);
       const r = await lab.engine.restore('app', { snapshot: first, safetyBackup: false }, 'test');
@@ -478,17 +469,14 @@ describe('mysql restore never drops live data, and brings the database back exac
       expect(await readDatabase(db)).toEqual(before);
       expect(await scratchOf('app', db)).toEqual([]);
     } finally {
-      update.run(saved, first);
+      putBack();
     }
   });
 
   it('a snapshot whose recorded metadata is malformed is not restored; the live database is untouched', async () => {
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    const snap = lab.engine.snapshots('app').find((x) => x.id === first)!;
-    const saved = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(saved);
-    meta.tables.item = { rows: '400', checksum: null };
-    update.run(JSON.stringify(meta), first);
+    const putBack = changeRecordedMetadata(lab, first, (meta) => {
+      meta.tables.item = { rows: '400', checksum: null };
+    });
     try {
       const before = await readDatabase(db);
       const r = await lab.engine.restore('app', { snapshot: first, safetyBackup: false }, 'test');
@@ -498,7 +486,7 @@ describe('mysql restore never drops live data, and brings the database back exac
       expect(await readDatabase(db)).toEqual(before);
       expect(await scratchOf('app', db)).toEqual([]);
     } finally {
-      update.run(saved, first);
+      putBack();
     }
   });
 

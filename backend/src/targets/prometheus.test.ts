@@ -24,7 +24,7 @@ import {
   PrivatePrometheus,
   waitForData,
 } from '../test/prometheus';
-import { makeLab, Lab } from '../test/harness';
+import { changeRecordedMetadata, makeLab, Lab } from '../test/harness';
 import { services } from '../test/services';
 import { pidsMatching, waitFor } from '../test/process';
 import { run } from '../util/subprocess';
@@ -223,20 +223,17 @@ describe('prometheus target', () => {
 
   it('verify fails when the restored data differs from what was recorded', async () => {
     const snap = lab.engine.snapshots('prom').find((s) => !s.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    const block = meta.blocks[meta.blocks.length - 1];
-    block.series += 1;
-    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    const block = (snap.metadata as any).blocks.at(-1);
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => (meta.blocks.at(-1).series += 1));
     try {
       const v = await lab.engine.verify('prom', snap.id, 'test');
       expect(v.status).toBe('failed');
       expect(v.error).toBe(
-        `verification failed: block ${block.ulid}: series ${block.series - 1}, expected ${block.series}`
+        `verification failed: block ${block.ulid}: series ${block.series}, expected ${block.series + 1}`
       );
       expect(scratchServers(lab)).toEqual([]);
     } finally {
-      lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+      putBack();
     }
   });
 
@@ -247,11 +244,7 @@ describe('prometheus target', () => {
     ['a block that is not an object', (m: any) => (m.blocks[0] = null), 'blocks.0: expected object, received null'],
   ])('verify fails with one clear message on malformed metadata: %s', async (_what, damage, problem) => {
     const snap = lab.engine.snapshots('prom').find((s) => !s.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    damage(meta);
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(lab, snap.id, damage);
     try {
       const v = await lab.engine.verify('prom', snap.id, 'test');
       expect(v.status).toBe('failed');
@@ -263,7 +256,7 @@ describe('prometheus target', () => {
       expect(lab.engine.contents(now)!.summary).toContain(problem);
       expect(scratchServers(lab)).toEqual([]);
     } finally {
-      update.run(original, snap.id);
+      putBack();
     }
   });
 
@@ -381,33 +374,31 @@ describe('prometheus target against private servers', () => {
 
   it('a snapshot that does not restore as recorded is refused before Prometheus is stopped; the live data is untouched', async () => {
     const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    meta.blocks[0].samples += 1;
-    lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(JSON.stringify(meta), snap.id);
+    const block = (snap.metadata as any).blocks[0];
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => (meta.blocks[0].samples += 1));
     const before = readdirSync(admin.dataDir).sort();
     const asidesBefore = readdirSync(admin.dir).filter((d) => d.startsWith('data.before-restore-'));
     try {
       const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: false }, 'test');
       expect(r.error).toBe(
-        `the restored TSDB is not what was backed up (block ${meta.blocks[0].ulid}: samples ${meta.blocks[0].samples - 1}, expected ${meta.blocks[0].samples}); nothing was replaced`
+        `the restored TSDB is not what was backed up (block ${block.ulid}: samples ${block.samples}, expected ${block.samples + 1}); nothing was replaced`
       );
       expect(await answers(admin.url)).toBe(true);
       expect(readdirSync(admin.dataDir).sort()).toEqual(before);
       expect(readdirSync(admin.dir).filter((d) => d.startsWith('data.before-restore-'))).toEqual(asidesBefore);
       expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
     } finally {
-      lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?').run(original, snap.id);
+      putBack();
     }
   });
 
   it('a snapshot whose recorded metadata is malformed is refused before Prometheus is stopped; the live data is untouched', async () => {
     const snap = lab.engine.snapshots('live').find((x) => !x.safety)!;
-    const original = JSON.stringify(snap.metadata);
-    const meta = JSON.parse(original);
-    meta.blocks[0].samples = String(meta.blocks[0].samples);
-    const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-    update.run(JSON.stringify(meta), snap.id);
+    const putBack = changeRecordedMetadata(
+      lab,
+      snap.id,
+      (meta) => (meta.blocks[0].samples = String(meta.blocks[0].samples))
+    );
     const before = readdirSync(admin.dataDir).sort();
     try {
       const r = await lab.engine.restore('live', { snapshot: snap.id, safetyBackup: false }, 'test');
@@ -418,7 +409,7 @@ describe('prometheus target against private servers', () => {
       expect(readdirSync(admin.dataDir).sort()).toEqual(before);
       expect(readdirSync(admin.dir).filter((d) => d.includes('.restoring-'))).toEqual([]);
     } finally {
-      update.run(original, snap.id);
+      putBack();
     }
   });
 

@@ -106,6 +106,20 @@ export function makeLab(options: LabOptions): Lab {
   };
 }
 
+/**
+ * Changes what the catalog recorded for snapshot `id` (its metadata) as a damaged or hand-edited
+ * record would be; returns what puts the record back.
+ */
+export function changeRecordedMetadata(lab: Lab, id: string, change: (meta: any) => void): () => void {
+  const db = lab.engine.catalog.db;
+  const { metadata } = db.prepare('SELECT metadata FROM snapshots WHERE id = ?').get(id) as { metadata: string };
+  const meta = JSON.parse(metadata);
+  change(meta);
+  const update = db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
+  update.run(JSON.stringify(meta), id);
+  return () => update.run(metadata, id);
+}
+
 /** The tag a run's snapshots carry (`run=<uuid>`): run numbers are the catalog's own. */
 export function runTag(lab: Lab, runId: number): string {
   return `run=${lab.engine.catalog.run(runId)!.uid}`;

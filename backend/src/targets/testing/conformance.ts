@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import YAML from 'yaml';
-import { makeLab, Lab, resticSnapshots } from '../../test/harness';
+import { changeRecordedMetadata, makeLab, Lab, resticSnapshots } from '../../test/harness';
 import { waitForProcess } from '../../test/process';
 import { createLogger } from '../../util/log';
 import type { MovedAside, Metadata } from '../types';
@@ -246,10 +246,7 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
     });
 
     test('verification fails when the recorded state disagrees with the snapshot', async () => {
-      const snap = lab.engine.snapshots('live').find((s) => s.id === first)!;
-      const saved = JSON.stringify(snap.metadata);
-      const update = lab.engine.catalog.db.prepare('UPDATE snapshots SET metadata = ? WHERE id = ?');
-      update.run(JSON.stringify(f.tamper(JSON.parse(saved))), first);
+      const putBack = changeRecordedMetadata(lab, first, (meta) => Object.assign(meta, f.tamper(meta)));
       try {
         const v = await lab.engine.verify('live', first, 'test');
         expect(v.status).toBe('failed');
@@ -259,7 +256,7 @@ export function conformance<State>(f: ConformanceFixture<State>): void {
         workDirEmpty();
         await noScratch();
       } finally {
-        update.run(saved, first);
+        putBack();
       }
       expect((await lab.engine.verify('live', first, 'test')).status).toBe('success');
     });
