@@ -10,14 +10,13 @@
 # The services themselves are started by scripts/services.sh, on loopback, on private ports.
 set -euo pipefail
 
+# The real services' packages come from their files (scripts/services.d/, SVC_PACKAGES).
+mapfile -t SERVICE_PACKAGES < <(bash "$(dirname "$0")/services.sh" packages)
 PACKAGES=(
-  restic rclone
-  mariadb-server mariadb-client
-  influxdb influxdb-client
-  prometheus
+  restic
+  "${SERVICE_PACKAGES[@]}"
   ansible-core
   python3 python3-flask python3-flask-sqlalchemy uwsgi-core uwsgi-plugin-python3
-  openssh-server openssh-client
   curl ca-certificates git procps iproute2 util-linux
   chromium
   # the install test: systemd-analyze verify on the rendered unit (no running systemd needed),

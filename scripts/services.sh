@@ -7,6 +7,7 @@
 #   bash scripts/services.sh env                print `export` lines:  eval "$(bash scripts/services.sh env)"
 #   bash scripts/services.sh env --json         the same variables as one JSON object (for programs)
 #   bash scripts/services.sh ports              VAR=port, one line per port variable (test-all.sh shifts them)
+#   bash scripts/services.sh packages           the Debian packages the services need (install-deps.sh)
 #
 # Names: mariadb influxdb prometheus sshd rest s3 (default: all of them).
 #
@@ -28,6 +29,7 @@
 # sets, for its <name>:
 #
 #   SVC_COMM[<name>]    the process name (/proc/PID/comm) it runs as
+#   SVC_PACKAGES[<name>]  the Debian packages it needs (scripts/install-deps.sh installs them)
 #   SVC_PORTS[<name>]   its TCP port(s), space-separated, the first one its main port
 #   SVC_ENV+=(...)      its BSLA_* coordinates for `env`
 #   SVC_PORT_VARS[BSLA_<X>_PORT]=<port>   each variable that sets one of its ports (`ports`)
@@ -50,7 +52,7 @@ HOST=127.0.0.1
 
 # Filled by the service files (see the header).
 ALL_SERVICES=()
-declare -A SVC_COMM=() SVC_PORTS=() SVC_PORT_VARS=()
+declare -A SVC_COMM=() SVC_PORTS=() SVC_PORT_VARS=() SVC_PACKAGES=()
 declare -A SVC_ENV=([BSLA_SERVICES_DIR]=$SERVICES_DIR)
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -312,8 +314,12 @@ cmd_ports() {
   done
 }
 
+cmd_packages() {
+  printf '%s\n' ${SVC_PACKAGES[@]} | sort -u
+}
+
 usage() {
-  sed -n '2,11p' "$SCRIPT" >&2
+  sed -n '2,12p' "$SCRIPT" >&2
   exit 2
 }
 
@@ -338,6 +344,7 @@ main() {
   case "$cmd" in
     env) cmd_env "$json" ;;
     ports) cmd_ports ;;
+    packages) cmd_packages ;;
     status) cmd_status "${names[@]}" ;;
     start | stop)
       if [[ "$cmd" == stop && ! -d "$SERVICES_DIR" ]]; then

@@ -25,6 +25,7 @@ MYSQL_LEAST_PASS_FILE=$SERVICES_DIR/secrets/mysql-backup-sla.pass
 PRIVILEGES_DOC=$SCRIPTS_DIR/../docs/mysql-privileges.md
 
 SVC_COMM[mariadb]=mariadbd
+SVC_PACKAGES[mariadb]="mariadb-server mariadb-client"
 SVC_PORTS[mariadb]=$MYSQL_PORT
 SVC_ENV+=(
   [BSLA_MYSQL_HOST]=$HOST

@@ -8,6 +8,7 @@ SVC_PORT_VARS[BSLA_PROM_PORT]=$PROM_PORT
 PROM_DATA_DIR=$SERVICES_DIR/prometheus/data
 
 SVC_COMM[prometheus]=prometheus
+SVC_PACKAGES[prometheus]="prometheus"
 SVC_PORTS[prometheus]=$PROM_PORT
 SVC_ENV+=(
   [BSLA_PROM_URL]="http://$HOST:$PROM_PORT"

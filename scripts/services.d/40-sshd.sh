@@ -25,6 +25,7 @@ SFTP_REPO_BASE=$SERVICES_DIR/sshd/remote
 SFTP_COMMAND="ssh -F /dev/null -p $SSH_PORT -i $SSH_KEY -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$SSH_KNOWN_HOSTS root@$HOST -s sftp"
 
 SVC_COMM[sshd]=sshd
+SVC_PACKAGES[sshd]="openssh-server openssh-client"
 SVC_PORTS[sshd]=$SSH_PORT
 SVC_ENV+=(
   [BSLA_SSH_HOST]=$HOST

@@ -17,6 +17,7 @@ SVC_PORT_VARS[BSLA_REST_PORT]=$REST_PORT
 REST_REPO_DIR=$SERVICES_DIR/rest/repos
 
 SVC_COMM[rest]=rclone
+SVC_PACKAGES[rest]="rclone"
 SVC_PORTS[rest]=$REST_PORT
 SVC_ENV+=(
   [BSLA_REST_URL]="rest:http://$HOST:$REST_PORT/"

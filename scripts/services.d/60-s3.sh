@@ -25,6 +25,7 @@ S3_SECRET_KEY_FILE=$SERVICES_DIR/secrets/s3-secret-key
 S3RVER=$SCRIPTS_DIR/../node_modules/.bin/s3rver
 
 SVC_COMM[s3]=node
+SVC_PACKAGES[s3]="openssl"
 SVC_PORTS[s3]=$S3_PORT
 SVC_ENV+=(
   [BSLA_S3_URL]="s3:https://$HOST:$S3_PORT/$S3_BUCKET"
