@@ -12,6 +12,8 @@
  *
  * A shard that was there before the backup and is still there after it, but has no archive, keeps
  * its counts in the record: verification then says its points are missing (influxd left it out).
+ * A shard made during the backup, or expired by its retention policy meanwhile, is recorded when
+ * its archive is in the backup.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync } from 'node:fs';
@@ -147,19 +149,21 @@ export async function shardRecords(
 ): Promise<ShardRecord[]> {
   const old = takeOver(o.previous);
   const existedBefore = new Set(o.before.map(key));
+  const existsNow = new Set(o.now.map(key));
   const records: ShardRecord[] = [];
-  for (const s of o.now) {
+  for (const s of new Map([...o.before, ...o.now].map((x) => [key(x), x])).values()) {
     const k = key(s);
     const sha256 = o.hashes.get(k) ?? null;
-    if (!sha256 && !existedBefore.has(k)) {
-      continue; // made during the backup and not in it: its points came after
+    if (!sha256 && !(existedBefore.has(k) && existsNow.has(k))) {
+      continue; // made during the backup, or expired by its retention policy, and not in it
     }
     const prev = old.get(k);
     if (prev && sha256 === prev.sha256) {
       records.push({ ...prev, ...s, sha256 });
       continue;
     }
-    const after = await countShard(http, s, o.cutoff);
+    // Archived, then expired by its retention policy: as counted before the backup.
+    const after = existsNow.has(k) ? await countShard(http, s, o.cutoff) : (o.counted.get(k) ?? {});
     // Not counted before: a shard made during the backup (nothing was there), or one the
     // previous record would have given but whose archive changed (compacted, written into late).
     const before = o.counted.get(k) ?? (prev ? after : {});
