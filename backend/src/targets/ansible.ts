@@ -36,15 +36,8 @@ import { z } from 'zod';
 import { doc } from '../config/schema';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
-import {
-  DoctorCheck,
-  DriverContext,
-  Metadata,
-  PlannedChange,
-  SnapshotInfo,
-  SnapshotReader,
-  TargetDriver,
-} from './types';
+import { ansibleRecord, readAnsibleMetadata } from './ansible/metadata';
+import { DoctorCheck, DriverContext, PlannedChange, SnapshotInfo, SnapshotReader, TargetDriver } from './types';
 import {
   directoryKind,
   isDirectory,
@@ -316,7 +309,7 @@ async function restoreRepository(
     kind: 'ansible',
     content: TREE,
     what: 'restored working tree',
-    expectedHash: (m, rec) => (rec?.treeHash as string | undefined) ?? m.treeHash,
+    expectedHash: (m, rec) => readAnsibleMetadata(rec)?.treeHash ?? m.treeHash,
   });
   if ('problem' in v) {
     return v;
@@ -617,13 +610,13 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     };
   },
 
-  contents: (meta) =>
-    typeof meta.files === 'number'
-      ? {
-          summary: `${meta.files} files${meta.commit ? `, commit ${String(meta.commit).slice(0, 8)}${meta.branch ? ` on ${meta.branch}` : ''}` : ', no commits'}${meta.dirty ? ', with uncommitted changes' : ''}`,
-          items: [{ name: String(meta.path ?? 'repository'), count: meta.files, unit: 'files' }],
-        }
-      : null,
+  contents: (meta) => {
+    const m = readAnsibleMetadata(meta)!;
+    return {
+      summary: `${m.files} files${m.commit ? `, commit ${m.commit.slice(0, 8)}${m.branch ? ` on ${m.branch}` : ''}` : ', no commits'}${m.dirty ? ', with uncommitted changes' : ''}`,
+      items: [{ name: m.path, count: m.files, unit: 'files' }],
+    };
+  },
 
   async backup(ctx) {
     const dir = ctx.target.settings.source.path;
@@ -681,7 +674,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
     writeManifest(snap, manifest);
     ctx.progress('saving');
     const snapshot = await ctx.store.saveDirectory(snap, { version: finalVersion });
-    const metadata: Metadata = {
+    const metadata = ansibleRecord({
       path: dir,
       commit: state.commit,
       branch: state.branch,
@@ -691,7 +684,7 @@ export const ansibleDriver: TargetDriver<AnsibleSettings> = {
       refs: state.refLines.length - 2,
       contentHash: finalHash,
       treeHash,
-    };
+    });
     return { kind: 'saved', snapshot, version: finalVersion, metadata };
   },
 

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeLab, Lab, resticSnapshots } from '../test/harness';
+import { changeRecordedMetadata, makeLab, Lab, resticSnapshots } from '../test/harness';
 import { pidsMatching } from '../test/process';
 import { targetState } from '../engine/sla';
 import { ConfigError } from '../config/load';
@@ -134,6 +134,22 @@ describe('files target (AGAMA): content versions, labels, verification under uWS
     expect(pidsMatching('uwsgi', lab.dir)).toEqual([]);
     expect(pidsMatching('uwsgi', lab.engine.config.workDir)).toEqual([]);
     expect(readdirSync(lab.engine.config.workDir)).toEqual([]);
+  });
+
+  // Before the record was parsed (files/metadata.ts), a content hash that is not a string was
+  // compared with the restored tree's and reported as a content mismatch.
+  it('verification fails with one clear message on a malformed record', async () => {
+    const snap = lab.engine.snapshots('agama')[0];
+    const putBack = changeRecordedMetadata(lab, snap.id, (meta) => (meta.contentHash = 42));
+    try {
+      const v = await lab.engine.verify('agama', snap.id, 'test');
+      expect(v.error).toBe(
+        'verification failed: the metadata recorded for this files snapshot is malformed (contentHash: expected string, received number): it cannot be compared with the snapshot'
+      );
+      expect(lab.engine.contents(lab.engine.snapshots('agama')[0])!.summary).toContain('contentHash');
+    } finally {
+      putBack();
+    }
   });
 
   it('a damaged application (a failed download: no version, no Python) is saved as it is and fails verification', async () => {

@@ -33,11 +33,13 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Logger } from 'pino';
 import { doc, durationField } from '../config/schema';
 import { parseDuration } from '../config/duration';
 import { UnavailableError } from '../util/errors';
 import { CommandError, CommandSpec, TailBuffer, lastLine, run, start } from '../util/subprocess';
 import { freePort } from './tools';
+import { filesRecord, readFilesMetadata } from './files/metadata';
 import {
   BackupContext,
   DoctorCheck,
@@ -363,8 +365,21 @@ function restoreFiles(ctx: VerifyContext<FilesSettings> | RestoreContext<FilesSe
     kind: 'files',
     content: FILES,
     what,
-    expectedHash: (m, rec) => (rec?.contentHash as string | undefined) ?? m.contentHash,
+    expectedHash: (m, rec) => readFilesMetadata(rec)?.contentHash ?? m.contentHash,
   });
+}
+
+/**
+ * The content hash the previous snapshot recorded; undefined when it has none (a rebuilt catalog,
+ * an unreadable record): the version name then tells whether the content is already held.
+ */
+function recordedHash(meta: Metadata | null, log: Logger): string | undefined {
+  try {
+    return readFilesMetadata(meta)?.contentHash;
+  } catch (e) {
+    log.warn({ err: String(e) }, "the previous snapshot's record is unreadable: its version name is compared");
+    return undefined;
+  }
 }
 
 export const filesDriver: TargetDriver<FilesSettings> = {
@@ -534,15 +549,15 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     };
   },
 
-  contents: (meta) =>
-    typeof meta.files === 'number'
-      ? {
-          summary:
-            `${meta.label ? `version ${meta.label}: ` : ''}${meta.files} files (${meta.pythonFiles ?? 0} .py), ${meta.bytes ?? 0} bytes` +
-            (meta.labelWarning ? `; ${meta.labelWarning}` : ''),
-          items: ((meta.paths ?? []) as string[]).map((p) => ({ name: p, count: null, unit: 'path' })),
-        }
-      : null,
+  contents: (meta) => {
+    const m = readFilesMetadata(meta)!;
+    return {
+      summary:
+        `${m.label ? `version ${m.label}: ` : ''}${m.files} files (${m.pythonFiles ?? 0} .py), ${m.bytes ?? 0} bytes` +
+        (m.labelWarning ? `; ${m.labelWarning}` : ''),
+      items: m.paths.map((p) => ({ name: p, count: null, unit: 'path' })),
+    };
+  },
 
   async backup(ctx: BackupContext<FilesSettings>) {
     const s = ctx.target.settings.source;
@@ -560,10 +575,11 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     const vf = s.versionFrom;
     const prev = ctx.previous;
     /** The newest version already holds this content (a rebuilt catalog has no hash: the name tells). */
+    const prevHash = recordedHash(prev?.metadata ?? null, ctx.log);
     const held = (hash: string, labelFile: string | null) =>
       !!prev?.version &&
-      (prev.metadata?.contentHash !== undefined
-        ? prev.metadata.contentHash === hash
+      (prevHash !== undefined
+        ? prevHash === hash
         : prev.version === versionName(vf && labelFile ? readLabel(labelFile, vf.pattern, vf.file).label : null, hash));
     if (held(contentHash([...live.values()].flat().sort(byPath)), vf?.file ?? null)) {
       return { kind: 'unchanged', version: prev!.version! };
@@ -606,7 +622,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
     writeManifest(snap, manifest);
     ctx.progress('saving');
     const snapshot = await ctx.store.saveDirectory(snap, { version });
-    const metadata: Metadata = {
+    const metadata = filesRecord({
       paths: present,
       files: saved.length,
       pythonFiles: saved.filter((e) => e.path.endsWith('.py')).length,
@@ -615,7 +631,7 @@ export const filesDriver: TargetDriver<FilesSettings> = {
       label,
       labelWarning: warning,
       ...(missing.length ? { missingPaths: missing } : {}),
-    };
+    });
     return { kind: 'saved', snapshot, version, metadata };
   },
 
