@@ -161,3 +161,15 @@ export async function gzippedDumpBytes(database: string, to?: string): Promise<n
   );
   return r.bytesOut;
 }
+
+/** The restore baseline: a new database `database` loaded from a gzip'd dump (`gunzip -c file | mariadb`). */
+export async function loadGzippedDump(file: string, database: string): Promise<void> {
+  await sql(`CREATE DATABASE \`${database}\``);
+  await pipeline(
+    [
+      { command: 'gunzip', args: ['-c'] },
+      { command: 'mariadb', args: [...mysqlClientArgs(), '--batch', database] },
+    ],
+    { stdinFile: file, timeoutMs: 2 * 3600_000 }
+  );
+}

@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { ProgressEvent } from '../backend/src/engine/engine';
 import { makeLab, Lab } from '../backend/src/test/harness';
 import { mysqlTarget } from '../backend/src/test/mysql';
-import { agamaDatabase, dropDatabase, sql } from './data';
+import { agamaDatabase, dropDatabase, loadGzippedDump, sql } from './data';
 import {
   Bench,
   cliRun,
@@ -198,14 +198,7 @@ runMain(async () => {
       bench.log(`restore run ${i + 1}/${restoreRuns}`);
       const baselineRestore = async () => {
         const b = await timed(async () => {
-          await sql(`CREATE DATABASE \`${RESTORED_BASE}\``);
-          await pipeline(
-            [
-              { command: 'gunzip', args: ['-c'] },
-              { command: 'mariadb', args: [...mysqlClientArgs(), '--batch', RESTORED_BASE] },
-            ],
-            { stdinFile: gz, timeoutMs: 2 * HOUR }
-          );
+          await loadGzippedDump(gz, RESTORED_BASE);
         });
         baseRestoreTimes.push(b.seconds);
         bench.log(`  baseline  gunzip -c file | mariadb: ${b.seconds.toFixed(2)} s`);

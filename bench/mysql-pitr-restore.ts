@@ -23,27 +23,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rootConnection } from '../backend/src/test/mysql';
-import { agamaDatabase, dropDatabase, gzippedDumpBytes, pick, prng, sql, updateRows } from './data';
-import {
-  Bench,
-  ensureServices,
-  envNumber,
-  fmtBytes,
-  median,
-  mysqlClientArgs,
-  PhaseClock,
-  pipeline,
-  runMain,
-  timed,
-  vsBaseline,
-} from './lib';
+import { agamaDatabase, dropDatabase, gzippedDumpBytes, loadGzippedDump, pick, prng, sql, updateRows } from './data';
+import { Bench, ensureServices, envNumber, fmtBytes, median, PhaseClock, runMain, timed, vsBaseline } from './lib';
 import { archivedThrough, nextSecond, pitrLab } from './pitr';
 
 const DB = 'bench_pitr_restore';
 // Named after the target's database: the documented grants let the service create `<database>_restored…`.
 const RESTORED_ENGINE = `${DB}_restored`;
 const RESTORED_BASE = 'bench_pitr_restored_base';
-const HOUR = 3600_000;
 
 /** Row count and CHECKSUM TABLE of a database's item table: what two restores must agree on. */
 async function fingerprint(database: string): Promise<string> {
@@ -97,14 +84,7 @@ runMain(async () => {
     const svcTimes: number[] = [];
     const baseline = async () => {
       const b = await timed(async () => {
-        await sql(`CREATE DATABASE \`${RESTORED_BASE}\``);
-        await pipeline(
-          [
-            { command: 'gunzip', args: ['-c'] },
-            { command: 'mariadb', args: [...mysqlClientArgs(), '--batch', RESTORED_BASE] },
-          ],
-          { stdinFile: gz, timeoutMs: 2 * HOUR }
-        );
+        await loadGzippedDump(gz, RESTORED_BASE);
       });
       const got = await fingerprint(RESTORED_BASE);
       if (got !== live) {

@@ -8,6 +8,7 @@ import { Archiver } from '../backend/src/engine/pitr/archiver';
 import { targetWindow } from '../backend/src/engine/pitr/log';
 import { makeLab, Lab, LabOptions } from '../backend/src/test/harness';
 import { grantDocumented, leastPrivilegeTarget, query } from '../backend/src/test/mysql';
+export { nextSecond } from '../backend/src/test/mysql';
 import { waitFor } from '../backend/src/test/process';
 import { silentLogger } from '../backend/src/util/log';
 
@@ -43,24 +44,6 @@ export async function pitrLab(
       lab.cleanup();
     },
   };
-}
-
-/** The server's clock, in unix seconds. */
-export async function serverSecond(): Promise<number> {
-  const [r] = await query(`SELECT UNIX_TIMESTAMP(NOW()) AS s`);
-  return Number(r.s);
-}
-
-/** Waits until the server's clock is in a second later than `s` (default: now). */
-export async function nextSecond(s?: number): Promise<number> {
-  const from = s ?? (await serverSecond());
-  for (;;) {
-    const now = await serverSecond();
-    if (now > from) {
-      return now;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Waits until the archive (of a running archiver) holds every event through second `s`. */

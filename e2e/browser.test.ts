@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness } from './harness/server.mjs';
 import { expectClean, launchChromium, Role, SHOTS, shot, sidewaysScrolling } from './support/browser';
-import { APP_ID, GrafanaUnderTest, openPages, startGrafana, withTheme } from './support/grafana';
+import { APP_ID, expectNoProxyFailures, GrafanaUnderTest, openPages, startGrafana, withTheme } from './support/grafana';
 import { eventually, Lab, startLab, TableState } from './support/lab';
 
 interface Run {
@@ -95,16 +95,9 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-afterEach(() => {
-  // Whatever the pages asked for, nothing failed behind the proxy (no 5xx from the harness or the
-  // service; requests still in flight have no status yet).
-  const failed = (grafana.proxyLog ?? []).filter((e) => e.status >= 500);
-  if (failed.length) {
-    throw new Error(
-      `proxy requests failed: ${JSON.stringify(failed)}\nharness: ${grafanaLog.join('\n')}\nservice: ${lab.serviceLog()}`
-    );
-  }
-});
+afterEach(() =>
+  expectNoProxyFailures(grafana, () => `harness: ${grafanaLog.join('\n')}\nservice: ${lab.serviceLog()}`)
+);
 
 describe('the built app in Chromium, against the real service', () => {
   it('renders the overview from dist/module.js through the proxy, and its first render is timed', async () => {

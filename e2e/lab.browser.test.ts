@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { crampedTables, expectClean, launchChromium, SHOTS, shot, sidewaysScrolling } from './support/browser';
-import { APP_ID, GrafanaUnderTest, openPages, startGrafana } from './support/grafana';
+import { APP_ID, expectNoProxyFailures, GrafanaUnderTest, openPages, startGrafana } from './support/grafana';
 import { eventually, Lab, startLab } from './support/lab';
 import { PeerInstance, startPeerInstance } from './support/peer';
 
@@ -60,15 +60,12 @@ afterAll(async () => {
   await mon1?.cleanup();
 });
 
-afterEach(() => {
-  const failed = (grafana.proxyLog ?? []).filter((e) => e.status >= 500);
-  if (failed.length) {
-    throw new Error(
-      `proxy requests failed: ${JSON.stringify(failed)}\nharness: ${grafanaLog.join('\n')}\n` +
-        `app1: ${lab.serviceLog()}\nmon1: ${mon1.service.log()}`
-    );
-  }
-});
+afterEach(() =>
+  expectNoProxyFailures(
+    grafana,
+    () => `harness: ${grafanaLog.join('\n')}\napp1: ${lab.serviceLog()}\nmon1: ${mon1.service.log()}`
+  )
+);
 
 describe('two machines, one view: the app pointed at app1 shows app1 and mon1', () => {
   it('groups the overview by machine at 1000 and 1400 px in the dark and the light theme, without sideways scrolling', async () => {

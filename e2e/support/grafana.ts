@@ -51,6 +51,17 @@ export interface GrafanaUnderTest {
 }
 
 /** Adds ?theme= to a path, as Grafana takes it from the URL. */
+/**
+ * After each test: whatever the pages asked for, nothing failed behind the proxy (no 5xx from the
+ * harness or the service; requests still in flight have no status yet). `logs` names what to show.
+ */
+export function expectNoProxyFailures(grafana: GrafanaUnderTest, logs: () => string): void {
+  const failed = (grafana.proxyLog ?? []).filter((e) => e.status >= 500);
+  if (failed.length) {
+    throw new Error(`proxy requests failed: ${JSON.stringify(failed)}\n${logs()}`);
+  }
+}
+
 export function withTheme(path: string, theme: 'dark' | 'light' | undefined): string {
   if (!theme) {
     return path;

@@ -7,11 +7,19 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import YAML from 'yaml';
 import { need } from './env';
-import { freePort, newTokens, RoleTokens, startService, waitFor, waitForCatchUp, writeTokenFiles } from './service';
+import {
+  freePort,
+  newTokens,
+  RoleTokens,
+  startService,
+  waitFor,
+  waitForCatchUp,
+  writeServiceConfig,
+  writeTokenFiles,
+} from './service';
 
 export { freePort } from './service';
 
@@ -195,15 +203,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       ];
     })
   );
-  writeFileSync(path.join(dir, 'repo.pass'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
-
   const port = await freePort();
-  const config = {
+  const configFile = writeServiceConfig(dir, port, {
     ...(options.instance ? { instance: options.instance } : {}),
     ...(options.peers?.length ? { peers } : {}),
-    catalog: './catalog.db',
-    workDir: './work',
-    repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
     targets: {
       mysql: mysqlTarget(database, '0 2 * * *'),
       agama: {
@@ -219,13 +222,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       reports: mysqlTarget(`${database}_reports`, '30 2 * * *'),
     },
     covered: [],
-    api: {
-      listen: `127.0.0.1:${port}`,
-      tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
-    },
-  };
-  const configFile = path.join(dir, 'backup-sla.yaml');
-  writeFileSync(configFile, YAML.stringify(config));
+  });
 
   const service = await startService(dir, configFile, port, tokens).catch(async (err) => {
     await rootQuery(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);

@@ -9,10 +9,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import YAML from 'yaml';
 import type { PeerOfLab } from './lab';
-import { freePort, newTokens, ServiceProcess, startService, waitForCatchUp, writeTokenFiles } from './service';
+import {
+  freePort,
+  newTokens,
+  ServiceProcess,
+  startService,
+  waitForCatchUp,
+  writeServiceConfig,
+  writeTokenFiles,
+} from './service';
 
 export interface PeerInstance {
   name: string;
@@ -41,7 +47,6 @@ export async function startPeerInstance(name = 'mon1'): Promise<PeerInstance> {
 
     const tokens = newTokens();
     writeTokenFiles(dir, tokens);
-    writeFileSync(path.join(dir, 'repo.pass'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
     const port = await freePort();
     const files = (paths: string, schedule: string) => ({
       kind: 'files',
@@ -52,20 +57,11 @@ export async function startPeerInstance(name = 'mon1'): Promise<PeerInstance> {
       retention: { keepLast: 3 },
       verify: { schedule: null },
     });
-    const config = {
+    const configFile = writeServiceConfig(dir, port, {
       instance: name,
-      catalog: './catalog.db',
-      workDir: './work',
-      repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
       targets: { ansible: files('./ansible', '0 4 * * *'), rules: files('./rules', '10 4 * * *') },
       covered: [],
-      api: {
-        listen: `127.0.0.1:${port}`,
-        tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
-      },
-    };
-    const configFile = path.join(dir, 'backup-sla.yaml');
-    writeFileSync(configFile, YAML.stringify(config));
+    });
 
     const service = await startService(dir, configFile, port, tokens);
     try {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -62,6 +63,28 @@ export function writeTokenFiles(dir: string, tokens: RoleTokens, prefix = ''): R
     writeFileSync(files[role], `${tokens[role]}\n`, { mode: 0o600 });
   }
   return files;
+}
+
+/**
+ * Writes the service's configuration into `dir`: the catalog, work dir and a local repository
+ * there (its password written beside it), the API on `port` with the role token files of
+ * writeTokenFiles, and what `config` adds (instance, peers, targets, covered). Returns its path.
+ */
+export function writeServiceConfig(dir: string, port: number, config: Record<string, unknown>): string {
+  writeFileSync(path.join(dir, 'repo.pass'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
+  const file = path.join(dir, 'backup-sla.yaml');
+  const full = {
+    ...config,
+    catalog: './catalog.db',
+    workDir: './work',
+    repositories: { main: { url: './repo', passwordFile: './repo.pass' } },
+    api: {
+      listen: `127.0.0.1:${port}`,
+      tokens: { viewer: './viewer.token', operator: './operator.token', admin: './admin.token' },
+    },
+  };
+  writeFileSync(file, YAML.stringify(full));
+  return file;
 }
 
 export interface ServiceProcess {

@@ -305,13 +305,19 @@ describe('ansible target: versions, contents, verification, restore', () => {
   });
 });
 
+/** A lab with one ansible target over a fresh repository (`<lab>/ansible`). */
+async function ansibleLab(): Promise<{ lab: Lab; repo: string }> {
+  const lab = makeLab({ targets: { ansible: { kind: 'ansible', source: { path: './ansible' } } } });
+  const repo = path.join(lab.dir, 'ansible');
+  await makeRepo(repo, path.join(lab.dir, 'motd'));
+  return { lab, repo };
+}
+
 describe('ansible target: retention keeps three distinct versions', () => {
   let lab: Lab;
   let repo: string;
   beforeAll(async () => {
-    lab = makeLab({ targets: { ansible: { kind: 'ansible', source: { path: './ansible' } } } });
-    repo = path.join(lab.dir, 'ansible');
-    await makeRepo(repo, path.join(lab.dir, 'motd'));
+    ({ lab, repo } = await ansibleLab());
   });
   afterAll(() => lab.cleanup());
 
@@ -349,9 +355,7 @@ describe('ansible target: the unchanged check still sees every kind of change', 
   let lab: Lab;
   let repo: string;
   beforeAll(async () => {
-    lab = makeLab({ targets: { ansible: { kind: 'ansible', source: { path: './ansible' } } } });
-    repo = path.join(lab.dir, 'ansible');
-    await makeRepo(repo, path.join(lab.dir, 'motd'));
+    ({ lab, repo } = await ansibleLab());
   });
   afterAll(() => lab.cleanup());
 

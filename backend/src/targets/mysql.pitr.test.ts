@@ -13,7 +13,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeLab, Lab, resticSnapshots } from '../test/harness';
-import { createAgama, dropDatabases, grantDocumented, leastPrivilegeTarget, query, scratchOf } from '../test/mysql';
+import {
+  createAgama,
+  dropDatabases,
+  grantDocumented,
+  leastPrivilegeTarget,
+  nextSecond,
+  query,
+  scratchOf,
+} from '../test/mysql';
 import { services } from '../test/services';
 import { waitFor, waitForProcess } from '../test/process';
 import { Archiver } from '../engine/pitr/archiver';
@@ -40,23 +48,6 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 const REPO_ROOT = path.resolve(__dirname, '../../..');
-
-async function serverSecond(): Promise<number> {
-  const [r] = await query(`SELECT UNIX_TIMESTAMP(NOW()) AS s`);
-  return Number(r.s);
-}
-
-/** Waits until the server's clock is in a second later than `s`. */
-async function nextSecond(s?: number): Promise<number> {
-  const from = s ?? (await serverSecond());
-  for (;;) {
-    const now = await serverSecond();
-    if (now > from) {
-      return now;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function names(database: string): Promise<string[]> {
   return (await query(`SELECT name FROM \`${database}\`.item ORDER BY id`)).map((r) => r.name);

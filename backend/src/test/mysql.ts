@@ -267,3 +267,21 @@ export async function dropDatabases(...names: string[]): Promise<void> {
     }
   }
 }
+
+/** The server's clock, in unix seconds. */
+export async function serverSecond(): Promise<number> {
+  const [r] = await query(`SELECT UNIX_TIMESTAMP(NOW()) AS s`);
+  return Number(r.s);
+}
+
+/** Waits until the server's clock is in a second later than `s` (default: now); returns that second. */
+export async function nextSecond(s?: number): Promise<number> {
+  const from = s ?? (await serverSecond());
+  for (;;) {
+    const now = await serverSecond();
+    if (now > from) {
+      return now;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
